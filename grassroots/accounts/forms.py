@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from grassroots.accounts.capabilities import ALL, CAPABILITIES
+from grassroots.accounts.models import Role, User
+
+
+class LoginForm(AuthenticationForm):
+    username = forms.CharField(
+        label=_("Username"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
+
+
+class OTPTokenForm(forms.Form):
+    token = forms.CharField(
+        label=_("6-digit code"),
+        max_length=8,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+
+    def clean_token(self):
+        token = self.cleaned_data["token"].replace(" ", "")
+        if not token.isdigit() or len(token) != 6:
+            raise forms.ValidationError(_("Enter the 6 digits your authenticator app shows."))
+        return token
+
+
+def _area_model():
+    return User._meta.get_field("scope_areas").related_model
+
+
+class AreaCodesField(forms.CharField):
+    """Areas by code, one per line or comma-separated: scales to 60,000 booths."""
+
+    widget = forms.Textarea(attrs={"rows": 3, "placeholder": "WB-AC158-P012, US-CA-12-P0003"})
+
+    def to_python(self, value):
+        value = super().to_python(value) or ""
+        codes = [c.strip() for c in value.replace("\n", ",").split(",") if c.strip()]
+        if len(codes) > 1000:
+            raise forms.ValidationError(_("At most 1,000 areas per user."))
+        area_model = _area_model()
+        found = {a.code: a for a in area_model.objects.filter(code__in=codes)}
+        unknown = [c for c in codes if c not in found]
+        if unknown:
+            raise forms.ValidationError(
+                _("Unknown area code: %(codes)s") % {"codes": ", ".join(unknown[:10])}
+            )
+        return [found[c] for c in dict.fromkeys(codes)]
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return ", ".join(getattr(a, "code", str(a)) for a in value)
+        return value
+
+
+class UserAccessForm(forms.Form):
+    roles = forms.ModelMultipleChoiceField(
+        label=_("Roles"),
+        queryset=Role.objects.order_by("name"),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    scope_all = forms.BooleanField(label=_("Whole campaign"), required=False)
+    scope_areas = AreaCodesField(
+        label=_("Areas (codes)"),
+        required=False,
+        help_text=_("The user sees these areas and everything inside them."),
+    )
+    is_active = forms.BooleanField(label=_("Active"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("scope_all") and not data.get("scope_areas") and data.get("roles"):
+            self.add_error(
+                "scope_areas",
+                _("Give the user at least one area, or tick “Whole campaign”."),
+            )
+        return data
+
+
+class UserCreateForm(UserAccessForm):
+    username = forms.RegexField(
+        label=_("Username"),
+        max_length=150,
+        regex=r"^[\w.@+-]+\Z",
+        error_messages={"invalid": _("Letters, digits and @ . + - _ only.")},
+    )
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    email = forms.EmailField(label=_("Email"), required=False)
+    password = forms.CharField(
+        label=_("Initial password"), widget=forms.PasswordInput, min_length=8, max_length=128
+    )
+    field_order = ["username", "first_name", "last_name", "email", "password"]
+
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        if User.objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError(_("A user with that username already exists."))
+        return username
+
+
+class RoleForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    capabilities = forms.MultipleChoiceField(
+        label=_("Capabilities"),
+        choices=[(ALL, _("Everything"))] + [(k, f"{k} — {v}") for k, v in CAPABILITIES.items()],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    require_2fa = forms.BooleanField(label=_("Require two-factor sign-in"), required=False)
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(label=_("Token name"), max_length=100)

@@ -1,0 +1,41 @@
+"""Enforce two-factor sign-in for users who enrolled a device or whose role requires one."""
+
+from __future__ import annotations
+
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz", "/i18n/", "/favicon")
+
+
+class TwoFactorRequiredMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not request.path.startswith(EXEMPT_PREFIXES)
+            and not user.is_verified()
+        ):
+            from django_otp import user_has_device
+
+            has_device = user_has_device(user, confirmed=True)
+            if has_device or user.requires_2fa():
+                if request.path.startswith("/api/"):
+                    return JsonResponse(
+                        {
+                            "error": {
+                                "code": "two_factor_required",
+                                "message": "Complete two-factor sign-in in the browser, "
+                                "or use an API token.",
+                            }
+                        },
+                        status=403,
+                    )
+                target = "accounts:otp_verify" if has_device else "accounts:otp_setup"
+                return redirect(f"{reverse(target)}?next={request.get_full_path()}")
+        return self.get_response(request)

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import hashlib
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from grassroots.accounts.capabilities import ALL
+
+
+class Role(models.Model):
+    slug = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    description = models.TextField(_("description"), blank=True, default="")
+    capabilities = models.JSONField(_("capabilities"), default=list, blank=True)
+    require_2fa = models.BooleanField(
+        _("require two-factor sign-in"),
+        default=False,
+        help_text=_("Users with this role must sign in with an authenticator app code."),
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    roles = models.ManyToManyField(Role, blank=True, related_name="users", verbose_name=_("roles"))
+    scope_all = models.BooleanField(
+        _("whole campaign"),
+        default=False,
+        help_text=_("Sees every area. Otherwise the user sees only the areas below."),
+    )
+    scope_areas = models.ManyToManyField(
+        "geography.Area", blank=True, related_name="scoped_users", verbose_name=_("areas")
+    )
+    preferred_language = models.CharField(_("language"), max_length=10, blank=True, default="")
+    phone = models.CharField(_("phone"), max_length=20, blank=True, default="")
+
+    class Meta:
+        ordering = ["username"]
+
+    # --- capabilities -------------------------------------------------------------
+    def capabilities(self) -> frozenset[str]:
+        cached = getattr(self, "_capabilities_cache", None)
+        if cached is None:
+            caps: set[str] = set()
+            if self.is_active:
+                for role in self.roles.all():
+                    caps.update(role.capabilities or [])
+                if self.is_superuser:
+                    caps.add(ALL)
+            cached = frozenset(caps)
+            self._capabilities_cache = cached
+        return cached
+
+    def has_capability(self, capability: str) -> bool:
+        caps = self.capabilities()
+        return ALL in caps or capability in caps
+
+    def requires_2fa(self) -> bool:
+        return any(role.require_2fa for role in self.roles.all())
+
+    @property
+    def sees_everything(self) -> bool:
+        return self.is_active and (self.is_superuser or self.scope_all)
+
+
+class ApiToken(models.Model):
+    """A personal API token. Only a hash is stored; the secret is shown once."""
+
+    PREFIX = "grt"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    key_id = models.CharField(max_length=16, unique=True)
+    key_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key_id})"
+
+    @staticmethod
+    def hash_secret(secret: str) -> str:
+        return hashlib.sha256(secret.encode()).hexdigest()
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

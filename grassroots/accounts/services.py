@@ -1,0 +1,212 @@
+"""Writes for users, roles, scopes, 2FA devices and API tokens. Every change is audited."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from grassroots.accounts.capabilities import ALL, CAPABILITIES, DEFAULT_ROLES
+from grassroots.accounts.models import ApiToken, Role, User
+from grassroots.core import audit
+
+
+def roles_ensure_defaults() -> list[Role]:
+    """Create the default roles that are missing; never overwrite an admin's edits."""
+    roles = []
+    for spec in DEFAULT_ROLES:
+        role, _created = Role.objects.get_or_create(
+            slug=spec["slug"],
+            defaults={
+                "name": spec["name"],
+                "capabilities": spec["capabilities"],
+                "require_2fa": spec["require_2fa"],
+            },
+        )
+        roles.append(role)
+    return roles
+
+
+def _area_model():
+    return User._meta.get_field("scope_areas").related_model
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: Any,
+    username: str,
+    password: str | None,
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    roles: Iterable[Role] = (),
+    scope_all: bool = False,
+    scope_areas: Iterable[Any] = (),
+    is_superuser: bool = False,
+) -> User:
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": _("A user with that username already exists.")})
+    user = User(
+        username=username,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        scope_all=scope_all or is_superuser,
+        is_superuser=is_superuser,
+        is_staff=is_superuser,
+    )
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    user.roles.set(list(roles))
+    user.scope_areas.set(list(scope_areas))
+    audit.record(
+        actor=actor,
+        action="user.created",
+        obj=user,
+        detail={
+            "roles": sorted(r.slug for r in user.roles.all()),
+            "scope_all": user.scope_all,
+            "scope_areas": sorted(a.code for a in user.scope_areas.all()),
+        },
+    )
+    return user
+
+
+@transaction.atomic
+def user_update_access(
+    *,
+    actor: Any,
+    user: User,
+    roles: Iterable[Role],
+    scope_all: bool,
+    scope_areas: Iterable[Any],
+    is_active: bool | None = None,
+) -> User:
+    """Change a user's roles, geographic scope and active flag; audit what changed."""
+    before = {
+        "roles": sorted(r.slug for r in user.roles.all()),
+        "scope_all": user.scope_all,
+        "scope_areas": sorted(a.code for a in user.scope_areas.all()),
+        "is_active": user.is_active,
+    }
+    roles = list(roles)
+    scope_areas = list(scope_areas)
+    if (
+        actor is not None
+        and actor.pk == user.pk
+        and before["roles"]
+        and not any(
+            ALL in (r.capabilities or []) or "accounts.manage" in (r.capabilities or [])
+            for r in roles
+        )
+        and not user.is_superuser
+    ):
+        raise ValidationError(_("You cannot remove your own right to manage users."))
+    user.scope_all = scope_all
+    if is_active is not None:
+        if actor is not None and actor.pk == user.pk and not is_active:
+            raise ValidationError(_("You cannot deactivate your own account."))
+        user.is_active = is_active
+    user.save(update_fields=["scope_all", "is_active"])
+    user.roles.set(roles)
+    user.scope_areas.set(scope_areas)
+    user.__dict__.pop("_capabilities_cache", None)
+    after = {
+        "roles": sorted(r.slug for r in roles),
+        "scope_all": scope_all,
+        "scope_areas": sorted(a.code for a in scope_areas),
+        "is_active": user.is_active,
+    }
+    changes = {k: {"from": before[k], "to": after[k]} for k in after if before[k] != after[k]}
+    if changes:
+        action = "user.roles_changed" if ("roles" in changes) else "user.scope_changed"
+        if set(changes) == {"is_active"}:
+            action = "user.activated" if user.is_active else "user.deactivated"
+        audit.record(actor=actor, action=action, obj=user, detail=changes)
+    return user
+
+
+@transaction.atomic
+def role_update(
+    *, actor: Any, role: Role, name: str, capabilities: list[str], require_2fa: bool
+) -> Role:
+    unknown = [c for c in capabilities if c != ALL and c not in CAPABILITIES]
+    if unknown:
+        raise ValidationError(_("Unknown capabilities: %(caps)s") % {"caps": ", ".join(unknown)})
+    before = {"name": role.name, "capabilities": role.capabilities, "require_2fa": role.require_2fa}
+    role.name = name
+    role.capabilities = sorted(set(capabilities))
+    role.require_2fa = require_2fa
+    role.full_clean()
+    role.save()
+    after = {"name": role.name, "capabilities": role.capabilities, "require_2fa": role.require_2fa}
+    changes = {k: {"from": before[k], "to": after[k]} for k in after if before[k] != after[k]}
+    if changes:
+        audit.record(actor=actor, action="role.changed", obj=role, detail=changes)
+    return role
+
+
+# --- two-factor ----------------------------------------------------------------------
+
+
+def totp_device_start(*, user: User) -> TOTPDevice:
+    """An unconfirmed device whose secret the user scans; replaced on each new start."""
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+
+
+@transaction.atomic
+def totp_device_confirm(*, user: User, device: TOTPDevice, token: str) -> bool:
+    if device.user_id != user.pk or device.confirmed:
+        return False
+    if not device.verify_token((token or "").strip().replace(" ", "")):
+        return False
+    TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    audit.record(actor=user, action="user.2fa_enabled", obj=user)
+    return True
+
+
+@transaction.atomic
+def totp_devices_remove(*, actor: Any, user: User) -> int:
+    count, _ = TOTPDevice.objects.filter(user=user).delete()
+    if count:
+        audit.record(actor=actor, action="user.2fa_reset", obj=user)
+    return count
+
+
+# --- API tokens ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def api_token_create(*, actor: User, name: str) -> tuple[ApiToken, str]:
+    """Create a token for ``actor``; return it and the one-time plaintext secret."""
+    name = (name or "").strip()[:100] or "API token"
+    key_id = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=actor, name=name, key_id=key_id, key_hash=ApiToken.hash_secret(secret)
+    )
+    audit.record(actor=actor, action="api_token.created", obj=token)
+    return token, f"{ApiToken.PREFIX}_{key_id}_{secret}"
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit.record(actor=actor, action="api_token.revoked", obj=token)
+    return token

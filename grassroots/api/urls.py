@@ -1,0 +1,20 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from grassroots.api import views
+
+router = DefaultRouter()
+router.register("people", views.PersonViewSet, basename="person")
+router.register("households", views.HouseholdViewSet, basename="household")
+router.register("contact-points", views.ContactPointViewSet, basename="contactpoint")
+router.register("tags", views.TagViewSet, basename="tag")
+router.register("areas", views.AreaViewSet, basename="area")
+
+app_name = "api"
+
+urlpatterns = [
+    path("v1/", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+]

@@ -1,0 +1,227 @@
+from __future__ import annotations
+
+import django_filters as df
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Prefetch
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from grassroots.api import serializers as s
+from grassroots.api.permissions import CapabilityPermission
+from grassroots.geography.models import Area
+from grassroots.geography.selectors import area_visible_to
+from grassroots.people import selectors, services
+from grassroots.people.filters import PersonFilter
+from grassroots.people.models import ContactPoint, Tag, Tagging
+from grassroots.people.validation import parse_external_id
+
+PERSON_WRITE_FIELDS = [
+    "given_name",
+    "middle_name",
+    "family_name",
+    "native_name",
+    "gender",
+    "birth_date",
+    "age",
+    "age_as_of",
+    "relation_type",
+    "relative_name",
+    "preferred_language",
+    "support_score",
+    "status",
+    "do_not_contact",
+    "source",
+    "area",
+    "serial_number",
+]
+
+
+class PersonViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """People in the caller's areas. Out-of-scope people answer 404 like missing ones."""
+
+    serializer_class = s.PersonSerializer
+    permission_classes = [CapabilityPermission]
+    read_capability = "people.view"
+    write_capability = "people.edit"
+    filterset_class = PersonFilter
+    ordering_fields = ["family_name", "given_name", "created_at", "support_score", "id"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return (
+            selectors.person_visible_to(self.request.user)
+            .select_related("area")
+            .prefetch_related(
+                "contact_points",
+                "external_ids",
+                Prefetch("taggings", queryset=Tagging.objects.select_related("tag")),
+            )
+        )
+
+    def _check_area(self, data):
+        area = data.get("area")
+        if area is not None and not area_visible_to(self.request.user).filter(pk=area.pk).exists():
+            raise ValidationError({"area": [f"Unknown area code “{area.code}”."]})
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        self._check_area(data)
+        ext = [parse_external_id(x) for x in data.pop("external_ids_in", [])]
+        phones = data.pop("phones", [])
+        emails = data.pop("emails", [])
+        serializer.instance = services.person_create(
+            actor=self.request.user,
+            data={k: v for k, v in data.items() if k in PERSON_WRITE_FIELDS},
+            phones=phones,
+            emails=emails,
+            external_ids=ext,
+        )
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        self._check_area(data)
+        if set(data) - set(PERSON_WRITE_FIELDS):
+            raise ValidationError(
+                {k: ["Not writable here."] for k in set(data) - set(PERSON_WRITE_FIELDS)}
+            )
+        services.person_update(actor=self.request.user, person=serializer.instance, data=data)
+
+    def update(self, request, *args, **kwargs):
+        response = super().update(request, *args, **kwargs)
+        response.data = s.PersonSerializer(self.get_queryset().get(pk=kwargs["pk"])).data
+        return response
+
+    def create(self, request, *args, **kwargs):
+        response = super().create(request, *args, **kwargs)
+        response.data = s.PersonSerializer(self.get_queryset().get(pk=response.data["id"])).data
+        return response
+
+
+class HouseholdViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = s.HouseholdSerializer
+    permission_classes = [CapabilityPermission]
+    read_capability = "people.view"
+    filterset_fields = {"area__code": ["exact"]}
+    ordering_fields = ["id", "created_at"]
+
+    def get_queryset(self):
+        return (
+            selectors.household_visible_to(self.request.user)
+            .select_related("address", "area")
+            .annotate(n=Count("members"))
+            .order_by("id")
+        )
+
+
+class ContactPointFilter(df.FilterSet):
+    class Meta:
+        model = ContactPoint
+        fields = ["person", "channel", "status"]
+
+
+class ContactPointViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = s.ContactPointSerializer
+    permission_classes = [CapabilityPermission]
+    read_capability = "people.view"
+    write_capability = "people.edit"
+    filterset_fields = ["person", "channel", "status"]
+
+    def get_queryset(self):
+        return ContactPoint.objects.filter(
+            person__in=selectors.person_visible_to(self.request.user)
+        ).order_by("id")
+
+    def get_serializer(self, *args, **kwargs):
+        serializer = super().get_serializer(*args, **kwargs)
+        if not isinstance(serializer, s.serializers.ListSerializer):
+            serializer.fields["person"].queryset = selectors.person_visible_to(self.request.user)
+        return serializer
+
+    def perform_create(self, serializer):
+        d = serializer.validated_data
+        serializer.instance = services.contact_point_add(
+            actor=self.request.user,
+            person=d["person"],
+            channel=d["channel"],
+            value=d["value"],
+            whatsapp=d.get("whatsapp", False),
+            is_primary=d.get("is_primary", False),
+            source=d.get("source", "") or "api",
+        )
+
+
+class TagViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = s.TagSerializer
+    permission_classes = [CapabilityPermission]
+    read_capability = "people.view"
+    write_capability = "people.edit"
+    queryset = Tag.objects.order_by("name")
+    lookup_field = "slug"
+    lookup_value_regex = "[^/]+"
+
+    def perform_create(self, serializer):
+        serializer.instance = services.tag_get_or_create(
+            actor=self.request.user, name=serializer.validated_data["name"]
+        )
+
+    @extend_schema(request=s.TagApplySerializer, responses={200: dict})
+    @action(detail=True, methods=["post"])
+    def apply(self, request, slug=None):
+        """Tag many people at once (only people in your areas are tagged)."""
+        tag = self.get_object()
+        body = s.TagApplySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        ids = list(
+            selectors.person_visible_to(request.user)
+            .filter(pk__in=body.validated_data["people"])
+            .values_list("id", flat=True)
+        )
+        missing = sorted(set(body.validated_data["people"]) - set(ids))
+        if missing:
+            raise ValidationError({"people": [f"Unknown people: {missing[:20]}"]})
+        added = services.tag_apply(actor=request.user, tag=tag, people=ids)
+        return Response({"tagged": len(ids), "added": added}, status=status.HTTP_200_OK)
+
+
+class AreaFilter(df.FilterSet):
+    parent = df.CharFilter(field_name="parent__code")
+    kind = df.CharFilter(field_name="kind__code")
+    q = df.CharFilter(field_name="name", lookup_expr="icontains")
+
+    class Meta:
+        model = Area
+        fields = ["parent", "kind", "q"]
+
+
+class AreaViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = s.AreaSerializer
+    permission_classes = [CapabilityPermission]
+    read_capability = "geography.view"
+    filterset_class = AreaFilter
+    lookup_field = "code"
+    lookup_value_regex = "[^/]+"
+
+    def get_queryset(self):
+        return (
+            area_visible_to(self.request.user)
+            .select_related("parent", "polling_station")
+            .order_by("path")
+        )

@@ -1,0 +1,214 @@
+"""The ``grassroots`` command for operators.
+
+grassroots serve [--host 127.0.0.1] [--port 8000] [--workers 2] [--with-worker]
+grassroots worker              # background task worker (database queue or RQ)
+grassroots demo [--seed 42] [--scale 1.0]   # migrate and seed the demo campaign
+grassroots createadmin USERNAME [--email E]  # asks for a password
+grassroots manage ARGS...      # any Django management command
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+
+
+def _django():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "grassroots.settings")
+    import django
+
+    django.setup()
+
+
+def cmd_manage(args: list[str]) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "grassroots.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["grassroots", *args])
+    return 0
+
+
+def _worker_argv() -> list[str]:
+    backend = os.environ.get("GRASSROOTS_TASK_BACKEND", "db")
+    if backend == "rq":
+        return [sys.executable, "-m", "grassroots.cli", "manage", "rqworker", "default"]
+    return [
+        sys.executable,
+        "-m",
+        "grassroots.cli",
+        "manage",
+        "db_worker",
+        "--queue-name",
+        "default",
+    ]
+
+
+def cmd_worker(ns) -> int:
+    return subprocess.call(_worker_argv())
+
+
+def cmd_serve(ns) -> int:
+    _django()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    worker = None
+    if ns.with_worker:
+        worker = subprocess.Popen(_worker_argv())
+    argv = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "grassroots.wsgi:application",
+        "--bind",
+        f"{ns.host}:{ns.port}",
+        "--workers",
+        str(ns.workers),
+        "--threads",
+        "4",
+        "--access-logfile",
+        "-",
+        "--graceful-timeout",
+        "5",
+    ]
+    server = subprocess.Popen(argv)
+    print(f"Grassroots is running on http://{ns.host}:{ns.port}/  (Ctrl+C to stop)", flush=True)
+
+    def stop(*_):
+        for proc in (server, worker):
+            if proc and proc.poll() is None:
+                proc.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while server.poll() is None:
+            if worker is not None and worker.poll() is not None:
+                print("worker exited; restarting it", flush=True)
+                time.sleep(1)
+                worker = subprocess.Popen(_worker_argv())
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop()
+        for proc in (server, worker):
+            if proc:
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+    return server.returncode or 0
+
+
+def cmd_demo(ns) -> int:
+    _django()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    from grassroots.core.jobs import cli_progress, job_create, run_job
+    from grassroots.demo.seed import seed_demo
+
+    job = job_create(kind="demo.seed", title="Seeding the demo campaign")
+    last = [0.0]
+
+    class Reporter:
+        def __init__(self, inner):
+            self.inner = inner
+
+        def __getattr__(self, name):
+            return getattr(self.inner, name)
+
+        def advance(self, progress, *, force=False):
+            self.inner.advance(progress, force=force)
+            now = time.monotonic()
+            if now - last[0] > 0.2:
+                last[0] = now
+                cli_progress(self.inner.job)
+
+    start = time.monotonic()
+    result = {}
+
+    def work(reporter):
+        result.update(seed_demo(seed=ns.seed, scale=ns.scale, reporter=Reporter(reporter)) or {})
+        return {k: v for k, v in result.items() if k != "users"}
+
+    job = run_job(job, work)
+    cli_progress(job)
+    if result.get("skipped"):
+        print("The demo campaign already exists; reusing it.")
+    else:
+        print(
+            f"Demo campaign seeded in {time.monotonic() - start:.1f}s: "
+            + ", ".join(f"{k}={v}" for k, v in result.items() if isinstance(v, int))
+        )
+    _print_logins()
+    return 0
+
+
+def _print_logins() -> None:
+    from grassroots.demo.seed import DEMO_PASSWORD, demo_logins
+
+    print(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
+    for username, role, scope in demo_logins():
+        print(f"  {username:<14} {role:<18} {scope}")
+    print()
+
+
+def cmd_createadmin(ns) -> int:
+    _django()
+    import getpass
+
+    from grassroots.accounts import services
+    from grassroots.accounts.models import Role
+
+    password = os.environ.get("GRASSROOTS_ADMIN_PASSWORD") or getpass.getpass("Password: ")
+    user = services.user_create(
+        actor=None,
+        username=ns.username,
+        password=password,
+        email=ns.email or "",
+        roles=Role.objects.filter(slug="admin"),
+        scope_all=True,
+        is_superuser=True,
+    )
+    print(f"Admin {user.username} created.")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "manage":
+        return cmd_manage(argv[1:])
+    parser = argparse.ArgumentParser(prog="grassroots", description="Grassroots operator commands")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("serve", help="run the web server (and optionally a worker)")
+    p.add_argument("--host", default=os.environ.get("GRASSROOTS_HOST", "127.0.0.1"))
+    p.add_argument("--port", type=int, default=int(os.environ.get("GRASSROOTS_PORT", "8000")))
+    p.add_argument(
+        "--workers", type=int, default=int(os.environ.get("GRASSROOTS_WEB_WORKERS", "2"))
+    )
+    p.add_argument("--with-worker", action="store_true", help="also run a task worker")
+    p.set_defaults(func=cmd_serve)
+    p = sub.add_parser("worker", help="run a background task worker")
+    p.set_defaults(func=cmd_worker)
+    p = sub.add_parser("demo", help="migrate and seed the demo campaign (idempotent)")
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument(
+        "--scale", type=float, default=float(os.environ.get("GRASSROOTS_DEMO_SCALE", "1.0"))
+    )
+    p.set_defaults(func=cmd_demo)
+    p = sub.add_parser("createadmin", help="create an admin user")
+    p.add_argument("username")
+    p.add_argument("--email")
+    p.set_defaults(func=cmd_createadmin)
+    sub.add_parser("manage", help="run a Django management command")
+    ns = parser.parse_args(argv)
+    return ns.func(ns)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

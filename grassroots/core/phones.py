@@ -1,0 +1,72 @@
+"""Phone and email normalisation shared by every app."""
+
+from __future__ import annotations
+
+import os
+
+import phonenumbers
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from email_validator import EmailNotValidError, validate_email
+
+DEFAULT_REGION = os.environ.get("GRASSROOTS_DEFAULT_REGION", "IN")
+
+
+def normalize_phone(raw: str, region: str | None = None) -> tuple[str, str]:
+    """Return ``(E.164, kind)`` where kind is ``mobile``, ``landline`` or ``""``.
+
+    Raises ``ValidationError`` with a message a person can act on.
+    """
+    text = (raw or "").strip()
+    if not text:
+        raise ValidationError(_("Enter a phone number."))
+    if len(text) > 40:
+        raise ValidationError(_("That phone number is too long."))
+    try:
+        number = phonenumbers.parse(text, region or DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        raise ValidationError(
+            _("“%(value)s” is not a phone number. Use digits, with +country code if not local.")
+            % {"value": text}
+        )
+    if not phonenumbers.is_valid_number(number):
+        raise ValidationError(
+            _("“%(value)s” is not a valid phone number for its country.") % {"value": text}
+        )
+    kind_map = {
+        phonenumbers.PhoneNumberType.MOBILE: "mobile",
+        phonenumbers.PhoneNumberType.FIXED_LINE: "landline",
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE: "",
+    }
+    kind = kind_map.get(phonenumbers.number_type(number), "")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), kind
+
+
+def try_normalize_phone(raw: str, region: str | None = None) -> str | None:
+    try:
+        return normalize_phone(raw, region)[0]
+    except ValidationError:
+        return None
+
+
+def normalize_email(raw: str) -> str:
+    text = (raw or "").strip()
+    if len(text) > 254:
+        raise ValidationError(_("That email address is too long."))
+    try:
+        result = validate_email(text, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValidationError(
+            _("“%(value)s” is not a valid email address: %(reason)s")
+            % {"value": text[:80], "reason": str(exc)}
+        )
+    return result.normalized.lower()
+
+
+def format_phone(e164: str) -> str:
+    try:
+        return phonenumbers.format_number(
+            phonenumbers.parse(e164, None), phonenumbers.PhoneNumberFormat.INTERNATIONAL
+        )
+    except phonenumbers.NumberParseException:
+        return e164

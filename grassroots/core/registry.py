@@ -1,0 +1,50 @@
+"""Registries that higher apps fill in ``AppConfig.ready()`` so lower apps never import them.
+
+- ``dashboard_tiles``: functions ``(request) -> list[Tile]`` shown on the home dashboard.
+- ``nav_items``: entries of the main navigation.
+- ``person_panels``: panels on the person page, filled by channel apps (later issues).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Tile:
+    label: str
+    value: Any
+    hint: str = ""
+    url: str = ""
+    order: int = 100
+
+
+@dataclass
+class NavItem:
+    label: Any
+    url_name: str
+    capability: str | None = None
+    order: int = 100
+    icon: str = ""
+
+
+@dataclass
+class Registry:
+    items: list[Any] = field(default_factory=list)
+
+    def register(self, item: Any) -> Any:
+        if item not in self.items:
+            self.items.append(item)
+        return item
+
+    def __iter__(self):
+        return iter(sorted(self.items, key=lambda i: getattr(i, "order", 100)))
+
+
+dashboard_tiles = Registry()
+nav_items = Registry()
+person_panels = Registry()
+
+TileProvider = Callable[[Any], list[Tile]]

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class GeographyConfig(AppConfig):
+    name = "grassroots.geography"
+    label = "geography"
+    verbose_name = _("Geography")
+
+    def ready(self):
+        from grassroots.core.registry import NavItem, nav_items
+
+        nav_items.register(NavItem(_("Areas"), "geography:area_tree", "geography.view", 20))

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from django.http import Http404
+from django.shortcuts import render
+from django.views import View
+
+from grassroots.accounts.permissions import CapabilityRequiredMixin
+from grassroots.geography import selectors
+from grassroots.geography.models import Area
+
+
+class AreaTreeView(CapabilityRequiredMixin, View):
+    """The area tree: the user's top areas, or one area with its children and their counts."""
+
+    capability = "geography.view"
+
+    def get(self, request, pk: int | None = None):
+        actor = request.user
+        area = None
+        breadcrumbs: list[Area] = []
+        elections = []
+        if pk is None:
+            children = list(selectors.area_roots_for(actor))
+        else:
+            area = (
+                selectors.area_visible_to(actor)
+                .select_related("kind", "parent")
+                .filter(pk=pk)
+                .first()
+            )
+            if area is None:
+                raise Http404
+            breadcrumbs = selectors.area_ancestors_visible(actor, area)
+            children = list(selectors.area_children(actor, area))
+            elections = list(selectors.election_list_for_area(area))
+        stats = selectors.area_stats([*children, *([area] if area else [])])
+        rows = [(child, stats.get(child.id, {})) for child in children]
+        station = getattr(area, "polling_station", None) if area else None
+        return render(
+            request,
+            "geography/area_tree.html",
+            {
+                "area": area,
+                "area_stats": stats.get(area.id, {}) if area else {},
+                "rows": rows,
+                "breadcrumbs": breadcrumbs,
+                "station": station,
+                "elections": elections,
+            },
+        )
+
+
+class AreaSearchView(CapabilityRequiredMixin, View):
+    capability = "geography.view"
+
+    def get(self, request):
+        q = request.GET.get("q", "")
+        areas = selectors.area_search(request.user, q) if q.strip() else []
+        return render(request, "geography/area_search.html", {"areas": areas, "q": q})

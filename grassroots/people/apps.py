@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PeopleConfig(AppConfig):
+    name = "grassroots.people"
+    label = "people"
+    verbose_name = _("People")
+
+    def ready(self):
+        from grassroots.core.registry import NavItem, dashboard_tiles, nav_items
+        from grassroots.geography.selectors import area_stats_providers
+        from grassroots.people import selectors
+
+        nav_items.register(NavItem(_("People"), "people:person_list", "people.view", 10))
+        nav_items.register(NavItem(_("Households"), "people:household_list", "people.view", 15))
+        dashboard_tiles.register(selectors.dashboard_tiles)
+        area_stats_providers.register(selectors.area_people_stats)

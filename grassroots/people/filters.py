@@ -1,0 +1,189 @@
+"""The person filters, shared by the people screens and the API (ARCHITECTURE §1)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import django_filters as df
+from django.db.models import Exists, OuterRef, Q, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from grassroots.core.phones import try_normalize_phone
+from grassroots.geography.models import Area
+from grassroots.people.models import Consent, ContactPoint, ExternalId, Person, Tag, Tagging
+
+_PHONEISH = re.compile(r"^\+?[\d\s().-]{6,20}$")
+_EPICISH = re.compile(r"^[A-Za-z]{3}\d{7}$")
+_NSID = re.compile(r"^([a-z][a-z0-9_-]{1,39}):(\S{1,100})$", re.IGNORECASE)
+
+
+def search_q(text: str) -> Q:
+    """One search box: name (Latin or native script), phone, email or external id."""
+    text = (text or "").strip()[:200]
+    if not text:
+        return Q()
+    if "@" in text:
+        return Q(
+            pk__in=ContactPoint.objects.filter(value=text.lower(), channel="email").values(
+                "person_id"
+            )
+        )
+    m = _NSID.match(text)
+    if m and not text.lower().startswith(("http:", "https:")):
+        return Q(
+            pk__in=ExternalId.objects.filter(
+                namespace=m.group(1).lower(),
+                value=m.group(2).upper() if m.group(1).lower() == "epic" else m.group(2),
+            ).values("person_id")
+        )
+    if _EPICISH.match(text):
+        return Q(pk__in=ExternalId.objects.filter(value=text.upper()).values("person_id"))
+    if _PHONEISH.match(text):
+        cond = Q(pk__in=ExternalId.objects.filter(value=text).values("person_id"))
+        phone = try_normalize_phone(text)
+        if phone:
+            cond |= Q(
+                pk__in=ContactPoint.objects.filter(value=phone, channel="phone").values("person_id")
+            )
+        return cond
+    cond = Q()
+    for token in text.split()[:5]:
+        cond &= Q(full_name__icontains=token) | Q(native_name__icontains=token)
+    return cond
+
+
+def area_subtree_ids(area: Area):
+    return Area.objects.filter(path__startswith=area.path).values("id")
+
+
+ORDERINGS = {
+    "name": ("family_name", "given_name", "id"),
+    "-name": ("-family_name", "-given_name", "-id"),
+    "age": ("-born_estimate", "id"),
+    "-age": ("born_estimate", "id"),
+    "support": ("support_score", "family_name", "id"),
+    "-support": ("-support_score", "family_name", "id"),
+    "recent": ("-created_at", "-id"),
+    "contacted": ("-last_contacted_at", "id"),
+}
+
+
+class PersonFilter(df.FilterSet):
+    q = df.CharFilter(method="filter_q", label=_("Search"))
+    area = df.ModelChoiceFilter(queryset=Area.objects.all(), method="filter_area", label=_("Area"))
+    area_code = df.CharFilter(method="filter_area_code", label=_("Area code"))
+    tag = df.ModelMultipleChoiceFilter(
+        queryset=Tag.objects.all(),
+        field_name="tag",
+        to_field_name="slug",
+        method="filter_tag",
+        label=_("Tag"),
+    )
+    support_score = df.MultipleChoiceFilter(
+        choices=[(i, str(i)) for i in range(1, 6)], label=_("Support score")
+    )
+    age_min = df.NumberFilter(
+        method="filter_age_min", label=_("Age from"), min_value=0, max_value=130
+    )
+    age_max = df.NumberFilter(
+        method="filter_age_max", label=_("Age to"), min_value=0, max_value=130
+    )
+    gender = df.ChoiceFilter(choices=[c for c in Person.Gender.choices if c[0]], label=_("Gender"))
+    status = df.ChoiceFilter(choices=Person.Status.choices, label=_("Status"))
+    has_phone = df.BooleanFilter(method="filter_has_phone", label=_("Has phone"))
+    has_email = df.BooleanFilter(method="filter_has_email", label=_("Has email"))
+    consent = df.ChoiceFilter(
+        method="filter_consent",
+        label=_("Consent granted"),
+        choices=[
+            (f"{c}:{p}", f"{cl} · {pl}")
+            for c, cl in Consent.Channel.choices
+            for p, pl in Consent.Purpose.choices
+        ],
+    )
+    household = df.NumberFilter(field_name="household_id", label=_("Household"))
+    sort = df.ChoiceFilter(
+        method="filter_sort",
+        label=_("Sort"),
+        choices=[
+            ("name", _("Name A–Z")),
+            ("-name", _("Name Z–A")),
+            ("age", _("Youngest")),
+            ("-age", _("Oldest")),
+            ("support", _("Strongest support")),
+            ("-support", _("Strongest opposition")),
+            ("recent", _("Recently added")),
+            ("contacted", _("Recently contacted")),
+        ],
+        empty_label=None,
+    )
+
+    class Meta:
+        model = Person
+        fields = ["q", "area", "tag", "support_score", "gender", "status"]
+
+    def filter_q(self, qs, name, value):
+        return qs.filter(search_q(value))
+
+    def filter_area(self, qs, name, value):
+        return qs.filter(area_id__in=area_subtree_ids(value)) if value else qs
+
+    def filter_area_code(self, qs, name, value):
+        area = Area.objects.filter(code=value.strip()).first()
+        return qs.filter(area_id__in=area_subtree_ids(area)) if area else qs.none()
+
+    def filter_tag(self, qs, name, value):
+        for tag in value:
+            qs = qs.filter(Exists(Tagging.objects.filter(person_id=OuterRef("pk"), tag=tag)))
+        return qs
+
+    @staticmethod
+    def _years_ago(years: int) -> dt.date:
+        today = timezone.localdate()
+        try:
+            return today.replace(year=today.year - years)
+        except ValueError:
+            return today.replace(year=today.year - years, day=28)
+
+    def filter_age_min(self, qs, name, value):
+        return (
+            qs.filter(born_estimate__lte=self._years_ago(int(value))) if value is not None else qs
+        )
+
+    def filter_age_max(self, qs, name, value):
+        if value is None:
+            return qs
+        return qs.filter(born_estimate__gt=self._years_ago(int(value) + 1))
+
+    def _has(self, qs, channel, value):
+        cond = Exists(ContactPoint.objects.filter(person_id=OuterRef("pk"), channel=channel))
+        if value is None:
+            return qs
+        return qs.filter(cond) if value else qs.exclude(cond)
+
+    def filter_has_phone(self, qs, name, value):
+        return self._has(qs, "phone", value)
+
+    def filter_has_email(self, qs, name, value):
+        return self._has(qs, "email", value)
+
+    def filter_consent(self, qs, name, value):
+        channel, _sep, purpose = (value or "").partition(":")
+        latest = (
+            Consent.objects.filter(person_id=OuterRef("pk"), channel=channel, purpose=purpose)
+            .order_by("-recorded_at", "-id")
+            .values("status")[:1]
+        )
+        return qs.annotate(_consent=Subquery(latest)).filter(_consent=Consent.Status.GRANTED)
+
+    def filter_sort(self, qs, name, value):
+        return qs.order_by(*ORDERINGS.get(value, ORDERINGS["name"]))
+
+    @property
+    def qs(self):
+        qs = super().qs
+        if not getattr(self.form, "cleaned_data", {}).get("sort"):
+            qs = qs.order_by(*ORDERINGS["name"])
+        return qs

@@ -1,0 +1,413 @@
+"""The people hub: Person, Household, Address, ContactPoint, tags, custom fields, notes,
+the universal Interaction log, Consent records and VoteHistory."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from grassroots.core.models import TimeStampedModel
+
+
+class Address(TimeStampedModel):
+    house_number = models.CharField(_("house number"), max_length=50, blank=True, default="")
+    street = models.CharField(_("street"), max_length=200, blank=True, default="")
+    line2 = models.CharField(_("address line 2"), max_length=200, blank=True, default="")
+    locality = models.CharField(_("locality / section"), max_length=200, blank=True, default="")
+    city = models.CharField(_("city / village"), max_length=100, blank=True, default="")
+    district = models.CharField(_("district / county"), max_length=100, blank=True, default="")
+    region = models.CharField(_("state / region"), max_length=100, blank=True, default="")
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True, default="")
+    country = models.CharField(_("country"), max_length=2, default="IN")
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    area = models.ForeignKey(
+        "geography.Area", null=True, blank=True, on_delete=models.SET_NULL, related_name="addresses"
+    )
+
+    class Meta:
+        verbose_name_plural = _("addresses")
+
+    def __str__(self) -> str:
+        return self.one_line()
+
+    def one_line(self) -> str:
+        first = " ".join(p for p in [self.house_number, self.street] if p)
+        parts = [first, self.line2, self.locality, self.city, self.region, self.postal_code]
+        return ", ".join(p for p in parts if p)
+
+
+class Household(TimeStampedModel):
+    name = models.CharField(_("household name"), max_length=200, blank=True, default="")
+    address = models.ForeignKey(
+        Address, null=True, blank=True, on_delete=models.SET_NULL, related_name="households"
+    )
+    area = models.ForeignKey(
+        "geography.Area",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="households",
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["area"], name="people_hh_area_idx")]
+
+    def __str__(self) -> str:
+        return self.name or (self.address.one_line() if self.address_id else f"#{self.pk}")
+
+
+class Person(TimeStampedModel):
+    class Gender(models.TextChoices):
+        FEMALE = "female", _("Female")
+        MALE = "male", _("Male")
+        OTHER = "other", _("Third gender / other")
+        UNKNOWN = "", _("Unknown")
+
+    class Relation(models.TextChoices):
+        FATHER = "father", _("Father")
+        MOTHER = "mother", _("Mother")
+        HUSBAND = "husband", _("Husband")
+        WIFE = "wife", _("Wife")
+        OTHER = "other", _("Other")
+        NONE = "", _("—")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        MOVED = "moved", _("Moved")
+        DECEASED = "deceased", _("Deceased")
+
+    given_name = models.CharField(_("given name"), max_length=100)
+    middle_name = models.CharField(_("middle name"), max_length=100, blank=True, default="")
+    family_name = models.CharField(_("family name"), max_length=100, blank=True, default="")
+    full_name = models.CharField(max_length=320, editable=False, default="")
+    native_name = models.CharField(
+        _("name in native script"), max_length=300, blank=True, default=""
+    )
+    gender = models.CharField(
+        _("gender"), max_length=10, choices=Gender.choices, blank=True, default=""
+    )
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    age = models.PositiveSmallIntegerField(_("age"), null=True, blank=True)
+    age_as_of = models.DateField(_("age as of"), null=True, blank=True)
+    # Derived from birth_date, or from age and its as-of date, so age filters use one index.
+    born_estimate = models.DateField(null=True, blank=True, editable=False)
+    relation_type = models.CharField(
+        _("relation"), max_length=10, choices=Relation.choices, blank=True, default=""
+    )
+    relative_name = models.CharField(_("relative's name"), max_length=200, blank=True, default="")
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=10, blank=True, default=""
+    )
+    support_score = models.PositiveSmallIntegerField(
+        _("support score"),
+        null=True,
+        blank=True,
+        help_text=_("1 strong support … 5 strong oppose"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
+    )
+    do_not_contact = models.BooleanField(_("do not contact"), default=False)
+    source = models.CharField(_("source"), max_length=100, blank=True, default="")
+    household = models.ForeignKey(
+        Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+    )
+    area = models.ForeignKey(
+        "geography.Area",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="people",
+        verbose_name=_("area"),
+    )
+    serial_number = models.PositiveIntegerField(_("serial number in part"), null=True, blank=True)
+    last_contacted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = _("people")
+        ordering = ["family_name", "given_name", "id"]
+        indexes = [
+            models.Index(
+                fields=["area", "family_name", "given_name"], name="people_person_area_idx"
+            ),
+            models.Index(fields=["family_name", "given_name", "id"], name="people_person_name_idx"),
+            models.Index(fields=["born_estimate"], name="people_person_born_idx"),
+            models.Index(fields=["support_score"], name="people_person_support_idx"),
+            models.Index(fields=["household"], name="people_person_hh_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.given_name
+
+    @property
+    def display_age(self) -> int | None:
+        if self.born_estimate is None:
+            return None
+        today = timezone.localdate()
+        b = self.born_estimate
+        return today.year - b.year - ((today.month, today.day) < (b.month, b.day))
+
+
+class ExternalId(models.Model):
+    """An identifier from another system: ``epic:ABC1234567``, ``us-ca-voter:12345``."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="external_ids")
+    namespace = models.CharField(_("namespace"), max_length=40)
+    value = models.CharField(_("identifier"), max_length=100)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["namespace", "value"], name="people_extid_unique")
+        ]
+        indexes = [models.Index(fields=["value"], name="people_extid_value_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.namespace}:{self.value}"
+
+
+class ContactPoint(TimeStampedModel):
+    class Channel(models.TextChoices):
+        PHONE = "phone", _("Phone")
+        EMAIL = "email", _("Email")
+
+    class PhoneKind(models.TextChoices):
+        MOBILE = "mobile", _("Mobile")
+        LANDLINE = "landline", _("Landline")
+        UNKNOWN = "", _("Unknown")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        UNVERIFIED = "unverified", _("Unverified")
+        WRONG = "wrong", _("Wrong number / address")
+        BOUNCED = "bounced", _("Bounced")
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="contact_points")
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    value = models.CharField(_("value"), max_length=254, help_text=_("E.164 phone or email"))
+    phone_kind = models.CharField(
+        _("phone kind"), max_length=10, choices=PhoneKind.choices, blank=True, default=""
+    )
+    whatsapp = models.BooleanField(_("WhatsApp-capable"), default=False)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.ACTIVE
+    )
+    is_primary = models.BooleanField(_("primary"), default=False)
+    source = models.CharField(_("source"), max_length=100, blank=True, default="")
+
+    class Meta:
+        ordering = ["-is_primary", "channel", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "channel", "value"], name="people_cp_unique")
+        ]
+        indexes = [
+            models.Index(fields=["value"], name="people_cp_value_idx"),
+            models.Index(fields=["person", "channel"], name="people_cp_person_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=60, unique=True)
+    slug = models.SlugField(max_length=60, unique=True, allow_unicode=True)
+    color = models.CharField(_("colour"), max_length=7, default="#4b5563")
+    description = models.CharField(_("description"), max_length=255, blank=True, default="")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Tagging(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="taggings")
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="taggings")
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tag", "person"], name="people_tagging_unique")
+        ]
+        indexes = [models.Index(fields=["person"], name="people_tagging_person_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.tag_id}→{self.person_id}"
+
+
+class CustomField(models.Model):
+    class Type(models.TextChoices):
+        TEXT = "text", _("Text")
+        NUMBER = "number", _("Number")
+        DATE = "date", _("Date")
+        CHOICE = "choice", _("Choice")
+        MULTI_CHOICE = "multi_choice", _("Multiple choice")
+        BOOLEAN = "boolean", _("Yes/no")
+
+    key = models.SlugField(max_length=50, unique=True)
+    label = models.CharField(_("label"), max_length=100)
+    type = models.CharField(_("type"), max_length=15, choices=Type.choices)
+    choices = models.JSONField(_("choices"), default=list, blank=True)
+    help_text = models.CharField(_("help text"), max_length=255, blank=True, default="")
+    sort_order = models.PositiveIntegerField(default=100)
+
+    class Meta:
+        ordering = ["sort_order", "label"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class CustomFieldValue(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="custom_values")
+    field = models.ForeignKey(CustomField, on_delete=models.CASCADE, related_name="values")
+    value = models.JSONField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "field"], name="people_cfv_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.field_id}={self.value}"
+
+
+class Note(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField(_("note"))
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.body[:50]
+
+
+class Interaction(models.Model):
+    """The universal contact log: every door, call, text, email, event, donation or case."""
+
+    class Channel(models.TextChoices):
+        DOOR = "door", _("Door")
+        PHONE = "phone", _("Phone")
+        SMS = "sms", _("SMS")
+        WHATSAPP = "whatsapp", _("WhatsApp")
+        EMAIL = "email", _("Email")
+        EVENT = "event", _("Event")
+        DONATION = "donation", _("Donation")
+        CASE = "case", _("Case")
+        MEETING = "meeting", _("Meeting")
+        OTHER = "other", _("Other")
+
+    class Direction(models.TextChoices):
+        OUTBOUND = "outbound", _("Outbound")
+        INBOUND = "inbound", _("Inbound")
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="interactions")
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    direction = models.CharField(
+        _("direction"), max_length=10, choices=Direction.choices, default=Direction.OUTBOUND
+    )
+    outcome = models.CharField(_("outcome"), max_length=50, blank=True, default="")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    occurred_at = models.DateTimeField(_("when"), default=timezone.now)
+    detail = models.TextField(_("detail"), blank=True, default="")
+    data = models.JSONField(default=dict, blank=True)
+    source = models.CharField(max_length=50, blank=True, default="")
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["person", "-occurred_at"], name="people_inter_person_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.outcome}".strip()
+
+
+class Consent(models.Model):
+    """An append-only record; the latest per channel × purpose is the person's current answer."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("Email")
+        SMS = "sms", _("SMS")
+        WHATSAPP = "whatsapp", _("WhatsApp")
+        PHONE = "phone", _("Phone calls")
+        POST = "post", _("Post")
+
+    class Purpose(models.TextChoices):
+        CAMPAIGN = "campaign", _("Campaign updates")
+        FUNDRAISING = "fundraising", _("Fundraising")
+        VOLUNTEERING = "volunteering", _("Volunteering")
+        RESEARCH = "research", _("Surveys and research")
+
+    class Basis(models.TextChoices):
+        CONSENT = "consent", _("Consent")
+        LEGITIMATE_INTEREST = "legitimate_interest", _("Legitimate interest")
+        CONTRACT = "contract", _("Contract / membership")
+        LEGAL_OBLIGATION = "legal_obligation", _("Legal obligation")
+        PUBLIC_TASK = "public_task", _("Public task / electoral roll")
+
+    class Status(models.TextChoices):
+        GRANTED = "granted", _("Granted")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="consents")
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    purpose = models.CharField(_("purpose"), max_length=15, choices=Purpose.choices)
+    lawful_basis = models.CharField(
+        _("lawful basis"), max_length=20, choices=Basis.choices, default=Basis.CONSENT
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    source = models.CharField(_("source"), max_length=100, blank=True, default="")
+    wording = models.TextField(_("wording shown"), blank=True, default="")
+    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["person", "channel", "purpose", "-recorded_at"], name="people_consent_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel}/{self.purpose}: {self.status}"
+
+
+class VoteHistory(models.Model):
+    class Method(models.TextChoices):
+        IN_PERSON = "in_person", _("In person")
+        EARLY = "early", _("Early")
+        MAIL = "mail", _("Mail / postal")
+        ABSENTEE = "absentee", _("Absentee")
+        UNKNOWN = "", _("Unknown")
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="vote_history")
+    election = models.ForeignKey("geography.Election", on_delete=models.CASCADE, related_name="+")
+    voted = models.BooleanField(_("voted"))
+    method = models.CharField(
+        _("method"), max_length=10, choices=Method.choices, blank=True, default=""
+    )
+
+    class Meta:
+        verbose_name_plural = _("vote history")
+        constraints = [
+            models.UniqueConstraint(fields=["person", "election"], name="people_vote_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}@{self.election_id}: {self.voted}"

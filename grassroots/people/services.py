@@ -1,0 +1,473 @@
+"""Writes for the people hub. Each function owns its transaction, audit record and events."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from grassroots.core import audit, events
+from grassroots.core.phones import normalize_email, normalize_phone
+from grassroots.people.models import (
+    Address,
+    Consent,
+    ContactPoint,
+    CustomField,
+    CustomFieldValue,
+    ExternalId,
+    Household,
+    Interaction,
+    Note,
+    Person,
+    Tag,
+    Tagging,
+)
+from grassroots.people.validation import clean_birth, clean_external_id, clean_name
+
+PERSON_FIELDS = (
+    "given_name",
+    "middle_name",
+    "family_name",
+    "native_name",
+    "gender",
+    "birth_date",
+    "age",
+    "age_as_of",
+    "relation_type",
+    "relative_name",
+    "preferred_language",
+    "support_score",
+    "status",
+    "do_not_contact",
+    "source",
+    "household",
+    "area",
+    "serial_number",
+)
+
+
+def _full_name(p: Person) -> str:
+    return " ".join(x for x in [p.given_name, p.middle_name, p.family_name] if x)
+
+
+def _apply_person_fields(person: Person, data: dict[str, Any]) -> None:
+    errors: dict[str, list] = {}
+    for field in ("given_name", "middle_name", "family_name", "relative_name", "native_name"):
+        if field in data:
+            max_length = Person._meta.get_field(field).max_length
+            try:
+                data[field] = clean_name(
+                    data[field] or "",
+                    str(Person._meta.get_field(field).verbose_name).capitalize(),
+                    max_length,
+                    required=(field == "given_name"),
+                )
+            except ValidationError as exc:
+                errors.setdefault(field, []).extend(exc.messages)
+    for key, value in data.items():
+        if key not in PERSON_FIELDS:
+            raise TypeError(f"unknown person field {key}")
+        setattr(person, key, value)
+    if person.support_score is not None and not 1 <= person.support_score <= 5:
+        errors.setdefault("support_score", []).append(
+            _("Support score is 1 (strong support) to 5 (strong oppose).")
+        )
+    try:
+        person.born_estimate = clean_birth(person.birth_date, person.age, person.age_as_of)
+    except ValidationError as exc:
+        for field, msgs in exc.message_dict.items():
+            errors.setdefault(field, []).extend(msgs)
+    if person.household_id and person.area_id is None and person.household.area_id:
+        person.area_id = person.household.area_id
+    person.full_name = _full_name(person)
+    if errors:
+        raise ValidationError(errors)
+    try:
+        person.full_clean(exclude=["household", "area"])
+    except ValidationError as exc:
+        raise ValidationError(exc.message_dict)
+
+
+@transaction.atomic
+def person_create(
+    *,
+    actor: Any,
+    data: dict[str, Any],
+    phones: Iterable[str] = (),
+    emails: Iterable[str] = (),
+    external_ids: Iterable[tuple[str, str]] = (),
+    tags: Iterable[Tag] = (),
+) -> Person:
+    person = Person()
+    _apply_person_fields(person, dict(data))
+    person.save()
+    for i, phone in enumerate(phones):
+        contact_point_add(
+            actor=actor, person=person, channel="phone", value=phone, is_primary=i == 0
+        )
+    for i, email in enumerate(emails):
+        contact_point_add(
+            actor=actor, person=person, channel="email", value=email, is_primary=i == 0
+        )
+    for namespace, value in external_ids:
+        external_id_add(actor=actor, person=person, namespace=namespace, value=value)
+    if tags:
+        tag_apply(actor=actor, tag=None, people=[person], tags=list(tags))
+    events.publish("person.created", {"person_id": person.pk})
+    return person
+
+
+@transaction.atomic
+def person_update(*, actor: Any, person: Person, data: dict[str, Any]) -> Person:
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    before = {k: getattr(person, k) for k in data if k in PERSON_FIELDS}
+    _apply_person_fields(person, dict(data))
+    person.save()
+    changed = sorted(k for k in before if before[k] != getattr(person, k))
+    if "do_not_contact" in changed:
+        audit.record(
+            actor=actor,
+            action="person.do_not_contact_changed",
+            obj=person,
+            detail={"do_not_contact": person.do_not_contact},
+        )
+    if changed:
+        events.publish("person.updated", {"person_id": person.pk, "fields": changed})
+    return person
+
+
+@transaction.atomic
+def external_id_add(*, actor: Any, person: Person, namespace: str, value: str) -> ExternalId:
+    namespace, value = clean_external_id(namespace, value)
+    existing = ExternalId.objects.filter(namespace=namespace, value=value).first()
+    if existing is not None:
+        if existing.person_id == person.pk:
+            return existing
+        raise ValidationError(
+            _("%(ns)s:%(value)s already belongs to another person.")
+            % {"ns": namespace, "value": value}
+        )
+    return ExternalId.objects.create(person=person, namespace=namespace, value=value)
+
+
+@transaction.atomic
+def contact_point_add(
+    *,
+    actor: Any,
+    person: Person,
+    channel: str,
+    value: str,
+    phone_kind: str | None = None,
+    whatsapp: bool = False,
+    is_primary: bool = False,
+    source: str = "",
+    region: str | None = None,
+) -> ContactPoint:
+    if channel == ContactPoint.Channel.PHONE:
+        normalized, detected_kind = normalize_phone(value, region)
+        kind = phone_kind if phone_kind is not None else detected_kind
+    elif channel == ContactPoint.Channel.EMAIL:
+        normalized, kind = normalize_email(value), ""
+    else:
+        raise ValidationError(_("Unknown channel “%(c)s”.") % {"c": channel})
+    existing = ContactPoint.objects.filter(person=person, channel=channel, value=normalized).first()
+    if existing is not None:
+        return existing
+    if is_primary or not ContactPoint.objects.filter(person=person, channel=channel).exists():
+        ContactPoint.objects.filter(person=person, channel=channel).update(is_primary=False)
+        is_primary = True
+    cp = ContactPoint.objects.create(
+        person=person,
+        channel=channel,
+        value=normalized,
+        phone_kind=kind,
+        whatsapp=whatsapp,
+        is_primary=is_primary,
+        source=source[:100],
+    )
+    events.publish("contact_point.created", {"person_id": person.pk, "contact_point_id": cp.pk})
+    return cp
+
+
+@transaction.atomic
+def contact_point_update(
+    *,
+    actor: Any,
+    contact_point: ContactPoint,
+    status: str | None = None,
+    is_primary: bool | None = None,
+    whatsapp: bool | None = None,
+) -> ContactPoint:
+    if status is not None:
+        if status not in ContactPoint.Status.values:
+            raise ValidationError(_("Unknown status."))
+        contact_point.status = status
+    if whatsapp is not None:
+        contact_point.whatsapp = whatsapp
+    if is_primary:
+        ContactPoint.objects.filter(
+            person_id=contact_point.person_id, channel=contact_point.channel
+        ).update(is_primary=False)
+        contact_point.is_primary = True
+    contact_point.save()
+    return contact_point
+
+
+@transaction.atomic
+def contact_point_delete(*, actor: Any, contact_point: ContactPoint) -> None:
+    person_id, channel, was_primary = (
+        contact_point.person_id,
+        contact_point.channel,
+        contact_point.is_primary,
+    )
+    contact_point.delete()
+    if was_primary:
+        nxt = ContactPoint.objects.filter(person_id=person_id, channel=channel).first()
+        if nxt:
+            nxt.is_primary = True
+            nxt.save(update_fields=["is_primary"])
+
+
+# --- tags -----------------------------------------------------------------------------
+
+
+def tag_get_or_create(*, actor: Any, name: str) -> Tag:
+    name = clean_name(name, _("Tag"), 60, required=True)
+    slug = slugify(name, allow_unicode=True)[:60] or f"tag-{abs(hash(name)) % 10**8}"
+    tag = Tag.objects.filter(name__iexact=name).first() or Tag.objects.filter(slug=slug).first()
+    if tag is not None:
+        return tag
+    try:
+        with transaction.atomic():
+            return Tag.objects.create(name=name, slug=slug)
+    except IntegrityError:  # a concurrent request created it
+        return Tag.objects.get(slug=slug)
+
+
+@transaction.atomic
+def tag_apply(
+    *,
+    actor: Any,
+    tag: Tag | None,
+    people: Iterable[Person] | Iterable[int],
+    tags: list[Tag] | None = None,
+) -> int:
+    """Tag many people at once; already-tagged people are skipped. Returns rows added."""
+    tag_list = tags if tags is not None else [tag]
+    ids = [p.pk if isinstance(p, Person) else int(p) for p in people]
+    added = 0
+    now = timezone.now()
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    for t in tag_list:
+        for start in range(0, len(ids), 5000):
+            chunk = ids[start : start + 5000]
+            have = set(
+                Tagging.objects.filter(tag=t, person_id__in=chunk).values_list(
+                    "person_id", flat=True
+                )
+            )
+            rows = [
+                Tagging(tag=t, person_id=i, created_at=now, created_by=user)
+                for i in chunk
+                if i not in have
+            ]
+            Tagging.objects.bulk_create(rows, ignore_conflicts=True)
+            added += len(rows)
+        if len(ids) > 1:
+            audit.record(
+                actor=actor, action="people.bulk_tagged", obj=t, detail={"people": len(ids)}
+            )
+        events.publish("tag.applied", {"tag_id": t.pk, "count": len(ids)})
+    return added
+
+
+@transaction.atomic
+def tag_remove(*, actor: Any, tag: Tag, person: Person) -> bool:
+    deleted, _ = Tagging.objects.filter(tag=tag, person=person).delete()
+    return bool(deleted)
+
+
+# --- notes, interactions ----------------------------------------------------------------
+
+
+@transaction.atomic
+def note_create(*, actor: Any, person: Person, body: str) -> Note:
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": _("Write something first.")})
+    if len(body) > 10000:
+        raise ValidationError({"body": _("A note is at most 10,000 characters.")})
+    note = Note.objects.create(
+        person=person,
+        author=actor if getattr(actor, "is_authenticated", False) else None,
+        body=body,
+    )
+    events.publish("note.created", {"person_id": person.pk, "note_id": note.pk})
+    return note
+
+
+@transaction.atomic
+def interaction_record(
+    *,
+    actor: Any,
+    person: Person | int,
+    channel: str,
+    direction: str = Interaction.Direction.OUTBOUND,
+    outcome: str = "",
+    detail: str = "",
+    data: dict | None = None,
+    occurred_at: dt.datetime | None = None,
+    source: str = "",
+) -> Interaction:
+    """The one way any app logs contact with a person (ARCHITECTURE §3.4)."""
+    if channel not in Interaction.Channel.values:
+        raise ValidationError({"channel": _("Unknown channel.")})
+    person_id = person.pk if isinstance(person, Person) else int(person)
+    occurred_at = occurred_at or timezone.now()
+    if occurred_at > timezone.now() + dt.timedelta(minutes=5):
+        raise ValidationError({"occurred_at": _("An interaction cannot be in the future.")})
+    interaction = Interaction.objects.create(
+        person_id=person_id,
+        channel=channel,
+        direction=direction,
+        outcome=outcome[:50],
+        detail=detail[:10000],
+        data=data or {},
+        occurred_at=occurred_at,
+        source=source[:50],
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    Person.objects.filter(pk=person_id).update(
+        last_contacted_at=Interaction.objects.filter(person_id=person_id).aggregate(
+            m=Max("occurred_at")
+        )["m"]
+    )
+    events.publish(
+        "interaction.recorded",
+        {"person_id": person_id, "interaction_id": interaction.pk, "channel": channel},
+    )
+    return interaction
+
+
+# --- consent ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def consent_record(
+    *,
+    actor: Any,
+    person: Person,
+    channel: str,
+    purpose: str,
+    status: str,
+    lawful_basis: str = Consent.Basis.CONSENT,
+    source: str = "",
+    wording: str = "",
+) -> Consent:
+    consent = Consent(
+        person=person,
+        channel=channel,
+        purpose=purpose,
+        status=status,
+        lawful_basis=lawful_basis,
+        source=source[:100],
+        wording=wording[:5000],
+        recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    consent.full_clean()
+    consent.save()
+    audit.record(
+        actor=actor,
+        action=f"consent.{status}",
+        obj=person,
+        detail={"channel": channel, "purpose": purpose, "basis": lawful_basis},
+    )
+    events.publish(
+        "consent.changed",
+        {"person_id": person.pk, "channel": channel, "purpose": purpose, "status": status},
+    )
+    return consent
+
+
+# --- custom fields ----------------------------------------------------------------------
+
+
+def custom_value_clean(field: CustomField, raw: Any) -> Any:
+    T = CustomField.Type
+    if raw in (None, "", []):
+        return None
+    try:
+        if field.type == T.TEXT:
+            text = str(raw).strip()
+            if len(text) > 1000:
+                raise ValidationError(_("At most 1,000 characters."))
+            return text
+        if field.type == T.NUMBER:
+            number = float(raw)
+            return int(number) if number.is_integer() else number
+        if field.type == T.DATE:
+            return (
+                raw if isinstance(raw, dt.date) else dt.date.fromisoformat(str(raw))
+            ).isoformat()
+        if field.type == T.BOOLEAN:
+            if isinstance(raw, bool):
+                return raw
+            return str(raw).lower() in {"1", "true", "yes", "on", "y"}
+        if field.type == T.CHOICE:
+            if raw not in field.choices:
+                raise ValidationError(_("“%(v)s” is not one of the choices.") % {"v": raw})
+            return raw
+        if field.type == T.MULTI_CHOICE:
+            values = raw if isinstance(raw, list) else [raw]
+            bad = [v for v in values if v not in field.choices]
+            if bad:
+                raise ValidationError(_("“%(v)s” is not one of the choices.") % {"v": bad[0]})
+            return values
+    except (TypeError, ValueError):
+        raise ValidationError(
+            _("“%(v)s” is not a valid %(type)s.")
+            % {"v": str(raw)[:50], "type": field.get_type_display().lower()}
+        )
+    raise ValidationError(_("Unknown field type."))
+
+
+@transaction.atomic
+def custom_values_set(*, actor: Any, person: Person, values: dict[CustomField, Any]) -> None:
+    errors = {}
+    cleaned = {}
+    for field, raw in values.items():
+        try:
+            cleaned[field] = custom_value_clean(field, raw)
+        except ValidationError as exc:
+            errors[f"cf_{field.key}"] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    for field, value in cleaned.items():
+        if value is None:
+            CustomFieldValue.objects.filter(person=person, field=field).delete()
+        else:
+            CustomFieldValue.objects.update_or_create(
+                person=person, field=field, defaults={"value": value}
+            )
+
+
+# --- households -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def household_create(
+    *, actor: Any, address: dict[str, Any], name: str = "", area=None
+) -> Household:
+    addr = Address(area=area, **address)
+    addr.full_clean()
+    addr.save()
+    household = Household.objects.create(name=name[:200], address=addr, area=area)
+    events.publish("household.created", {"household_id": household.pk})
+    return household

@@ -1,0 +1,359 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views import View
+
+from grassroots.accounts.permissions import CapabilityRequiredMixin
+from grassroots.geography.selectors import area_visible_to
+from grassroots.people import selectors, services
+from grassroots.people.filters import PersonFilter
+from grassroots.people.forms import (
+    BulkTagForm,
+    ConsentForm,
+    ContactPointForm,
+    InteractionForm,
+    NoteForm,
+    PersonCreateForm,
+    PersonForm,
+    TagForm,
+    custom_field_formfield,
+)
+from grassroots.people.models import Person, Tag
+from grassroots.people.validation import parse_external_id
+
+PAGE_SIZE = 50
+
+
+def _get_person(request, pk) -> Person:
+    person = selectors.person_get(actor=request.user, pk=pk)
+    if person is None:
+        raise Http404
+    return person
+
+
+class PersonListView(CapabilityRequiredMixin, View):
+    capability = "people.view"
+
+    def get(self, request):
+        base = selectors.person_visible_to(request.user)
+        fs = PersonFilter(request.GET or None, queryset=base)
+        fs.form.fields["area"].queryset = area_visible_to(request.user)
+        qs = selectors.person_list(actor=request.user, filters=request.GET)
+        page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        params = request.GET.copy()
+        params.pop("page", None)
+        ctx = {
+            "filter": fs,
+            "page": page,
+            "querystring": params.urlencode(),
+            "tags": selectors.tag_list(),
+            "can_edit": request.user.has_capability("people.edit"),
+        }
+        template = (
+            "people/person_list.html#results"
+            if request.htmx and not request.htmx.boosted
+            else "people/person_list.html"
+        )
+        return render(request, template, ctx)
+
+
+class BulkTagView(CapabilityRequiredMixin, View):
+    capability = "people.edit"
+
+    def post(self, request):
+        form = BulkTagForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Choose people and a tag name."))
+            return redirect("people:person_list")
+        try:
+            tag = services.tag_get_or_create(actor=request.user, name=form.cleaned_data["tag"])
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("people:person_list")
+        visible = selectors.person_visible_to(request.user)
+        if form.cleaned_data["all_matching"]:
+            filters = request.POST.copy()
+            people = selectors.person_list(actor=request.user, filters=filters)
+            ids = list(people.values_list("id", flat=True)[:100000])
+        else:
+            ids = list(visible.filter(pk__in=form.cleaned_data["ids"]).values_list("id", flat=True))
+        if not ids:
+            messages.error(request, _("Select at least one person."))
+        else:
+            added = services.tag_apply(actor=request.user, tag=tag, people=ids)
+            messages.success(
+                request,
+                _("Tagged %(n)s people “%(tag)s” (%(new)s new).")
+                % {"n": f"{len(ids):,}", "tag": tag.name, "new": f"{added:,}"},
+            )
+        back = request.POST.get("back") or reverse("people:person_list")
+        if not back.startswith("/"):
+            back = reverse("people:person_list")
+        return redirect(back)
+
+
+class PersonDetailView(CapabilityRequiredMixin, View):
+    capability = "people.view"
+
+    def get(self, request, pk):
+        person = _get_person(request, pk)
+        return render(request, "people/person_detail.html", _detail_ctx(request, person))
+
+
+def _detail_ctx(request, person, **forms):
+    return {
+        "person": person,
+        "members": selectors.household_members(actor=request.user, person=person),
+        "consents": selectors.consent_current(person),
+        "timeline": selectors.person_timeline(person),
+        "custom_fields": [
+            (cf, next((v.value for v in person.custom_values.all() if v.field_id == cf.id), None))
+            for cf in selectors.custom_fields()
+        ],
+        "note_form": forms.get("note_form") or NoteForm(),
+        "tag_form": forms.get("tag_form") or TagForm(),
+        "cp_form": forms.get("cp_form") or ContactPointForm(),
+        "consent_form": forms.get("consent_form") or ConsentForm(),
+        "interaction_form": forms.get("interaction_form") or InteractionForm(),
+        "can_edit": request.user.has_capability("people.edit"),
+        "can_note": request.user.has_capability("people.note"),
+        "all_tags": selectors.tag_list(),
+    }
+
+
+class PersonActionView(CapabilityRequiredMixin, View):
+    """POST actions on one person; HTMX gets the re-rendered panel, others a redirect."""
+
+    capability = "people.note"
+    EDIT_ACTIONS = {"tag", "untag", "contact", "consent"}
+
+    def post(self, request, pk, action):
+        person = _get_person(request, pk)
+        if action in self.EDIT_ACTIONS and not request.user.has_capability("people.edit"):
+            raise _forbidden()
+        handler = getattr(self, f"do_{action}", None)
+        if handler is None:
+            raise Http404
+        forms, ok_message = handler(request, person)
+        if forms:
+            ctx = _detail_ctx(request, selectors.person_get(actor=request.user, pk=pk), **forms)
+            if request.htmx:  # htmx swaps 2xx only: show the panel with its field errors
+                return render(request, "people/person_detail.html#main", ctx)
+            return render(request, "people/person_detail.html", ctx, status=400)
+        if ok_message:
+            messages.success(request, ok_message)
+        if request.htmx:
+            ctx = _detail_ctx(request, selectors.person_get(actor=request.user, pk=pk))
+            return render(request, "people/person_detail.html#main", ctx)
+        return redirect("people:person_detail", pk=pk)
+
+    def do_note(self, request, person):
+        form = NoteForm(request.POST)
+        if form.is_valid():
+            try:
+                services.note_create(
+                    actor=request.user, person=person, body=form.cleaned_data["body"]
+                )
+                return None, _("Note added.")
+            except ValidationError as exc:
+                form.add_error(None, exc)
+        return {"note_form": form}, None
+
+    def do_interaction(self, request, person):
+        form = InteractionForm(request.POST)
+        if form.is_valid():
+            try:
+                services.interaction_record(
+                    actor=request.user, person=person, **form.cleaned_data, source="manual"
+                )
+                return None, _("Interaction recorded.")
+            except ValidationError as exc:
+                form.add_error(None, exc)
+        return {"interaction_form": form}, None
+
+    def do_tag(self, request, person):
+        form = TagForm(request.POST)
+        if form.is_valid():
+            try:
+                tag = services.tag_get_or_create(actor=request.user, name=form.cleaned_data["name"])
+                services.tag_apply(actor=request.user, tag=tag, people=[person])
+                return None, _("Tagged “%(tag)s”.") % {"tag": tag.name}
+            except ValidationError as exc:
+                form.add_error("name", exc)
+        return {"tag_form": form}, None
+
+    def do_untag(self, request, person):
+        tag = Tag.objects.filter(pk=request.POST.get("tag")).first()
+        if tag is None:
+            raise Http404
+        services.tag_remove(actor=request.user, tag=tag, person=person)
+        return None, _("Tag removed.")
+
+    def do_contact(self, request, person):
+        form = ContactPointForm(request.POST)
+        if form.is_valid():
+            try:
+                services.contact_point_add(
+                    actor=request.user, person=person, **form.cleaned_data, source="manual"
+                )
+                return None, _("Contact added.")
+            except ValidationError as exc:
+                form.add_error("value", exc)
+        return {"cp_form": form}, None
+
+    def do_consent(self, request, person):
+        form = ConsentForm(request.POST)
+        if form.is_valid():
+            try:
+                services.consent_record(actor=request.user, person=person, **form.cleaned_data)
+                return None, _("Consent recorded.")
+            except ValidationError as exc:
+                form.add_error(None, exc)
+        return {"consent_form": form}, None
+
+
+def _forbidden():
+    from django.core.exceptions import PermissionDenied
+
+    return PermissionDenied()
+
+
+def _person_form_data(cleaned: dict) -> dict:
+    keys = [f.name for f in PersonForm().visible_fields()]
+    return {k: cleaned.get(k) for k in keys if k in cleaned}
+
+
+class PersonCreateView(CapabilityRequiredMixin, View):
+    capability = "people.edit"
+
+    def get(self, request):
+        return render(
+            request, "people/person_form.html", {"form": PersonCreateForm(), "is_new": True}
+        )
+
+    def post(self, request):
+        form = PersonCreateForm(request.POST)
+        if form.is_valid():
+            d = form.cleaned_data
+            area = d.get("area")
+            if area is not None and not area_visible_to(request.user).filter(pk=area.pk).exists():
+                form.add_error("area", _("Unknown area code “%(code)s”.") % {"code": area.code})
+            else:
+                try:
+                    ext = [parse_external_id(d["external_id"])] if d.get("external_id") else []
+                    data = _person_form_data(d)
+                    data["source"] = data.get("source") or "manual"
+                    person = services.person_create(
+                        actor=request.user,
+                        data=data,
+                        phones=[d["phone"]] if d.get("phone") else [],
+                        emails=[d["email"]] if d.get("email") else [],
+                        external_ids=ext,
+                    )
+                except ValidationError as exc:
+                    _add_errors(form, exc)
+                else:
+                    messages.success(request, _("%(name)s added.") % {"name": person.full_name})
+                    return redirect("people:person_detail", pk=person.pk)
+        return render(
+            request, "people/person_form.html", {"form": form, "is_new": True}, status=400
+        )
+
+
+def _add_errors(form, exc: ValidationError):
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        msgs = exc.messages
+        text = " ".join(msgs)
+        target = None
+        for name in ("phone", "email", "external_id"):
+            if name in form.fields and form.data.get(name) and form.data.get(name)[:20] in text:
+                target = name
+        form.add_error(target, msgs)
+
+
+class PersonEditView(CapabilityRequiredMixin, View):
+    capability = "people.edit"
+
+    def _form(self, person, data=None):
+        form = PersonForm(
+            data,
+            initial={f: getattr(person, f) for f in PersonForm.base_fields if hasattr(person, f)},
+        )
+        self.cfs = list(selectors.custom_fields())
+        current = {v.field_id: v.value for v in person.custom_values.all()}
+        for cf in self.cfs:
+            form.fields[f"cf_{cf.key}"] = custom_field_formfield(cf)
+            form.initial[f"cf_{cf.key}"] = current.get(cf.id)
+        return form
+
+    def get(self, request, pk):
+        person = _get_person(request, pk)
+        return render(
+            request, "people/person_form.html", {"form": self._form(person), "person": person}
+        )
+
+    def post(self, request, pk):
+        person = _get_person(request, pk)
+        form = self._form(person, request.POST)
+        if form.is_valid():
+            d = form.cleaned_data
+            area = d.get("area")
+            if area is not None and not area_visible_to(request.user).filter(pk=area.pk).exists():
+                form.add_error("area", _("Unknown area code “%(code)s”.") % {"code": area.code})
+            else:
+                try:
+                    from django.db import transaction
+
+                    with transaction.atomic():
+                        services.person_update(
+                            actor=request.user, person=person, data=_person_form_data(d)
+                        )
+                        if self.cfs:
+                            services.custom_values_set(
+                                actor=request.user,
+                                person=person,
+                                values={cf: d.get(f"cf_{cf.key}") for cf in self.cfs},
+                            )
+                except ValidationError as exc:
+                    _add_errors(form, exc)
+                else:
+                    messages.success(request, _("Saved."))
+                    return redirect("people:person_detail", pk=person.pk)
+        return render(
+            request, "people/person_form.html", {"form": form, "person": person}, status=400
+        )
+
+
+class HouseholdListView(CapabilityRequiredMixin, View):
+    capability = "people.view"
+
+    def get(self, request):
+        q = request.GET.get("q", "")
+        qs = selectors.household_list(actor=request.user, q=q)
+        page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        template = (
+            "people/household_list.html#results" if request.htmx else "people/household_list.html"
+        )
+        return render(request, template, {"page": page, "q": q})
+
+
+class HouseholdDetailView(CapabilityRequiredMixin, View):
+    capability = "people.view"
+
+    def get(self, request, pk):
+        household = selectors.household_get(actor=request.user, pk=pk)
+        if household is None:
+            raise Http404
+        members = selectors.person_list(actor=request.user, filters={"household": str(pk)})
+        return render(
+            request, "people/household_detail.html", {"household": household, "members": members}
+        )
