@@ -45,12 +45,19 @@ class User(AbstractUser):
         ordering = ["username"]
 
     # --- capabilities -------------------------------------------------------------
+    def _roles(self) -> list[Role]:
+        cached = getattr(self, "_roles_cache", None)
+        if cached is None:
+            cached = list(self.roles.all())
+            self._roles_cache = cached
+        return cached
+
     def capabilities(self) -> frozenset[str]:
         cached = getattr(self, "_capabilities_cache", None)
         if cached is None:
             caps: set[str] = set()
             if self.is_active:
-                for role in self.roles.all():
+                for role in self._roles():
                     caps.update(role.capabilities or [])
                 if self.is_superuser:
                     caps.add(ALL)
@@ -63,7 +70,7 @@ class User(AbstractUser):
         return ALL in caps or capability in caps
 
     def requires_2fa(self) -> bool:
-        return any(role.require_2fa for role in self.roles.all())
+        return any(role.require_2fa for role in self._roles())
 
     @property
     def sees_everything(self) -> bool:

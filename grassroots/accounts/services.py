@@ -121,7 +121,8 @@ def user_update_access(
     user.save(update_fields=["scope_all", "is_active"])
     user.roles.set(roles)
     user.scope_areas.set(scope_areas)
-    user.__dict__.pop("_capabilities_cache", None)
+    for cache in ("_capabilities_cache", "_roles_cache", "_scope_paths_cache"):
+        user.__dict__.pop(cache, None)
     after = {
         "roles": sorted(r.slug for r in roles),
         "scope_all": scope_all,

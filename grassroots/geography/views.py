@@ -24,7 +24,7 @@ class AreaTreeView(CapabilityRequiredMixin, View):
         else:
             area = (
                 selectors.area_visible_to(actor)
-                .select_related("kind", "parent")
+                .select_related("kind", "parent", "polling_station")
                 .filter(pk=pk)
                 .first()
             )

@@ -9,14 +9,16 @@ from grassroots.people.models import Consent, ContactPoint, CustomField, Interac
 
 class AreaCodeField(forms.CharField):
     def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 64)
         kwargs.setdefault("required", False)
         super().__init__(**kwargs)
+        self.widget.attrs["maxlength"] = 64
 
     def to_python(self, value):
         code = (super().to_python(value) or "").strip()
         if not code:
             return None
+        if len(code) > 64:
+            raise forms.ValidationError(_("An area code is at most 64 characters."))
         area = Area.objects.filter(code=code).first()
         if area is None:
             raise forms.ValidationError(_("Unknown area code “%(code)s”.") % {"code": code[:64]})
@@ -151,7 +153,8 @@ class InteractionForm(forms.Form):
 
 
 class BulkTagForm(forms.Form):
-    tag = forms.CharField(label=_("Tag"), max_length=60)
+    # Not "tag": the rest of the POST is the list's filters, which have a "tag" filter.
+    tag_name = forms.CharField(label=_("Tag"), max_length=60)
     ids = forms.CharField(required=False)
     all_matching = forms.BooleanField(required=False)
 

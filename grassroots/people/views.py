@@ -72,7 +72,7 @@ class BulkTagView(CapabilityRequiredMixin, View):
             messages.error(request, _("Choose people and a tag name."))
             return redirect("people:person_list")
         try:
-            tag = services.tag_get_or_create(actor=request.user, name=form.cleaned_data["tag"])
+            tag = services.tag_get_or_create(actor=request.user, name=form.cleaned_data["tag_name"])
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect("people:person_list")

@@ -1,0 +1,146 @@
+"""Shared fixtures: a small two-booth constituency, people in each booth, and a user per role.
+
+Layout::
+
+    IN (country) > IN-WB (state) > IN-WB-AC1 (constituency) > IN-WB-AC1-P001, IN-WB-AC1-P002 (parts)
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from grassroots.accounts import services as account_services
+from grassroots.accounts.models import Role
+from grassroots.geography import services as geo_services
+from grassroots.people import services as people_services
+
+PASSWORD = "correct-horse-battery-1"
+
+
+@pytest.fixture
+def geo(db):
+    country = geo_services.area_kind_ensure(code="country", name="Country", sort_order=1)
+    state = geo_services.area_kind_ensure(code="state", name="State", sort_order=2)
+    ac = geo_services.area_kind_ensure(code="ac", name="Assembly constituency", sort_order=4)
+    part = geo_services.area_kind_ensure(
+        code="part", name="Part", is_polling_unit=True, sort_order=5
+    )
+    india = geo_services.area_create(actor=None, kind=country, code="IN", name="India")
+    wb = geo_services.area_create(
+        actor=None, kind=state, code="IN-WB", name="West Bengal", parent=india
+    )
+    ac1 = geo_services.area_create(
+        actor=None, kind=ac, code="IN-WB-AC1", name="Bhabanipur", parent=wb
+    )
+    p1 = geo_services.area_create(
+        actor=None, kind=part, code="IN-WB-AC1-P001", name="Part 1", parent=ac1
+    )
+    p2 = geo_services.area_create(
+        actor=None, kind=part, code="IN-WB-AC1-P002", name="Part 2", parent=ac1
+    )
+    geo_services.polling_station_set(
+        actor=None,
+        area=p1,
+        part_number=1,
+        name="Mitra Institution",
+        electors_male=2,
+        electors_female=1,
+    )
+    return {"country": india, "state": wb, "ac": ac1, "p1": p1, "p2": p2, "kinds": {"part": part}}
+
+
+def make_user(username, role_slug, *, scope_all=False, areas=(), superuser=False):
+    return account_services.user_create(
+        actor=None,
+        username=username,
+        password=PASSWORD,
+        roles=Role.objects.filter(slug=role_slug) if role_slug else [],
+        scope_all=scope_all,
+        scope_areas=list(areas),
+        is_superuser=superuser,
+    )
+
+
+@pytest.fixture
+def users(geo):
+    return {
+        "admin": make_user("admin", "admin", scope_all=True, superuser=True),
+        "manager": make_user("manager", "campaign_manager", scope_all=True),
+        "organiser": make_user("organiser", "field_organiser", areas=[geo["ac"]]),
+        "volunteer": make_user("volunteer", "volunteer", areas=[geo["p1"]]),
+        "finance": make_user("finance", "finance", scope_all=True),
+        "auditor": make_user("auditor", "auditor", scope_all=True),
+        "nobody": make_user("nobody", None),
+    }
+
+
+@pytest.fixture
+def people(geo, users):
+    """Two people in part 1 (one household), one in part 2."""
+    hh = people_services.household_create(
+        actor=None,
+        address={
+            "house_number": "12/1",
+            "street": "Harish Mukherjee Road",
+            "city": "Kolkata",
+            "postal_code": "700025",
+        },
+        name="Das family",
+        area=geo["p1"],
+    )
+    ananya = people_services.person_create(
+        actor=None,
+        data={
+            "given_name": "Ananya",
+            "family_name": "Das",
+            "native_name": "অনন্যা দাস",
+            "gender": "female",
+            "age": 34,
+            "area": geo["p1"],
+            "household": hh,
+            "support_score": 2,
+        },
+        phones=["+91 98300 12345"],
+        emails=["ananya@example.org"],
+        external_ids=[("epic", "WKH0000018")],
+    )
+    sourav = people_services.person_create(
+        actor=None,
+        data={
+            "given_name": "Sourav",
+            "family_name": "Das",
+            "gender": "male",
+            "age": 61,
+            "area": geo["p1"],
+            "household": hh,
+            "relation_type": "father",
+        },
+    )
+    rahul = people_services.person_create(
+        actor=None,
+        data={
+            "given_name": "Rahul",
+            "family_name": "Sharma",
+            "native_name": "राहुल शर्मा",
+            "gender": "male",
+            "age": 25,
+            "area": geo["p2"],
+        },
+        phones=["+91 94330 55555"],
+    )
+    return {"ananya": ananya, "sourav": sourav, "rahul": rahul, "household": hh}
+
+
+@pytest.fixture
+def client_for(client):
+    """``client_for(user)``: a test client signed in as that user."""
+
+    def make(user):
+        from django.test import Client
+
+        c = Client()
+        if user is not None:
+            c.force_login(user)
+        return c
+
+    return make

@@ -1,0 +1,100 @@
+import pytest
+
+from grassroots.people import services
+from grassroots.people.selectors import area_people_stats, person_list, person_timeline
+
+
+def names(qs):
+    return sorted(p.given_name for p in qs)
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("ananya", ["Ananya"]),
+        ("das", ["Ananya", "Sourav"]),
+        ("অনন্যা", ["Ananya"]),  # Bengali script
+        ("राहुल", ["Rahul"]),  # Devanagari
+        ("+91 94330 55555", ["Rahul"]),  # phone, any formatting
+        ("09433055555", ["Rahul"]),
+        ("ananya@example.org", ["Ananya"]),
+        ("ANANYA@EXAMPLE.ORG", ["Ananya"]),
+        ("epic:WKH0000018", ["Ananya"]),
+        ("WKH0000018", ["Ananya"]),
+        ("nobody-here", []),
+    ],
+)
+def test_search(people, users, query, expected):
+    assert names(person_list(actor=users["manager"], filters={"q": query})) == expected
+
+
+def test_scope_limits_every_query(people, users):
+    assert names(person_list(actor=users["volunteer"], filters={})) == ["Ananya", "Sourav"]
+    assert names(person_list(actor=users["volunteer"], filters={"q": "rahul"})) == []
+    assert names(person_list(actor=users["organiser"], filters={})) == ["Ananya", "Rahul", "Sourav"]
+    assert names(person_list(actor=users["nobody"], filters={})) == []
+
+
+def test_filters(people, users, geo):
+    m = users["manager"]
+    assert names(person_list(actor=m, filters={"area": str(geo["p2"].pk)})) == ["Rahul"]
+    assert names(person_list(actor=m, filters={"area": str(geo["ac"].pk)})) == [
+        "Ananya",
+        "Rahul",
+        "Sourav",
+    ]
+    assert names(person_list(actor=m, filters={"age_min": "30", "age_max": "40"})) == ["Ananya"]
+    assert names(person_list(actor=m, filters={"age_min": "60"})) == ["Sourav"]
+    assert names(person_list(actor=m, filters={"gender": "male"})) == ["Rahul", "Sourav"]
+    assert names(person_list(actor=m, filters={"has_email": "true"})) == ["Ananya"]
+    assert names(person_list(actor=m, filters={"has_phone": "false"})) == ["Sourav"]
+    assert names(person_list(actor=m, filters={"support_score": ["2"]})) == ["Ananya"]
+    tag = services.tag_get_or_create(actor=m, name="Yard sign")
+    services.tag_apply(actor=m, tag=tag, people=[people["rahul"]])
+    assert names(
+        person_list(actor=m, filters={"tag": ["yard-sign"], "area": str(geo["ac"].pk)})
+    ) == ["Rahul"]
+    services.consent_record(
+        actor=m, person=people["sourav"], channel="sms", purpose="campaign", status="granted"
+    )
+    assert names(person_list(actor=m, filters={"consent": "sms:campaign"})) == ["Sourav"]
+    services.consent_record(
+        actor=m, person=people["sourav"], channel="sms", purpose="campaign", status="withdrawn"
+    )
+    assert names(person_list(actor=m, filters={"consent": "sms:campaign"})) == []
+
+
+def test_invalid_filter_returns_nothing_not_everything(people, users):
+    assert names(person_list(actor=users["manager"], filters={"age_min": "abc"})) == []
+
+
+def test_sorting(people, users):
+    m = users["manager"]
+    assert [p.given_name for p in person_list(actor=m, filters={"sort": "age"})] == [
+        "Rahul",
+        "Ananya",
+        "Sourav",
+    ]
+    assert [p.given_name for p in person_list(actor=m, filters={"sort": "-name"})][0] == "Rahul"
+
+
+def test_timeline_merges_interactions_notes_tags_and_consent(people, users):
+    p = people["ananya"]
+    services.note_create(actor=users["volunteer"], person=p, body="Wants a yard sign")
+    services.interaction_record(
+        actor=users["volunteer"], person=p, channel="door", outcome="contact"
+    )
+    tag = services.tag_get_or_create(actor=None, name="Donor")
+    services.tag_apply(actor=users["manager"], tag=tag, people=[p])
+    services.consent_record(
+        actor=None, person=p, channel="email", purpose="campaign", status="granted"
+    )
+    kinds = {e.kind for e in person_timeline(p)}
+    assert kinds == {"note", "interaction", "tag", "consent"}
+
+
+def test_area_stats_count_descendants(people, geo):
+    stats = area_people_stats([geo["ac"], geo["p1"], geo["p2"]])
+    assert stats[geo["ac"].pk] == {"people": 3, "households": 1}
+    assert stats[geo["p1"].pk] == {"people": 2, "households": 1}
+    assert stats[geo["p2"].pk] == {"people": 1, "households": 0}
