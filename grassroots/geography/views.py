@@ -54,6 +54,8 @@ class AreaSearchView(CapabilityRequiredMixin, View):
     capability = "geography.view"
 
     def get(self, request):
-        q = request.GET.get("q", "")
+        q = request.GET.get("q", "") or request.GET.get("area_code", "")
         areas = selectors.area_search(request.user, q) if q.strip() else []
+        if request.GET.get("format") == "options":  # datalist options for area pickers
+            return render(request, "geography/area_options.html", {"areas": areas})
         return render(request, "geography/area_search.html", {"areas": areas, "q": q})

@@ -41,16 +41,21 @@ class PersonListView(CapabilityRequiredMixin, View):
     capability = "people.view"
 
     def get(self, request):
-        base = selectors.person_visible_to(request.user)
-        fs = PersonFilter(request.GET or None, queryset=base)
-        fs.form.fields["area"].queryset = area_visible_to(request.user)
+        fs = PersonFilter(request.GET or None, queryset=selectors.person_visible_to(request.user))
         qs = selectors.person_list(actor=request.user, filters=request.GET)
         page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
         params = request.GET.copy()
         params.pop("page", None)
+        without_area = params.copy()
+        without_area.pop("area", None)
+        selected_area = None
+        if request.GET.get("area", "").isdigit():
+            selected_area = area_visible_to(request.user).filter(pk=request.GET["area"]).first()
         ctx = {
             "filter": fs,
             "page": page,
+            "selected_area": selected_area,
+            "querystring_without_area": without_area.urlencode(),
             "querystring": params.urlencode(),
             "tags": selectors.tag_list(),
             "can_edit": request.user.has_capability("people.edit"),

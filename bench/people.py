@@ -1,0 +1,281 @@
+"""People search and filtered list on a generated PostgreSQL database (1,000,000 people).
+
+Measures the whole page (Django test client: middleware, scope, filters, pagination, template)
+against the same query written by hand in SQL (count + first page), in the same run.
+Target: the page within 2x of the raw query.
+
+    BENCH_SCALE=100000 make bench BENCH=people     # a quicker run
+    BENCH_DATABASE_URL=postgres://...              # where to build the data (default: grassroots_bench)
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from bench.common import median_ms, print_table, row, scale
+
+GIVEN = [
+    ("Ananya", "অনন্যা"),
+    ("Sourav", "সৌরভ"),
+    ("Debashis", "দেবাশিস"),
+    ("Moumita", "মৌমিতা"),
+    ("Rupa", "রূপা"),
+    ("Arjun", "अर्जुन"),
+    ("Priya", "प्रिया"),
+    ("Rahul", "राहुल"),
+    ("Sunita", "सुनीता"),
+    ("Amit", "अमित"),
+    ("Pooja", "पूजा"),
+    ("Rakesh", "राकेश"),
+    ("Kavita", "कविता"),
+    ("Sanjay", "संजय"),
+    ("Neha", "नेहा"),
+    ("Vikram", "विक्रम"),
+    ("Anjali", "अंजलि"),
+    ("Suresh", "सुरेश"),
+    ("Meena", "मीना"),
+    ("Ravi", "रवि"),
+    ("Tanmay", "তন্ময়"),
+    ("Shreya", "শ্রেয়া"),
+    ("Bikash", "বিকাশ"),
+    ("Jaya", "জয়া"),
+    ("John", ""),
+    ("Mary", ""),
+    ("Maria", ""),
+    ("James", ""),
+    ("Linda", ""),
+    ("Robert", ""),
+]
+FAMILY = [
+    ("Banerjee", "বন্দ্যোপাধ্যায়"),
+    ("Chatterjee", "চট্টোপাধ্যায়"),
+    ("Das", "দাস"),
+    ("Ghosh", "ঘোষ"),
+    ("Mukherjee", "মুখোপাধ্যায়"),
+    ("Sen", "সেন"),
+    ("Bose", "বসু"),
+    ("Roy", "রায়"),
+    ("Saha", "সাহা"),
+    ("Mondal", "মণ্ডল"),
+    ("Sharma", "शर्मा"),
+    ("Gupta", "गुप्ता"),
+    ("Singh", "सिंह"),
+    ("Yadav", "यादव"),
+    ("Agarwal", "अग्रवाल"),
+    ("Verma", "वर्मा"),
+    ("Khan", "খান"),
+    ("Sheikh", "শেখ"),
+    ("Smith", ""),
+    ("Garcia", ""),
+    ("Nguyen", ""),
+    ("Johnson", ""),
+    ("Lopez", ""),
+    ("Kim", ""),
+    ("Patel", "पटेल"),
+]
+PARTS = 1000
+
+
+def _setup_django() -> None:
+    url = os.environ.get(
+        "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/grassroots_bench"
+    )
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "grassroots.settings")
+    os.environ["GRASSROOTS_TASK_BACKEND"] = "immediate"
+    import psycopg
+
+    base, _, dbname = url.rpartition("/")
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname=%s", [dbname]).fetchone():
+            conn.execute(f'CREATE DATABASE "{dbname}"')
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+def _generate(n: int) -> None:
+    from django.db import connection, transaction
+
+    from grassroots.people.models import Person, Tag
+
+    if Person.objects.count() == n and Tag.objects.filter(slug="bench-tag").exists():
+        print(f"reusing the generated database ({n:,} people)")
+        return
+    print(f"generating {n:,} people …", flush=True)
+    start = time.perf_counter()
+    with transaction.atomic():
+        _generate_rows(n)
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")
+    print(f"generated in {time.perf_counter() - start:.1f}s", flush=True)
+
+
+def _generate_rows(n: int) -> None:
+    """All or nothing (one transaction): a half-built database is never reused."""
+    from django.db import connection
+
+    from grassroots.geography import services as geo
+    from grassroots.people.models import Tag
+
+    with connection.cursor() as cur:
+        cur.execute(
+            "TRUNCATE people_tagging, people_contactpoint, people_externalid, people_person, "
+            "people_household, people_address, geography_pollingstation, geography_area CASCADE"
+        )
+    state = geo.area_kind_ensure(code="state", name="State")
+    ac_kind = geo.area_kind_ensure(code="ac", name="Assembly constituency")
+    part_kind = geo.area_kind_ensure(code="part", name="Part", is_polling_unit=True)
+    root = geo.area_create(actor=None, kind=state, code="BENCH", name="Bench state")
+    acs = geo.areas_bulk_create(
+        [{"kind": ac_kind, "code": f"BENCH-AC{i:03d}", "name": f"AC {i}"} for i in range(10)], root
+    )
+    for ac in acs:
+        geo.areas_bulk_create(
+            [
+                {"kind": part_kind, "code": f"{ac.code}-P{j:03d}", "name": f"Part {j}"}
+                for j in range(PARTS // len(acs))
+            ],
+            ac,
+        )
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT array_agg(id ORDER BY id) FROM geography_area WHERE code LIKE 'BENCH-AC%-P%'"
+        )
+        part_ids = cur.fetchone()[0]
+        cur.execute(
+            """
+            INSERT INTO people_person (created_at, updated_at, given_name, middle_name, family_name,
+                full_name, native_name, gender, born_estimate, age, age_as_of, relation_type,
+                relative_name, preferred_language, support_score, status, do_not_contact, source,
+                area_id, serial_number)
+            SELECT now(), now(), g[1], '', f[1], g[1] || ' ' || f[1],
+                   CASE WHEN g[2] <> '' AND f[2] <> '' THEN g[2] || ' ' || f[2] ELSE '' END,
+                   CASE WHEN s %% 2 = 0 THEN 'female' ELSE 'male' END,
+                   DATE '2026-01-01' - ((18 + (s * 7) %% 70) * 365 + (s %% 365)) * INTERVAL '1 day',
+                   18 + (s * 7) %% 70, DATE '2026-01-01', '', '', '',
+                   CASE WHEN s %% 3 = 0 THEN 1 + s %% 5 END, 'active', false, 'bench',
+                   (%(parts)s::bigint[])[1 + (s::bigint * 2654435761) %% array_length(%(parts)s::bigint[], 1)],
+                   s %% 1200
+            FROM generate_series(1, %(n)s) AS s,
+                 LATERAL (SELECT string_to_array((%(given)s::text[])[1 + (s * 31) %% %(ng)s], '|') AS g) gg,
+                 LATERAL (SELECT string_to_array((%(family)s::text[])[1 + (s * 17 + s / 7) %% %(nf)s], '|') AS f) ff
+            """,
+            {
+                "n": n,
+                "parts": part_ids,
+                "given": [f"{a}|{b}" for a, b in GIVEN],
+                "family": [f"{a}|{b}" for a, b in FAMILY],
+                "ng": len(GIVEN),
+                "nf": len(FAMILY),
+            },
+        )
+        Tag.objects.create(slug="bench-tag", name="Bench tag")
+        cur.execute(
+            """INSERT INTO people_tagging (person_id, tag_id, created_at)
+               SELECT id, (SELECT id FROM people_tag WHERE slug='bench-tag'), now()
+               FROM people_person WHERE id % 10 = 0"""
+        )
+        cur.execute(
+            """INSERT INTO people_contactpoint (created_at, updated_at, person_id, channel, value,
+                   phone_kind, whatsapp, status, is_primary, source)
+               SELECT now(), now(), id, 'phone', '+9198' || lpad((id % 100000000)::text, 8, '0'),
+                      'mobile', false, 'active', true, 'bench'
+               FROM people_person WHERE id % 5 < 2"""
+        )
+
+
+def _raw(sql: str, params: list) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT count(*) FROM people_person p WHERE {sql}", params)
+        cur.fetchone()
+        cur.execute(
+            "SELECT p.id, p.given_name, p.family_name, p.full_name, p.native_name, p.born_estimate, "
+            "p.support_score, a.name FROM people_person p LEFT JOIN geography_area a ON a.id = p.area_id "
+            f"WHERE {sql} ORDER BY p.family_name, p.given_name, p.id LIMIT 50",
+            params,
+        )
+        cur.fetchall()
+
+
+def run() -> list[dict]:
+    _setup_django()
+    n = scale(1_000_000)
+    _generate(n)
+
+    from django.test import Client
+
+    from grassroots.accounts.models import Role, User
+    from grassroots.geography.models import Area
+
+    user = User.objects.filter(username="bench").first()
+    if user is None:
+        user = User.objects.create_user("bench", password="bench-password-123", scope_all=True)
+        user.roles.set(Role.objects.filter(slug="campaign_manager"))
+    client = Client()
+    client.force_login(user)
+    ac = Area.objects.get(code="BENCH-AC003")
+
+    def page(url):
+        def go():
+            r = client.get(url)
+            assert r.status_code == 200, r.status_code
+
+        return go
+
+    cases = [
+        (
+            "search by name (q=sharma)",
+            "/people/?q=sharma",
+            "(UPPER(p.full_name) LIKE UPPER(%s) OR UPPER(p.native_name) LIKE UPPER(%s))",
+            ["%sharma%", "%sharma%"],
+        ),
+        (
+            "search native script (q=राहुल)",
+            "/people/?q=%E0%A4%B0%E0%A4%BE%E0%A4%B9%E0%A5%81%E0%A4%B2",
+            "(UPPER(p.full_name) LIKE UPPER(%s) OR UPPER(p.native_name) LIKE UPPER(%s))",
+            ["%राहुल%", "%राहुल%"],
+        ),
+        (
+            "search by phone",
+            "/people/?q=%2B919800000010",
+            "p.id IN (SELECT person_id FROM people_contactpoint WHERE value = %s AND channel = 'phone')",
+            ["+919800000010"],
+        ),
+        (
+            "filtered list (area + tag + age 30-45)",
+            f"/people/?area={ac.pk}&tag=bench-tag&age_min=30&age_max=45",
+            "p.area_id IN (SELECT id FROM geography_area WHERE path LIKE %s) AND EXISTS (SELECT 1 FROM people_tagging t "
+            "JOIN people_tag g ON g.id = t.tag_id WHERE t.person_id = p.id AND g.slug = 'bench-tag') "
+            "AND p.born_estimate <= %s AND p.born_estimate > %s",
+            [ac.path + "%", _years_ago(30), _years_ago(46)],
+        ),
+        ("unfiltered list, first page", "/people/", "TRUE", []),
+    ]
+    rows = []
+    for label, url, sql, params in cases:
+        baseline = median_ms(lambda sql=sql, params=params: _raw(sql, params))
+        value = median_ms(page(url))
+        rows.append(row("people", label, value, "ms", baseline, n))
+    print_table(rows)
+    return rows
+
+
+def _years_ago(years: int):
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:
+        return today.replace(year=today.year - years, day=28)
+
+
+if __name__ == "__main__":
+    run()
