@@ -19,6 +19,9 @@ PASSWORD = "correct-horse-battery-1"
 
 @pytest.fixture
 def geo(db):
+    # Tests with transactional_db (live_server, on_commit) flush the database, which removes
+    # the default roles the data migration created; put them back.
+    account_services.roles_ensure_defaults()
     country = geo_services.area_kind_ensure(code="country", name="Country", sort_order=1)
     state = geo_services.area_kind_ensure(code="state", name="State", sort_order=2)
     ac = geo_services.area_kind_ensure(code="ac", name="Assembly constituency", sort_order=4)

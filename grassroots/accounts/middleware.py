@@ -5,8 +5,18 @@ from __future__ import annotations
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import urlencode
 
-EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz", "/i18n/", "/favicon")
+# Only the sign-in steps themselves; the profile (API tokens) needs a verified session.
+EXEMPT_PREFIXES = (
+    "/accounts/login/",
+    "/accounts/logout/",
+    "/accounts/2fa/",
+    "/static/",
+    "/healthz",
+    "/i18n/",
+    "/favicon",
+)
 
 
 class TwoFactorRequiredMiddleware:
@@ -37,5 +47,5 @@ class TwoFactorRequiredMiddleware:
                         status=403,
                     )
                 target = "accounts:otp_verify" if has_device else "accounts:otp_setup"
-                return redirect(f"{reverse(target)}?next={request.get_full_path()}")
+                return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)

@@ -11,7 +11,8 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views import View
@@ -75,6 +76,14 @@ def _qr_svg(uri: str) -> str:
 
 @login_required
 def otp_setup(request):
+    if (
+        not request.user.is_verified()
+        and TOTPDevice.objects.filter(user=request.user, confirmed=True).exists()
+    ):
+        # A password alone must not replace an enrolled device: verify with it first.
+        return redirect(
+            f"{reverse('accounts:otp_verify')}?{urlencode({'next': _safe_next(request, '')})}"
+        )
     device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
     form = OTPTokenForm(request.POST or None)
     if request.method == "POST" and device is not None and form.is_valid():

@@ -66,28 +66,44 @@ class PersonViewSet(
             )
         )
 
-    def _check_area(self, data):
+    def _check_area(self, data, *, creating: bool):
         area = data.get("area")
-        if area is not None and not area_visible_to(self.request.user).filter(pk=area.pk).exists():
-            raise ValidationError({"area": [f"Unknown area code “{area.code}”."]})
+        if area is not None:
+            if not area_visible_to(self.request.user).filter(pk=area.pk).exists():
+                raise ValidationError({"area": [f"Unknown area code “{area.code}”."]})
+        elif (creating or "area" in data) and not self.request.user.sees_everything:
+            # A scoped user's people must stay inside their scope.
+            raise ValidationError({"area": ["Choose an area in your scope."]})
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
-        self._check_area(data)
-        ext = [parse_external_id(x) for x in data.pop("external_ids_in", [])]
+        self._check_area(data, creating=True)
+        ext = []
+        for raw in data.pop("external_ids_in", []):
+            try:
+                ext.append(parse_external_id(raw))
+            except ValidationError as exc:
+                raise ValidationError({"external_ids_in": exc.messages})
         phones = data.pop("phones", [])
         emails = data.pop("emails", [])
-        serializer.instance = services.person_create(
-            actor=self.request.user,
-            data={k: v for k, v in data.items() if k in PERSON_WRITE_FIELDS},
-            phones=phones,
-            emails=emails,
-            external_ids=ext,
-        )
+        try:
+            serializer.instance = services.person_create(
+                actor=self.request.user,
+                data={k: v for k, v in data.items() if k in PERSON_WRITE_FIELDS},
+                phones=phones,
+                emails=emails,
+                external_ids=ext,
+            )
+        except ValidationError as exc:
+            errors = exc.message_dict if hasattr(exc, "error_dict") else None
+            if errors and "external_ids" in errors:
+                errors["external_ids_in"] = errors.pop("external_ids")
+                raise ValidationError(errors)
+            raise
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
-        self._check_area(data)
+        self._check_area(data, creating=False)
         if set(data) - set(PERSON_WRITE_FIELDS):
             raise ValidationError(
                 {k: ["Not writable here."] for k in set(data) - set(PERSON_WRITE_FIELDS)}

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
+from django.http import QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -42,12 +43,27 @@ def person_list(*, actor: Any, filters: dict | None = None) -> QuerySet[Person]:
 
     base = person_visible_to(actor).select_related("area")
     if filters is not None:
-        fs = PersonFilter(filters, queryset=base)
+        fs = PersonFilter(clean_filter_params(filters), queryset=base)
         base = fs.qs if fs.is_valid() else base.none()
     return base.prefetch_related(
         Prefetch("contact_points", queryset=ContactPoint.objects.filter(is_primary=True)),
         Prefetch("taggings", queryset=Tagging.objects.select_related("tag")),
     )
+
+
+def clean_filter_params(params) -> QueryDict:
+    """Drop empty values (``tag=&support_score=`` from an untouched form) before filtering."""
+    cleaned = QueryDict(mutable=True)
+    items = (
+        params.lists()
+        if hasattr(params, "lists")
+        else ((k, v if isinstance(v, list) else [v]) for k, v in params.items())
+    )
+    for key, values in items:
+        values = [v for v in values if str(v).strip() != ""]
+        if values:
+            cleaned.setlist(key, values)
+    return cleaned
 
 
 def person_get(*, actor: Any, pk: int) -> Person | None:

@@ -108,16 +108,22 @@ def person_create(
     person = Person()
     _apply_person_fields(person, dict(data))
     person.save()
-    for i, phone in enumerate(phones):
-        contact_point_add(
-            actor=actor, person=person, channel="phone", value=phone, is_primary=i == 0
-        )
-    for i, email in enumerate(emails):
-        contact_point_add(
-            actor=actor, person=person, channel="email", value=email, is_primary=i == 0
-        )
+    errors: dict[str, list[str]] = {}
+    for field, channel, values in (("phones", "phone", phones), ("emails", "email", emails)):
+        for i, value in enumerate(values):
+            try:
+                contact_point_add(
+                    actor=actor, person=person, channel=channel, value=value, is_primary=i == 0
+                )
+            except ValidationError as exc:
+                errors.setdefault(field, []).extend(exc.messages)
     for namespace, value in external_ids:
-        external_id_add(actor=actor, person=person, namespace=namespace, value=value)
+        try:
+            external_id_add(actor=actor, person=person, namespace=namespace, value=value)
+        except ValidationError as exc:
+            errors.setdefault("external_ids", []).extend(exc.messages)
+    if errors:  # the transaction rolls back: nothing half-saved
+        raise ValidationError(errors)
     if tags:
         tag_apply(actor=actor, tag=None, people=[person], tags=list(tags))
     events.publish("person.created", {"person_id": person.pk})

@@ -41,10 +41,11 @@ class PersonListView(CapabilityRequiredMixin, View):
     capability = "people.view"
 
     def get(self, request):
-        fs = PersonFilter(request.GET or None, queryset=selectors.person_visible_to(request.user))
+        params = selectors.clean_filter_params(request.GET)
+        fs = PersonFilter(params or None, queryset=selectors.person_visible_to(request.user))
         qs = selectors.person_list(actor=request.user, filters=request.GET)
         page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-        params = request.GET.copy()
+        params = params.copy()
         params.pop("page", None)
         without_area = params.copy()
         without_area.pop("area", None)
@@ -271,9 +272,13 @@ class PersonCreateView(CapabilityRequiredMixin, View):
         )
 
 
+SERVICE_TO_FORM_FIELD = {"phones": "phone", "emails": "email", "external_ids": "external_id"}
+
+
 def _add_errors(form, exc: ValidationError):
     if hasattr(exc, "error_dict"):
         for field, errors in exc.message_dict.items():
+            field = SERVICE_TO_FORM_FIELD.get(field, field)
             form.add_error(field if field in form.fields else None, errors)
     else:
         msgs = exc.messages

@@ -1,0 +1,1 @@
+"""A demo campaign (India and US) for trying Grassroots out: ``seed_demo()``."""

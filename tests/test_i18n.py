@@ -1,0 +1,287 @@
+"""The UI speaks Hindi, Bengali and Italian, and the catalogues behind it are complete.
+
+The compiled ``.mo`` files are committed, so these tests need no gettext tools: the ``.po``
+files are read with a small parser below and the ``.mo`` files with the standard library.
+"""
+
+from __future__ import annotations
+
+import ast
+import gettext
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from grassroots.accounts.models import Role
+from grassroots.accounts.services import user_create
+
+LOCALE_DIR = Path(settings.LOCALE_PATHS[0])
+PASSWORD = "pw-123456789"
+
+# What the shell and the people screens must show in each language.
+EXPECTED = {
+    "hi": {
+        "People": "लोग",
+        "Households": "परिवार",
+        "Dashboard": "डैशबोर्ड",
+        "Sign out": "साइन आउट करें",
+        "Sign in": "साइन इन करें",
+        "Username": "उपयोगकर्ता नाम",
+        "Search": "खोजें",
+        "Add person": "व्यक्ति जोड़ें",
+        "Timeline": "टाइमलाइन",
+        "Do not contact": "संपर्क न करें",
+    },
+    "bn": {
+        "People": "মানুষ",
+        "Households": "পরিবার",
+        "Dashboard": "ড্যাশবোর্ড",
+        "Sign out": "সাইন আউট করুন",
+        "Sign in": "সাইন ইন করুন",
+        "Username": "ব্যবহারকারীর নাম",
+        "Search": "খুঁজুন",
+        "Add person": "ব্যক্তি যোগ করুন",
+        "Timeline": "টাইমলাইন",
+        "Do not contact": "যোগাযোগ করবেন না",
+    },
+    "it": {
+        "People": "Persone",
+        "Households": "Nuclei familiari",
+        "Dashboard": "Bacheca",
+        "Sign out": "Esci",
+        "Sign in": "Accedi",
+        "Username": "Nome utente",
+        "Search": "Cerca",
+        "Add person": "Aggiungi persona",
+        "Timeline": "Cronologia",
+        "Do not contact": "Non contattare",
+    },
+}
+LANGS = list(EXPECTED)
+
+# msgstr may equal msgid only for these: technical tokens, proper nouns, and words spelled
+# the same in the target language.
+SAME_AS_ENGLISH_OK = {"—", "SMS", "WhatsApp", "2FA", "Referendum", "Area", "area", "No"}
+
+PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
+
+
+# --- a small .po reader -----------------------------------------------------------------------
+
+
+def _unquote(s: str) -> str:
+    return ast.literal_eval(s)  # a .po string is a valid Python string literal with C escapes
+
+
+def read_po(path: Path) -> list[dict]:
+    """Entries of a .po file: msgctxt, msgid, msgid_plural, msgstr / msgstr[n], flags.
+
+    Obsolete (``#~``) entries are skipped; the header (empty msgid) is returned too.
+    """
+    entries: list[dict] = []
+    cur: dict | None = None
+    key: str | None = None
+
+    def flush():
+        nonlocal cur
+        if cur is not None and "msgid" in cur:
+            entries.append(cur)
+        cur = None
+
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line:
+            flush()
+            key = None
+            continue
+        if line.startswith("#~"):
+            continue
+        if line.startswith("#,"):
+            if cur is not None and "msgid" in cur:
+                flush()
+            cur = cur or {"flags": set()}
+            cur["flags"].update(f.strip() for f in line[2:].split(","))
+            continue
+        if line.startswith("#"):
+            if cur is not None and "msgid" in cur:
+                flush()
+            cur = cur or {"flags": set()}
+            continue
+        m = re.match(r"^(msgctxt|msgid_plural|msgid|msgstr(?:\[\d+\])?)\s+(\".*\")$", line)
+        if m:
+            key = m.group(1)
+            if key in ("msgctxt", "msgid") and cur is not None and "msgid" in cur:
+                flush()
+            cur = cur or {"flags": set()}
+            cur[key] = _unquote(m.group(2))
+            continue
+        if line.startswith('"') and cur is not None and key:
+            cur[key] += _unquote(line)
+            continue
+        raise AssertionError(f"{path}: cannot parse line {raw!r}")
+    flush()
+    return entries
+
+
+def po_path(code: str) -> Path:
+    return LOCALE_DIR / code / "LC_MESSAGES" / "django.po"
+
+
+def mo_path(code: str) -> Path:
+    return LOCALE_DIR / code / "LC_MESSAGES" / "django.mo"
+
+
+# --- the catalogues ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("code", LANGS)
+def test_catalogue_header(code):
+    header = next(e for e in read_po(po_path(code)) if e["msgid"] == "")
+    assert "fuzzy" not in header["flags"]
+    fields = dict(line.split(": ", 1) for line in header["msgstr"].splitlines() if ": " in line)
+    assert fields["Language"] == code
+    assert fields["Content-Type"] == "text/plain; charset=UTF-8"
+    assert fields["Plural-Forms"].startswith("nplurals=2; plural=(n")
+
+
+@pytest.mark.parametrize("code", LANGS)
+def test_every_entry_is_translated_and_not_fuzzy(code):
+    entries = [e for e in read_po(po_path(code)) if e["msgid"] != ""]
+    assert len(entries) > 300
+    problems = []
+    for e in entries:
+        label = e["msgid"]
+        if "fuzzy" in e["flags"]:
+            problems.append(f"fuzzy: {label!r}")
+        if "msgid_plural" in e:
+            forms = [e.get("msgstr[0]", ""), e.get("msgstr[1]", "")]
+            if not all(f.strip() for f in forms):
+                problems.append(f"empty plural: {label!r}")
+            for f in forms:
+                if set(PLACEHOLDER.findall(f)) - set(
+                    PLACEHOLDER.findall(e["msgid"]) + PLACEHOLDER.findall(e["msgid_plural"])
+                ):
+                    problems.append(f"unknown placeholder in {f!r}")
+            continue
+        s = e.get("msgstr", "")
+        if not s.strip():
+            problems.append(f"empty: {label!r}")
+        elif s == e["msgid"] and e["msgid"] not in SAME_AS_ENGLISH_OK:
+            problems.append(f"left in English: {label!r}")
+        if sorted(PLACEHOLDER.findall(s)) != sorted(PLACEHOLDER.findall(e["msgid"])):
+            problems.append(f"placeholders differ: {label!r} -> {s!r}")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("code", LANGS)
+def test_compiled_catalogue_matches_po(code):
+    """The committed .mo is compiled from the current .po (run compilemessages after edits)."""
+    with mo_path(code).open("rb") as fh:
+        mo = gettext.GNUTranslations(fh)
+    assert mo.info()["language"] == code
+    stale = []
+    for e in read_po(po_path(code)):
+        if e["msgid"] == "":
+            continue
+        if "msgid_plural" in e:
+            got = [mo.ngettext(e["msgid"], e["msgid_plural"], n) for n in (1, 2)]
+            if got != [e["msgstr[0]"], e["msgstr[1]"]]:
+                stale.append(e["msgid"])
+        elif "msgctxt" in e:
+            if mo.pgettext(e["msgctxt"], e["msgid"]) != e["msgstr"]:
+                stale.append(e["msgid"])
+        elif mo.gettext(e["msgid"]) != e["msgstr"]:
+            stale.append(e["msgid"])
+    assert not stale, f"{mo_path(code)} is out of date for: {stale[:10]}"
+
+
+@pytest.mark.parametrize("code", LANGS)
+def test_key_strings_translate_at_run_time(code):
+    from django.utils import translation
+
+    with translation.override(code):
+        for english, translated in EXPECTED[code].items():
+            assert translation.gettext(english) == translated
+        assert translation.ngettext("%(n)s seat", "%(n)s seats", 3) != "%(n)s seats"
+
+
+# --- the screens ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def admin_user(db):
+    return user_create(
+        actor=None,
+        username="u",
+        password=PASSWORD,
+        roles=Role.objects.filter(slug="admin"),
+        scope_all=True,
+        is_superuser=True,
+    )
+
+
+def set_language(client, code):
+    r = client.post("/i18n/setlang/", {"language": code, "next": "/"})
+    assert r.status_code == 302
+    assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == code
+
+
+@pytest.mark.parametrize("code", LANGS)
+def test_shell_and_people_screens_are_translated(client, admin_user, code):
+    assert client.login(username="u", password=PASSWORD)
+    set_language(client, code)
+    words = EXPECTED[code]
+    for url in ("/", "/people/"):
+        r = client.get(url)
+        assert r.status_code == 200, url
+        body = r.content.decode()
+        assert f'<html lang="{code}">' in body
+        assert f">{words['People']}</a>" in body, url  # nav label
+        assert words["Dashboard"] in body
+        assert words["Sign out"] in body
+        assert "Sign out" not in body, url
+        assert ">People<" not in body, url
+    body = client.get("/people/").content.decode()
+    assert words["Search"] in body and words["Add person"] in body
+    assert "No people match these filters." not in body
+
+
+@pytest.mark.parametrize("code", LANGS)
+def test_person_detail_is_translated(client, admin_user, people, code):
+    from grassroots.people.services import person_update
+
+    ananya = people["ananya"]
+    person_update(actor=None, person=ananya, data={"do_not_contact": True})
+    assert client.login(username="u", password=PASSWORD)
+    set_language(client, code)
+    body = client.get(reverse("people:person_detail", args=[ananya.pk])).content.decode()
+    assert EXPECTED[code]["Timeline"] in body
+    assert EXPECTED[code]["Do not contact"] in body
+    for english in ("Timeline", "Do not contact", "Sign out", ">Details<", ">Consent<"):
+        assert english not in body
+
+
+@pytest.mark.parametrize("code", LANGS)
+def test_login_page_is_translated(client, db, code):
+    set_language(client, code)
+    r = client.get(reverse("accounts:login"))
+    assert r.status_code == 200
+    body = r.content.decode()
+    assert f'<html lang="{code}">' in body
+    assert EXPECTED[code]["Sign in"] in body
+    assert EXPECTED[code]["Username"] in body
+    assert "Sign in" not in body
+    assert "Username" not in body
+
+
+def test_english_is_still_the_default_and_can_be_chosen_back(client, admin_user):
+    assert client.login(username="u", password=PASSWORD)
+    assert "Sign out" in client.get("/").content.decode()
+    set_language(client, "hi")
+    assert "Sign out" not in client.get("/").content.decode()
+    set_language(client, "en")
+    body = client.get("/people/").content.decode()
+    assert "Sign out" in body and ">People</a>" in body
