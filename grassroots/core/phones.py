@@ -30,8 +30,12 @@ def normalize_phone(raw: str, region: str | None = None) -> tuple[str, str]:
             % {"value": text}
         )
     if not phonenumbers.is_valid_number(number):
+        from phonenumbers import geocoder
+
+        country = geocoder.country_name_for_number(number, "en") or "its country"
         raise ValidationError(
-            _("“%(value)s” is not a valid phone number for its country.") % {"value": text}
+            _("“%(value)s” is not a valid phone number for %(country)s (+%(code)s).")
+            % {"value": text, "country": country, "code": number.country_code}
         )
     kind_map = {
         phonenumbers.PhoneNumberType.MOBILE: "mobile",

@@ -3,8 +3,10 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from grassroots.core.phones import normalize_email, normalize_phone
 from grassroots.geography.models import Area
 from grassroots.people.models import Consent, ContactPoint, CustomField, Interaction, Person
+from grassroots.people.validation import parse_external_id
 
 
 class AreaCodeField(forms.CharField):
@@ -104,6 +106,25 @@ class PersonCreateForm(PersonForm):
         required=False,
         help_text=_("namespace:value, e.g. epic:WKH1234566"),
     )
+
+    # Checked here too so every mistake shows in one round (the service checks again).
+    def clean_phone(self):
+        value = self.cleaned_data.get("phone", "")
+        if value:
+            normalize_phone(value)
+        return value
+
+    def clean_email(self):
+        value = self.cleaned_data.get("email", "")
+        if value:
+            normalize_email(value)
+        return value
+
+    def clean_external_id(self):
+        value = self.cleaned_data.get("external_id", "")
+        if value:
+            parse_external_id(value)
+        return value
 
 
 class NoteForm(forms.Form):

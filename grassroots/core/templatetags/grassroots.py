@@ -23,3 +23,14 @@ def sort_link(context, key: str) -> str:
     params["sort"] = ("-" + key) if current == key else key
     params.pop("page", None)
     return "?" + params.urlencode()
+
+
+@register.filter
+def language_name(code: str) -> str:
+    """``bn`` → ``বাংলা`` (the language's own name), falling back to the code."""
+    from django.utils.translation import get_language_info
+
+    try:
+        return get_language_info(code)["name_local"]
+    except KeyError:
+        return code
