@@ -26,6 +26,7 @@ from grassroots.people.models import (
     Person,
     Tag,
     Tagging,
+    VoteHistory,
 )
 
 
@@ -104,6 +105,14 @@ def consent_current(person: Person) -> list[Consent]:
             seen.add(key)
             current.append(c)
     return sorted(current, key=lambda c: (c.channel, c.purpose))
+
+
+def vote_history(person: Person) -> list[VoteHistory]:
+    return list(
+        VoteHistory.objects.filter(person=person)
+        .select_related("election")
+        .order_by("-election__date")
+    )
 
 
 @dataclass

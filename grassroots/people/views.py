@@ -117,6 +117,7 @@ def _detail_ctx(request, person, **forms):
         "person": person,
         "members": selectors.household_members(actor=request.user, person=person),
         "consents": selectors.consent_current(person),
+        "votes": selectors.vote_history(person),
         "timeline": selectors.person_timeline(person),
         "custom_fields": [
             (cf, next((v.value for v in person.custom_values.all() if v.field_id == cf.id), None))

@@ -270,3 +270,55 @@ def test_household_views_scoped(client_for, people, users):
         .status_code
         == 404
     )
+
+
+def test_person_page_shows_vote_history(client_for, people, users, geo):
+    import datetime as dt
+
+    from grassroots.geography.services import election_create
+    from grassroots.people.models import VoteHistory
+
+    e = election_create(
+        actor=None,
+        name="2024 General",
+        kind="general",
+        date=dt.date(2024, 11, 5),
+        area=geo["state"],
+        code="g-2024",
+    )
+    VoteHistory.objects.create(person=people["rahul"], election=e, voted=True, method="mail")
+    body = (
+        client_for(users["manager"])
+        .get(reverse("people:person_detail", args=[people["rahul"].pk]))
+        .content.decode()
+    )
+    assert "2024 General" in body and "Mail / postal" in body
+
+
+@pytest.mark.parametrize("n", [2, 30])
+def test_household_list_query_count_is_constant(
+    client_for, geo, users, n, django_assert_max_num_queries
+):
+    from grassroots.people.services import household_create
+
+    for i in range(n):
+        household_create(
+            actor=None, address={"house_number": str(i), "street": "Elgin Road"}, area=geo["p1"]
+        )
+    c = client_for(users["manager"])
+    with django_assert_max_num_queries(10):
+        assert c.get(reverse("people:household_list")).status_code == 200
+
+
+def test_audit_list_query_count_is_constant(
+    client_for, people, users, django_assert_max_num_queries
+):
+    from grassroots.core import audit
+
+    for i in range(30):
+        audit.record(
+            actor=users["admin"], action="test.thing", obj=people["rahul"], detail={"i": i}
+        )
+    c = client_for(users["admin"])
+    with django_assert_max_num_queries(10):
+        assert c.get(reverse("accounts:audit_list")).status_code == 200
