@@ -17,7 +17,7 @@ CAPABILITIES: dict[str, str] = {
     "geography.edit": _("Create and edit areas, booths, elections and races"),
     "accounts.manage": _("Manage users, roles, scopes and 2FA requirements"),
     "audit.view": _("Browse the audit log"),
-    "api.use": _("Create personal API tokens"),
+    "api.use": _("Use the API with a personal token (scoped like the screens)"),
 }
 
 # The default roles every installation starts with. Admins may edit them or add more.
@@ -59,31 +59,31 @@ DEFAULT_ROLES: list[dict] = [
     {
         "slug": "field_organiser",
         "name": "Field organiser",
-        "capabilities": ["people.view", "people.note", "people.edit", "geography.view"],
+        "capabilities": ["people.view", "people.note", "people.edit", "geography.view", "api.use"],
         "require_2fa": False,
     },
     {
         "slug": "finance",
         "name": "Finance",
-        "capabilities": ["people.view", "geography.view"],
+        "capabilities": ["people.view", "geography.view", "api.use"],
         "require_2fa": False,
     },
     {
         "slug": "communications",
         "name": "Communications",
-        "capabilities": ["people.view", "people.note", "geography.view"],
+        "capabilities": ["people.view", "people.note", "geography.view", "api.use"],
         "require_2fa": False,
     },
     {
         "slug": "volunteer",
         "name": "Volunteer",
-        "capabilities": ["people.view", "people.note", "geography.view"],
+        "capabilities": ["people.view", "people.note", "geography.view", "api.use"],
         "require_2fa": False,
     },
     {
         "slug": "auditor",
         "name": "Auditor",
-        "capabilities": ["people.view", "geography.view", "audit.view"],
+        "capabilities": ["people.view", "geography.view", "audit.view", "api.use"],
         "require_2fa": False,
     },
 ]

@@ -21,6 +21,8 @@ class HashedTokenAuthentication(authentication.BaseAuthentication):
         token = api_token_authenticate(raw)
         if token is None:
             raise exceptions.AuthenticationFailed("Invalid or revoked API token.")
+        if not token.user.has_capability("api.use"):
+            raise exceptions.AuthenticationFailed("This token's owner may no longer use the API.")
         return token.user, token
 
     def authenticate_header(self, request):

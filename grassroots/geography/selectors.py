@@ -46,7 +46,7 @@ def scope_q(actor: Any, area_field: str = "area") -> Q:
 
 
 def area_visible_to(actor: Any) -> QuerySet[Area]:
-    """Areas inside the user's scope, plus their ancestors (so the tree can be walked down)."""
+    """Areas inside the user's scope (their scoped areas and everything below them)."""
     paths = scope_paths(actor)
     qs = Area.objects.select_related("kind")
     if paths is None:

@@ -19,7 +19,7 @@ def area_kind_ensure(
         code=code,
         defaults={
             "name": name,
-            "plural": plural or f"{name}s",
+            "plural": plural or name,
             "is_polling_unit": is_polling_unit,
             "sort_order": sort_order,
         },

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from grassroots.core.phones import try_normalize_phone
 from grassroots.geography.models import Area
 from grassroots.people.models import Consent, ContactPoint, ExternalId, Person, Tag, Tagging
+from grassroots.people.validation import years_before
 
 _PHONEISH = re.compile(r"^\+?[\d\s().-]{6,20}$")
 _EPICISH = re.compile(r"^[A-Za-z]{3}\d{7}$")
@@ -154,11 +155,7 @@ class PersonFilter(df.FilterSet):
 
     @staticmethod
     def _years_ago(years: int) -> dt.date:
-        today = timezone.localdate()
-        try:
-            return today.replace(year=today.year - years)
-        except ValueError:
-            return today.replace(year=today.year - years, day=28)
+        return years_before(timezone.localdate(), years)
 
     def filter_age_min(self, qs, name, value):
         return (

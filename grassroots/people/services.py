@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -246,7 +247,10 @@ def contact_point_delete(*, actor: Any, contact_point: ContactPoint) -> None:
 
 def tag_get_or_create(*, actor: Any, name: str) -> Tag:
     name = clean_name(name, _("Tag"), 60, required=True)
-    slug = slugify(name, allow_unicode=True)[:60] or f"tag-{abs(hash(name)) % 10**8}"
+    slug = (
+        slugify(name, allow_unicode=True)[:60]
+        or "tag-" + hashlib.sha256(name.encode()).hexdigest()[:8]
+    )
     tag = Tag.objects.filter(name__iexact=name).first() or Tag.objects.filter(slug=slug).first()
     if tag is not None:
         return tag

@@ -35,13 +35,21 @@ def clean_name(value: str, label: str, max_length: int = 100, required: bool = F
     return text
 
 
+def years_before(day: dt.date, years: int) -> dt.date:
+    """The same calendar day ``years`` earlier (28 February for a 29 February)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
 def clean_birth(birth_date: dt.date | None, age: int | None, age_as_of: dt.date | None):
     """Validate birth date / age; return ``born_estimate`` (the date used for age filters)."""
     today = timezone.localdate()
     if birth_date is not None:
         if birth_date > today:
             raise ValidationError({"birth_date": _("The birth date is in the future.")})
-        if birth_date < today.replace(year=today.year - 125):
+        if birth_date < years_before(today, 125):
             raise ValidationError({"birth_date": _("The birth date is more than 125 years ago.")})
         return birth_date
     if age is not None:
@@ -51,10 +59,7 @@ def clean_birth(birth_date: dt.date | None, age: int | None, age_as_of: dt.date 
         if as_of > today:
             raise ValidationError({"age_as_of": _("The as-of date is in the future.")})
         # Mid-point estimate: born between as_of-(age+1)y and as_of-age y.
-        try:
-            return as_of.replace(year=as_of.year - age) - dt.timedelta(days=182)
-        except ValueError:  # 29 February
-            return as_of.replace(year=as_of.year - age, day=28) - dt.timedelta(days=182)
+        return years_before(as_of, age) - dt.timedelta(days=182)
     return None
 
 

@@ -234,7 +234,7 @@ def test_role_update_audits_changes_and_applies_to_members(users):
     assert event.detail == {
         "name": {"from": "Volunteer", "to": "Booth volunteer"},
         "capabilities": {
-            "from": ["people.view", "people.note", "geography.view"],
+            "from": ["people.view", "people.note", "geography.view", "api.use"],
             "to": ["people.edit", "people.view"],
         },
         "require_2fa": {"from": False, "to": True},
@@ -250,7 +250,7 @@ def test_roles_ensure_defaults_does_not_overwrite_edits(db):
     Role.objects.filter(slug="auditor").delete()
     services.roles_ensure_defaults()
     assert role("volunteer").capabilities == ["people.view"]
-    assert role("auditor").capabilities == ["people.view", "geography.view", "audit.view"]
+    assert role("auditor").capabilities == ["people.view", "geography.view", "audit.view", "api.use"]
 
 
 # --- API tokens -------------------------------------------------------------------------

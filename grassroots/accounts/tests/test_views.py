@@ -352,7 +352,7 @@ def test_role_edit_rejects_unknown_capability(users, client_for):
     )
     assert response.status_code == 400
     target.refresh_from_db()
-    assert target.capabilities == ["people.view", "people.note", "geography.view"]
+    assert target.capabilities == ["people.view", "people.note", "geography.view", "api.use"]
 
 
 def test_audit_log_lists_and_filters_events(users, client_for):
@@ -384,7 +384,7 @@ def test_profile_creates_a_token_and_shows_the_secret_once(users, client_for):
 
 
 def test_profile_token_needs_api_use(users, client_for):
-    response = client_for(users["volunteer"]).post(
+    response = client_for(users["nobody"]).post(
         reverse("accounts:profile"), {"action": "create", "name": "mine"}
     )
     assert response.status_code == 404

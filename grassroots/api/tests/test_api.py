@@ -732,3 +732,14 @@ def test_healthz(db):
     assert body["database"]["ok"] is True
     assert body["database"]["vendor"] in ("sqlite", "postgresql")
     assert body["status"] == "ok"
+
+
+def test_token_stops_working_when_owner_loses_api_use(people, users):
+    from grassroots.accounts.models import Role
+
+    c = api_with_token(users["volunteer"])
+    assert c.get(PEOPLE).status_code == 200
+    users["volunteer"].roles.set(Role.objects.filter(slug="finance").none())
+    r = c.get(PEOPLE)
+    assert r.status_code == 401
+    assert r.json()["error"]["code"] == "authentication_failed"

@@ -172,3 +172,10 @@ def test_person_update_audits_do_not_contact(people, users):
         actor=users["manager"], person=people["rahul"], data={"do_not_contact": True}
     )
     assert AuditEvent.objects.filter(action="person.do_not_contact_changed").exists()
+
+
+def test_age_rules_survive_29_february():
+    from grassroots.people.validation import clean_birth, years_before
+
+    assert years_before(dt.date(2028, 2, 29), 1) == dt.date(2027, 2, 28)
+    assert clean_birth(None, 40, dt.date(2024, 2, 29)) == dt.date(1984, 2, 29) - dt.timedelta(days=182)
