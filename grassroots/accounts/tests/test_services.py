@@ -250,7 +250,12 @@ def test_roles_ensure_defaults_does_not_overwrite_edits(db):
     Role.objects.filter(slug="auditor").delete()
     services.roles_ensure_defaults()
     assert role("volunteer").capabilities == ["people.view"]
-    assert role("auditor").capabilities == ["people.view", "geography.view", "audit.view", "api.use"]
+    assert role("auditor").capabilities == [
+        "people.view",
+        "geography.view",
+        "audit.view",
+        "api.use",
+    ]
 
 
 # --- API tokens -------------------------------------------------------------------------

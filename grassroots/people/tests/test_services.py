@@ -178,4 +178,6 @@ def test_age_rules_survive_29_february():
     from grassroots.people.validation import clean_birth, years_before
 
     assert years_before(dt.date(2028, 2, 29), 1) == dt.date(2027, 2, 28)
-    assert clean_birth(None, 40, dt.date(2024, 2, 29)) == dt.date(1984, 2, 29) - dt.timedelta(days=182)
+    assert clean_birth(None, 40, dt.date(2024, 2, 29)) == dt.date(1984, 2, 29) - dt.timedelta(
+        days=182
+    )
