@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import time
+from urllib.parse import quote
 
 from bench.common import median_ms, print_table, row, scale
 
@@ -103,7 +104,10 @@ def _generate(n: int) -> None:
 
     from grassroots.people.models import Person, Tag
 
-    if Person.objects.count() == n and Tag.objects.filter(slug="bench-tag").exists():
+    if (
+        Person.objects.count() == n
+        and Tag.objects.filter(slug="bench-tag", description="v2").exists()
+    ):
         print(f"reusing the generated database ({n:,} people)")
         return
     print(f"generating {n:,} people …", flush=True)
@@ -155,15 +159,21 @@ def _generate_rows(n: int) -> None:
                 area_id, serial_number)
             SELECT now(), now(), g[1], '', f[1], g[1] || ' ' || f[1],
                    CASE WHEN g[2] <> '' AND f[2] <> '' THEN g[2] || ' ' || f[2] ELSE '' END,
-                   CASE WHEN s %% 2 = 0 THEN 'female' ELSE 'male' END,
-                   DATE '2026-01-01' - ((18 + (s * 7) %% 70) * 365 + (s %% 365)) * INTERVAL '1 day',
-                   18 + (s * 7) %% 70, DATE '2026-01-01', '', '', '',
-                   CASE WHEN s %% 3 = 0 THEN 1 + s %% 5 END, 'active', false, 'bench',
-                   (%(parts)s::bigint[])[1 + (s::bigint * 2654435761) %% array_length(%(parts)s::bigint[], 1)],
+                   CASE WHEN h.sex %% 2 = 0 THEN 'female' ELSE 'male' END,
+                   DATE '2026-01-01' - ((18 + h.age) * 365 + h.day) * INTERVAL '1 day',
+                   18 + h.age, DATE '2026-01-01', '', '', '',
+                   CASE WHEN h.sup %% 3 = 0 THEN 1 + h.sup %% 5 END, 'active', false, 'bench',
+                   (%(parts)s::bigint[])[1 + h.part %% array_length(%(parts)s::bigint[], 1)],
                    s %% 1200
             FROM generate_series(1, %(n)s) AS s,
-                 LATERAL (SELECT string_to_array((%(given)s::text[])[1 + (s * 31) %% %(ng)s], '|') AS g) gg,
-                 LATERAL (SELECT string_to_array((%(family)s::text[])[1 + (s * 17 + s / 7) %% %(nf)s], '|') AS f) ff
+                 -- independent pseudo-random columns (a real hash per column, so filters
+                 -- on area, tag and age are not correlated through the row number)
+                 LATERAL (SELECT abs(hashtext('g' || s)) AS sex, abs(hashtext('a' || s)) %% 70 AS age,
+                                 abs(hashtext('d' || s)) %% 365 AS day, abs(hashtext('s' || s)) AS sup,
+                                 abs(hashtext('p' || s)) AS part, abs(hashtext('n' || s)) AS gn,
+                                 abs(hashtext('f' || s)) AS fn) h,
+                 LATERAL (SELECT string_to_array((%(given)s::text[])[1 + h.gn %% %(ng)s], '|') AS g) gg,
+                 LATERAL (SELECT string_to_array((%(family)s::text[])[1 + h.fn %% %(nf)s], '|') AS f) ff
             """,
             {
                 "n": n,
@@ -174,18 +184,20 @@ def _generate_rows(n: int) -> None:
                 "nf": len(FAMILY),
             },
         )
-        Tag.objects.get_or_create(slug="bench-tag", defaults={"name": "Bench tag"})
+        Tag.objects.update_or_create(
+            slug="bench-tag", defaults={"name": "Bench tag", "description": "v2"}
+        )
         cur.execute(
             """INSERT INTO people_tagging (person_id, tag_id, created_at)
                SELECT id, (SELECT id FROM people_tag WHERE slug='bench-tag'), now()
-               FROM people_person WHERE id % 10 = 0"""
+               FROM people_person WHERE abs(hashtext('t' || id)) % 10 = 0"""
         )
         cur.execute(
             """INSERT INTO people_contactpoint (created_at, updated_at, person_id, channel, value,
                    phone_kind, whatsapp, status, is_primary, source)
                SELECT now(), now(), id, 'phone', '+9198' || lpad((id % 100000000)::text, 8, '0'),
                       'mobile', false, 'active', true, 'bench'
-               FROM people_person WHERE id % 5 < 2"""
+               FROM people_person WHERE abs(hashtext('c' || id)) % 5 < 2"""
         )
 
 
@@ -218,7 +230,7 @@ def run() -> list[dict]:
 
     from grassroots.accounts.models import Role, User
     from grassroots.geography.models import Area
-    from grassroots.people.models import Tag
+    from grassroots.people.models import ContactPoint, Tag
 
     user = User.objects.filter(username="bench").first()
     if user is None:
@@ -228,6 +240,7 @@ def run() -> list[dict]:
     client.force_login(user)
     ac = Area.objects.get(code="BENCH-AC003")
     tag_id = Tag.objects.get(slug="bench-tag").pk
+    phone = ContactPoint.objects.order_by("id").values_list("value", flat=True)[500]
 
     def page(url):
         def go():
@@ -253,9 +266,9 @@ def run() -> list[dict]:
         ),
         (
             "search by phone",
-            "/people/?q=%2B919800000010",
+            "/people/?q=" + quote(phone),
             "p.id IN (SELECT person_id FROM people_contactpoint WHERE value = %s AND channel = 'phone')",
-            ["+919800000010"],
+            [phone],
             NAME_ORDER,
         ),
         (

@@ -32,23 +32,19 @@ def cmd_manage(args: list[str]) -> int:
     return 0
 
 
-def _worker_argv() -> list[str]:
-    backend = os.environ.get("GRASSROOTS_TASK_BACKEND", "db")
-    if backend == "rq":
-        return [sys.executable, "-m", "grassroots.cli", "manage", "rqworker", "default"]
-    return [
-        sys.executable,
-        "-m",
-        "grassroots.cli",
-        "manage",
-        "db_worker",
-        "--queue-name",
-        "default",
-    ]
+def _worker_argv(burst: bool = False) -> list[str]:
+    """The worker for the configured queue; ``burst`` drains the queue and exits."""
+    manage = [sys.executable, "-m", "grassroots.cli", "manage"]
+    if os.environ.get("GRASSROOTS_TASK_BACKEND", "db") == "rq":
+        # django-tasks-rq needs its own Job class to run Task objects and record results.
+        argv = [*manage, "rqworker", "--job-class", "django_tasks_rq.backend.Job", "default"]
+        return [*argv, "--burst"] if burst else argv
+    argv = [*manage, "db_worker", "--queue-name", "default"]
+    return [*argv, "--batch"] if burst else argv
 
 
 def cmd_worker(ns) -> int:
-    return subprocess.call(_worker_argv())
+    return subprocess.call(_worker_argv(burst=ns.burst))
 
 
 def cmd_serve(ns) -> int:
@@ -194,6 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--with-worker", action="store_true", help="also run a task worker")
     p.set_defaults(func=cmd_serve)
     p = sub.add_parser("worker", help="run a background task worker")
+    p.add_argument("--burst", action="store_true", help="run what is queued, then exit")
     p.set_defaults(func=cmd_worker)
     p = sub.add_parser("demo", help="migrate and seed the demo campaign (idempotent)")
     p.add_argument("--seed", type=int, default=42)

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from grassroots.core.phones import normalize_email, normalize_phone
 from grassroots.geography.models import Area
 from grassroots.people.models import Consent, ContactPoint, CustomField, Interaction, Person
-from grassroots.people.validation import parse_external_id
+from grassroots.people.validation import clean_birth, clean_name, parse_external_id
 
 
 class AreaCodeField(forms.CharField):
@@ -95,6 +95,29 @@ class PersonForm(forms.Form):
         label=_("Serial no. in part"), required=False, min_value=1, max_value=100000
     )
     source = forms.CharField(label=_("Source"), max_length=100, required=False)
+
+    def clean(self):
+        """Run the service's field rules here too, so every mistake shows in one round."""
+        data = super().clean()
+        for name in ("given_name", "middle_name", "family_name", "native_name", "relative_name"):
+            if name in data and not self.has_error(name):
+                field = Person._meta.get_field(name)
+                try:
+                    data[name] = clean_name(
+                        data[name] or "",
+                        str(self.fields[name].label),
+                        field.max_length,
+                        required=(name == "given_name"),
+                    )
+                except forms.ValidationError as exc:
+                    self.add_error(name, exc)
+        try:
+            clean_birth(data.get("birth_date"), data.get("age"), data.get("age_as_of"))
+        except forms.ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                if name in self.fields and not self.has_error(name):
+                    self.add_error(name, messages)
+        return data
 
 
 class PersonCreateForm(PersonForm):

@@ -34,3 +34,8 @@ def language_name(code: str) -> str:
         return get_language_info(code)["name_local"]
     except KeyError:
         return code
+
+
+@register.filter
+def startswith(value: str, prefix: str) -> bool:
+    return bool(prefix) and str(value).startswith(str(prefix))
