@@ -22,8 +22,12 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+# A loaded 2-core CI machine can take a few seconds for a swap; wait, do not flake.
+expect.set_options(timeout=15_000)
 
 CHROMIUM = "/usr/bin/chromium"
 HERE = Path(__file__).resolve().parent
@@ -116,7 +120,7 @@ def page(page, live_server):
     """pytest-playwright's page, watched for broken scripts and styles, with ``page.problems``."""
     problems = PageProblems()
     page.problems = problems
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(15_000)
 
     page.on("pageerror", lambda exc: problems.js_errors.append(str(exc)))
 
