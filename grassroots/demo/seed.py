@@ -19,10 +19,8 @@ import datetime as dt
 import hashlib
 import json
 import random
-import sqlite3
 import time
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -30,12 +28,12 @@ from typing import TYPE_CHECKING, Any
 
 import phonenumbers
 from django.contrib.auth.hashers import make_password
-from django.db import connection, models, transaction
-from django.utils import timezone
+from django.db import models, transaction
 
 from grassroots.accounts.models import Role, User
 from grassroots.accounts.services import roles_ensure_defaults, user_create
 from grassroots.core import audit
+from grassroots.core.bulk import insert_rows
 from grassroots.geography.models import Area, Election, PollingStation
 from grassroots.geography.services import (
     area_kind_ensure,
@@ -58,6 +56,7 @@ from grassroots.people.models import (
     Tagging,
     VoteHistory,
 )
+from grassroots.people.validation import address_match_key
 
 if TYPE_CHECKING:
     from grassroots.core.jobs import JobReporter
@@ -1289,88 +1288,10 @@ class _Progress:
             self.reporter.advance(self.done, force=force)
 
 
-def _max_params() -> int:
-    if connection.vendor == "sqlite":
-        try:  # the real limit (32766 since SQLite 3.32), not Django's conservative 999
-            return connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-        except (AttributeError, sqlite3.Error):
-            return connection.features.max_query_params or 999
-    return connection.features.max_query_params or 65535
-
-
-def _adapter(field: models.Field) -> Callable[[Any], Any]:
-    ops = connection.ops
-    if isinstance(
-        field,
-        (
-            models.CharField,
-            models.TextField,
-            models.IntegerField,
-            models.BooleanField,
-            models.FloatField,
-            models.ForeignKey,
-        ),
-    ):
-        return lambda value: value  # what get_db_prep_save() does for str/int/bool/float
-    if isinstance(field, models.DateTimeField):
-        return ops.adapt_datetimefield_value
-    if isinstance(field, models.DateField):
-        return ops.adapt_datefield_value
-    return lambda value: field.get_db_prep_save(value, connection)
-
-
 def _insert(
     model: type[models.Model], rows: list[dict[str, Any]], progress: _Progress
 ) -> list[int]:
-    """``bulk_create`` for plain rows (dicts keyed by attname), returning the new ids.
-
-    The same multi-row ``INSERT … RETURNING`` Django issues, without building a model
-    instance per row and with batches sized to the database's real parameter limit: about
-    five times faster for the voter roll. Missing fields get their model default;
-    ``auto_now``/``auto_now_add`` fields get the current time, as ``save()`` would.
-    """
-    if not rows:
-        return []
-    if not connection.features.can_return_rows_from_bulk_insert:  # pragma: no cover
-        objs = [model(**row) for row in rows]
-        for start in range(0, len(objs), CHUNK):
-            model.objects.bulk_create(objs[start : start + CHUNK], batch_size=CHUNK)
-            progress.add(len(objs[start : start + CHUNK]))
-        return [o.pk for o in objs]
-    now = timezone.now()
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    columns = []  # (attname, forced, adapted default, adapter)
-    for f in fields:
-        if f.unique and callable(f.default):  # pragma: no cover - none of the seeded models
-            raise NotImplementedError(f"{f} needs a default per row")
-        adapt = _adapter(f)
-        forced = getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-        default = now if forced or f.default is timezone.now else f.get_default()
-        columns.append((f.attname, forced, adapt(default), adapt))
-    qn = connection.ops.quote_name
-    # Only quoted table and column names from the model's _meta; values are parameters.
-    head = (
-        f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "  # noqa: S608
-        f"VALUES "
-    )
-    tail = f" RETURNING {qn(model._meta.pk.column)}"
-    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    per_batch = max(1, min(CHUNK, _max_params() // len(fields)))
-    ids: list[int] = []
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), per_batch):
-            batch = rows[start : start + per_batch]
-            params: list[Any] = []
-            for row in batch:
-                for attname, forced, default, adapt in columns:
-                    if forced or attname not in row:
-                        params.append(default)
-                    else:
-                        params.append(adapt(row[attname]))
-            cursor.execute(head + ", ".join([one] * len(batch)) + tail, params)
-            ids.extend(r[0] for r in cursor.fetchall())
-            progress.add(len(batch))
-    return ids
+    return insert_rows(model, rows, batch_rows=CHUNK, on_batch=progress.add)
 
 
 def _write_areas(plan: Plan) -> dict[str, Area]:
@@ -1551,6 +1472,7 @@ def seed_demo(*, seed: int = 42, reporter: JobReporter | None = None, scale: flo
                 {
                     **{k: v for k, v in h.address.items() if k != "area"},
                     "area_id": areas[h.address["area"]].pk,
+                    "match_key": address_match_key(h.address),
                 }
                 for h in plan.households
             ],

@@ -3,6 +3,8 @@ the universal Interaction log, Consent records and VoteHistory."""
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -26,6 +28,8 @@ class Address(TimeStampedModel):
     area = models.ForeignKey(
         "geography.Area", null=True, blank=True, on_delete=models.SET_NULL, related_name="addresses"
     )
+    # Normalised "house|street|locality|city|postcode": how imports find the same door again.
+    match_key = models.CharField(max_length=400, blank=True, default="", db_index=True)
 
     class Meta:
         verbose_name_plural = _("addresses")
@@ -411,3 +415,88 @@ class VoteHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id}@{self.election_id}: {self.voted}"
+
+
+# --- imports -------------------------------------------------------------------------------
+
+
+class ImportTemplate(models.Model):
+    """A saved column mapping (``people.imports.mapping`` describes its shape)."""
+
+    name = models.SlugField(_("name"), max_length=60, unique=True)
+    description = models.CharField(_("description"), max_length=255, blank=True, default="")
+    mapping = models.JSONField(default=dict)
+    builtin = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ImportBatch(models.Model):
+    """One import of one file: who, when, which file (by hash), the mapping, the counts."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+        ROLLED_BACK = "rolled_back", _("Rolled back")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    filename = models.CharField(_("file name"), max_length=255)
+    stored_path = models.CharField(max_length=500)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    size = models.BigIntegerField(default=0)
+    mapping = models.JSONField(default=dict)
+    template = models.CharField(max_length=60, blank=True, default="")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    dry_run = models.BooleanField(default=False)
+    counts = models.JSONField(default=dict)
+    examples = models.JSONField(default=dict)
+    job = models.ForeignKey(
+        "core.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    rolled_back_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class ImportRejection(models.Model):
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="rejections")
+    line = models.PositiveIntegerField()
+    reason = models.TextField()
+    raw = models.TextField()
+
+    class Meta:
+        ordering = ["batch", "line"]
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason[:60]}"
+
+
+class ImportChange(models.Model):
+    """What an import did to one person, so it can be rolled back."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("Created")
+        UPDATED = "updated", _("Updated")
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="changes")
+    person_id = models.BigIntegerField(db_index=True)
+    action = models.CharField(max_length=8, choices=Action.choices)
+    before = models.JSONField(default=dict, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.person_id}"

@@ -30,7 +30,12 @@ from grassroots.people.models import (
     Tag,
     Tagging,
 )
-from grassroots.people.validation import clean_birth, clean_external_id, clean_name
+from grassroots.people.validation import (
+    address_match_key,
+    clean_birth,
+    clean_external_id,
+    clean_name,
+)
 
 PERSON_FIELDS = (
     "given_name",
@@ -475,7 +480,7 @@ def custom_values_set(*, actor: Any, person: Person, values: dict[CustomField, A
 def household_create(
     *, actor: Any, address: dict[str, Any], name: str = "", area=None
 ) -> Household:
-    addr = Address(area=area, **address)
+    addr = Address(area=area, match_key=address_match_key(address), **address)
     addr.full_clean()
     addr.save()
     household = Household.objects.create(name=name[:200], address=addr, area=area)

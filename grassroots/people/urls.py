@@ -1,6 +1,7 @@
 from django.urls import path
 
-from grassroots.people import views
+from grassroots.people import export_views, views
+from grassroots.people.imports import views as import_views
 
 app_name = "people"
 
@@ -8,9 +9,29 @@ urlpatterns = [
     path("people/", views.PersonListView.as_view(), name="person_list"),
     path("people/new/", views.PersonCreateView.as_view(), name="person_create"),
     path("people/bulk-tag/", views.BulkTagView.as_view(), name="bulk_tag"),
+    path("people/export/", export_views.ExportStartView.as_view(), name="export_start"),
+    path(
+        "people/exports/<uuid:job_id>/",
+        export_views.ExportStatusView.as_view(),
+        name="export_status",
+    ),
+    path(
+        "people/exports/<uuid:job_id>/download/",
+        export_views.ExportDownloadView.as_view(),
+        name="export_download",
+    ),
     path("people/<int:pk>/", views.PersonDetailView.as_view(), name="person_detail"),
     path("people/<int:pk>/edit/", views.PersonEditView.as_view(), name="person_edit"),
     path("people/<int:pk>/<slug:action>/", views.PersonActionView.as_view(), name="person_action"),
+    path("people/imports/", import_views.ImportListView.as_view(), name="import_list"),
+    path(
+        "people/imports/<uuid:pk>/", import_views.ImportDetailView.as_view(), name="import_detail"
+    ),
+    path(
+        "people/imports/<uuid:pk>/rejected.csv",
+        import_views.ImportRejectsView.as_view(),
+        name="import_rejects",
+    ),
     path("households/", views.HouseholdListView.as_view(), name="household_list"),
     path("households/<int:pk>/", views.HouseholdDetailView.as_view(), name="household_detail"),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -95,3 +96,17 @@ def parse_external_id(text: str) -> tuple[str, str]:
         raise ValidationError(_("Write identifiers as namespace:value, e.g. epic:ABC1234560."))
     ns, _sep, val = text.partition(":")
     return clean_external_id(ns, val)
+
+
+def address_match_key(address: dict[str, Any]) -> str:
+    """How one door is recognised again: case, spacing and punctuation do not matter."""
+
+    def norm(value: Any) -> str:
+        text = unicodedata.normalize("NFKC", str(value or "")).casefold()
+        return re.sub(r"[\s.,#/-]+", " ", text).strip()
+
+    parts = [
+        norm(address.get(k))
+        for k in ("house_number", "street", "line2", "locality", "city", "postal_code")
+    ]
+    return "|".join(parts)[:400] if any(parts) else ""

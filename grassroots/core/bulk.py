@@ -1,0 +1,100 @@
+"""Fast multi-row inserts for bulk work (imports, the demo), shared so every bulk path is fast."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from typing import Any
+
+from django.db import connection, models
+from django.utils import timezone
+
+
+def _max_params() -> int:
+    if connection.vendor == "sqlite":
+        try:  # the real limit (32766 since SQLite 3.32), not Django's conservative 999
+            return connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        except (AttributeError, sqlite3.Error):
+            return connection.features.max_query_params or 999
+    return connection.features.max_query_params or 65535
+
+
+def _adapter(field: models.Field) -> Callable[[Any], Any]:
+    ops = connection.ops
+    if isinstance(field, models.ForeignKey):
+        return _adapter(field.target_field)
+    if isinstance(
+        field,
+        (
+            models.CharField,
+            models.TextField,
+            models.IntegerField,
+            models.BooleanField,
+            models.FloatField,
+        ),
+    ):
+        return lambda value: value  # what get_db_prep_save() does for str/int/bool/float
+    if isinstance(field, models.DateTimeField):
+        return ops.adapt_datetimefield_value
+    if isinstance(field, models.DateField):
+        return ops.adapt_datefield_value
+    return lambda value: field.get_db_prep_save(value, connection)
+
+
+def insert_rows(
+    model: type[models.Model],
+    rows: list[dict[str, Any]],
+    *,
+    batch_rows: int = 2000,
+    on_batch: Callable[[int], Any] | None = None,
+) -> list[int]:
+    """``bulk_create`` for plain rows (dicts keyed by attname), returning the new ids.
+
+    The same multi-row ``INSERT … RETURNING`` Django issues, without building a model
+    instance per row and with batches sized to the database's real parameter limit: about
+    five times faster for the voter roll. Missing fields get their model default;
+    ``auto_now``/``auto_now_add`` fields get the current time, as ``save()`` would.
+    """
+    if not rows:
+        return []
+    if not connection.features.can_return_rows_from_bulk_insert:  # pragma: no cover
+        objs = [model(**row) for row in rows]
+        for start in range(0, len(objs), batch_rows):
+            model.objects.bulk_create(objs[start : start + batch_rows], batch_size=batch_rows)
+            on_batch and on_batch(len(objs[start : start + batch_rows]))
+        return [o.pk for o in objs]
+    now = timezone.now()
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    columns = []  # (attname, forced, adapted default, adapter)
+    for f in fields:
+        if f.unique and callable(f.default):  # pragma: no cover - none of the seeded models
+            raise NotImplementedError(f"{f} needs a default per row")
+        adapt = _adapter(f)
+        forced = getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+        default = now if forced or f.default is timezone.now else f.get_default()
+        columns.append((f.attname, forced, adapt(default), adapt))
+    qn = connection.ops.quote_name
+    # Only quoted table and column names from the model's _meta; values are parameters.
+    head = (
+        f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "  # noqa: S608
+        f"VALUES "
+    )
+    tail = f" RETURNING {qn(model._meta.pk.column)}"
+    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    per_batch = max(1, min(batch_rows, _max_params() // len(fields)))
+    ids: list[int] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), per_batch):
+            batch = rows[start : start + per_batch]
+            params: list[Any] = []
+            for row in batch:
+                for attname, forced, default, adapt in columns:
+                    if forced or attname not in row:
+                        params.append(default)
+                    else:
+                        params.append(adapt(row[attname]))
+            cursor.execute(head + ", ".join([one] * len(batch)) + tail, params)
+            ids.extend(r[0] for r in cursor.fetchall())
+            if on_batch is not None:
+                on_batch(len(batch))
+    return ids

@@ -1,0 +1,130 @@
+"""Services for people exports: start one (a visible, audited ``core.Job``) and hand out its file.
+
+A view calls ``people_export_start``; the work runs in ``tasks.people_export_task`` after commit;
+``people_export_file`` gives the finished file to the person who asked for it, and nobody else.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from grassroots.core import audit
+from grassroots.core.jobs import job_create
+from grassroots.core.models import Job
+from grassroots.people import exports, selectors
+from grassroots.people.filters import PersonFilter
+from grassroots.people.models import Person
+
+JOB_KIND = "people.export"
+CAPABILITY = "people.export"
+
+
+def _require(actor: Any) -> None:
+    if not (
+        actor is not None
+        and getattr(actor, "is_authenticated", False)
+        and actor.is_active
+        and actor.has_capability(CAPABILITY)
+    ):
+        raise PermissionDenied(_("You may not export people."))
+
+
+def validate_filters(filters: dict) -> None:
+    fs = PersonFilter(selectors.clean_filter_params(filters), queryset=Person.objects.none())
+    if not fs.is_valid():
+        raise ValidationError(
+            {name: [str(e) for e in errs] for name, errs in fs.form.errors.items()}
+        )
+
+
+def people_export_start(
+    *,
+    actor: Any,
+    filters: Any,
+    columns: list[str],
+    fmt: str,
+    ip_address: str | None = None,
+) -> Job:
+    """Check, count, create the Job, audit, and run the export after commit."""
+    _require(actor)
+    fmt = (fmt or "").lower()
+    columns = exports.validate_export(columns, fmt)
+    filters = exports.export_filters(filters or {})
+    validate_filters(filters)
+    count = selectors.person_list(actor=actor, filters=filters).count()
+    title = ngettext("Export %(n)s person (%(fmt)s)", "Export %(n)s people (%(fmt)s)", count) % {
+        "n": f"{count:,}",
+        "fmt": fmt.upper(),
+    }
+
+    with transaction.atomic():
+        job = job_create(kind=JOB_KIND, title=title, total=count, actor=actor)
+        audit.record(
+            actor=actor,
+            action="people.exported",
+            obj=job,
+            detail={"filters": filters, "columns": columns, "format": fmt, "rows": count},
+            ip_address=ip_address,
+        )
+        job_id, actor_id, language = str(job.pk), actor.pk, translation.get_language()
+
+        def enqueue() -> None:
+            from grassroots.people.tasks import people_export_task
+
+            people_export_task.enqueue(
+                job_id=job_id,
+                actor_id=actor_id,
+                filters=filters,
+                columns=columns,
+                fmt=fmt,
+                language=language,
+            )
+
+        transaction.on_commit(enqueue)
+    return job
+
+
+def export_job_get(*, actor: Any, job_id: Any) -> Job | None:
+    """An export job, only for the person who started it (anyone else: ``None``, like missing)."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return None
+    return Job.objects.filter(pk=job_id, kind=JOB_KIND, created_by=actor).first()
+
+
+def export_file_path(job: Job) -> Path | None:
+    """The finished file of a succeeded export job, if it is (still) there."""
+    if job.status != Job.Status.SUCCEEDED:
+        return None
+    relative = (job.result or {}).get("path") or ""
+    folder = exports.export_dir().resolve()
+    path = (folder.parent / relative).resolve()
+    if folder not in path.parents or not path.is_file():  # never leave the exports folder
+        return None
+    return path
+
+
+def people_export_file(
+    *, actor: Any, job_id: Any, ip_address: str | None = None
+) -> tuple[Path, str] | None:
+    """The file and download name of the actor's own finished export; the download is audited."""
+    _require(actor)
+    job = export_job_get(actor=actor, job_id=job_id)
+    path = export_file_path(job) if job is not None else None
+    if path is None:
+        return None
+    filename = job.result.get("filename") or path.name
+    audit.record(
+        actor=actor,
+        action="people.export_downloaded",
+        obj=job,
+        detail={"rows": job.result.get("rows"), "format": job.result.get("format", "")},
+        ip_address=ip_address,
+    )
+    return path, filename

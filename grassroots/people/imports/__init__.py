@@ -1,0 +1,1 @@
+"""Voter-file imports."""

@@ -1,0 +1,221 @@
+"""Writes for imports: register a file, run it (or dry-run it), roll it back."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from grassroots.core import audit, events
+from grassroots.core.jobs import job_create
+from grassroots.people.imports.engine import Importer
+from grassroots.people.imports.mapping import validate_mapping
+from grassroots.people.imports.reader import ImportFileError, open_sheet
+from grassroots.people.imports.templates import BUILTIN
+from grassroots.people.models import (
+    Address,
+    ContactPoint,
+    CustomFieldValue,
+    Household,
+    ImportBatch,
+    ImportTemplate,
+    Person,
+)
+
+
+def template_mapping(name: str) -> dict:
+    saved = ImportTemplate.objects.filter(name=name).first()
+    if saved is not None:
+        return saved.mapping
+    if name in BUILTIN:
+        return BUILTIN[name]["mapping"]
+    choices = sorted({*BUILTIN, *ImportTemplate.objects.values_list("name", flat=True)})
+    raise ValidationError(f"No import template “{name}”. Templates: {', '.join(choices)}.")
+
+
+def _hash_and_copy(source: Path, dest: Path) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with open(source, "rb") as src, open(dest, "wb") as out:
+        while chunk := src.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+            out.write(chunk)
+    return digest.hexdigest(), size
+
+
+@transaction.atomic
+def import_create(
+    *,
+    actor: Any,
+    path: str | Path,
+    filename: str = "",
+    mapping: dict | None = None,
+    template: str = "",
+    dry_run: bool = False,
+) -> ImportBatch:
+    """Keep a copy of the file (the rejected rows point into it) and check the mapping fits it."""
+    source = Path(path)
+    if mapping is None:
+        if not template:
+            raise ValidationError("Choose a mapping template or map the columns.")
+        mapping = template_mapping(template)
+    batch_id = uuid.uuid4()
+    stored = Path(settings.MEDIA_ROOT) / "imports" / f"{batch_id}{''.join(source.suffixes)[-12:]}"
+    sha, size = _hash_and_copy(source, stored)
+    try:
+        sheet = open_sheet(stored)
+    except ImportFileError as exc:
+        stored.unlink(missing_ok=True)
+        raise ValidationError(str(exc))
+    try:
+        validate_mapping(mapping, sheet.headers)
+    except ValidationError:
+        stored.unlink(missing_ok=True)
+        raise
+    running = ImportBatch.objects.filter(
+        sha256=sha, status=ImportBatch.Status.RUNNING, dry_run=False
+    )
+    if not dry_run and running.exists():
+        stored.unlink(missing_ok=True)
+        raise ValidationError(
+            "This file is being imported right now; wait for that import to finish."
+        )
+    return ImportBatch.objects.create(
+        id=batch_id,
+        filename=(filename or source.name)[:255],
+        stored_path=str(stored),
+        sha256=sha,
+        size=size,
+        mapping=mapping,
+        template=template,
+        dry_run=dry_run,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+
+
+def import_run(*, batch: ImportBatch, reporter=None) -> dict[str, int]:
+    """Run (or dry-run) an import now, in this process. Returns the counts."""
+    updated = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.DRAFT).update(
+        status=ImportBatch.Status.RUNNING
+    )
+    if not updated:
+        raise ValidationError("This import has already run.")
+    try:
+        outcome = Importer(batch, reporter=reporter).run()
+    except Exception:
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            status=ImportBatch.Status.FAILED, finished_at=timezone.now()
+        )
+        raise
+    counts = outcome.counts()
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status=ImportBatch.Status.SUCCEEDED,
+        counts=counts,
+        examples=dict(outcome.examples),
+        finished_at=timezone.now(),
+    )
+    batch.refresh_from_db()
+    if not batch.dry_run:
+        with transaction.atomic():
+            audit.record(actor=batch.created_by, action="people.imported", obj=batch, detail=counts)
+            events.publish("import.finished", {"batch_id": str(batch.pk), **counts})
+    return counts
+
+
+def import_start(*, actor: Any, batch: ImportBatch):
+    """Queue the import as a visible background job."""
+    from grassroots.people.imports.tasks import import_task
+
+    job = job_create(kind="people.import", title=f"Import {batch.filename}", actor=actor)
+    ImportBatch.objects.filter(pk=batch.pk).update(job=job)
+    transaction.on_commit(lambda: import_task.enqueue(str(batch.pk), str(job.pk)))
+    return job
+
+
+@transaction.atomic
+def import_rollback(*, actor: Any, batch: ImportBatch) -> dict[str, int]:
+    """Remove the people an import created and restore the values it changed."""
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.dry_run or batch.status != ImportBatch.Status.SUCCEEDED:
+        raise ValidationError("Only a finished import can be rolled back.")
+    later = ImportBatch.objects.filter(
+        created_at__gt=batch.created_at,
+        status=ImportBatch.Status.SUCCEEDED,
+        dry_run=False,
+        changes__person_id__in=batch.changes.values("person_id"),
+    ).exists()
+    if later:
+        raise ValidationError("A later import changed the same people; roll that one back first.")
+    created = list(batch.changes.filter(action="created").values_list("person_id", flat=True))
+    restored = 0
+    for change in batch.changes.filter(action="updated").iterator(chunk_size=2000):
+        person = Person.objects.filter(pk=change.person_id).first()
+        if person is None:
+            continue
+        before = dict(change.before)
+        custom = before.pop("custom", {})
+        for key, value in before.items():
+            field = Person._meta.get_field(key.removesuffix("_id"))
+            if key.endswith("_id") or value is None:
+                setattr(person, key, value)
+            else:
+                setattr(person, key, field.to_python(value))
+        person.save()
+        for key, value in custom.items():
+            qs = CustomFieldValue.objects.filter(person=person, field__key=key)
+            if value is None:
+                qs.delete()
+            else:
+                qs.update(value=value)
+        restored += 1
+    # Contact points and ids this import added to existing people go too.
+    ContactPoint.objects.filter(
+        person_id__in=batch.changes.filter(action="updated").values("person_id"),
+        source="import",
+        created_at__gte=batch.created_at,
+    ).delete()
+    households = set(Household.objects.filter(members__pk__in=created).values_list("id", flat=True))
+    for start in range(0, len(created), 5000):
+        Person.objects.filter(pk__in=created[start : start + 5000]).delete()
+    empty = Household.objects.filter(pk__in=households, members__isnull=True)
+    addresses = list(empty.values_list("address_id", flat=True))
+    empty.delete()
+    Address.objects.filter(pk__in=[a for a in addresses if a], households__isnull=True).delete()
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status=ImportBatch.Status.ROLLED_BACK, rolled_back_at=timezone.now()
+    )
+    counts = {"removed": len(created), "restored": restored}
+    audit.record(actor=actor, action="people.import_rolled_back", obj=batch, detail=counts)
+    return counts
+
+
+@transaction.atomic
+def import_again(*, actor: Any, batch: ImportBatch) -> ImportBatch:
+    """After a dry run: the real import of the same stored file with the same mapping."""
+    if batch.status != ImportBatch.Status.SUCCEEDED:
+        raise ValidationError("Wait for the check to finish first.")
+    running = ImportBatch.objects.filter(
+        sha256=batch.sha256, status=ImportBatch.Status.RUNNING, dry_run=False
+    )
+    if running.exists():
+        raise ValidationError(
+            "This file is being imported right now; wait for that import to finish."
+        )
+    return ImportBatch.objects.create(
+        filename=batch.filename,
+        stored_path=batch.stored_path,
+        sha256=batch.sha256,
+        size=batch.size,
+        mapping=batch.mapping,
+        template=batch.template,
+        dry_run=False,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )

@@ -1,0 +1,429 @@
+"""Voter-file import: templates, matching, idempotent re-import, rejections, dry run, rollback."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from grassroots.geography import services as geo_services
+from grassroots.people.imports import services
+from grassroots.people.models import (
+    ContactPoint,
+    ExternalId,
+    Household,
+    ImportBatch,
+    ImportChange,
+    ImportRejection,
+    Person,
+    VoteHistory,
+)
+
+OSDI = Path(__file__).resolve().parents[3].parent / "shared" / "fixtures" / "osdi_fake_people.csv"
+
+ROLL_HEADER = [
+    "AC",
+    "Part",
+    "Section",
+    "Serial",
+    "EPIC",
+    "Name",
+    "Name (native)",
+    "Relation",
+    "Relative",
+    "House No",
+    "Age",
+    "Gender",
+    "Mobile",
+]
+ROLL_ROWS = [
+    [
+        "1",
+        "1",
+        "Elgin Road",
+        "1",
+        "WKH1234566",
+        "Mitali Ghosh",
+        "মিতালী ঘোষ",
+        "H",
+        "Amit Ghosh",
+        "7",
+        "41",
+        "F",
+        "9830011111",
+    ],
+    [
+        "1",
+        "1",
+        "Elgin Road",
+        "2",
+        "WKH7654320",
+        "Amit Ghosh",
+        "অমিত ঘোষ",
+        "F",
+        "Haren Ghosh",
+        "7",
+        "45",
+        "M",
+        "",
+    ],
+    [
+        "1",
+        "2",
+        "Lansdowne",
+        "1",
+        "WKH0000026",
+        "Rina Pal",
+        "",
+        "F",
+        "Gopal Pal",
+        "12",
+        "30",
+        "F",
+        "",
+    ],
+]
+
+
+def write_csv(path: Path, header, rows) -> Path:
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+def run(path, *, template="india-roll", dry_run=False, actor=None):
+    batch = services.import_create(actor=actor, path=path, template=template, dry_run=dry_run)
+    counts = services.import_run(batch=batch)
+    batch.refresh_from_db()
+    return batch, counts
+
+
+def test_india_roll_creates_people_households_and_areas(geo, tmp_path):
+    path = write_csv(tmp_path / "roll.csv", ROLL_HEADER, ROLL_ROWS)
+    batch, counts = run(path)
+    assert counts == {"created": 3, "updated": 0, "unchanged": 0, "rejected": 0, "rows": 3}
+    mitali = Person.objects.get(external_ids__value="WKH1234566")
+    assert mitali.full_name == "Mitali Ghosh" and mitali.native_name == "মিতালী ঘোষ"
+    assert (
+        mitali.area == geo["p1"] and mitali.relation_type == "husband" and mitali.gender == "female"
+    )
+    assert mitali.age == 41 and mitali.age_as_of == dt.date(2026, 1, 1)
+    assert mitali.contact_points.get().value == "+919830011111"
+    amit = Person.objects.get(external_ids__value="WKH7654320")
+    assert amit.household_id == mitali.household_id  # same door: one household
+    rina = Person.objects.get(full_name="Rina Pal")
+    assert rina.area == geo["p2"] and rina.household_id != mitali.household_id
+    assert batch.status == "succeeded" and ImportChange.objects.filter(batch=batch).count() == 3
+
+
+def test_reimporting_the_same_file_changes_nothing(geo, tmp_path):
+    path = write_csv(tmp_path / "roll.csv", ROLL_HEADER, ROLL_ROWS)
+    run(path)
+    before = (Person.objects.count(), Household.objects.count(), ContactPoint.objects.count())
+    _batch, counts = run(path)
+    assert counts == {"created": 0, "updated": 0, "unchanged": 3, "rejected": 0, "rows": 3}
+    assert (
+        Person.objects.count(),
+        Household.objects.count(),
+        ContactPoint.objects.count(),
+    ) == before
+
+
+def test_changed_rows_update_and_rollback_restores(geo, users, tmp_path):
+    first, _ = run(write_csv(tmp_path / "a.csv", ROLL_HEADER, ROLL_ROWS))
+    changed = [row[:] for row in ROLL_ROWS]
+    changed[0][10] = "42"  # Mitali's age
+    changed[0][12] = "9830022222"  # a second phone
+    changed.append(
+        [
+            "1",
+            "2",
+            "Lansdowne",
+            "2",
+            "WKH1111111",
+            "Nobin Pal",
+            "",
+            "F",
+            "Gopal Pal",
+            "12",
+            "33",
+            "M",
+            "",
+        ]
+    )
+    second, counts = run(
+        write_csv(tmp_path / "b.csv", ROLL_HEADER, changed), actor=users["manager"]
+    )
+    assert counts["created"] == 1 and counts["updated"] == 1 and counts["unchanged"] == 2
+    mitali = Person.objects.get(external_ids__value="WKH1234566")
+    assert mitali.age == 42
+    assert set(mitali.contact_points.values_list("value", flat=True)) == {
+        "+919830011111",
+        "+919830022222",
+    }
+    # rollback of the second import: Nobin goes, Mitali's age and phones come back
+    result = services.import_rollback(actor=users["manager"], batch=second)
+    assert result == {"removed": 1, "restored": 1}
+    mitali.refresh_from_db()
+    assert mitali.age == 41
+    assert list(mitali.contact_points.values_list("value", flat=True)) == ["+919830011111"]
+    assert not Person.objects.filter(full_name="Nobin Pal").exists()
+    with pytest.raises(ValidationError):
+        services.import_rollback(actor=users["manager"], batch=second)  # only once
+    assert first.status == "succeeded"
+
+
+def test_bad_rows_are_rejected_with_line_reason_and_text(geo, tmp_path):
+    rows = [
+        ROLL_ROWS[0],
+        [
+            "1",
+            "1",
+            "Elgin Road",
+            "3",
+            "WKH1234567",
+            "Bad Epic",
+            "",
+            "F",
+            "X",
+            "7",
+            "41",
+            "F",
+            "",
+        ],  # check digit
+        [
+            "1",
+            "9",
+            "Nowhere",
+            "1",
+            "WKH0000034",
+            "No Part",
+            "",
+            "F",
+            "X",
+            "1",
+            "41",
+            "F",
+            "",
+        ],  # unknown part
+        ["1", "1", "Elgin Road", "4", "WKH0000042", "Too Old", "", "F", "X", "7", "300", "F", ""],
+        [
+            "1",
+            "1",
+            "Elgin Road",
+            "5",
+            "WKH1234566",
+            "Dup Epic",
+            "",
+            "F",
+            "X",
+            "7",
+            "41",
+            "F",
+            "",
+        ],  # dup in file
+        [
+            "1",
+            "1",
+            "Elgin Road",
+            "6",
+            "WKH0000059",
+            "<script>x</script>",
+            "",
+            "F",
+            "X",
+            "7",
+            "41",
+            "F",
+            "",
+        ],
+        [
+            "1",
+            "1",
+            "Elgin Road",
+            "7",
+            "WKH0000067",
+            "Bad Phone",
+            "",
+            "F",
+            "X",
+            "7",
+            "41",
+            "F",
+            "12",
+        ],
+        ["1", "1", "Elgin Road", "8", "WKH0000075", "Bad Gender", "", "F", "X", "7", "41", "Q", ""],
+    ]
+    path = write_csv(tmp_path / "bad.csv", ROLL_HEADER, rows)
+    with open(path, "a", encoding="utf-8") as f:
+        f.write("1,1,ragged\n")
+    batch, counts = run(path)
+    assert counts["created"] == 1 and counts["rejected"] == 8
+    reasons = {r.line: r.reason for r in ImportRejection.objects.filter(batch=batch)}
+    assert "EPIC" in reasons[3]
+    assert "unknown area code “IN-WB-AC1-P009”" in reasons[4]
+    assert "Age must be between 0 and 125" in reasons[5]
+    assert "line 2 of this file" in reasons[6]
+    assert "characters a name cannot have" in reasons[7]
+    assert "phone number" in reasons[8]
+    assert "gender" in reasons[9]
+    assert "fields" in reasons[10] or "header" in reasons[10]
+    assert ImportRejection.objects.get(batch=batch, line=4).raw.startswith("1,9,Nowhere")
+
+
+def test_dry_run_counts_but_writes_nothing(geo, tmp_path):
+    path = write_csv(tmp_path / "roll.csv", ROLL_HEADER, ROLL_ROWS)
+    batch, counts = run(path, dry_run=True)
+    assert counts["created"] == 3
+    assert Person.objects.count() == 0 and Household.objects.count() == 0
+    assert batch.examples["created"][0]["name"] == "Mitali Ghosh"
+
+
+def test_us_voter_file_with_vote_history(geo, tmp_path):
+    us = geo_services.area_create(
+        actor=None,
+        kind=geo["kinds"]["part"],
+        code="US-CA-P1",
+        name="Precinct 1",
+        parent=geo["country"],
+    )
+    for code, date in (
+        ("us-2022-general", "2022-11-08"),
+        ("us-2024-primary", "2024-03-05"),
+        ("us-2024-general", "2024-11-05"),
+    ):
+        geo_services.election_create(
+            actor=None,
+            name=code,
+            kind="general",
+            date=dt.date.fromisoformat(date),
+            area=geo["country"],
+            code=code,
+        )
+    header = [
+        "VoterID",
+        "FirstName",
+        "MiddleName",
+        "LastName",
+        "BirthDate",
+        "Gender",
+        "HouseNumber",
+        "Street",
+        "Unit",
+        "City",
+        "Zip",
+        "Precinct",
+        "Phone",
+        "Email",
+        "G2022",
+        "P2024",
+        "G2024",
+    ]
+    rows = [
+        [
+            "100001",
+            "Maria",
+            "",
+            "Lopez",
+            "03/14/1980",
+            "F",
+            "12",
+            "Grand Ave",
+            "",
+            "Oakland",
+            "94610",
+            "US-CA-P1",
+            "(510) 555-0123",
+            "maria@example.org",
+            "Y",
+            "N",
+            "M",
+        ],
+        [
+            "100002",
+            "James",
+            "T",
+            "Kim",
+            "31/02/1990",
+            "M",
+            "12",
+            "Grand Ave",
+            "",
+            "Oakland",
+            "94610",
+            "US-CA-P1",
+            "",
+            "",
+            "Y",
+            "",
+            "",
+        ],
+    ]
+    batch, counts = run(write_csv(tmp_path / "vf.csv", header, rows), template="us-voter-file")
+    assert counts["created"] == 1 and counts["rejected"] == 1
+    assert "31/02/1990" in ImportRejection.objects.get(batch=batch).reason
+    maria = Person.objects.get(external_ids__namespace="us-ca-voter", external_ids__value="100001")
+    assert maria.birth_date == dt.date(1980, 3, 14) and maria.area == us
+    votes = {
+        v.election.code: (v.voted, v.method)
+        for v in VoteHistory.objects.filter(person=maria).select_related("election")
+    }
+    assert votes == {
+        "us-2022-general": (True, "in_person"),
+        "us-2024-primary": (False, ""),
+        "us-2024-general": (True, "mail"),
+    }
+
+
+def test_mapping_that_maps_nothing_or_missing_columns(geo, tmp_path):
+    path = write_csv(tmp_path / "roll.csv", ROLL_HEADER, ROLL_ROWS)
+    with pytest.raises(ValidationError, match="maps no column"):
+        services.import_create(actor=None, path=path, mapping={"columns": {}})
+    with pytest.raises(ValidationError, match="not in the file"):
+        services.import_create(
+            actor=None, path=path, mapping={"columns": {"Nope": "person.given_name"}}
+        )
+    with pytest.raises(ValidationError, match="unknown field"):
+        services.import_create(
+            actor=None, path=path, mapping={"columns": {"Name": "person.shoe_size"}}
+        )
+    with pytest.raises(ValidationError, match="No import template"):
+        services.import_create(actor=None, path=path, template="nope")
+    assert ImportBatch.objects.count() == 0
+
+
+def test_header_only_and_binary_files(geo, tmp_path):
+    path = write_csv(tmp_path / "empty.csv", ROLL_HEADER, [])
+    _batch, counts = run(path)
+    assert counts["rows"] == 0 and counts["created"] == 0
+    png = tmp_path / "x.csv"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    with pytest.raises(ValidationError):
+        services.import_create(actor=None, path=png, template="india-roll")
+
+
+@pytest.mark.skipif(
+    not OSDI.exists(), reason="the OSDI fixture is only beside the repo in development/CI"
+)
+def test_osdi_sample_imports_and_reimports_cleanly(db, tmp_path, capsys):
+    from grassroots.cli import main
+
+    assert main(["import", str(OSDI), "--template", "osdi-sample", "--json"]) == 0
+    first = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert first["created"] + first["rejected"] == 11540 and first["created"] > 11000
+    assert Household.objects.count() < first["created"]  # households were formed
+    assert main(["import", str(OSDI), "--template", "osdi-sample", "--json"]) == 0
+    second = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert second == {
+        "created": 0,
+        "updated": 0,
+        "unchanged": first["created"],
+        "rejected": first["rejected"],
+    }
+    assert ExternalId.objects.count() == 0
