@@ -3,6 +3,7 @@ the universal Interaction log, Consent records and VoteHistory."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.conf import settings
@@ -465,12 +466,24 @@ class ImportBatch(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
     rolled_back_at = models.DateTimeField(null=True, blank=True)
+    # Touched after every batch of rows: a running import without a heartbeat for
+    # STALE_AFTER has died (worker killed) and may be run again.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    STALE_AFTER = dt.timedelta(minutes=5)
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def is_stale(self) -> bool:
+        if self.status != self.Status.RUNNING:
+            return False
+        last = self.heartbeat_at or self.created_at
+        return timezone.now() - last > self.STALE_AFTER
 
 
 class ImportRejection(models.Model):

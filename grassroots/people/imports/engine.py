@@ -160,6 +160,8 @@ class Importer:
                         for ln, reason, raw in rejects
                     ]
                 )
+        if not self.batch.dry_run:
+            ImportBatch.objects.filter(pk=self.batch.pk).update(heartbeat_at=timezone.now())
         self.out.rejected += len(rejects)
         for ln, reason, _raw in rejects[:EXAMPLES]:
             self.out.example("rejected", {"line": ln, "reason": reason})

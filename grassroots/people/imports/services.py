@@ -51,6 +51,19 @@ def _hash_and_copy(source: Path, dest: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
+def _running_elsewhere(sha: str) -> bool:
+    """Another live (not stale) real import of the same file."""
+    stale_before = timezone.now() - ImportBatch.STALE_AFTER
+    running = ImportBatch.objects.filter(
+        sha256=sha, status=ImportBatch.Status.RUNNING, dry_run=False
+    )
+    return (
+        running.exclude(heartbeat_at__lt=stale_before)
+        .exclude(heartbeat_at__isnull=True, created_at__lt=stale_before)
+        .exists()
+    )
+
+
 @transaction.atomic
 def import_create(
     *,
@@ -80,10 +93,7 @@ def import_create(
     except ValidationError:
         stored.unlink(missing_ok=True)
         raise
-    running = ImportBatch.objects.filter(
-        sha256=sha, status=ImportBatch.Status.RUNNING, dry_run=False
-    )
-    if not dry_run and running.exists():
+    if not dry_run and _running_elsewhere(sha):
         stored.unlink(missing_ok=True)
         raise ValidationError(
             "This file is being imported right now; wait for that import to finish."
@@ -199,13 +209,20 @@ def import_rollback(*, actor: Any, batch: ImportBatch) -> dict[str, int]:
 
 @transaction.atomic
 def import_again(*, actor: Any, batch: ImportBatch) -> ImportBatch:
-    """After a dry run: the real import of the same stored file with the same mapping."""
-    if batch.status != ImportBatch.Status.SUCCEEDED:
-        raise ValidationError("Wait for the check to finish first.")
-    running = ImportBatch.objects.filter(
-        sha256=batch.sha256, status=ImportBatch.Status.RUNNING, dry_run=False
+    """The real import after a dry run, or a re-run of one that failed or died midway.
+
+    Rows finished before a stop were committed batch by batch; running the file again matches
+    them (identifier, then name + birth date + address), so nothing is duplicated.
+    """
+    if batch.status == ImportBatch.Status.RUNNING and batch.is_stale:
+        ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.FAILED)
+        batch.status = ImportBatch.Status.FAILED
+    again = (batch.dry_run and batch.status == ImportBatch.Status.SUCCEEDED) or (
+        not batch.dry_run and batch.status == ImportBatch.Status.FAILED
     )
-    if running.exists():
+    if not again:
+        raise ValidationError("Wait for the check to finish first.")
+    if _running_elsewhere(batch.sha256):
         raise ValidationError(
             "This file is being imported right now; wait for that import to finish."
         )

@@ -111,7 +111,7 @@ class ImportDetailView(CapabilityRequiredMixin, View):
         batch = _get_batch(request, pk)
         action = request.POST.get("action")
         try:
-            if action == "run" and batch.dry_run:
+            if action == "run":
                 real = services.import_again(actor=request.user, batch=batch)
                 services.import_start(actor=request.user, batch=real)
                 return redirect("people:import_detail", pk=real.pk)

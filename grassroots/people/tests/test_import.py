@@ -427,3 +427,64 @@ def test_osdi_sample_imports_and_reimports_cleanly(db, tmp_path, capsys):
         "rejected": first["rejected"],
     }
     assert ExternalId.objects.count() == 0
+
+
+def test_an_import_killed_midway_can_be_run_again_without_duplicates(geo, tmp_path):
+    """A worker dies after the first batch of rows: re-running creates only the rest."""
+    from django.utils import timezone
+
+    from grassroots.people.imports.engine import Importer
+
+    rows = [
+        [
+            "1",
+            "1",
+            "Elgin Road",
+            str(i),
+            f"WKH{i:06d}{_luhn(f'{i:06d}')}",
+            f"Voter {i}",
+            "",
+            "F",
+            "X",
+            str(i % 9),
+            "40",
+            "F",
+            "",
+        ]
+        for i in range(1, 8)
+    ]
+    path = write_csv(tmp_path / "roll.csv", ROLL_HEADER, rows)
+    batch = services.import_create(actor=None, path=path, template="india-roll")
+    ImportBatch.objects.filter(pk=batch.pk).update(status="running")
+
+    class Killed(Exception):
+        pass
+
+    class DieAfterFirstChunk:
+        def advance(self, n, **kw):
+            raise Killed
+
+    with pytest.raises(Killed):
+        Importer(batch, reporter=DieAfterFirstChunk(), chunk=3).run()
+    assert Person.objects.count() == 3  # the first batch of rows was committed
+    batch.refresh_from_db()
+    assert batch.status == "running" and not batch.is_stale
+    with pytest.raises(ValidationError):  # still "running": not yet safe to start again
+        services.import_again(actor=None, batch=batch)
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        heartbeat_at=timezone.now() - dt.timedelta(minutes=10)
+    )
+    batch.refresh_from_db()
+    assert batch.is_stale
+    again = services.import_again(actor=None, batch=batch)
+    counts = services.import_run(batch=again)
+    assert counts["created"] == 4 and counts["unchanged"] == 3 and counts["rejected"] == 0
+    assert Person.objects.count() == 7
+    batch.refresh_from_db()
+    assert batch.status == "failed"
+
+
+def _luhn(digits: str) -> str:
+    from stdnum import luhn
+
+    return luhn.calc_check_digit(digits)
