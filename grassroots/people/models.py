@@ -513,3 +513,58 @@ class ImportChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.person_id}"
+
+
+# --- duplicates and merges ---------------------------------------------------------------------
+
+
+class DuplicatePair(models.Model):
+    """Two people who may be one. ``low``/``high`` are ordered ids, so a pair is stored once."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("To review")
+        MERGED = "merged", _("Merged")
+        DISTINCT = "distinct", _("Not a duplicate")
+
+    low = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    high = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField(default=0)
+    reasons = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-score", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["low", "high"], name="people_dup_pair_unique")
+        ]
+        indexes = [models.Index(fields=["status", "-score"], name="people_dup_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.low_id}~{self.high_id} ({self.score:.2f})"
+
+
+class MergeRecord(models.Model):
+    """Everything needed to undo one merge: the loser as it was and what moved or went."""
+
+    survivor_id = models.BigIntegerField(db_index=True)
+    loser_id = models.BigIntegerField()
+    loser_snapshot = models.JSONField(default=dict)
+    survivor_before = models.JSONField(default=dict)
+    moved = models.JSONField(default=list)  # [model label, pk, fk attname]
+    removed = models.JSONField(default=list)  # [model label, {field: value}] rows that clashed
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.loser_id} → {self.survivor_id}"
