@@ -2,7 +2,7 @@
 
 Each batch of rows is one transaction, so a stopped import keeps what it finished; running the
 same file again matches those people (by identifier, else by name + birth date + address) and
-changes nothing for them. A dry run does all the work inside a transaction that is rolled back.
+changes nothing for them. A dry run does all the work, each batch of rows in a transaction that is rolled back.
 """
 
 from __future__ import annotations
@@ -57,10 +57,6 @@ COMPARED = (
 )
 
 
-class DryRunRollback(Exception):
-    pass
-
-
 @dataclass
 class Outcome:
     created: int = 0
@@ -103,15 +99,7 @@ class Importer:
     # --- driver -------------------------------------------------------------------------
     def run(self) -> Outcome:
         sheet = open_sheet(self.batch.stored_path)
-        if self.batch.dry_run:
-            try:
-                with transaction.atomic():
-                    self._stream(sheet)
-                    raise DryRunRollback
-            except DryRunRollback:
-                pass
-        else:
-            self._stream(sheet)
+        self._stream(sheet)
         return self.out
 
     def _stream(self, sheet) -> None:
@@ -148,20 +136,28 @@ class Importer:
             for k in rec.external_ids:
                 self.seen_ids[k] = row.line
             records.append(rec)
+        rejections = [
+            ImportRejection(batch=self.batch, line=ln, reason=reason[:2000], raw=raw[:5000])
+            for ln, reason, raw in rejects
+        ]
         with transaction.atomic():
             records = self._resolve_refs(records, rejects, raw_by_line)
             self._apply(records, rejects, raw_by_line)
-            if rejects:
-                ImportRejection.objects.bulk_create(
-                    [
-                        ImportRejection(
-                            batch=self.batch, line=ln, reason=reason[:2000], raw=raw[:5000]
-                        )
-                        for ln, reason, raw in rejects
-                    ]
-                )
-        if not self.batch.dry_run:
-            ImportBatch.objects.filter(pk=self.batch.pk).update(heartbeat_at=timezone.now())
+            rejections += [
+                ImportRejection(batch=self.batch, line=ln, reason=reason[:2000], raw=raw[:5000])
+                for ln, reason, raw in rejects[len(rejections) :]
+            ]
+            if self.batch.dry_run:
+                # A check writes nothing: each batch of rows is rolled back on its own, so the
+                # database is never locked for longer than one batch (SQLite has one writer).
+                transaction.set_rollback(True)
+            elif rejections:
+                ImportRejection.objects.bulk_create(rejections)
+        if self.batch.dry_run:
+            self.households.clear()  # those households were rolled back
+            if rejections:  # the rejected rows are shown before the real import
+                ImportRejection.objects.bulk_create(rejections)
+        ImportBatch.objects.filter(pk=self.batch.pk).update(heartbeat_at=timezone.now())
         self.out.rejected += len(rejects)
         for ln, reason, _raw in rejects[:EXAMPLES]:
             self.out.example("rejected", {"line": ln, "reason": reason})

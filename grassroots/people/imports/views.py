@@ -31,7 +31,11 @@ def template_choices():
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label=gettext_lazy("File (CSV, TSV, XLSX, or a .gz/.zip of one)"))
+    file = forms.FileField(
+        label=gettext_lazy("File (CSV, TSV, XLSX, or a .gz/.zip of one)"),
+        # FileField itself refuses an empty upload before clean_file runs; say it our way.
+        error_messages={"empty": gettext_lazy("The file is empty.")},
+    )
     template = forms.ChoiceField(label=gettext_lazy("Mapping template"), choices=())
 
     def __init__(self, *args, **kwargs):
