@@ -265,6 +265,8 @@ class RowParser:
         as_of = self.options.get("age_as_of")
         self.age_as_of = dt.date.fromisoformat(as_of) if as_of else None
         self.area_template = self.options.get("area_code") or ""
+        # Explicit date formats per target ("%m/%d/%Y" for US files): 02/08/1987 is ambiguous.
+        self.formats = {t: o["format"] for _h, t, o in self.columns if o.get("format")}
 
     def parse(self, line: int, values: dict[str, str]) -> Record:
         rec = Record(line=line)
@@ -390,7 +392,7 @@ class RowParser:
             raise RowError("support score must be 1 to 5.")
         birth = None
         if "person.birth_date" in raw:
-            birth = parse_date(raw["person.birth_date"])
+            birth = parse_date(raw["person.birth_date"], self.formats.get("person.birth_date"))
         elif "person.birth_year" in raw:
             try:
                 y = int(raw["person.birth_year"])
@@ -405,7 +407,9 @@ class RowParser:
         as_of = None
         if p.get("age") is not None:
             as_of = (
-                parse_date(raw["person.age_as_of"]) if "person.age_as_of" in raw else self.age_as_of
+                parse_date(raw["person.age_as_of"], self.formats.get("person.age_as_of"))
+                if "person.age_as_of" in raw
+                else self.age_as_of
             )
         p["birth_date"] = birth
         if birth is None and p.get("age") is not None:

@@ -381,6 +381,25 @@ def test_us_voter_file_with_vote_history(geo, tmp_path):
     }
 
 
+def test_the_mappings_date_format_decides_ambiguous_dates(geo, tmp_path):
+    """02/08/1987 is 8 February in a US file (MM/DD/YYYY), never 2 August."""
+    from grassroots.people.imports.mapping import RowParser
+
+    parser = RowParser(
+        {
+            "columns": {
+                "First": "person.given_name",
+                "DOB": {"target": "person.birth_date", "format": "%m/%d/%Y"},
+            }
+        }
+    )
+    assert parser.parse(2, {"First": "Ann", "DOB": "02/08/1987"}).person["birth_date"] == dt.date(
+        1987, 2, 8
+    )
+    with pytest.raises(Exception, match="13/08/1987"):
+        parser.parse(3, {"First": "Ann", "DOB": "13/08/1987"})
+
+
 def test_mapping_that_maps_nothing_or_missing_columns(geo, tmp_path):
     path = write_csv(tmp_path / "roll.csv", ROLL_HEADER, ROLL_ROWS)
     with pytest.raises(ValidationError, match="maps no column"):
