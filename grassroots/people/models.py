@@ -142,6 +142,8 @@ class Person(TimeStampedModel):
             models.Index(fields=["born_estimate"], name="people_person_born_idx"),
             models.Index(fields=["support_score"], name="people_person_support_idx"),
             models.Index(fields=["household"], name="people_person_hh_idx"),
+            # Imports match a row without an identifier on name + birth (estimate).
+            models.Index(fields=["full_name", "born_estimate"], name="people_person_match_idx"),
         ]
 
     def __str__(self) -> str:
