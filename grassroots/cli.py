@@ -2,6 +2,7 @@
 
 grassroots serve [--host 127.0.0.1] [--port 8000] [--workers 2] [--with-worker]
 grassroots worker              # background task worker (database queue or RQ)
+grassroots housekeeping        # delete export files and import data past their retention
 grassroots demo [--seed 42] [--scale 1.0]   # migrate and seed the demo campaign
 grassroots createadmin USERNAME [--email E]  # asks for a password
 grassroots manage ARGS...      # any Django management command
@@ -47,6 +48,18 @@ def cmd_worker(ns) -> int:
     return subprocess.call(_worker_argv(burst=ns.burst))
 
 
+HOUSEKEEPING_EVERY = 3600  # seconds
+
+
+def _queue_housekeeping() -> None:
+    from grassroots.core.tasks import housekeeping_task
+
+    try:
+        housekeeping_task.enqueue()
+    except Exception as exc:  # a busy database must not stop the server
+        print(f"could not queue housekeeping: {exc}", flush=True)
+
+
 def cmd_serve(ns) -> int:
     _django()
     from django.core.management import call_command
@@ -80,8 +93,12 @@ def cmd_serve(ns) -> int:
                 proc.terminate()
 
     signal.signal(signal.SIGTERM, stop)
+    next_housekeeping = time.monotonic() + 60  # then hourly (the worker does the work)
     try:
         while server.poll() is None:
+            if worker is not None and time.monotonic() >= next_housekeeping:
+                next_housekeeping = time.monotonic() + HOUSEKEEPING_EVERY
+                _queue_housekeeping()
             if worker is not None and worker.poll() is not None:
                 print("worker exited; restarting it", flush=True)
                 time.sleep(1)
@@ -243,6 +260,17 @@ def cmd_createadmin(ns) -> int:
     return 0
 
 
+def cmd_housekeeping(ns) -> int:
+    """Delete what has outlived its retention now; print the counts as JSON."""
+    _django()
+    import json
+
+    from grassroots.core.housekeeping import housekeeping_run
+
+    print(json.dumps(housekeeping_run()))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "manage":
@@ -275,6 +303,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rejects", help="write the rejected rows (line, reason, original) to this CSV")
     p.add_argument("--as", dest="as_user", help="the username recorded as the importer")
     p.set_defaults(func=cmd_import)
+    p = sub.add_parser("housekeeping", help="delete export files and import data past retention")
+    p.set_defaults(func=cmd_housekeeping)
     p = sub.add_parser("createadmin", help="create an admin user")
     p.add_argument("username")
     p.add_argument("--email")

@@ -6,6 +6,7 @@ README.md lists them all.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -153,7 +154,17 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
-MEDIA_ROOT = DATA_DIR / "media"
+MEDIA_ROOT = DATA_DIR / "media"  # never served by URL: files go out through checked views
+
+# Retention (``grassroots housekeeping``, queued hourly by ``grassroots serve``): export files
+# are deleted this many hours after they were made; an import's copy of the file, its rejected
+# rows and what it takes to roll it back, this many days after it ran.
+EXPORT_RETENTION = dt.timedelta(
+    hours=float(os.environ.get("GRASSROOTS_EXPORT_RETENTION_HOURS", "24"))
+)
+IMPORT_RETENTION = dt.timedelta(
+    days=float(os.environ.get("GRASSROOTS_IMPORT_RETENTION_DAYS", "30"))
+)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("GRASSROOTS_SECURE_COOKIES", False)

@@ -3,6 +3,8 @@
 - ``dashboard_tiles``: functions ``(request) -> list[Tile]`` shown on the home dashboard.
 - ``nav_items``: entries of the main navigation.
 - ``person_panels``: panels on the person page, filled by channel apps (later issues).
+- ``housekeeping``: functions ``(now) -> dict[str, int]`` that delete what has outlived its
+  retention (export files, import rollback data, …); ``core.housekeeping`` runs them all.
 """
 
 from __future__ import annotations
@@ -46,5 +48,6 @@ class Registry:
 dashboard_tiles = Registry()
 nav_items = Registry()
 person_panels = Registry()
+housekeeping = Registry()
 
 TileProvider = Callable[[Any], list[Tile]]

@@ -16,3 +16,9 @@ class PeopleConfig(AppConfig):
         nav_items.register(NavItem(_("Households"), "people:household_list", "people.view", 15))
         dashboard_tiles.register(selectors.dashboard_tiles)
         area_stats_providers.register(selectors.area_people_stats)
+
+        from grassroots.core.registry import housekeeping
+        from grassroots.people import retention
+
+        housekeeping.register(retention.exports_expire)
+        housekeeping.register(retention.imports_expire)

@@ -487,6 +487,11 @@ class ImportBatch(models.Model):
         last = self.heartbeat_at or self.created_at
         return timezone.now() - last > self.STALE_AFTER
 
+    @property
+    def is_expired(self) -> bool:
+        """Past the retention window: its file, rejected rows and rollback data are (to be) gone."""
+        return timezone.now() - self.created_at > settings.IMPORT_RETENTION
+
 
 class ImportRejection(models.Model):
     batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="rejections")

@@ -156,6 +156,10 @@ def import_rollback(*, actor: Any, batch: ImportBatch) -> dict[str, int]:
     batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.dry_run or batch.status != ImportBatch.Status.SUCCEEDED:
         raise ValidationError("Only a finished import can be rolled back.")
+    if batch.is_expired:
+        raise ValidationError(
+            "This import is older than the retention window; it can no longer be rolled back."
+        )
     later = ImportBatch.objects.filter(
         created_at__gt=batch.created_at,
         status=ImportBatch.Status.SUCCEEDED,
@@ -222,6 +226,10 @@ def import_again(*, actor: Any, batch: ImportBatch) -> ImportBatch:
     )
     if not again:
         raise ValidationError("Wait for the check to finish first.")
+    if not batch.stored_path or not Path(batch.stored_path).is_file():
+        raise ValidationError(
+            "The file of this import was deleted after the retention window; upload it again."
+        )
     if _running_elsewhere(batch.sha256):
         raise ValidationError(
             "This file is being imported right now; wait for that import to finish."
