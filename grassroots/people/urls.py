@@ -25,6 +25,9 @@ urlpatterns = [
     path("people/<int:pk>/<slug:action>/", views.PersonActionView.as_view(), name="person_action"),
     path("people/imports/", import_views.ImportListView.as_view(), name="import_list"),
     path(
+        "people/imports/map/<str:token>/", import_views.ImportMapView.as_view(), name="import_map"
+    ),
+    path(
         "people/imports/<uuid:pk>/", import_views.ImportDetailView.as_view(), name="import_detail"
     ),
     path(

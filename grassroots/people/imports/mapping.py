@@ -185,6 +185,7 @@ def validate_mapping(mapping: dict, headers: list[str] | None = None) -> None:
     if not isinstance(columns, dict):
         raise ValidationError("“columns” must map column names to targets.")
     mapped = 0
+    taken: dict[str, str] = {}  # target -> the first column mapped to it
     for header, spec in columns.items():
         try:
             target, _opts = target_of(spec)
@@ -195,6 +196,13 @@ def validate_mapping(mapping: dict, headers: list[str] | None = None) -> None:
             continue
         if not is_known_target(target):
             errors.append(f"Column “{header}”: unknown field “{target}”.")
+        same = SAME_TARGET.get(target, target)
+        if same in taken and same not in REPEATABLE_TARGETS:
+            errors.append(
+                f"Columns “{taken[same]}” and “{header}” both go to “{target}”; "
+                "only one column can fill it."
+            )
+        taken.setdefault(same, header)
         if headers is not None and header not in headers:
             errors.append(
                 f"Column “{header}” is not in the file (its columns: {', '.join(headers[:20])})."
@@ -207,6 +215,12 @@ def validate_mapping(mapping: dict, headers: list[str] | None = None) -> None:
         errors.append("The mapping maps no column: choose at least a name or an identifier column.")
     if errors:
         raise ValidationError(errors)
+
+
+# Targets several columns may feed (each adds a contact point); any other takes one column.
+REPEATABLE_TARGETS = {"phone", "mobile", "whatsapp", "email"}
+# Two spellings of one field: a full name is read first-last or last-first, not both.
+SAME_TARGET = {"person.full_name_last_first": "person.full_name"}
 
 
 def is_known_target(target: str) -> bool:

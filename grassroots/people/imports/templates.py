@@ -2,6 +2,19 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from grassroots.core import audit
+from grassroots.people.imports.mapping import validate_mapping
+from grassroots.people.models import ImportTemplate
+
+TEMPLATE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}$")
+
 BUILTIN: dict[str, dict] = {
     "us-voter-file": {
         "description": "A US state voter file: one row per voter, state voter id, address, "
@@ -85,3 +98,44 @@ BUILTIN: dict[str, dict] = {
         },
     },
 }
+
+
+def template_name_check(name: str) -> str:
+    """The cleaned name for a new template, or ValidationError saying what is wrong with it."""
+    name = (name or "").strip().lower()
+    if not TEMPLATE_NAME.match(name):
+        raise ValidationError(
+            _(
+                "A template name is 1–60 lower-case letters, digits, - and _ "
+                "(e.g. “state-file-2026”)."
+            )
+        )
+    if name in BUILTIN:
+        raise ValidationError(
+            _("“%(name)s” is a built-in template; choose another name.") % {"name": name}
+        )
+    if ImportTemplate.objects.filter(name=name).exists():
+        raise ValidationError(
+            _("A template named “%(name)s” already exists; choose another name.") % {"name": name}
+        )
+    return name
+
+
+@transaction.atomic
+def import_template_save(
+    *, actor: Any, name: str, mapping: dict, description: str = ""
+) -> ImportTemplate:
+    """Save a mapping under a new name, for the next file of the same shape."""
+    name = template_name_check(name)
+    validate_mapping(mapping)
+    try:
+        with transaction.atomic():
+            template = ImportTemplate.objects.create(
+                name=name, description=(description or "").strip()[:255], mapping=mapping
+            )
+    except IntegrityError:  # saved by someone else a moment ago
+        raise ValidationError(
+            _("A template named “%(name)s” already exists; choose another name.") % {"name": name}
+        )
+    audit.record(actor=actor, action="people.import_template_saved", obj=template)
+    return template

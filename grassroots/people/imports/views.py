@@ -1,56 +1,24 @@
-"""Import screens: upload and check (dry run), run, follow progress, download rejects, roll back."""
+"""Import screens: upload, map the columns, check (dry run), run, follow progress, download
+rejects, roll back."""
 
 from __future__ import annotations
 
-import csv
-import tempfile
-from pathlib import Path
-
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views import View
 
 from grassroots.accounts.permissions import CapabilityRequiredMixin
-from grassroots.people.exports import safe_cell
-from grassroots.people.imports import services
-from grassroots.people.imports.templates import BUILTIN
-from grassroots.people.models import ImportBatch, ImportRejection, ImportTemplate
+from grassroots.geography.models import Election
+from grassroots.people.imports import selectors, services, uploads
+from grassroots.people.imports.forms import MappingForm, UploadForm, template_choices
+from grassroots.people.imports.mapping import suggest
+from grassroots.people.models import CustomField, ExternalId, ImportBatch, ImportRejection
 
-MAX_UPLOAD = 4 * 1024**3  # 4 GB
-
-
-def template_choices():
-    names = sorted({*BUILTIN, *ImportTemplate.objects.values_list("name", flat=True)})
-    return [(n, n) for n in names]
-
-
-class UploadForm(forms.Form):
-    file = forms.FileField(
-        label=gettext_lazy("File (CSV, TSV, XLSX, or a .gz/.zip of one)"),
-        # FileField itself refuses an empty upload before clean_file runs; say it our way.
-        error_messages={"empty": gettext_lazy("The file is empty.")},
-    )
-    template = forms.ChoiceField(label=gettext_lazy("Mapping template"), choices=())
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["template"].choices = template_choices()
-
-    def clean_file(self):
-        f = self.cleaned_data["file"]
-        if f.size == 0:
-            raise forms.ValidationError(_("The file is empty."))
-        if f.size > MAX_UPLOAD:
-            raise forms.ValidationError(
-                _("The file is larger than 4 GB; split it or use the command line.")
-            )
-        return f
+MAX_UPLOAD = uploads.MAX_UPLOAD
 
 
 def _get_batch(request, pk) -> ImportBatch:
@@ -69,35 +37,145 @@ class ImportListView(CapabilityRequiredMixin, View):
         )
         return render(request, "people/import_list.html", {"page": page, "form": UploadForm()})
 
+    def _invalid(self, request, form):
+        page = Paginator(ImportBatch.objects.select_related("created_by"), 25).get_page(1)
+        return render(request, "people/import_list.html", {"page": page, "form": form}, status=400)
+
     def post(self, request):
         form = UploadForm(request.POST, request.FILES)
         if not form.is_valid():
-            page = Paginator(ImportBatch.objects.select_related("created_by"), 25).get_page(1)
-            return render(
-                request, "people/import_list.html", {"page": page, "form": form}, status=400
-            )
+            return self._invalid(request, form)
         upload = form.cleaned_data["file"]
-        suffix = "".join(Path(upload.name).suffixes)[-12:]
-        with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
-            for chunk in upload.chunks(1 << 20):  # streamed: never the whole file in memory
-                tmp.write(chunk)
-            tmp.flush()
+        template = form.cleaned_data["template"]
+        if template and request.POST.get("next", "check") == "check":
+            # Straight to the check with a template as it is (the mapping step is skipped).
+            with uploads.upload_on_disk(upload) as path:
+                try:
+                    batch = services.import_create(
+                        actor=request.user,
+                        path=path,
+                        filename=upload.name,
+                        template=template,
+                        dry_run=True,
+                    )
+                except ValidationError as exc:
+                    form.add_error("file", exc)
+                    return self._invalid(request, form)
+            services.import_start(actor=request.user, batch=batch)
+            return redirect("people:import_detail", pk=batch.pk)
+        try:
+            staged = uploads.stage_upload(actor=request.user, upload=upload, template=template)
+        except ValidationError as exc:
+            form.add_error("file", exc)
+            return self._invalid(request, form)
+        return redirect("people:import_map", token=staged.token)
+
+
+class ImportMapView(CapabilityRequiredMixin, View):
+    """The mapping step: a preview of the first rows, a field for each column (pre-filled from
+    a template or guessed from the header), transforms, constants, match rules, save as
+    template. A valid mapping starts the check; an invalid one comes back with every entry."""
+
+    capability = "people.import"
+
+    def _staged(self, request, token) -> uploads.Staged:
+        staged = uploads.staged_get(actor=request.user, token=token)
+        if staged is None:
+            raise Http404
+        return staged
+
+    def _context(self, request, staged, headers, rows, form, start):
+        samples = {
+            h: [v for v in (r.values.get(h, "").strip() for r in rows) if v][:3] for h in headers
+        }
+        form.samples = samples
+        return {
+            "staged": staged,
+            "headers": headers,
+            "rows": rows,
+            "preview_rows": [(r.line, [r.values.get(h, "") for h in headers]) for r in rows],
+            "id_namespaces": sorted(
+                {
+                    "epic",
+                    "voter",
+                    *ExternalId.objects.values_list("namespace", flat=True).distinct()[:50],
+                }
+            ),
+            "custom_fields": list(CustomField.objects.values_list("key", "label")[:200]),
+            "elections": [
+                (e.code, str(e)) for e in Election.objects.only("code", "name", "date")[:200]
+            ],
+            "form": form,
+            "start": start,
+            "templates": template_choices(),
+            "mapped_count": sum(1 for c in form.column_rows() if c.initial_target != "ignore"),
+        }
+
+    def get(self, request, token):
+        staged = self._staged(request, token)
+        headers, rows = staged.preview()
+        start = request.GET.get("template", staged.template)
+        start_mapping = None
+        if start:
             try:
-                batch = services.import_create(
+                start_mapping = services.template_mapping(start)
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+                start = ""
+        form = MappingForm(
+            headers=headers, start_mapping=start_mapping, suggestions=suggest(headers)
+        )
+        return render(
+            request,
+            "people/import_map.html",
+            self._context(request, staged, headers, rows, form, start),
+        )
+
+    def post(self, request, token):
+        staged = self._staged(request, token)
+        if request.POST.get("action") == "discard":
+            uploads.staged_discard(staged)
+            messages.success(request, _("The upload was discarded."))
+            return redirect("people:import_list")
+        headers, rows = staged.preview()
+        start = request.POST.get("start", "")
+        form = MappingForm(request.POST, headers=headers)
+        if form.is_valid():
+            try:
+                batch = uploads.import_check_staged(
                     actor=request.user,
-                    path=tmp.name,
-                    filename=upload.name,
-                    template=form.cleaned_data["template"],
-                    dry_run=True,
+                    staged=staged,
+                    mapping=form.mapping,
+                    template=start if _same_as_template(form.mapping, start) else "",
+                    save_as=form.cleaned_data["save_as"],
+                    description=form.cleaned_data["description"],
                 )
             except ValidationError as exc:
-                form.add_error("file", exc)
-                page = Paginator(ImportBatch.objects.select_related("created_by"), 25).get_page(1)
-                return render(
-                    request, "people/import_list.html", {"page": page, "form": form}, status=400
-                )
-        services.import_start(actor=request.user, batch=batch)
-        return redirect("people:import_detail", pk=batch.pk)
+                form.add_error(None, exc)
+            else:
+                if form.cleaned_data["save_as"]:
+                    messages.success(
+                        request,
+                        _("Saved the mapping as the template “%(name)s”.")
+                        % {"name": form.cleaned_data["save_as"]},
+                    )
+                return redirect("people:import_detail", pk=batch.pk)
+        return render(
+            request,
+            "people/import_map.html",
+            self._context(request, staged, headers, rows, form, start),
+            status=400,
+        )
+
+
+def _same_as_template(mapping: dict, name: str) -> bool:
+    """Record the template's name on the batch only when the mapping is the template's."""
+    if not name:
+        return False
+    try:
+        return services.template_mapping(name) == mapping
+    except ValidationError:
+        return False
 
 
 class ImportDetailView(CapabilityRequiredMixin, View):
@@ -140,21 +218,8 @@ class ImportRejectsView(CapabilityRequiredMixin, View):
     def get(self, request, pk):
         batch = _get_batch(request, pk)
 
-        class Echo:
-            def write(self, value):
-                return value
-
-        writer = csv.writer(Echo())
-
-        def rows():
-            yield "\ufeff" + writer.writerow(["line", "reason", "original"])
-            for r in (
-                ImportRejection.objects.filter(batch=batch)
-                .order_by("line")
-                .iterator(chunk_size=2000)
-            ):
-                yield writer.writerow([r.line, safe_cell(r.reason), safe_cell(r.raw)])
-
-        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(
+            selectors.rejected_rows_csv(batch), content_type="text/csv; charset=utf-8"
+        )
         response["Content-Disposition"] = f'attachment; filename="rejected-{batch.pk}.csv"'
         return response

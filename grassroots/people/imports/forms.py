@@ -1,0 +1,483 @@
+"""Import forms: the upload, and the mapping step (column → field, transforms, constants,
+match rules, save as template). ``MappingForm.mapping`` is the JSON of ``mapping.py``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import phonenumbers
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from grassroots.people.imports.mapping import (
+    DATE_FORMATS,
+    REPEATABLE_TARGETS,
+    SAME_TARGET,
+    target_of,
+    validate_mapping,
+)
+from grassroots.people.imports.templates import BUILTIN, template_name_check
+from grassroots.people.imports.uploads import upload_check
+from grassroots.people.models import ImportTemplate
+
+# Targets that take a name after them (``external_id:epic``); the chooser offers the prefix
+# and a box for the name.
+KEYED = ("external_id:", "custom:", "vote:")
+DATE_TARGETS = {"person.birth_date", "person.age_as_of"}
+PHONE_TARGETS = {"phone", "mobile", "whatsapp"}
+KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,59}$")
+
+
+def target_groups() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The chooser's options, grouped as a person reads them (labels translated now)."""
+    return [
+        (
+            _("Person"),
+            [
+                ("person.given_name", _("First name")),
+                ("person.middle_name", _("Middle name")),
+                ("person.family_name", _("Last name")),
+                ("person.full_name", _("Full name (split into first and last)")),
+                ("person.native_name", _("Name in native script")),
+                ("person.gender", _("Gender")),
+                ("person.birth_date", _("Date of birth")),
+                ("person.birth_year", _("Year of birth")),
+                ("person.birth_month", _("Month of birth")),
+                ("person.birth_day", _("Day of birth")),
+                ("person.age", _("Age")),
+                ("person.age_as_of", _("Date the age was given")),
+                ("person.relation_type", _("Relation (F/H/M/W/O)")),
+                ("person.relative_name", _("Relative's name")),
+                ("person.serial_number", _("Serial number on the roll")),
+                ("person.support_score", _("Support score (1–5)")),
+                ("person.status", _("Status (active/moved/deceased)")),
+                ("person.preferred_language", _("Preferred language")),
+                ("person.source", _("Source")),
+            ],
+        ),
+        (
+            _("Address"),
+            [
+                ("address.house_number", _("House number")),
+                ("address.street", _("Street")),
+                ("address.line2", _("Address line 2 (unit)")),
+                ("address.locality", _("Locality / section")),
+                ("address.city", _("City")),
+                ("address.district", _("District")),
+                ("address.region", _("State / region")),
+                ("address.postal_code", _("Postal code")),
+                ("address.country", _("Country (2 letters)")),
+                ("address.latitude", _("Latitude")),
+                ("address.longitude", _("Longitude")),
+                ("household.key", _("Household id")),
+            ],
+        ),
+        (
+            _("Contact point"),
+            [
+                ("phone", _("Phone")),
+                ("mobile", _("Mobile phone")),
+                ("whatsapp", _("WhatsApp number")),
+                ("email", _("Email")),
+            ],
+        ),
+        (_("External id"), [("external_id:", _("External id (name its kind)"))]),
+        (_("Custom field"), [("custom:", _("Custom field (name its key)"))]),
+        (
+            _("Area"),
+            [
+                ("area.code", _("Area code")),
+                ("area.ac", _("Constituency number (builds the area code)")),
+                ("area.part", _("Part number (builds the area code)")),
+            ],
+        ),
+        (_("Vote history"), [("vote:", _("Voted in (name the election)"))]),
+    ]
+
+
+def target_choices() -> list:
+    return [("ignore", _("— ignore this column —")), *target_groups()]
+
+
+def constant_choices() -> list:
+    """Constants fill plain fields (keyed targets need a column)."""
+    groups = [
+        (g, [(v, label) for v, label in opts if v not in KEYED]) for g, opts in target_groups()
+    ]
+    return [("", "—"), *[(g, opts) for g, opts in groups if opts]]
+
+
+def template_choices(blank: str | None = None) -> list[tuple[str, str]]:
+    names = sorted({*BUILTIN, *ImportTemplate.objects.values_list("name", flat=True)})
+    choices = [(n, n) for n in names]
+    return [("", blank), *choices] if blank is not None else choices
+
+
+def date_format_choices() -> list[tuple[str, str]]:
+    sample = dt.date(1987, 2, 28)
+    return [("", _("Recognise it (year first, then day first)"))] + [
+        (f, f"{sample.strftime(f)}  ({f})") for f in DATE_FORMATS
+    ]
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("File (CSV, TSV, XLSX, or a .gz/.zip of one)"),
+        # FileField itself refuses an empty upload before clean_file runs; say it our way.
+        error_messages={"empty": gettext_lazy("The file is empty.")},
+    )
+    template = forms.ChoiceField(
+        label=gettext_lazy("Start from a template"),
+        choices=(),
+        required=False,
+        help_text=gettext_lazy(
+            "You check the columns on the next step. Without a template the columns are "
+            "guessed from their names."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["template"].choices = template_choices(blank=_("— none —"))
+
+    def clean_file(self):
+        f = self.cleaned_data["file"]
+        upload_check(f)
+        return f
+
+
+@dataclass
+class ColumnRow:
+    """One file column on the mapping screen: its bound fields and a few sample values."""
+
+    index: int
+    header: str
+    samples: list[str]
+    target: forms.BoundField
+    key: forms.BoundField
+    format: forms.BoundField
+    order: forms.BoundField
+    region: forms.BoundField
+    as_of: forms.BoundField
+
+    @property
+    def errors(self) -> list[str]:
+        return [
+            e
+            for f in (self.target, self.key, self.format, self.region, self.as_of)
+            for e in f.errors
+        ]
+
+    @property
+    def initial_target(self) -> str:
+        return self.target.value() or "ignore"
+
+    # Which transforms apply to the chosen field (Alpine keeps these up to date as the choice
+    # changes; the server renders the first state so nothing flashes and no-JS still works).
+    @property
+    def show_key(self) -> bool:
+        return self.initial_target in KEYED
+
+    @property
+    def show_format(self) -> bool:
+        return self.initial_target in DATE_TARGETS
+
+    @property
+    def show_order(self) -> bool:
+        return self.initial_target == "person.full_name"
+
+    @property
+    def show_region(self) -> bool:
+        return self.initial_target in PHONE_TARGETS
+
+    @property
+    def show_as_of(self) -> bool:
+        return self.initial_target == "person.age"
+
+    @property
+    def key_list(self) -> str:
+        return {"custom:": "keys-custom", "vote:": "keys-vote"}.get(self.initial_target, "keys-id")
+
+
+def split_spec(spec) -> dict:
+    """A mapping entry → the chooser's initial values for its column."""
+    target, opts = target_of(spec)
+    out = {"target": target, "format": opts.get("format", ""), "region": opts.get("region", "")}
+    for prefix in KEYED:
+        if target.startswith(prefix):
+            out.update(target=prefix, key=target[len(prefix) :])
+    if target == "person.full_name_last_first":
+        out.update(target="person.full_name", order="last_first")
+    return out
+
+
+class MappingForm(forms.Form):
+    """Dynamic: one group of fields per file column, ``c<i>_target`` etc."""
+
+    default_region = forms.CharField(
+        label=gettext_lazy("Phone numbers without a country code are from"),
+        max_length=2,
+        required=False,
+        help_text=gettext_lazy("Two letters: IN, US, GB…"),
+        widget=forms.TextInput(attrs={"size": 3, "autocapitalize": "characters"}),
+    )
+    area_code = forms.CharField(
+        label=gettext_lazy("Area code pattern"),
+        max_length=100,
+        required=False,
+        help_text=gettext_lazy(
+            "Builds each row's area code from the constituency and part columns, "
+            "e.g. IN-WB-AC{ac}-P{part:03d}."
+        ),
+    )
+    match = forms.MultipleChoiceField(
+        label=gettext_lazy("A row is a person already here when they have"),
+        choices=[
+            ("external_id", gettext_lazy("the same identifier (voter id, EPIC…)")),
+            (
+                "name_birth",
+                gettext_lazy("the same name and date of birth (and address, when given)"),
+            ),
+        ],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    save_as = forms.CharField(
+        label=gettext_lazy("Save this mapping as a template named"),
+        max_length=60,
+        required=False,
+        help_text=gettext_lazy("Optional. Lower-case letters, digits, - and _."),
+    )
+    description = forms.CharField(
+        label=gettext_lazy("Template description"), max_length=255, required=False
+    )
+    const_count = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=50)
+
+    def __init__(
+        self,
+        *args,
+        headers: list[str],
+        samples: dict[str, list[str]] | None = None,
+        start_mapping: dict | None = None,
+        suggestions: dict[str, str] | None = None,
+        **kwargs,
+    ):
+        self.headers = headers
+        self.samples = samples or {}
+        start_mapping = start_mapping or {}
+        columns = start_mapping.get("columns") or {}
+        options = start_mapping.get("options") or {}
+        constants = [(k, v) for k, v in (start_mapping.get("constants") or {}).items()]
+        initial = kwargs.setdefault("initial", {})
+        initial.setdefault("default_region", options.get("default_region", ""))
+        initial.setdefault("area_code", options.get("area_code", ""))
+        initial.setdefault("match", options.get("match") or ["external_id", "name_birth"])
+        super().__init__(*args, **kwargs)
+        if self.is_bound:
+            try:
+                n_const = int(self.data.get("const_count", 0))
+            except ValueError:
+                n_const = 0
+            n_const = max(0, min(n_const, 50))
+        else:
+            n_const = len(constants) + 3
+            initial["const_count"] = n_const
+        self.fields["const_count"].initial = n_const
+
+        dates = date_format_choices()
+        for i, header in enumerate(headers):
+            spec = columns.get(header)
+            if spec is None and suggestions and header in suggestions:
+                spec = suggestions[header]
+            start = split_spec(spec) if spec is not None else {"target": "ignore"}
+            if start["target"] == "person.age" and options.get("age_as_of"):
+                start["as_of"] = options["age_as_of"]
+            label = _("Field for column “%(header)s”") % {"header": header}
+            self.fields[f"c{i}_target"] = forms.ChoiceField(
+                label=label,
+                choices=target_choices(),
+                initial=start["target"],
+                required=False,
+                widget=forms.Select(attrs={"x-model": "t"}),
+            )
+            self.fields[f"c{i}_key"] = forms.CharField(
+                label=_("Kind of id, key or election code"),
+                max_length=60,
+                required=False,
+                initial=start.get("key", ""),
+            )
+            self.fields[f"c{i}_format"] = forms.ChoiceField(
+                label=_("Date format"),
+                choices=dates,
+                required=False,
+                initial=start.get("format", ""),
+            )
+            self.fields[f"c{i}_order"] = forms.ChoiceField(
+                label=_("Name order"),
+                choices=[
+                    ("first_last", _("First Middle Last")),
+                    ("last_first", _("Last, First Middle")),
+                ],
+                required=False,
+                initial=start.get("order", "first_last"),
+            )
+            self.fields[f"c{i}_region"] = forms.CharField(
+                label=_("Country of numbers without a code"),
+                max_length=2,
+                required=False,
+                initial=start.get("region", ""),
+                widget=forms.TextInput(attrs={"size": 3, "autocapitalize": "characters"}),
+            )
+            self.fields[f"c{i}_as_of"] = forms.DateField(
+                label=_("Age as of"),
+                required=False,
+                initial=start.get("as_of", ""),
+                widget=forms.DateInput(attrs={"type": "date"}),
+            )
+        for j in range(n_const):
+            target, value = constants[j] if j < len(constants) else ("", "")
+            self.fields[f"k{j}_target"] = forms.ChoiceField(
+                label=_("Field"), choices=constant_choices(), required=False, initial=target
+            )
+            self.fields[f"k{j}_value"] = forms.CharField(
+                label=_("Value"), max_length=200, required=False, initial=value
+            )
+        self.constant_count = n_const
+        self.missing_columns = [h for h in columns if h not in headers]
+        self.mapping: dict | None = None
+
+    # --- for the template ---------------------------------------------------------------
+    def column_rows(self) -> list[ColumnRow]:
+        return [
+            ColumnRow(
+                index=i,
+                header=h,
+                samples=self.samples.get(h, []),
+                target=self[f"c{i}_target"],
+                key=self[f"c{i}_key"],
+                format=self[f"c{i}_format"],
+                order=self[f"c{i}_order"],
+                region=self[f"c{i}_region"],
+                as_of=self[f"c{i}_as_of"],
+            )
+            for i, h in enumerate(self.headers)
+        ]
+
+    def constant_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [(self[f"k{j}_target"], self[f"k{j}_value"]) for j in range(self.constant_count)]
+
+    # --- validation ---------------------------------------------------------------------
+    @staticmethod
+    def _region(value: str) -> str:
+        value = (value or "").strip().upper()
+        if value and value not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValidationError(
+                _("“%(code)s” is not a country code (two letters, e.g. IN or US).")
+                % {"code": value}
+            )
+        return value
+
+    def clean_default_region(self):
+        return self._region(self.cleaned_data.get("default_region", ""))
+
+    def clean_area_code(self):
+        pattern = (self.cleaned_data.get("area_code") or "").strip()
+        if pattern:
+            try:
+                pattern.format(ac=1, part=1)
+            except (ValueError, KeyError, IndexError):
+                raise ValidationError(
+                    _("Use {ac} and {part} in the pattern, e.g. IN-WB-AC{ac}-P{part:03d}.")
+                )
+        return pattern
+
+    def clean_save_as(self):
+        name = (self.cleaned_data.get("save_as") or "").strip()
+        return template_name_check(name) if name else ""
+
+    def clean(self):
+        cd = super().clean()
+        columns: dict[str, object] = {}
+        options: dict[str, object] = {}
+        taken: dict[str, int] = {}
+        for i, header in enumerate(self.headers):
+            target = cd.get(f"c{i}_target") or "ignore"
+            if target == "ignore":
+                continue
+            if target in KEYED:
+                key = (cd.get(f"c{i}_key") or "").strip().lower()
+                if not KEY_PATTERN.match(key):
+                    self.add_error(
+                        f"c{i}_key",
+                        _(
+                            "Name it: lower-case letters, digits, - and _, starting with a "
+                            "letter (e.g. epic, voter, us-2024-general)."
+                        ),
+                    )
+                    continue
+                target += key
+            if target == "person.full_name" and cd.get(f"c{i}_order") == "last_first":
+                target = "person.full_name_last_first"
+            same = SAME_TARGET.get(target, target)
+            if same in taken and same not in REPEATABLE_TARGETS:
+                self.add_error(
+                    f"c{i}_target",
+                    _("Column “%(other)s” already goes to this field; choose one of the two.")
+                    % {"other": self.headers[taken[same]]},
+                )
+                continue
+            taken.setdefault(same, i)
+            spec: dict[str, object] = {"target": target}
+            if target in DATE_TARGETS and cd.get(f"c{i}_format"):
+                spec["format"] = cd[f"c{i}_format"]
+            if target in PHONE_TARGETS:
+                try:
+                    region = self._region(cd.get(f"c{i}_region", ""))
+                except ValidationError as exc:
+                    self.add_error(f"c{i}_region", exc)
+                    continue
+                if region:
+                    spec["region"] = region
+            if target == "person.age" and cd.get(f"c{i}_as_of"):
+                options["age_as_of"] = cd[f"c{i}_as_of"].isoformat()
+            columns[header] = spec if len(spec) > 1 else target
+        constants: dict[str, str] = {}
+        for j in range(self.constant_count):
+            target = cd.get(f"k{j}_target") or ""
+            value = (cd.get(f"k{j}_value") or "").strip()
+            if target and not value:
+                self.add_error(f"k{j}_value", _("Give the value, or clear the field."))
+            elif value and not target:
+                self.add_error(f"k{j}_target", _("Choose the field this value goes to."))
+            elif target:
+                if target in constants:
+                    self.add_error(f"k{j}_target", _("This field already has a value above."))
+                constants[target] = value
+        if cd.get("default_region"):
+            options["default_region"] = cd["default_region"]
+        if cd.get("area_code"):
+            options["area_code"] = cd["area_code"]
+        elif "area.ac" in taken or "area.part" in taken:
+            self.add_error(
+                "area_code",
+                _("Give the pattern that builds the area code from the constituency and part."),
+            )
+        if not cd.get("match"):
+            self.add_error(
+                "match",
+                _("Choose at least one, or every row would become a new person."),
+            )
+        else:
+            options["match"] = list(cd["match"])
+        mapping = {"columns": columns, "constants": constants, "options": options}
+        if not self.errors:
+            try:
+                validate_mapping(mapping, self.headers)
+            except ValidationError as exc:
+                raise ValidationError(exc.messages)
+        self.mapping = mapping
+        return cd
