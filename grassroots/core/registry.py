@@ -2,7 +2,7 @@
 
 - ``dashboard_tiles``: functions ``(request) -> list[Tile]`` shown on the home dashboard.
 - ``nav_items``: entries of the main navigation.
-- ``person_panels``: panels on the person page, filled by channel apps (later issues).
+- ``person_panels``: ``PersonPanel`` sections on the person page (``{% person_panels person %}``).
 - ``housekeeping``: functions ``(now) -> dict[str, int]`` that delete what has outlived its
   retention (export files, import rollback data, …); ``core.housekeeping`` runs them all.
 """
@@ -30,6 +30,16 @@ class NavItem:
     capability: str | None = None
     order: int = 100
     icon: str = ""
+
+
+@dataclass
+class PersonPanel:
+    """A section of the person page: ``context(request, person)`` gives the template's context,
+    or ``None`` to show nothing (no capability, nothing to say)."""
+
+    template: str
+    context: Callable[[Any, Any], dict | None]
+    order: int = 100
 
 
 @dataclass

@@ -8,12 +8,24 @@ class PeopleConfig(AppConfig):
     verbose_name = _("People")
 
     def ready(self):
-        from grassroots.core.registry import NavItem, dashboard_tiles, nav_items
+        from grassroots.core.registry import (
+            NavItem,
+            PersonPanel,
+            dashboard_tiles,
+            nav_items,
+            person_panels,
+        )
         from grassroots.geography.selectors import area_stats_providers
-        from grassroots.people import selectors
+        from grassroots.people import dedupe_views, selectors
 
         nav_items.register(NavItem(_("People"), "people:person_list", "people.view", 10))
         nav_items.register(NavItem(_("Households"), "people:household_list", "people.view", 15))
+        nav_items.register(NavItem(_("Duplicates"), "people:duplicate_list", "people.merge", 17))
+        person_panels.register(
+            PersonPanel(
+                "people/duplicates/_person_panel.html", dedupe_views.person_panel_context, 10
+            )
+        )
         dashboard_tiles.register(selectors.dashboard_tiles)
         area_stats_providers.register(selectors.area_people_stats)
 

@@ -44,9 +44,16 @@ def _load(data: Any):
 
 @transaction.atomic
 def person_merge(
-    *, actor: Any, survivor: Person, loser: Person, take_from_loser: Iterable[str] = ()
+    *,
+    actor: Any,
+    survivor: Person,
+    loser: Person,
+    take_from_loser: Iterable[str] = (),
+    audit_detail: dict[str, Any] | None = None,
 ) -> MergeRecord:
-    """Fold ``loser`` into ``survivor``; fields in ``take_from_loser`` take the loser's value."""
+    """Fold ``loser`` into ``survivor``; fields in ``take_from_loser`` take the loser's value.
+
+    ``audit_detail`` is added to the audit record (auto-merge says so there)."""
     if survivor.pk == loser.pk:
         raise ValidationError("A person cannot be merged with themself.")
     take = [f for f in take_from_loser if f]
@@ -108,6 +115,7 @@ def person_merge(
             "moved": len(moved),
             "removed": len(removed),
             "fields": take,
+            **(audit_detail or {}),
         },
     )
     events.publish("person.merged", {"survivor_id": survivor.pk, "loser_id": record.loser_id})

@@ -575,3 +575,30 @@ class MergeRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.loser_id} → {self.survivor_id}"
+
+
+class DedupeSettings(models.Model):
+    """Campaign-wide duplicate settings: one row (``load()``), changed by a data manager."""
+
+    auto_merge_threshold = models.FloatField(
+        _("auto-merge threshold"),
+        null=True,
+        blank=True,
+        help_text=_("Pairs scoring at least this are merged without review. Empty: never."),
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("duplicate settings")
+        verbose_name_plural = _("duplicate settings")
+
+    def __str__(self) -> str:
+        return f"auto-merge ≥ {self.auto_merge_threshold}" if self.auto_merge_threshold else "manual"
+
+    @classmethod
+    def load(cls) -> DedupeSettings:
+        obj, _created = cls.objects.get_or_create(pk=1)
+        return obj

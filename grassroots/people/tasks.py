@@ -51,3 +51,25 @@ def people_export_task(
         }
 
     return run_job(job, work).result
+
+
+@task()
+def people_dedupe_task(
+    job_id: str, actor_id: int | None = None, batch_id: str | None = None
+) -> dict:
+    """Find duplicates for ``dedupe_jobs.dedupe_start``'s job (everyone, or one import's people)."""
+    from grassroots.people import dedupe_jobs, duplicates
+
+    job = Job.objects.get(pk=job_id)
+    if job.status == Job.Status.SUCCEEDED:  # delivered twice: the pairs are already recorded
+        return job.result
+    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+
+    def work(reporter) -> dict:
+        # A search someone started is checked again at run time (role removed while queued);
+        # an import's follow-up search runs for the import.
+        if batch_id is None and not duplicates.can_review(actor):
+            raise PermissionDenied("The user may no longer merge people.")
+        return dedupe_jobs.dedupe_work(job=job, actor=actor, batch_id=batch_id, reporter=reporter)
+
+    return run_job(job, work).result

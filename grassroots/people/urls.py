@@ -1,6 +1,6 @@
 from django.urls import path
 
-from grassroots.people import export_views, views
+from grassroots.people import dedupe_views, export_views, views
 from grassroots.people.imports import views as import_views
 
 app_name = "people"
@@ -19,6 +19,42 @@ urlpatterns = [
         "people/exports/<uuid:job_id>/download/",
         export_views.ExportDownloadView.as_view(),
         name="export_download",
+    ),
+    # duplicates: review queue, compare, decisions, undo, the search job, auto-merge setting
+    path("people/duplicates/", dedupe_views.DuplicateListView.as_view(), name="duplicate_list"),
+    path("people/duplicates/find/", dedupe_views.DedupeStartView.as_view(), name="dedupe_start"),
+    path(
+        "people/duplicates/settings/",
+        dedupe_views.DedupeSettingsView.as_view(),
+        name="dedupe_settings",
+    ),
+    path(
+        "people/duplicates/jobs/<uuid:job_id>/",
+        dedupe_views.DedupeJobView.as_view(),
+        name="dedupe_job",
+    ),
+    path(
+        "people/duplicates/<int:low>-<int:high>/",
+        dedupe_views.DuplicateCompareView.as_view(),
+        name="duplicate_compare",
+    ),
+    path(
+        "people/duplicates/<int:low>-<int:high>/merge/",
+        dedupe_views.DuplicateMergeView.as_view(),
+        name="duplicate_merge",
+    ),
+    path(
+        "people/duplicates/<int:low>-<int:high>/distinct/",
+        dedupe_views.DuplicateDistinctView.as_view(),
+        name="duplicate_distinct",
+    ),
+    path(
+        "people/duplicates/<int:low>-<int:high>/reopen/",
+        dedupe_views.DuplicateReopenView.as_view(),
+        name="duplicate_reopen",
+    ),
+    path(
+        "people/merges/<int:pk>/undo/", dedupe_views.MergeUndoView.as_view(), name="merge_undo"
     ),
     path("people/<int:pk>/", views.PersonDetailView.as_view(), name="person_detail"),
     path("people/<int:pk>/edit/", views.PersonEditView.as_view(), name="person_edit"),

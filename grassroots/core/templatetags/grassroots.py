@@ -1,4 +1,6 @@
 from django import template
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
 from grassroots.core.phones import format_phone
 
@@ -39,3 +41,19 @@ def language_name(code: str) -> str:
 @register.filter
 def startswith(value: str, prefix: str) -> bool:
     return bool(prefix) and str(value).startswith(str(prefix))
+
+
+@register.simple_tag(takes_context=True)
+def person_panels(context, person) -> str:
+    """The sections other apps registered for the person page (``core.registry.person_panels``)."""
+    from grassroots.core.registry import person_panels as panels
+
+    request = context.get("request")
+    html = []
+    for panel in panels:
+        extra = panel.context(request, person)
+        if extra is not None:
+            html.append(
+                render_to_string(panel.template, {"person": person, **extra}, request=request)
+            )
+    return mark_safe("".join(html))  # noqa: S308 - rendered templates, escaped by Django
