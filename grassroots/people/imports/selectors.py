@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from grassroots.people.exports import safe_cell
@@ -19,7 +20,7 @@ def import_batch_list() -> QuerySet[ImportBatch]:
 def import_batch_get(pk) -> ImportBatch | None:
     try:
         return import_batch_list().filter(pk=pk).first()
-    except (ValueError, TypeError):  # not a UUID
+    except (ValueError, TypeError, ValidationError):  # not a UUID
         return None
 
 

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from grassroots.people.imports import services
@@ -32,12 +33,26 @@ STAGED_FOR = 2 * 24 * 3600  # an upload nobody mapped is removed after two days
 PREVIEW_ROWS = 10
 
 
+def max_upload() -> int:
+    """The largest file the screens and the API take (``IMPORT_MAX_UPLOAD_SIZE``, 4 GB by
+    default; the command line takes any size)."""
+    return int(getattr(settings, "IMPORT_MAX_UPLOAD_SIZE", MAX_UPLOAD))
+
+
 def upload_check(upload: UploadedFile) -> None:
     """The checks every upload passes, UI and API alike."""
     if upload.size == 0:
         raise ValidationError(_("The file is empty."))
-    if upload.size > MAX_UPLOAD:
-        raise ValidationError(_("The file is larger than 4 GB; split it or use the command line."))
+    limit = max_upload()
+    if upload.size > limit:
+        if limit == MAX_UPLOAD:
+            raise ValidationError(
+                _("The file is larger than 4 GB; split it or use the command line.")
+            )
+        raise ValidationError(
+            _("The file is larger than %(limit)s; split it or use the command line.")
+            % {"limit": filesizeformat(limit)}
+        )
 
 
 def _suffix(name: str) -> str:
