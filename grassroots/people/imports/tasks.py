@@ -17,4 +17,10 @@ def import_task(batch_id: str, job_id: str) -> dict:
     def work(reporter):
         return services.import_run(batch=batch, reporter=reporter)
 
-    return run_job(job, work).result
+    result = run_job(job, work).result
+    batch.refresh_from_db()
+    if not batch.dry_run and batch.status == ImportBatch.Status.SUCCEEDED:
+        from grassroots.people import dedupe_jobs
+
+        dedupe_jobs.dedupe_after_import(batch=batch)  # the people it wrote, as their own job
+    return result
