@@ -15,12 +15,12 @@ from playwright.sync_api import Page, expect
 pytestmark = pytest.mark.e2e
 
 CSV = (
-    "Given,Surname,Born,Cell,Voter No,Notes\n"
-    "Asha,Rao,28/02/1987,98300 11111,V-1,met at rally\n"
-    "Bina,Sen,03/11/1990,,V-2,\n"
-    "Chitra,Das,15/07/1975,94330 22222,V-3,prefers Bengali\n"
-    "Dev,Roy,31/31/1980,,V-4,bad date\n"
-).encode()
+    b"Given,Surname,Born,Cell,Voter No,Notes\n"
+    b"Asha,Rao,28/02/1987,98300 11111,V-1,met at rally\n"
+    b"Bina,Sen,03/11/1990,,V-2,\n"
+    b"Chitra,Das,15/07/1975,94330 22222,V-3,prefers Bengali\n"
+    b"Dev,Roy,31/31/1980,,V-4,bad date\n"
+)
 PHONE = {
     "viewport": {"width": 390, "height": 844},
     "is_mobile": True,
