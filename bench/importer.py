@@ -435,9 +435,7 @@ def _files(n: int) -> dict:
         meta.write_text(json.dumps(info))
         print(f"generated in {time.perf_counter() - start:.1f}s", flush=True)
     mapping = WORK / "mapping.json"
-    from grassroots.people.imports.templates import BUILTIN  # plain data, no Django
-
-    spec = json.loads(json.dumps(BUILTIN["us-voter-file"]["mapping"]))
+    spec = _builtin_mapping("us-voter-file")
     spec["columns"].update(dict.fromkeys(EXTRA_COLUMNS, "ignore"))
     mapping.write_text(json.dumps(spec, indent=2))
     files = {"base": base, "changed": changed, "only": only, "mapping": mapping, **info}
@@ -453,6 +451,21 @@ def _files(n: int) -> dict:
 
 
 # --- the engine, in a subprocess -------------------------------------------------------------
+
+
+def _builtin_mapping(name: str) -> dict:
+    """A built-in template's mapping (read in a child: the templates module needs Django)."""
+    code = (
+        "import json, django; django.setup(); "
+        "from grassroots.people.imports.templates import BUILTIN; "
+        f"print(json.dumps(BUILTIN[{name!r}]['mapping']))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=_child_env(), cwd=ROOT, capture_output=True, text=True
+    )
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr[-2000:])
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def _child(argv: list[str]) -> dict:

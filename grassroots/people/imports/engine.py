@@ -10,12 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from grassroots.core.bulk import insert_rows
+from grassroots.core.bulk import insert_rows, max_params
 from grassroots.geography.models import Area, Election
 from grassroots.people.imports.mapping import Record, RowError, RowParser
 from grassroots.people.imports.reader import open_sheet
@@ -34,7 +35,8 @@ from grassroots.people.models import (
 )
 from grassroots.people.services import custom_value_clean
 
-CHUNK = 2000
+CHUNK = 10000  # rows per transaction
+SQLITE_PARAMS = 900  # bound parameters per statement on SQLite (any build allows 999)
 EXAMPLES = 5
 COMPARED = (
     "given_name",
@@ -157,6 +159,8 @@ class Importer:
             self.households.clear()  # those households were rolled back
             if rejections:  # the rejected rows are shown before the real import
                 ImportRejection.objects.bulk_create(rejections)
+        else:  # doors are found again in the database; only household keys live in memory
+            self.households = {k: v for k, v in self.households.items() if k[1][:3] == "hh:"}
         ImportBatch.objects.filter(pk=self.batch.pk).update(heartbeat_at=timezone.now())
         self.out.rejected += len(rejects)
         for ln, reason, _raw in rejects[:EXAMPLES]:
@@ -236,11 +240,9 @@ class Importer:
                 if r.line > 0 and r.line not in matched and r.person.get("born_estimate")
             ]
             if todo:
-                names = {r.person["full_name"] for r in todo}
                 candidates = defaultdict(list)
-                for pid, name, born, key in Person.objects.filter(full_name__in=names).values_list(
-                    "id", "full_name", "born_estimate", "household__address__match_key"
-                ):
+                pairs = {(r.person["full_name"], r.person["born_estimate"]) for r in todo}
+                for pid, name, born, key in _namesakes(pairs):
                     candidates[(name, born)].append((pid, key or ""))
                 for r in todo:
                     found = candidates.get((r.person["full_name"], r.person["born_estimate"]), [])
@@ -262,23 +264,23 @@ class Importer:
         if new:
             self._create(new)
 
-    def _prefetch_households(self, records: list[Record]) -> None:
-        """Find or create, in a few statements, the households a chunk of records needs."""
+    def _prefetch_households(self, items: list[tuple[Record, int | None]]) -> None:
+        """Find or create, in a few statements, the households some records need: each
+        ``(record, area id)`` gets the household of its door (or of its household key)."""
         wanted: dict[tuple, Record] = {}
-        for r in records:
-            area_id = self.area_ids.get(r.area_code) if r.area_code else None
+        for r, area_id in items:
             key = r.address_key
+            if not key and not r.household_key:
+                continue
             ck = (area_id, "hh:" + r.household_key) if r.household_key else (area_id, key)
-            if (key or r.household_key) and ck not in self.households and ck not in wanted:
+            if ck not in self.households and ck not in wanted:
                 wanted[ck] = r
         if not wanted:
             return
         keys = {r.address_key for r in wanted.values() if r.address}
         keys.discard("")
         if keys:
-            for hid, area_id, key in Household.objects.filter(
-                address__match_key__in=keys
-            ).values_list("id", "area_id", "address__match_key"):
+            for hid, area_id, key in _existing_households(keys):
                 self.households.setdefault((area_id, key), hid)
         todo = []
         for ck, r in wanted.items():
@@ -289,80 +291,76 @@ class Importer:
                 todo.append((ck, r, key))
         if not todo:
             return
-        addresses = [
-            Address(area_id=ck[0], match_key=key, created_at=self.now, **r.address)
-            if r.address
-            else None
-            for ck, r, key in todo
-        ]
-        Address.objects.bulk_create([a for a in addresses if a is not None], batch_size=500)
-        households = [
-            Household(address=a, area_id=ck[0], created_at=self.now)
-            for (ck, _r, _key), a in zip(todo, addresses, strict=True)
-        ]
-        Household.objects.bulk_create(households, batch_size=500)
-        for (ck, _r, key), h in zip(todo, households, strict=True):
-            self.households[ck] = h.pk
+        address_ids = iter(
+            insert_rows(
+                Address,
+                [
+                    {"area_id": ck[0], "match_key": key, "created_at": self.now, **r.address}
+                    for ck, r, key in todo
+                    if r.address
+                ],
+            )
+        )
+        household_ids = insert_rows(
+            Household,
+            [
+                {
+                    "address_id": next(address_ids) if r.address else None,
+                    "area_id": ck[0],
+                    "created_at": self.now,
+                }
+                for ck, r, _key in todo
+            ],
+        )
+        for (ck, _r, key), hid in zip(todo, household_ids, strict=True):
+            self.households[ck] = hid
             if key:
-                self.households.setdefault((ck[0], key), h.pk)
+                self.households.setdefault((ck[0], key), hid)
 
     def _household_for(self, rec: Record, area_id: int | None) -> int | None:
         key = rec.address_key
-        cache_key = (area_id, "hh:" + rec.household_key) if rec.household_key else (area_id, key)
         if not key and not rec.household_key:
             return None
-        if cache_key in self.households:
-            return self.households[cache_key]
-        hh_id = None
-        if key:
-            hh_id = (
-                Household.objects.filter(address__match_key=key, area_id=area_id)
-                .values_list("id", flat=True)
-                .first()
-            )
-        if hh_id is None:
-            addr = (
-                Address.objects.create(area_id=area_id, match_key=key, **rec.address)
-                if rec.address
-                else None
-            )
-            hh_id = Household.objects.create(address=addr, area_id=area_id).id
-        self.households[cache_key] = hh_id
-        if key:
-            self.households[(area_id, key)] = hh_id
-        return hh_id
+        cache_key = (area_id, "hh:" + rec.household_key) if rec.household_key else (area_id, key)
+        if cache_key not in self.households:
+            self._prefetch_households([(rec, area_id)])
+        return self.households[cache_key]
 
     def _create(self, records: list[Record]) -> None:
-        self._prefetch_households(records)
+        areas = [self.area_ids.get(r.area_code) if r.area_code else None for r in records]
+        self._prefetch_households(list(zip(records, areas, strict=True)))
         rows = []
-        for r in records:
-            area_id = self.area_ids.get(r.area_code) if r.area_code else None
-            fields = {k: v for k, v in r.person.items() if k in COMPARED}
-            rows.append(
-                {
-                    "area_id": area_id,
-                    "household_id": self._household_for(r, area_id),
-                    "created_at": self.now,
-                    **fields,
-                }
-            )
+        for r, area_id in zip(records, areas, strict=True):
+            row = {k: v for k, v in r.person.items() if k in COMPARED_SET}
+            row["area_id"] = area_id
+            row["household_id"] = self._household_for(r, area_id)
+            row["created_at"] = self.now
+            rows.append(row)
         ids = insert_rows(Person, rows)
         ext, cps, cfv, votes, changes = [], [], [], [], []
+        batch_id = self.batch.pk
         for r, pid in zip(records, ids, strict=True):
-            ext += [{"person_id": pid, "namespace": ns, "value": v} for ns, v in r.external_ids]
-            cps += [
-                _as_row(c) for c in self._contact_rows(pid, r, has_phone=False, has_email=False)
-            ]
-            cfv += [
-                {"person_id": pid, "field_id": self.custom_fields[k].pk, "value": v}
-                for k, v in r.custom.items()
-                if v is not None
-            ]
-            votes += [
-                {"person_id": pid, "election_id": self.election_ids[c], "voted": voted, "method": m}
-                for c, (voted, m) in r.votes.items()
-            ]
-            changes.append({"batch_id": self.batch.pk, "person_id": pid, "action": "created"})
+            if r.external_ids:
+                ext += [{"person_id": pid, "namespace": ns, "value": v} for ns, v in r.external_ids]
+            if r.phones or r.emails:
+                cps += self._contact_rows(pid, r, has_phone=False, has_email=False)
+            if r.custom:
+                cfv += [
+                    {"person_id": pid, "field_id": self.custom_fields[k].pk, "value": v}
+                    for k, v in r.custom.items()
+                    if v is not None
+                ]
+            if r.votes:
+                votes += [
+                    {
+                        "person_id": pid,
+                        "election_id": self.election_ids[c],
+                        "voted": voted,
+                        "method": m,
+                    }
+                    for c, (voted, m) in r.votes.items()
+                ]
+            changes.append({"batch_id": batch_id, "person_id": pid, "action": "created"})
             self.out.example("created", {"line": r.line, "name": r.person.get("full_name", "")})
         for model, batch_rows in (
             (ExternalId, ext),
@@ -376,61 +374,64 @@ class Importer:
 
     def _contact_rows(
         self, pid: int, r: Record, *, has_phone: bool, has_email: bool, known=()
-    ) -> list:
+    ) -> list[dict[str, Any]]:
         rows = []
-        for i, phone in enumerate(r.phones):
-            if ("phone", phone) not in known:
-                rows.append(
-                    ContactPoint(
-                        person_id=pid,
-                        channel="phone",
-                        value=phone,
-                        source="import",
-                        is_primary=(i == 0 and not has_phone),
-                        created_at=self.now,
+        for channel, values, has in (
+            ("phone", r.phones, has_phone),
+            ("email", r.emails, has_email),
+        ):
+            for i, value in enumerate(values):
+                if (channel, value) not in known:
+                    rows.append(
+                        {
+                            "person_id": pid,
+                            "channel": channel,
+                            "value": value,
+                            "source": "import",
+                            "is_primary": i == 0 and not has,
+                            "created_at": self.now,
+                        }
                     )
-                )
-        for i, email in enumerate(r.emails):
-            if ("email", email) not in known:
-                rows.append(
-                    ContactPoint(
-                        person_id=pid,
-                        channel="email",
-                        value=email,
-                        source="import",
-                        is_primary=(i == 0 and not has_email),
-                        created_at=self.now,
-                    )
-                )
         return rows
 
     def _update(self, records: list[Record], matched: dict[int, int]) -> None:
-        ids = [matched[r.line] for r in records]
-        people = {
-            p.pk: p for p in Person.objects.filter(pk__in=ids).select_related("household__address")
-        }
+        ids = list({matched[r.line] for r in records})
+        people: dict[int, SimpleNamespace] = {}
+        for part in _parts(ids):
+            for values in Person.objects.filter(pk__in=part).values_list(*PERSON_COLUMNS):
+                people[values[0]] = SimpleNamespace(**dict(zip(PERSON_ATTRS, values, strict=True)))
         contacts = defaultdict(set)
-        for pid, ch, v in ContactPoint.objects.filter(person_id__in=ids).values_list(
-            "person_id", "channel", "value"
-        ):
-            contacts[pid].add((ch, v))
-        ext_have = set(
-            ExternalId.objects.filter(person_id__in=ids).values_list(
-                "person_id", "namespace", "value"
+        ext_have, cf_have, votes_have = set(), {}, {}
+        for part in _parts(ids):
+            for pid, ch, v in ContactPoint.objects.filter(person_id__in=part).values_list(
+                "person_id", "channel", "value"
+            ):
+                contacts[pid].add((ch, v))
+            ext_have.update(
+                ExternalId.objects.filter(person_id__in=part).values_list(
+                    "person_id", "namespace", "value"
+                )
             )
-        )
-        cf_have = {
-            (pid, fid): val
-            for pid, fid, val in CustomFieldValue.objects.filter(person_id__in=ids).values_list(
-                "person_id", "field_id", "value"
-            )
-        }
-        votes_have = {
-            (pid, eid): (v, m)
-            for pid, eid, v, m in VoteHistory.objects.filter(person_id__in=ids).values_list(
+            if self.custom_fields:
+                for pid, fid, val in CustomFieldValue.objects.filter(
+                    person_id__in=part
+                ).values_list("person_id", "field_id", "value"):
+                    cf_have[(pid, fid)] = val
+            for pid, eid, v, m in VoteHistory.objects.filter(person_id__in=part).values_list(
                 "person_id", "election_id", "voted", "method"
-            )
-        }
+            ):
+                votes_have[(pid, eid)] = (v, m)
+        # The households people move to, found or created in a few statements.
+        movers, seen_pids = [], set()
+        for r in records:
+            pid = matched[r.line]
+            p = people.get(pid)
+            if p is None or pid in seen_pids:
+                continue
+            seen_pids.add(pid)
+            if r.address and r.address_key != (p.match_key if p.address_id else ""):
+                movers.append((r, self.area_ids.get(r.area_code) if r.area_code else p.area_id))
+        self._prefetch_households(movers)
         to_save, changes, new_cps, new_ext, new_votes = [], [], [], [], []
         seen_pids = set()
         for r in records:
@@ -443,7 +444,7 @@ class Importer:
             before: dict[str, Any] = {}
             for k, v in r.person.items():
                 if (
-                    k in COMPARED
+                    k in COMPARED_SET
                     and getattr(p, k) != v
                     and not (v in (None, "") and k not in ("birth_date",))
                 ):
@@ -455,25 +456,26 @@ class Importer:
                 p.area_id = area_id
             if r.address:
                 key = r.address_key
-                current = (
-                    p.household.address.match_key
-                    if p.household_id and p.household.address_id
-                    else ""
-                )
+                current = p.match_key if p.household_id and p.address_id else ""
                 if key != current:
                     hh = self._household_for(r, area_id)
                     if hh != p.household_id:
                         before["household_id"] = p.household_id
                         p.household_id = hh
-            cps = self._contact_rows(
-                pid,
-                r,
-                has_phone=any(c == "phone" for c, _ in contacts[pid]),
-                has_email=any(c == "email" for c, _ in contacts[pid]),
-                known=contacts[pid],
+            known = contacts.get(pid, ())
+            cps = (
+                self._contact_rows(
+                    pid,
+                    r,
+                    has_phone=any(c == "phone" for c, _ in known),
+                    has_email=any(c == "email" for c, _ in known),
+                    known=known,
+                )
+                if r.phones or r.emails
+                else []
             )
             ext = [
-                ExternalId(person_id=pid, namespace=ns, value=v)
+                {"person_id": pid, "namespace": ns, "value": v}
                 for ns, v in r.external_ids
                 if (pid, ns, v) not in ext_have
             ]
@@ -495,13 +497,17 @@ class Importer:
                     )
             if before or cps or ext or cf_changed or vts:
                 if set(before) - {"custom"}:
-                    p.updated_at = self.now
                     to_save.append(p)
                 new_cps += cps
                 new_ext += ext
                 new_votes += vts
                 changes.append(
-                    ImportChange(batch=self.batch, person_id=pid, action="updated", before=before)
+                    {
+                        "batch_id": self.batch.pk,
+                        "person_id": pid,
+                        "action": "updated",
+                        "before": before,
+                    }
                 )
                 self.out.updated += 1
                 self.out.example(
@@ -515,9 +521,7 @@ class Importer:
             else:
                 self.out.unchanged += 1
         if to_save:
-            Person.objects.bulk_update(
-                to_save, [*COMPARED, "area_id", "household_id", "updated_at"], batch_size=500
-            )
+            self._save_people(to_save)
         if new_votes:
             VoteHistory.objects.bulk_create(
                 new_votes,
@@ -531,14 +535,106 @@ class Importer:
             (ExternalId, new_ext),
             (ImportChange, changes),
         ):
-            if rows:
-                model.objects.bulk_create(rows, batch_size=500)
+            insert_rows(model, rows)
+
+    def _save_people(self, people: list[SimpleNamespace]) -> None:
+        """What ``bulk_update`` of the compared fields, area, household and ``updated_at`` did,
+        as one prepared ``UPDATE`` run for every person (no CASE per field and row)."""
+        qn = connection.ops.quote_name
+        columns = [*COMPARED, "area_id", "household_id"]
+        adapt = {
+            f.attname: (
+                connection.ops.adapt_datefield_value
+                if f.get_internal_type() == "DateField"
+                else None
+            )
+            for f in (Person._meta.get_field(c.removesuffix("_id")) for c in columns)
+        }
+        sets = ", ".join(
+            f"{qn(Person._meta.get_field(c.removesuffix('_id')).column)} = %s" for c in columns
+        )
+        sql = f"UPDATE {qn(Person._meta.db_table)} SET {sets}, {qn('updated_at')} = %s WHERE {qn('id')} = %s"  # noqa: S608
+        now = connection.ops.adapt_datetimefield_value(self.now)
+        params = []
+        for p in people:
+            values = []
+            for c in columns:
+                v = getattr(p, c)
+                f = adapt[c]
+                values.append(f(v) if f is not None and v is not None else v)
+            params.append([*values, now, p.id])
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, params)
 
 
-def _as_row(obj) -> dict[str, Any]:
-    return {
-        f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields if not f.primary_key
-    }
+PERSON_ATTRS = ("id", *COMPARED, "area_id", "household_id", "address_id", "match_key")
+PERSON_COLUMNS = (
+    "id",
+    *COMPARED,
+    "area_id",
+    "household_id",
+    "household__address_id",
+    "household__address__match_key",
+)
+COMPARED_SET = frozenset(COMPARED)
+PART = 5000  # ids per ``IN (…)`` list
+
+
+def _parts(ids: list) -> list[list]:
+    return [ids[i : i + PART] for i in range(0, len(ids), PART)]
+
+
+def _existing_households(keys: set[str]):
+    """(id, area id, address key) of the households at these doors, oldest first."""
+    keys = sorted(keys)
+    rows = []
+    for part in _parts(keys):
+        rows += list(
+            Household.objects.filter(address__match_key__in=part)
+            .order_by("id")
+            .values_list("id", "area_id", "address__match_key")
+        )
+    rows.sort()
+    return rows
+
+
+MATCH_SQL = (
+    "SELECT p.id, p.full_name, p.born_estimate, a.match_key FROM people_person p "
+    "{join} LEFT JOIN people_household h ON h.id = p.household_id "
+    "LEFT JOIN people_address a ON a.id = h.address_id {where}"
+)
+
+
+def _namesakes(pairs: set[tuple[str, dt.date]]):
+    """(id, full name, born estimate, address key) of the people with one of these names and
+    birth dates (the index on full name + born estimate answers it)."""
+    pairs = sorted(pairs)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                MATCH_SQL.format(
+                    join="JOIN unnest(%s::text[], %s::date[]) AS k(name, born) "
+                    "ON p.full_name = k.name AND p.born_estimate = k.born",
+                    where="",
+                ),
+                [[n for n, _b in pairs], [b for _n, b in pairs]],
+            )
+            yield from cursor.fetchall()
+            return
+        per = max(1, max_params() // 2 - 1)
+        for start in range(0, len(pairs), per):
+            part = pairs[start : start + per]
+            cursor.execute(
+                MATCH_SQL.format(
+                    join="",
+                    where="WHERE (p.full_name, p.born_estimate) IN (VALUES "
+                    + ", ".join(["(%s, %s)"] * len(part))
+                    + ")",
+                ),
+                [x for n, b in part for x in (n, b.isoformat())],
+            )
+            for pid, name, born, key in cursor.fetchall():
+                yield pid, name, dt.date.fromisoformat(born) if isinstance(born, str) else born, key
 
 
 def _jsonable(value: Any) -> Any:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +28,6 @@ from django.core.exceptions import ValidationError
 
 from grassroots.core.phones import normalize_email, normalize_phone
 from grassroots.people.validation import (
-    address_match_key,
     clean_birth,
     clean_external_id,
     clean_name,
@@ -281,19 +281,85 @@ class RowParser:
         self.area_template = self.options.get("area_code") or ""
         # Explicit date formats per target ("%m/%d/%Y" for US files): 02/08/1987 is ambiguous.
         self.formats = {t: o["format"] for _h, t, o in self.columns if o.get("format")}
+        # Voter files repeat values (first names, streets, cities, phones shared by a
+        # household): the pure normalisations are remembered, in bounded memory. Failures are
+        # not remembered, so every bad row gets its own message.
+        self._phones = _Memo(lambda text, region: normalize_phone(text, region)[0])
+        self._emails = _Memo(normalize_email)
+        self._names = _Memo(clean_name)
+        self._dates = _Memo(parse_date)
+        self._key_parts = _Memo(_key_part)
+        # The mapped columns, each with the function that takes its value (resolved once).
+        self._active = [
+            (header, target, self._taker(target, opts))
+            for header, target, opts in self.columns
+            if target != "ignore"
+        ]
+        self._constant_targets = frozenset(self.constants)
+
+    def _taker(self, target: str, opts: dict):
+        """The function that does what ``_take`` does for one column's target."""
+        if target.startswith("person.") or target in ("area.ac", "area.part"):
+
+            def take(rec, raw, value):
+                raw[target] = value
+
+            return take
+        if target.startswith("address.") and target[8:] in ADDRESS_LIMITS:
+            name, limit = target[8:], ADDRESS_LIMITS[target[8:]]
+            upper = name == "country"
+
+            def take(rec, raw, value):
+                if len(value) > limit:
+                    raise RowError(f"longer than {limit} characters.")
+                rec.address[name] = value.upper() if upper else value
+
+            return take
+        if target in ("phone", "mobile", "whatsapp"):
+            region = opts.get("region") or self.region
+            phones = self._phones
+
+            def take(rec, raw, value):
+                for piece in _PHONE_SPLIT(value):
+                    if piece.strip():
+                        rec.phones.append(phones[piece, region])
+
+            return take
+        if target.startswith("vote:"):
+            code = target.split(":", 1)[1]
+
+            def take(rec, raw, value):
+                mark = VOTED.get(value.strip().casefold())
+                if mark is None:
+                    raise RowError(
+                        f"“{value}” is not a vote-history mark (Y/N, or P/E/A/M for the method)."
+                    )
+                rec.votes[code] = (mark[1], mark[0])
+
+            return take
+
+        def take(rec, raw, value):
+            self._take(rec, raw, "", target, opts, value)
+
+        return take
 
     def parse(self, line: int, values: dict[str, str]) -> Record:
         rec = Record(line=line)
         raw: dict[str, Any] = {}
         problems: list[str] = []
         provided: set[str] = set()
-        for header, target, opts in self.columns:
-            value = (values.get(header) or "").strip()
-            if target == "ignore" or value == "":
+        constant_targets = self._constant_targets
+        for header, target, take in self._active:
+            value = values.get(header)
+            if not value:
                 continue
-            provided.add(target)
+            value = value.strip()
+            if not value:
+                continue
+            if target in constant_targets:
+                provided.add(target)
             try:
-                self._take(rec, raw, header, target, opts, value)
+                take(rec, raw, value)
             except (RowError, ValidationError) as exc:
                 problems.append(f"{header}: {_message(exc)}")
         for target, value in self.constants.items():
@@ -332,13 +398,13 @@ class RowParser:
                     raise RowError(f"longer than {limit} characters.")
                 rec.address[name] = value.upper() if name == "country" else value
         elif target in ("phone", "mobile", "whatsapp"):
-            for piece in re.split(r"[;/]", value):
+            for piece in _PHONE_SPLIT(value):
                 if piece.strip():
-                    rec.phones.append(normalize_phone(piece, opts.get("region") or self.region)[0])
+                    rec.phones.append(self._phones[piece, opts.get("region") or self.region])
         elif target == "email":
-            for piece in re.split(r"[;\s]+", value):
+            for piece in _EMAIL_SPLIT(value):
                 if piece:
-                    rec.emails.append(normalize_email(piece))
+                    rec.emails.append(self._emails[piece])
         elif target.startswith("external_id:"):
             rec.external_ids.append(clean_external_id(target.split(":", 1)[1], value))
         elif target.startswith("custom:"):
@@ -370,9 +436,9 @@ class RowParser:
                 p[name] = raw[f"person.{name}"]
         for name in ("given_name", "middle_name", "family_name", "native_name", "relative_name"):
             if name in p:
-                p[name] = clean_name(
+                p[name] = self._names[
                     p[name], name.replace("_", " ").capitalize(), PERSON_TEXT[name]
-                )
+                ]
         if not p.get("given_name") and not rec.external_ids:
             raise RowError("no name and no identifier.")
         if not p.get("given_name") and p.get("family_name"):
@@ -406,7 +472,7 @@ class RowParser:
             raise RowError("support score must be 1 to 5.")
         birth = None
         if "person.birth_date" in raw:
-            birth = parse_date(raw["person.birth_date"], self.formats.get("person.birth_date"))
+            birth = self._dates[raw["person.birth_date"], self.formats.get("person.birth_date")]
         elif "person.birth_year" in raw:
             try:
                 y = int(raw["person.birth_year"])
@@ -444,9 +510,42 @@ class RowParser:
                 raise RowError(f"cannot build the area code: {exc}")
         if "country" not in rec.address and rec.address and self.options.get("country"):
             rec.address["country"] = self.options["country"]
-        rec.address_key = address_match_key(rec.address) if rec.address else ""
+        rec.address_key = self._address_key(rec.address) if rec.address else ""
         rec.phones = list(dict.fromkeys(rec.phones))
         rec.emails = list(dict.fromkeys(rec.emails))
+
+    def _address_key(self, address: dict[str, Any]) -> str:
+        """``address_match_key`` with each part's normalisation remembered."""
+        parts = [self._key_parts[address.get(k)] for k in MATCH_KEY_PARTS]
+        return "|".join(parts)[:400] if any(parts) else ""
+
+
+# What validation.address_match_key normalises, part by part (a test holds them equal).
+MATCH_KEY_PARTS = ("house_number", "street", "line2", "locality", "city", "postal_code")
+_KEY_PUNCT = re.compile(r"[\s.,#/-]+")
+_PHONE_SPLIT = re.compile(r"[;/]").split
+_EMAIL_SPLIT = re.compile(r"[;\s]+").split
+
+
+def _key_part(value: Any) -> str:
+    text = unicodedata.normalize("NFKC", str(value or "")).casefold()
+    return _KEY_PUNCT.sub(" ", text).strip()
+
+
+class _Memo(dict):
+    """``memo[args]`` is ``fn(*args)`` (or ``fn(arg)``), computed once; at most ``size``
+    answers are kept (all are dropped when it is full), so memory stays flat on any file."""
+
+    def __init__(self, fn, size: int = 50_000):
+        super().__init__()
+        self.fn, self.size = fn, size
+
+    def __missing__(self, key):
+        value = self.fn(*key) if isinstance(key, tuple) else self.fn(key)
+        if len(self) >= self.size:
+            self.clear()
+        self[key] = value
+        return value
 
 
 def _message(exc: Exception) -> str:

@@ -1,0 +1,250 @@
+"""The fast import paths: chunk boundaries, in-file duplicates across chunks, changed rows on
+re-import, rollback and dry run of a multi-chunk import, the remembered normalisations, and the
+COPY/VALUES bulk insert. Runs on SQLite and on PostgreSQL (where COPY is used)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from grassroots.core.bulk import insert_rows
+from grassroots.people.imports import services
+from grassroots.people.imports.engine import Importer
+from grassroots.people.imports.mapping import RowError, RowParser
+from grassroots.people.imports.templates import BUILTIN
+from grassroots.people.models import (
+    Address,
+    ContactPoint,
+    ExternalId,
+    Household,
+    ImportBatch,
+    ImportChange,
+    ImportRejection,
+    Person,
+)
+from grassroots.people.tests.test_import import ROLL_HEADER, _luhn, write_csv
+from grassroots.people.validation import address_match_key, clean_birth
+
+
+def epic(i: int) -> str:
+    return f"WKH{i:06d}{_luhn(f'{i:06d}')}"
+
+
+def roll_row(i: int, *, name=None, house=None, part="1", mobile="", age="40", ident=None):
+    return [
+        "1",
+        part,
+        "Elgin Road",
+        str(i),
+        ident or epic(i),
+        name or f"Voter {i}",
+        "",
+        "F",
+        "Father",
+        str(house if house is not None else i % 4),
+        age,
+        "F",
+        mobile,
+    ]
+
+
+def import_with_chunk(path, chunk, *, dry_run=False):
+    batch = services.import_create(actor=None, path=path, template="india-roll", dry_run=dry_run)
+    ImportBatch.objects.filter(pk=batch.pk).update(status="running")
+    out = Importer(batch, chunk=chunk).run()
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status="succeeded", counts=out.counts(), examples=dict(out.examples)
+    )
+    batch.refresh_from_db()
+    return batch, out.counts()
+
+
+def test_duplicate_identifiers_across_chunks_name_the_first_line(geo, tmp_path):
+    rows = [roll_row(i) for i in range(1, 8)]
+    rows.append(roll_row(20, ident=epic(2)))  # line 9 repeats line 3's EPIC, two chunks later
+    rows.append(roll_row(21, ident=epic(7)))  # line 10 repeats line 8's, one chunk later
+    path = write_csv(tmp_path / "roll.csv", ROLL_HEADER, rows)
+    batch, counts = import_with_chunk(path, 3)
+    assert counts == {"created": 7, "updated": 0, "unchanged": 0, "rejected": 2, "rows": 9}
+    reasons = dict(ImportRejection.objects.filter(batch=batch).values_list("line", "reason"))
+    assert reasons == {
+        9: "the same identifier is on line 3 of this file",
+        10: "the same identifier is on line 8 of this file",
+    }
+    assert ExternalId.objects.count() == 7
+
+
+def test_chunk_size_does_not_change_the_outcome(geo, tmp_path):
+    rows = [roll_row(i, mobile="9830011111" if i % 3 == 0 else "") for i in range(1, 12)]
+    rows.append(roll_row(30, ident=epic(4)))
+    path = write_csv(tmp_path / "roll.csv", ROLL_HEADER, rows)
+    _batch, small = import_with_chunk(path, 2)
+    people = sorted(
+        Person.objects.values_list("full_name", "household__address__match_key", "area__code")
+    )
+    households = Household.objects.count()
+    # Everything again, in one chunk, into an empty database.
+    Person.objects.all().delete()
+    Household.objects.all().delete()
+    Address.objects.all().delete()
+    _batch, big = import_with_chunk(path, 1000)
+    assert small == big == {"created": 11, "updated": 0, "unchanged": 0, "rejected": 1, "rows": 12}
+    assert Household.objects.count() == households == 4  # house numbers 0-3: four doors
+    assert (
+        sorted(
+            Person.objects.values_list("full_name", "household__address__match_key", "area__code")
+        )
+        == people
+    )
+
+
+def test_reimport_across_chunks_changes_nothing(geo, tmp_path):
+    rows = [roll_row(i, mobile="9830011111" if i == 2 else "") for i in range(1, 8)]
+    path = write_csv(tmp_path / "roll.csv", ROLL_HEADER, rows)
+    import_with_chunk(path, 3)
+    state = (
+        Person.objects.count(),
+        Household.objects.count(),
+        Address.objects.count(),
+        ContactPoint.objects.count(),
+        ExternalId.objects.count(),
+    )
+    batch, counts = import_with_chunk(path, 2)
+    assert counts == {"created": 0, "updated": 0, "unchanged": 7, "rejected": 0, "rows": 7}
+    assert not ImportChange.objects.filter(batch=batch).exists()
+    assert (
+        Person.objects.count(),
+        Household.objects.count(),
+        Address.objects.count(),
+        ContactPoint.objects.count(),
+        ExternalId.objects.count(),
+    ) == state
+
+
+def test_changed_row_on_reimport_then_rollback_restores_it(geo, users, tmp_path):
+    rows = [roll_row(i) for i in range(1, 6)]
+    first, _ = import_with_chunk(write_csv(tmp_path / "a.csv", ROLL_HEADER, rows), 2)
+    voter3 = Person.objects.get(external_ids__value=epic(3))
+    old_household, old_area = voter3.household_id, voter3.area_id
+    changed = [row[:] for row in rows]
+    changed[2] = roll_row(3, house="99", part="2", mobile="9830022222", age="41")
+    second, counts = import_with_chunk(write_csv(tmp_path / "b.csv", ROLL_HEADER, changed), 2)
+    assert counts == {"created": 0, "updated": 1, "unchanged": 4, "rejected": 0, "rows": 5}
+    voter3.refresh_from_db()
+    assert voter3.age == 41 and voter3.area.code == "IN-WB-AC1-P002"
+    assert voter3.household_id != old_household
+    assert voter3.household.address.house_number == "99"
+    assert list(voter3.contact_points.values_list("value", "is_primary")) == [
+        ("+919830022222", True)
+    ]
+    change = ImportChange.objects.get(batch=second)
+    assert change.person_id == voter3.pk and change.action == "updated"
+    assert change.before["age"] == 40
+    assert change.before["area_id"] == old_area
+    assert change.before["household_id"] == old_household
+    assert change.before["born_estimate"] == born(40).isoformat()
+    assert second.examples["updated"][0]["fields"] == sorted(
+        ["age", "area_id", "born_estimate", "household_id"]
+    ) + ["contact"]
+    # The same changed file again: nothing more changes.
+    _third, again = import_with_chunk(write_csv(tmp_path / "c.csv", ROLL_HEADER, changed), 3)
+    assert again == {"created": 0, "updated": 0, "unchanged": 5, "rejected": 0, "rows": 5}
+    assert services.import_rollback(actor=users["manager"], batch=second) == {
+        "removed": 0,
+        "restored": 1,
+    }
+    voter3.refresh_from_db()
+    assert (voter3.age, voter3.area_id, voter3.household_id) == (40, old_area, old_household)
+    assert voter3.born_estimate == born(40)
+    assert not voter3.contact_points.exists()
+    assert first.status == "succeeded"
+
+
+def born(age: int) -> dt.date:
+    """born_estimate for an age as of 2026-01-01 (the india-roll template's as-of date)."""
+    return clean_birth(None, age, dt.date(2026, 1, 1))
+
+
+def test_rollback_after_a_multi_chunk_import_removes_everything_it_made(geo, users, tmp_path):
+    rows = [roll_row(i, mobile="9830011111" if i % 2 else "") for i in range(1, 10)]
+    batch, counts = import_with_chunk(write_csv(tmp_path / "a.csv", ROLL_HEADER, rows), 4)
+    assert counts["created"] == 9
+    assert ImportChange.objects.filter(batch=batch, action="created").count() == 9
+    result = services.import_rollback(actor=users["manager"], batch=batch)
+    assert result == {"removed": 9, "restored": 0}
+    assert (
+        Person.objects.count(),
+        Household.objects.count(),
+        Address.objects.count(),
+        ContactPoint.objects.count(),
+        ExternalId.objects.count(),
+    ) == (0, 0, 0, 0, 0)
+
+
+def test_dry_run_over_several_chunks_counts_like_the_real_run(geo, tmp_path):
+    rows = [roll_row(i) for i in range(1, 8)]
+    rows.append(roll_row(9, part="9"))  # unknown part
+    rows.append(roll_row(10, ident=epic(1)))  # duplicate of line 2
+    path = write_csv(tmp_path / "roll.csv", ROLL_HEADER, rows)
+    dry, dry_counts = import_with_chunk(path, 3, dry_run=True)
+    assert (Person.objects.count(), Household.objects.count(), Address.objects.count()) == (0, 0, 0)
+    assert ImportRejection.objects.filter(batch=dry).count() == 2
+    _real, real_counts = import_with_chunk(path, 3)
+    assert dry_counts == real_counts
+    assert real_counts == {"created": 7, "updated": 0, "unchanged": 0, "rejected": 2, "rows": 9}
+
+
+def test_remembered_normalisations_give_the_same_answers_and_errors():
+    parser = RowParser(BUILTIN["india-roll"]["mapping"])
+    values = dict(zip(ROLL_HEADER, roll_row(1, mobile="98300 11111"), strict=True))
+    first = parser.parse(2, values)
+    second = parser.parse(3, values)
+    assert first.phones == second.phones == ["+919830011111"]
+    assert first.person == second.person and first.address_key == second.address_key
+    bad = dict(values, Mobile="12")
+    for line in (4, 5):  # a failure is not remembered: each bad row gets its message
+        with pytest.raises(RowError, match="Mobile: .*phone number"):
+            parser.parse(line, bad)
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        {"house_number": "12", "street": "Grand Ave.", "city": "Oakland", "postal_code": "94610"},
+        {"house_number": "12/B", "street": "  Elgin   Road, ", "locality": "Bhowanipore"},
+        {"street": "ＦＵＬＬＷＩＤＴＨ Straße #4", "line2": "Apt-5"},
+        {"house_number": "", "street": "", "region": "CA"},
+        {"street": "x" * 500, "city": "y" * 50},
+        {"street": "মিতালী ঘোষ রোড", "postal_code": None},
+    ],
+)
+def test_the_parsers_address_key_is_address_match_key(address):
+    parser = RowParser({"columns": {"First": "person.given_name"}})
+    assert parser._address_key(address) == address_match_key(address)
+
+
+def test_insert_rows_returns_ids_in_order_and_stores_json(geo):
+    batch = ImportBatch.objects.create(filename="x.csv", stored_path="/nonexistent")
+    people = insert_rows(
+        Person,
+        [{"given_name": f"P{i}", "full_name": f"P{i}", "birth_date": None} for i in range(5)],
+        batch_rows=2,
+    )
+    assert list(Person.objects.order_by("id").values_list("id", "given_name")) == [
+        (pid, f"P{i}") for i, pid in enumerate(people)
+    ]
+    insert_rows(
+        ImportChange,
+        [
+            {
+                "batch_id": batch.pk,
+                "person_id": people[0],
+                "action": "updated",
+                "before": {"age": 3, "custom": {"k": None}, "birth_date": "1980-01-02"},
+            }
+        ],
+    )
+    change = ImportChange.objects.get()
+    assert change.before == {"age": 3, "custom": {"k": None}, "birth_date": "1980-01-02"}
+    assert Person.objects.get(pk=people[0]).status == "active"  # model defaults filled in
