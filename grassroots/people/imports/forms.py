@@ -124,6 +124,24 @@ def date_format_choices() -> list[tuple[str, str]]:
     ]
 
 
+def guess_date_format(values: list[str]) -> str:
+    """The one format of DATE_FORMATS that reads every sample value, or "" (none or several:
+    03/14/1961 can only be month first; 01/09/1994 could be either, so it is left to the
+    person)."""
+    values = [v.strip() for v in values if v and v.strip()]
+    if not values:
+        return ""
+    fits = []
+    for fmt in DATE_FORMATS:
+        try:
+            for v in values:
+                dt.datetime.strptime(v, fmt)
+        except ValueError:
+            continue
+        fits.append(fmt)
+    return fits[0] if len(fits) == 1 else ""
+
+
 class UploadForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("File (CSV, TSV, XLSX, or a .gz/.zip of one)"),
@@ -294,6 +312,8 @@ class MappingForm(forms.Form):
             if spec is None and suggestions and header in suggestions:
                 spec = suggestions[header]
             start = split_spec(spec) if spec is not None else {"target": "ignore"}
+            if start["target"] in DATE_TARGETS and not start.get("format"):
+                start["format"] = guess_date_format(self.samples.get(header, []))
             if start["target"] == "person.age" and options.get("age_as_of"):
                 start["as_of"] = options["age_as_of"]
             label = _("Field for column “%(header)s”") % {"header": header}
@@ -356,7 +376,7 @@ class MappingForm(forms.Form):
             ColumnRow(
                 index=i,
                 header=h,
-                samples=self.samples.get(h, []),
+                samples=self.samples.get(h, [])[:3],
                 target=self[f"c{i}_target"],
                 key=self[f"c{i}_key"],
                 format=self[f"c{i}_format"],

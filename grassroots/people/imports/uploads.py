@@ -85,6 +85,7 @@ class Staged:
     filename: str
     template: str
     user_id: int | None
+    mapping: dict | None = None  # the mapping to start from (re-mapping a checked file)
 
     def preview(self) -> tuple[list[str], list[Row]]:
         """The header and the first rows (a file that cannot be read raises ValidationError)."""
@@ -108,41 +109,70 @@ def _sweep(directory: Path) -> None:
                 p.unlink()
 
 
-def stage_upload(*, actor: Any, upload: UploadedFile, template: str = "") -> Staged:
-    """Keep an upload for the mapping step; refuses a file that cannot be read (the message
-    says why) so nobody maps a file that will never import."""
-    upload_check(upload)
+def _stage(*, actor: Any, chunks, filename: str, template: str, mapping: dict | None) -> Staged:
     directory = _staging_dir()
     directory.mkdir(parents=True, exist_ok=True)
     _sweep(directory)
     token = uuid.uuid4().hex
-    path = directory / f"{token}{_suffix(upload.name or '')}"
+    path = directory / f"{token}{_suffix(filename)}"
     with open(path, "wb") as out:
-        for chunk in upload.chunks(1 << 20):
+        for chunk in chunks:
             out.write(chunk)
     staged = Staged(
         token=token,
         path=path,
-        filename=(upload.name or path.name)[:255],
+        filename=(filename or path.name)[:255],
         template=template,
         user_id=getattr(actor, "pk", None),
+        mapping=mapping,
     )
     try:
         staged.preview()
     except ValidationError:
         path.unlink(missing_ok=True)
         raise
-    (directory / f"{token}.json").write_text(
-        json.dumps(
-            {
-                "file": path.name,
-                "filename": staged.filename,
-                "template": template,
-                "user": staged.user_id,
-            }
-        )
-    )
+    meta = {
+        "file": path.name,
+        "filename": staged.filename,
+        "template": template,
+        "user": staged.user_id,
+        "mapping": mapping,
+    }
+    (directory / f"{token}.json").write_text(json.dumps(meta))
     return staged
+
+
+def stage_upload(*, actor: Any, upload: UploadedFile, template: str = "") -> Staged:
+    """Keep an upload for the mapping step; refuses a file that cannot be read (the message
+    says why) so nobody maps a file that will never import."""
+    upload_check(upload)
+    return _stage(
+        actor=actor,
+        chunks=upload.chunks(1 << 20),
+        filename=upload.name or "",
+        template=template,
+        mapping=None,
+    )
+
+
+def stage_batch_file(*, actor: Any, batch: ImportBatch) -> Staged:
+    """Map a checked file again: its kept copy, starting from the mapping it was checked with."""
+
+    def chunks():
+        with open(batch.stored_path, "rb") as src:
+            while chunk := src.read(1 << 20):
+                yield chunk
+
+    try:
+        return _stage(
+            actor=actor,
+            chunks=chunks(),
+            filename=batch.filename,
+            template=batch.template,
+            mapping=batch.mapping,
+        )
+    except FileNotFoundError:
+        raise ValidationError(_("The file of this import is no longer kept; upload it again."))
 
 
 def staged_get(*, actor: Any, token: str) -> Staged | None:
@@ -163,6 +193,7 @@ def staged_get(*, actor: Any, token: str) -> Staged | None:
         filename=meta["filename"],
         template=meta.get("template") or "",
         user_id=meta.get("user"),
+        mapping=meta.get("mapping"),
     )
 
 

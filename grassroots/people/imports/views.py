@@ -85,10 +85,6 @@ class ImportMapView(CapabilityRequiredMixin, View):
         return staged
 
     def _context(self, request, staged, headers, rows, form, start):
-        samples = {
-            h: [v for v in (r.values.get(h, "").strip() for r in rows) if v][:3] for h in headers
-        }
-        form.samples = samples
         return {
             "staged": staged,
             "headers": headers,
@@ -116,20 +112,26 @@ class ImportMapView(CapabilityRequiredMixin, View):
         headers, rows = staged.preview()
         start = request.GET.get("template", staged.template)
         start_mapping = None
-        if start:
+        suggestions = suggest(headers)
+        remapping = bool(staged.mapping) and "template" not in request.GET
+        if remapping:
+            # Mapping a checked file again: what it was checked with, no new guesses.
+            start_mapping, suggestions = staged.mapping, None
+        elif start:
             try:
                 start_mapping = services.template_mapping(start)
             except ValidationError as exc:
                 messages.error(request, " ".join(exc.messages))
                 start = ""
         form = MappingForm(
-            headers=headers, start_mapping=start_mapping, suggestions=suggest(headers)
+            headers=headers,
+            samples=_samples(headers, rows),
+            start_mapping=start_mapping,
+            suggestions=suggestions,
         )
-        return render(
-            request,
-            "people/import_map.html",
-            self._context(request, staged, headers, rows, form, start),
-        )
+        context = self._context(request, staged, headers, rows, form, start)
+        context["remapping"] = remapping
+        return render(request, "people/import_map.html", context)
 
     def post(self, request, token):
         staged = self._staged(request, token)
@@ -139,7 +141,7 @@ class ImportMapView(CapabilityRequiredMixin, View):
             return redirect("people:import_list")
         headers, rows = staged.preview()
         start = request.POST.get("start", "")
-        form = MappingForm(request.POST, headers=headers)
+        form = MappingForm(request.POST, headers=headers, samples=_samples(headers, rows))
         if form.is_valid():
             try:
                 batch = uploads.import_check_staged(
@@ -166,6 +168,11 @@ class ImportMapView(CapabilityRequiredMixin, View):
             self._context(request, staged, headers, rows, form, start),
             status=400,
         )
+
+
+def _samples(headers, rows) -> dict[str, list[str]]:
+    """Each column's non-empty values in the preview rows."""
+    return {h: [v for v in (r.values.get(h, "").strip() for r in rows) if v] for h in headers}
 
 
 def _same_as_template(mapping: dict, name: str) -> bool:
@@ -197,6 +204,9 @@ class ImportDetailView(CapabilityRequiredMixin, View):
                 real = services.import_again(actor=request.user, batch=batch)
                 services.import_start(actor=request.user, batch=real)
                 return redirect("people:import_detail", pk=real.pk)
+            if action == "remap" and batch.dry_run:
+                staged = uploads.stage_batch_file(actor=request.user, batch=batch)
+                return redirect("people:import_map", token=staged.token)
             if action == "rollback":
                 counts = services.import_rollback(actor=request.user, batch=batch)
                 messages.success(

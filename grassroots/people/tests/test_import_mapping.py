@@ -416,3 +416,69 @@ def test_who_may_map(mapper, client_for, users, geo):
     assert data.get(reverse("people:import_map", args=["..etc"])).status_code == 404
     assert (ImportBatch.objects.count(), ImportTemplate.objects.count()) == before
     assert c.get(url).status_code == 200  # still there for its owner
+
+
+# --- smart defaults and mapping a checked file again -------------------------------------
+
+
+def test_date_format_is_preselected_only_when_the_samples_allow_one(client_for, users, geo):
+    from grassroots.people.imports.forms import guess_date_format
+
+    assert guess_date_format(["03/14/1961", "01/09/1994"]) == "%m/%d/%Y"
+    assert guess_date_format(["28/02/1987", "01/09/1994"]) == "%d/%m/%Y"
+    assert guess_date_format(["01/09/1994"]) == ""  # either way round
+    assert guess_date_format(["1994-09-01"]) == "%Y-%m-%d"
+    assert guess_date_format(["", "soon"]) == ""
+
+    c = client_for(users["manager"])
+    content = csv_bytes(["Name", "DOB"], [["A B", "03/14/1961"], ["C D", "01/09/1994"]])
+    page = c.get(upload(c, content)["Location"]).content.decode()
+    assert selected(page, "c1_target") == "person.birth_date"
+    assert selected(page, "c1_format") == "%m/%d/%Y"
+
+
+def test_change_the_mapping_of_a_check_and_check_again(
+    mapper, users, media, django_capture_on_commit_callbacks
+):
+    c, url = mapper
+    with django_capture_on_commit_callbacks(execute=True):
+        r = c.post(url, good_post(c2_format=""))  # Born read without a format
+    first = ImportBatch.objects.get()
+    detail = r["Location"]
+    assert "Change the mapping" in c.get(detail).content.decode()
+
+    r = c.post(detail, {"action": "remap"})
+    assert r.status_code == 302 and r["Location"].startswith("/people/imports/map/")
+    page = c.get(r["Location"]).content.decode()
+    assert "Filled in from the mapping of the last check." in page
+    assert selected(page, "c0_target") == "person.given_name"
+    assert value_of(page, "c4_key") == "voter"
+    assert value_of(page, "c3_region") == "IN"
+    assert selected(page, "c5_target") == "ignore"
+    assert value_of(page, "k0_value") == "2026 state file"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        r = c.post(r["Location"], good_post())
+    second = ImportBatch.objects.exclude(pk=first.pk).get()
+    assert second.dry_run and second.mapping["columns"]["Born"]["format"] == "%d/%m/%Y"
+    assert second.sha256 == first.sha256 and second.filename == "people.csv"
+    # a real import is not re-mapped (there is nothing to check again)
+    with django_capture_on_commit_callbacks(execute=True):
+        r = c.post(reverse("people:import_detail", args=[second.pk]), {"action": "run"})
+    real = ImportBatch.objects.get(dry_run=False)
+    page = c.get(r["Location"]).content.decode()
+    assert "Change the mapping" not in page
+    assert c.post(r["Location"], {"action": "remap"}).status_code == 404
+    assert real.counts["created"] == 3
+
+
+def test_remap_needs_the_capability(
+    mapper, client_for, users, media, django_capture_on_commit_callbacks
+):
+    c, url = mapper
+    with django_capture_on_commit_callbacks(execute=True):
+        detail = c.post(url, good_post())["Location"]
+    staged_before = sorted((media / "imports" / "staged").glob("*"))
+    for who in ("volunteer", "auditor"):
+        assert client_for(users[who]).post(detail, {"action": "remap"}).status_code == 403
+    assert sorted((media / "imports" / "staged").glob("*")) == staged_before
