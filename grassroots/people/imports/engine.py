@@ -8,6 +8,7 @@ changes nothing for them. A dry run does all the work, each batch of rows in a t
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -95,13 +96,20 @@ class Importer:
         self.election_ids: dict[str, int | None] = {}
         self.custom_fields = {f.key: f for f in CustomField.objects.all()}
         self.households: dict[tuple, int] = {}  # (area_id, address key or household key) -> id
-        self.seen_ids: dict[tuple[str, str], int] = {}  # identifier -> first line in this file
+        self.seen_ids: SeenIds | None = None  # identifier -> first line in this file
+        self.chunks = 0
         self.now = timezone.now()
 
     # --- driver -------------------------------------------------------------------------
     def run(self) -> Outcome:
         sheet = open_sheet(self.batch.stored_path)
-        self._stream(sheet)
+        self.seen_ids = SeenIds()
+        try:
+            self._stream(sheet)
+        finally:
+            self.seen_ids.drop()
+        if self.chunks > 1:
+            _analyze()
         return self.out
 
     def _stream(self, sheet) -> None:
@@ -118,26 +126,41 @@ class Importer:
         records: list[Record] = []
         rejects: list[tuple[int, str, str]] = []
         raw_by_line = {}
+        parsed: list[tuple[Any, Record | None, str]] = []
+        parse = self.parser.parse
+        keys = set()
         for row in rows:
             self.out.rows += 1
             raw_by_line[row.line] = row.raw
             if row.error:
-                rejects.append((row.line, row.error, row.raw))
+                parsed.append((row, None, row.error))
                 continue
             try:
-                rec = self.parser.parse(row.line, row.values)
+                rec = parse(row.line, row.values)
             except RowError as exc:
-                rejects.append((row.line, str(exc), row.raw))
+                parsed.append((row, None, str(exc)))
                 continue
-            dup = next((self.seen_ids[k] for k in rec.external_ids if k in self.seen_ids), None)
+            parsed.append((row, rec, ""))
+            keys.update(rec.external_ids)
+        # Identifiers met earlier in the file (kept in the database, not in memory).
+        seen = self.seen_ids.lines(keys) if keys else {}
+        first_seen = []
+        for row, rec, error in parsed:
+            if rec is None:
+                rejects.append((row.line, error, row.raw))
+                continue
+            dup = next((seen[k] for k in rec.external_ids if k in seen), None)
             if dup is not None:
                 rejects.append(
                     (row.line, f"the same identifier is on line {dup} of this file", row.raw)
                 )
                 continue
             for k in rec.external_ids:
-                self.seen_ids[k] = row.line
+                seen[k] = row.line
+                first_seen.append((*k, row.line))
             records.append(rec)
+        del parsed, seen
+        self.seen_ids.add(first_seen)
         rejections = [
             ImportRejection(batch=self.batch, line=ln, reason=reason[:2000], raw=raw[:5000])
             for ln, reason, raw in rejects
@@ -162,6 +185,9 @@ class Importer:
         else:  # doors are found again in the database; only household keys live in memory
             self.households = {k: v for k, v in self.households.items() if k[1][:3] == "hh:"}
         ImportBatch.objects.filter(pk=self.batch.pk).update(heartbeat_at=timezone.now())
+        self.chunks += 1
+        if not self.batch.dry_run and self.chunks & (self.chunks - 1) == 0:
+            _analyze()  # chunks 1, 2, 4, 8…: the planner sees the tables grow
         self.out.rejected += len(rejects)
         for ln, reason, _raw in rejects[:EXAMPLES]:
             self.out.example("rejected", {"line": ln, "reason": reason})
@@ -565,6 +591,85 @@ class Importer:
             params.append([*values, now, p.id])
         with connection.cursor() as cursor:
             cursor.executemany(sql, params)
+
+
+class SeenIds:
+    """The identifiers met so far in one file, with the line each was first on: a temporary
+    table, so an import of millions of rows does not keep them all in memory."""
+
+    def __init__(self) -> None:
+        self.table = connection.ops.quote_name(f"import_seen_{uuid.uuid4().hex[:16]}")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {self.table} (namespace varchar(40) NOT NULL, "
+                "value varchar(100) NOT NULL, line integer NOT NULL, "
+                "PRIMARY KEY (namespace, value))"
+            )
+
+    def lines(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        found: dict[tuple[str, str], int] = {}
+        keys_list = sorted(keys)
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    f"SELECT s.namespace, s.value, s.line FROM {self.table} s "  # noqa: S608
+                    "JOIN unnest(%s::text[], %s::text[]) AS k(ns, v) "
+                    "ON s.namespace = k.ns AND s.value = k.v",
+                    [[ns for ns, _v in keys_list], [v for _ns, v in keys_list]],
+                )
+                return {(ns, v): line for ns, v, line in cursor.fetchall()}
+            per = max(1, max_params() // 2 - 1)
+            for start in range(0, len(keys_list), per):
+                part = keys_list[start : start + per]
+                cursor.execute(
+                    f"SELECT namespace, value, line FROM {self.table} "  # noqa: S608
+                    "WHERE (namespace, value) IN (VALUES "
+                    + ", ".join(["(%s, %s)"] * len(part))
+                    + ")",
+                    [x for k in part for x in k],
+                )
+                found.update(((ns, v), line) for ns, v, line in cursor.fetchall())
+        return found
+
+    def add(self, rows: list[tuple[str, str, int]]) -> None:
+        if not rows:
+            return
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                with cursor.cursor.copy(
+                    f"COPY {self.table} (namespace, value, line) FROM STDIN"
+                ) as copy:
+                    for r in rows:
+                        copy.write_row(r)
+            else:
+                cursor.executemany(
+                    f"INSERT INTO {self.table} (namespace, value, line) VALUES (%s, %s, %s)",  # noqa: S608
+                    rows,
+                )
+
+    def drop(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {self.table}")
+
+
+ANALYZED = (
+    "people_person",
+    "people_household",
+    "people_address",
+    "people_externalid",
+    "people_contactpoint",
+    "people_votehistory",
+    "people_importchange",
+)
+
+
+def _analyze() -> None:
+    """PostgreSQL: fresh planner statistics for the tables a big import has filled (without
+    them it may plan the next batch's joins as if the tables were still empty)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE " + ", ".join(ANALYZED))
 
 
 PERSON_ATTRS = ("id", *COMPARED, "area_id", "household_id", "address_id", "match_key")
