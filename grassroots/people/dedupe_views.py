@@ -274,12 +274,7 @@ class DuplicateMergeView(_DecisionView):
             if DuplicatePair.objects.filter(pk=pair.pk).exists():
                 return redirect(_compare_url(pair, self._params(request)))
             return redirect(_queue_url(**self._params(request)))
-        survivor = Person.objects.filter(pk=record.survivor_id).first()
-        messages.success(
-            request,
-            _("Merged “%(loser)s” into “%(survivor)s”.")
-            % {"loser": duplicates.loser_name(record), "survivor": survivor or record.survivor_id},
-        )
+        # No toast: the page we go to shows "Merged … Undo" (``_merged_banner``).
         return self._next(request, pair, merged=record.pk)
 
 
@@ -374,7 +369,10 @@ class DedupeJobView(CapabilityRequiredMixin, View):
         job = Job.objects.filter(pk=job_id, kind=dedupe_jobs.JOB_KIND).first()
         if job is None:
             raise Http404
-        return render(request, "people/duplicates/_job.html", _job_ctx(job))
+        response = render(request, "people/duplicates/_job.html", _job_ctx(job))
+        if request.htmx and job.is_finished:
+            response["HX-Refresh"] = "true"  # once: the queue below now has the new pairs
+        return response
 
 
 class DedupeSettingsView(CapabilityRequiredMixin, View):

@@ -59,6 +59,9 @@ def test_find_duplicates_runs_a_visible_job(
     r = c.get(reverse("people:dedupe_job", args=[job.pk]))
     assert r.status_code == 200 and "likely duplicates" in body(r)
     assert "hx-trigger" not in body(r)  # finished: no more polling
+    # polled by htmx when it finishes: reload the page once, so the queue below shows the pairs
+    r = c.get(reverse("people:dedupe_job", args=[job.pk]), HTTP_HX_REQUEST="true")
+    assert r["HX-Refresh"] == "true"
 
 
 def test_a_running_search_shows_progress_and_a_second_is_refused(client_for, users, people):
@@ -69,6 +72,8 @@ def test_a_running_search_shows_progress_and_a_second_is_refused(client_for, use
     html = body(c.get(QUEUE))
     assert f'hx-get="{reverse("people:dedupe_job", args=[job.pk])}"' in html
     assert 'hx-trigger="every 1s"' in html
+    r = c.get(reverse("people:dedupe_job", args=[job.pk]), HTTP_HX_REQUEST="true")
+    assert r.status_code == 200 and "HX-Refresh" not in r  # still running: keep polling
     r = c.post(START, follow=True)
     assert "already running" in body(r)
     assert Job.objects.filter(kind=dedupe_jobs.JOB_KIND).count() == 1

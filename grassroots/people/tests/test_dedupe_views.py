@@ -272,7 +272,7 @@ def test_merge_with_chosen_values_moves_everything_and_offers_undo(client_for, d
     assert event.detail["fields"] == ["family_name"]
     # the next page says so, with Undo
     html = body(c.get(r["Location"]))
-    assert "Merged “Ananya Dass” into “Ananya Dass”." in html
+    assert f"Merged “Ananya Dass” (#{ananya2.pk}) into “Ananya Dass” (#{ananya.pk})." in html
     assert reverse("people:merge_undo", args=[record.pk]) in html
     # and the merges tab lists it with Undo
     html = body(c.get(QUEUE, {"status": "merged"}))
