@@ -376,7 +376,7 @@ class MappingForm(forms.Form):
             ColumnRow(
                 index=i,
                 header=h,
-                samples=self.samples.get(h, [])[:3],
+                samples=list(dict.fromkeys(self.samples.get(h, [])))[:3],
                 target=self[f"c{i}_target"],
                 key=self[f"c{i}_key"],
                 format=self[f"c{i}_format"],

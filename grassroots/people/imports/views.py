@@ -47,7 +47,14 @@ class ImportListView(CapabilityRequiredMixin, View):
             return self._invalid(request, form)
         upload = form.cleaned_data["file"]
         template = form.cleaned_data["template"]
-        if template and request.POST.get("next", "check") == "check":
+        step = request.POST.get("next", "check")
+        if step == "check" and not template and "next" in request.POST:
+            form.add_error(
+                "template",
+                _("Choose the template to check the file with, or map the columns."),
+            )
+            return self._invalid(request, form)
+        if template and step == "check":
             # Straight to the check with a template as it is (the mapping step is skipped).
             with uploads.upload_on_disk(upload) as path:
                 try:

@@ -128,6 +128,7 @@ def test_upload_goes_to_the_mapping_screen_with_a_preview_and_guesses(mapper, me
     assert selected(page, "c2_target") == "ignore"
     # samples beside each column
     assert "Asha · Bina · Chitra" in page
+    assert "met at rally · prefers Bengali · bad date" in page  # empty cells skipped
     # the chooser is grouped and offers "ignore"
     assert '<optgroup label="Person">' in page and '<optgroup label="Vote history">' in page
     assert '<option value="ignore"' in page
@@ -393,6 +394,11 @@ def test_upload_with_a_template_and_no_step_goes_straight_to_the_check(
     batch = ImportBatch.objects.get()
     assert r["Location"] == reverse("people:import_detail", args=[batch.pk])
     assert batch.counts["created"] == 3
+    # "check as it is" needs a template
+    r = upload(c, template="", next_step="check")
+    assert r.status_code == 400
+    assert "Choose the template to check the file with, or map the columns." in r.content.decode()
+    assert ImportBatch.objects.count() == 1
 
 
 def test_who_may_map(mapper, client_for, users, geo):
