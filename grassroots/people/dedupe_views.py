@@ -82,8 +82,10 @@ def _merged_banner(request) -> dict | None:
     }
 
 
-def _job_ctx(job: Job) -> dict:
-    return {"job": job, "result": job.result or {}}
+def _job_ctx(job: Job, actor) -> dict:
+    # The reviewer's own count: a search covers everyone, the queue shows their areas.
+    pending = duplicates.counts(actor=actor)["pending"] if job.is_finished else 0
+    return {"job": job, "result": job.result or {}, "pending": pending}
 
 
 class DuplicateListView(CapabilityRequiredMixin, View):
@@ -106,6 +108,7 @@ class DuplicateListView(CapabilityRequiredMixin, View):
             "score_error": score_error,
             "counts": duplicates.counts(actor=request.user),
             "settings": duplicates.settings_get(),
+            "can_change_settings": duplicates.can_change_settings(request.user),
             "auto_merge_min": duplicates.AUTO_MERGE_MIN,
             "job": job,
             "show_job": job is not None
@@ -369,7 +372,7 @@ class DedupeJobView(CapabilityRequiredMixin, View):
         job = Job.objects.filter(pk=job_id, kind=dedupe_jobs.JOB_KIND).first()
         if job is None:
             raise Http404
-        response = render(request, "people/duplicates/_job.html", _job_ctx(job))
+        response = render(request, "people/duplicates/_job.html", _job_ctx(job, request.user))
         if request.htmx and job.is_finished:
             response["HX-Refresh"] = "true"  # once: the queue below now has the new pairs
         return response
@@ -391,6 +394,8 @@ class DedupeSettingsView(CapabilityRequiredMixin, View):
                 return redirect("people:duplicate_list")
             if 1 < value <= 100:
                 value /= 100
+        if not duplicates.can_change_settings(request.user):
+            raise PermissionDenied
         try:
             duplicates.settings_update(actor=request.user, auto_merge_threshold=value)
         except ValidationError as exc:

@@ -520,6 +520,11 @@ def merge_undo(*, actor: Any, record: MergeRecord) -> Person:
 # --- settings and auto-merge -------------------------------------------------------------------
 
 
+def can_change_settings(actor: Any) -> bool:
+    """Auto-merge acts on everyone: only a reviewer with a campaign-wide scope sets it."""
+    return can_review(actor) and scope_paths(actor) is None
+
+
 def settings_get() -> DedupeSettings:
     return DedupeSettings.load()
 
@@ -527,6 +532,8 @@ def settings_get() -> DedupeSettings:
 @transaction.atomic
 def settings_update(*, actor: Any, auto_merge_threshold: float | None) -> DedupeSettings:
     _require(actor)
+    if not can_change_settings(actor):
+        raise PermissionDenied(_("Only someone who sees the whole campaign may change auto-merge."))
     if auto_merge_threshold is not None and not AUTO_MERGE_MIN <= auto_merge_threshold <= 1:
         raise DuplicateError(
             _("The auto-merge threshold is between %(min)s and 1, or empty for never.")
@@ -556,15 +563,18 @@ def auto_merge(
     reporter=None,
 ) -> dict[str, int]:
     """Merge every pending pair scoring at least ``threshold`` (only pairs touching
-    ``person_ids`` when given): the more complete record survives and takes the other's values
+    ``person_ids`` when given, and only pairs inside the scope of ``actor`` when it is a
+    user): the more complete record survives and takes the other's values
     only where it has none. Each merge is a normal, audited, undoable merge."""
     qs = DuplicatePair.objects.filter(status=DuplicatePair.Status.PENDING, score__gte=threshold)
     if person_ids is not None:
         ids = list(person_ids)
         qs = qs.filter(Q(low_id__in=ids) | Q(high_id__in=ids)) if ids else qs.none()
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    if user is not None:  # a search someone started merges only inside their areas
+        qs = qs.filter(pk__in=pair_visible_to(user).values("id"))
     candidates = list(qs.order_by("-score", "id").values_list("id", flat=True))
     merged = skipped = 0
-    user = actor if getattr(actor, "is_authenticated", False) else None
     for pair_id in candidates:
         with transaction.atomic():
             pair = (

@@ -596,7 +596,9 @@ class DedupeSettings(models.Model):
         verbose_name_plural = _("duplicate settings")
 
     def __str__(self) -> str:
-        return f"auto-merge ≥ {self.auto_merge_threshold}" if self.auto_merge_threshold else "manual"
+        return (
+            f"auto-merge ≥ {self.auto_merge_threshold}" if self.auto_merge_threshold else "manual"
+        )
 
     @classmethod
     def load(cls) -> DedupeSettings:

@@ -53,9 +53,7 @@ urlpatterns = [
         dedupe_views.DuplicateReopenView.as_view(),
         name="duplicate_reopen",
     ),
-    path(
-        "people/merges/<int:pk>/undo/", dedupe_views.MergeUndoView.as_view(), name="merge_undo"
-    ),
+    path("people/merges/<int:pk>/undo/", dedupe_views.MergeUndoView.as_view(), name="merge_undo"),
     path("people/<int:pk>/", views.PersonDetailView.as_view(), name="person_detail"),
     path("people/<int:pk>/edit/", views.PersonEditView.as_view(), name="person_edit"),
     path("people/<int:pk>/<slug:action>/", views.PersonActionView.as_view(), name="person_action"),

@@ -445,3 +445,32 @@ def test_auto_merge_setting_is_validated_and_audited(client_for, users, people):
     assert "on, at 0.98 or more" in body(c.get(QUEUE))
     c.post(url, {"auto_merge_threshold": "0.98", "off": "1"})
     assert duplicates.settings_get().auto_merge_threshold is None
+
+
+def test_only_a_campaign_wide_reviewer_changes_auto_merge(client_for, dups, geo):
+    p1_data = make_user("p1data", "data_manager", areas=[geo["p1"]])
+    c = client_for(p1_data)
+    html = body(c.get(QUEUE))
+    assert reverse("people:dedupe_settings") not in html
+    assert "Only someone who sees the whole campaign" in html
+    r = c.post(reverse("people:dedupe_settings"), {"auto_merge_threshold": "0.95"})
+    assert r.status_code == 403
+    assert duplicates.settings_get().auto_merge_threshold is None
+
+
+def test_auto_merge_stays_inside_the_scope_of_whoever_started_the_search(dups, geo, users):
+    p1_data = make_user("p1data", "data_manager", areas=[geo["p1"]])
+    counts = duplicates.auto_merge(actor=p1_data, threshold=0.9)
+    assert counts == {"auto_merged": 1, "auto_skipped": 0}  # Ananya's pair, in part 1
+    record = MergeRecord.objects.get()
+    assert {record.survivor_id, record.loser_id} == {dups["ananya"].pk, dups["ananya2"].pk}
+    assert record.survivor_id == dups["ananya"].pk  # the more complete record
+    assert DuplicatePair.objects.get(pk=dups["p_rahul"].pk).status == "pending"
+    # the system (an import by someone without a user, or a campaign-wide search) merges all
+    counts = duplicates.auto_merge(actor=None, threshold=0.9)
+    assert counts["auto_merged"] == 1
+    assert not Person.objects.filter(pk=dups["rahul2"].pk).exists()
+    rahul = Person.objects.get(pk=dups["rahul"].pk)
+    assert rahul.family_name == "Sharma"  # kept; nothing blank to fill
+    event = AuditEvent.objects.filter(action="person.merged").latest("id")
+    assert event.detail["auto"] is True and event.actor is None
