@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from grassroots.api import imports, views
+from grassroots.api import duplicates, imports, views
 
 router = DefaultRouter()
 router.register("people", views.PersonViewSet, basename="person")
@@ -11,6 +11,8 @@ router.register("contact-points", views.ContactPointViewSet, basename="contactpo
 router.register("tags", views.TagViewSet, basename="tag")
 router.register("areas", views.AreaViewSet, basename="area")
 router.register("imports", imports.ImportViewSet, basename="import")
+router.register("duplicates", duplicates.DuplicatePairViewSet, basename="duplicate")
+router.register("merges", duplicates.MergeRecordViewSet, basename="merge")
 
 app_name = "api"
 
