@@ -17,6 +17,8 @@ the copy of the file into the media directory; its peak RSS comes from ``wait4``
     BENCH_SCALE=100000 make bench BENCH=import       # a quicker run
     BENCH_IMPORT_DATABASE_URL=postgres://...         # default: grassroots_bench_import
     BENCH_IMPORT_PROFILE=1      # then cProfile in-process imports of 20k rows: new, again, 10% changed
+    BENCH_IMPORT_SQLITE=0       # skip the SQLite part (engine on SQLite, 100k rows, vs executemany)
+    BENCH_IMPORT_ONLY=sqlite    # only the SQLite part
 
 Between the steps (untimed): VACUUM ANALYZE of the people tables, as a settled database would
 have had (autovacuum may be off, as on the development server). The SQL baselines run in a
@@ -468,12 +470,14 @@ def _builtin_mapping(name: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _child(argv: list[str]) -> dict:
+def _child(argv: list[str], env: dict[str, str] | None = None) -> dict:
     """Run ``argv``; return wall seconds, peak RSS (MB, from wait4) and its stdout."""
     out_path, err_path = WORK / "child.out", WORK / "child.err"
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
         start = time.perf_counter()
-        proc = subprocess.Popen(argv, stdout=out, stderr=err, env=_child_env(), cwd=ROOT)
+        proc = subprocess.Popen(
+            argv, stdout=out, stderr=err, env={**_child_env(), **(env or {})}, cwd=ROOT
+        )
         _pid, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)  # so Popen does not wait again
@@ -487,7 +491,7 @@ def _child(argv: list[str]) -> dict:
     }
 
 
-def _engine(path: Path, mapping: Path, label: str) -> dict:
+def _engine(path: Path, mapping: Path, label: str, env: dict[str, str] | None = None) -> dict:
     print(f"engine: {label} ({path.name}) …", flush=True)
     result = _child(
         [
@@ -499,7 +503,8 @@ def _engine(path: Path, mapping: Path, label: str) -> dict:
             "--mapping",
             str(mapping),
             "--json",
-        ]
+        ],
+        env,
     )
     result["counts"] = json.loads(result["stdout"].strip().splitlines()[-1])
     shutil.rmtree(DATA_DIR / "media" / "imports", ignore_errors=True)  # the stored copies
@@ -838,6 +843,77 @@ def _profile(files: dict, n: int) -> None:
     shutil.rmtree(DATA_DIR / "media" / "imports", ignore_errors=True)
 
 
+# --- SQLite ----------------------------------------------------------------------------------
+
+SQLITE_ROWS = 100_000
+SQLITE_DB = WORK / "bench-import.sqlite3"
+SQLITE_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL")  # as settings.py
+
+
+def _executemany_baseline(path: Path, db: Path) -> float:
+    """The bare floor on SQLite: read the CSV and ``executemany`` its rows into 30 text
+    columns with two indexes (as the COPY baseline), in one transaction, committed."""
+    import sqlite3
+
+    for f in db.parent.glob(db.name + "*"):
+        f.unlink()
+    conn = sqlite3.connect(db)
+    for pragma in SQLITE_PRAGMAS:
+        conn.execute(pragma)
+    columns = ", ".join(f'"{h.lower()}" text' for h in HEADER)
+    conn.execute(f"CREATE TABLE bench_copy ({columns})")
+    conn.execute("CREATE INDEX bench_copy_voterid ON bench_copy (voterid)")
+    conn.execute("CREATE INDEX bench_copy_lastname ON bench_copy (lastname)")
+    conn.commit()
+    start = time.perf_counter()
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        next(reader)
+        marks = ", ".join(["?"] * len(HEADER))
+        conn.execute("BEGIN")
+        conn.executemany(f"INSERT INTO bench_copy VALUES ({marks})", reader)
+        conn.commit()
+    seconds = time.perf_counter() - start
+    conn.close()
+    for f in db.parent.glob(db.name + "*"):
+        f.unlink()
+    return seconds
+
+
+def _sqlite(files: dict, n: int) -> list[dict]:
+    """The same engine on SQLite (the embedded default) against ``executemany``."""
+    rows_n = min(n, SQLITE_ROWS)
+    path = files["base"] if n <= SQLITE_ROWS else files["prefix"]
+    base_s = _executemany_baseline(path, WORK / "bench-executemany.sqlite3")
+    print(
+        f"baseline (SQLite): executemany of {rows_n:,} rows in one transaction: {base_s:.1f}s "
+        f"({rows_n / base_s:,.0f} rows/s)",
+        flush=True,
+    )
+    for f in SQLITE_DB.parent.glob(SQLITE_DB.name + "*"):
+        f.unlink()
+    env = {"DATABASE_URL": f"sqlite:///{SQLITE_DB}"}
+    _child([sys.executable, "-m", "bench.importer", "setup"], env)
+    new = _engine(path, files["mapping"], "SQLite, new rows, empty database", env)
+    assert new["counts"]["created"] == rows_n and new["counts"]["rejected"] == 0, new["counts"]
+    again = _engine(path, files["mapping"], "SQLite, the same file again", env)
+    assert again["counts"]["unchanged"] == rows_n, again["counts"]
+    for f in SQLITE_DB.parent.glob(SQLITE_DB.name + "*"):
+        f.unlink()
+    return [
+        row(
+            "import",
+            "SQLite: import new rows (rows/s)",
+            rows_n / new["seconds"],
+            "rows/s",
+            rows_n / base_s,
+            rows_n,
+        ),
+        row("import", "SQLite: re-import unchanged (s)", again["seconds"], "s", base_s, rows_n),
+        row("import", "SQLite: engine peak RSS (MB)", new["rss_mb"], "MB", 0, rows_n),
+    ]
+
+
 # --- the benchmark ---------------------------------------------------------------------------
 
 
@@ -846,6 +922,10 @@ def run() -> list[dict]:
     _create_database()
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     files = _files(n)
+    if os.environ.get("BENCH_IMPORT_ONLY") == "sqlite":
+        rows = _sqlite(files, n)
+        print_table(rows)
+        return rows
     print("migrating and creating the areas and elections …", flush=True)
     _child([sys.executable, "-m", "bench.importer", "setup"])
     changes = files["changes"]
@@ -952,6 +1032,8 @@ def run() -> list[dict]:
 
     if os.environ.get("BENCH_IMPORT_PROFILE"):
         _profile(files, n)
+    if os.environ.get("BENCH_IMPORT_SQLITE", "1") != "0":
+        rows += _sqlite(files, n)
     print_table(rows)
     return rows
 

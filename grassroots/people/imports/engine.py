@@ -423,30 +423,39 @@ class Importer:
     def _update(self, records: list[Record], matched: dict[int, int]) -> None:
         ids = list({matched[r.line] for r in records})
         people: dict[int, SimpleNamespace] = {}
+        # The ids come from the database (integers), so they are written into the statement:
+        # Django's per-value handling of an ``__in`` list of thousands cost more than the query.
         for part in _parts(ids):
-            for values in Person.objects.filter(pk__in=part).values_list(*PERSON_COLUMNS):
+            for values in (
+                Person.objects.extra(where=[_id_in("people_person.id", part)])  # noqa: S610
+                .order_by()
+                .values_list(*PERSON_COLUMNS)
+            ):
                 people[values[0]] = SimpleNamespace(**dict(zip(PERSON_ATTRS, values, strict=True)))
         contacts = defaultdict(set)
         ext_have, cf_have, votes_have = set(), {}, {}
         for part in _parts(ids):
-            for pid, ch, v in ContactPoint.objects.filter(person_id__in=part).values_list(
-                "person_id", "channel", "value"
+            for model, columns in (
+                (ContactPoint, ("person_id", "channel", "value")),
+                (ExternalId, ("person_id", "namespace", "value")),
+                (CustomFieldValue, ("person_id", "field_id", "value")),
+                (VoteHistory, ("person_id", "election_id", "voted", "method")),
             ):
-                contacts[pid].add((ch, v))
-            ext_have.update(
-                ExternalId.objects.filter(person_id__in=part).values_list(
-                    "person_id", "namespace", "value"
-                )
-            )
-            if self.custom_fields:
-                for pid, fid, val in CustomFieldValue.objects.filter(
-                    person_id__in=part
-                ).values_list("person_id", "field_id", "value"):
-                    cf_have[(pid, fid)] = val
-            for pid, eid, v, m in VoteHistory.objects.filter(person_id__in=part).values_list(
-                "person_id", "election_id", "voted", "method"
-            ):
-                votes_have[(pid, eid)] = (v, m)
+                if model is CustomFieldValue and not self.custom_fields:
+                    continue
+                where = _id_in(f"{model._meta.db_table}.person_id", part)
+                found = model.objects.extra(where=[where]).order_by().values_list(*columns)  # noqa: S610
+                if model is ContactPoint:
+                    for pid, ch, v in found:
+                        contacts[pid].add((ch, v))
+                elif model is ExternalId:
+                    ext_have.update(found)
+                elif model is CustomFieldValue:
+                    for pid, fid, val in found:
+                        cf_have[(pid, fid)] = val
+                else:
+                    for pid, eid, v, m in found:
+                        votes_have[(pid, eid)] = (v, m)
         # The households people move to, found or created in a few statements.
         movers, seen_pids = [], set()
         for r in records:
@@ -634,7 +643,8 @@ class SeenIds:
     def add(self, rows: list[tuple[str, str, int]]) -> None:
         if not rows:
             return
-        with connection.cursor() as cursor:
+        # One transaction (SQLite would otherwise commit each row); never a dry run's.
+        with transaction.atomic(), connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 with cursor.cursor.copy(
                     f"COPY {self.table} (namespace, value, line) FROM STDIN"
@@ -683,6 +693,11 @@ PERSON_COLUMNS = (
 )
 COMPARED_SET = frozenset(COMPARED)
 PART = 5000  # ids per ``IN (…)`` list
+
+
+def _id_in(column: str, ids: list[int]) -> str:
+    """``column IN (1, 2, …)`` for database ids (each forced to an integer)."""
+    return f"{column} IN ({', '.join(str(int(i)) for i in ids)})"
 
 
 def _parts(ids: list) -> list[list]:

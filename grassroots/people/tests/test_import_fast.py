@@ -248,3 +248,21 @@ def test_insert_rows_returns_ids_in_order_and_stores_json(geo):
     change = ImportChange.objects.get()
     assert change.before == {"age": 3, "custom": {"k": None}, "birth_date": "1980-01-02"}
     assert Person.objects.get(pk=people[0]).status == "active"  # model defaults filled in
+
+
+@pytest.mark.parametrize("fmt", ["%m/%d/%Y", "%d/%m/%Y", "%Y-%m-%d"])
+@pytest.mark.parametrize(
+    "text",
+    ["02/08/1987", "12/31/1999", "31/12/1999", "02/30/1990", "00/10/2000", "1987-02-08",
+     "2020-02-29", "2019-02-29", "0000-01-01", "2/8/1987", "02/08/87", " 02/08/1987"],
+)  # fmt: skip
+def test_parse_date_without_strptime_agrees_with_strptime(fmt, text):
+    from grassroots.people.imports.mapping import parse_date
+
+    try:
+        expected = dt.datetime.strptime(text, fmt).date()
+    except ValueError:
+        with pytest.raises(RowError, match="is not a date in the format"):
+            parse_date(text, fmt)
+    else:
+        assert parse_date(text, fmt) == expected
