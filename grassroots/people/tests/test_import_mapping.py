@@ -311,6 +311,8 @@ def test_a_column_mapped_twice_is_an_error_on_that_column(mapper):
     page = r.content.decode()
     assert "Column “Given” already goes to this field; choose one of the two." in page
     assert selected(page, "c5_target") == "person.given_name"  # kept, to be fixed
+    # the summary at the top links to the column at fault
+    assert '<li><a href="#id_c5_target">Notes</a>: Column “Given” already goes' in page
     assert ImportBatch.objects.count() == 0
     # two phone columns are fine
     r = c.post(url, good_post(c5_target="phone"))
