@@ -17,8 +17,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import get_language_info, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from grassroots.core import audit
 from grassroots.geography.selectors import area_visible_to, scope_paths, scope_q
@@ -371,6 +371,12 @@ def _display(person: Person, group: FieldGroup) -> str:
         return str(person.get_gender_display()) if person.gender else ""
     if key == "status":
         return str(person.get_status_display())
+    if key == "preferred_language" and person.preferred_language:
+        try:
+            info = get_language_info(person.preferred_language)
+        except KeyError:
+            return person.preferred_language
+        return f"{info['name_local']} ({person.preferred_language})"
     if key == "do_not_contact":
         return _("Yes") if person.do_not_contact else _("No")
     value = getattr(person, group.fields[0])
