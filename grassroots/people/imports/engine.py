@@ -244,12 +244,15 @@ class Importer:
             keys = {k for r in records for k in r.external_ids}
             owners: dict[tuple[str, str], int] = {}
             if keys:
-                values = {v for _ns, v in keys}
-                for ns, v, pid in ExternalId.objects.filter(value__in=values).values_list(
-                    "namespace", "value", "person_id"
+                for ns, v, pid in _keyed_rows(
+                    "e.namespace, e.value, e.person_id",
+                    "people_externalid e",
+                    "",
+                    ["e.namespace", "e.value"],
+                    ["text", "text"],
+                    sorted(keys),
                 ):
-                    if (ns, v) in keys:
-                        owners[(ns, v)] = pid
+                    owners[(ns, v)] = pid
             for r in records:
                 pids = {owners[k] for k in r.external_ids if k in owners}
                 if len(pids) > 1:
@@ -704,57 +707,70 @@ def _parts(ids: list) -> list[list]:
     return [ids[i : i + PART] for i in range(0, len(ids), PART)]
 
 
-def _existing_households(keys: set[str]):
+def _keyed_rows(
+    columns: str, table: str, joins: str, on: list[str], types: list[str], keys: list[tuple]
+) -> list[tuple]:
+    """``SELECT columns FROM table joins`` for the rows whose ``on`` columns equal one of
+    ``keys``: a join with ``unnest`` of one array per column on PostgreSQL (one statement,
+    whatever the number of keys), ``(a, b) IN (VALUES …)`` in batches on SQLite."""
+    if not keys:
+        return []
+    width = len(on)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            names = ", ".join(f"k{i}" for i in range(width))
+            arrays = ", ".join(f"%s::{t}[]" for t in types)
+            cond = " AND ".join(f"{c} = k.k{i}" for i, c in enumerate(on))
+            cursor.execute(
+                f"SELECT {columns} FROM unnest({arrays}) AS k({names}) "  # noqa: S608
+                f"JOIN {table} ON {cond} {joins}",
+                [list(column) for column in zip(*keys, strict=True)],
+            )
+            return cursor.fetchall()
+        rows: list[tuple] = []
+        per = max(1, max_params() // width - 1)
+        one = "(" + ", ".join(["%s"] * width) + ")"
+        lhs = "(" + ", ".join(on) + ")"
+        for start in range(0, len(keys), per):
+            part = keys[start : start + per]
+            cursor.execute(
+                f"SELECT {columns} FROM {table} {joins} "  # noqa: S608
+                f"WHERE {lhs} IN (VALUES {', '.join([one] * len(part))})",
+                [x for key in part for x in key],
+            )
+            rows += cursor.fetchall()
+        return rows
+
+
+def _existing_households(keys: set[str]) -> list[tuple]:
     """(id, area id, address key) of the households at these doors, oldest first."""
-    keys = sorted(keys)
-    rows = []
-    for part in _parts(keys):
-        rows += list(
-            Household.objects.filter(address__match_key__in=part)
-            .order_by("id")
-            .values_list("id", "area_id", "address__match_key")
+    return sorted(
+        _keyed_rows(
+            "h.id, h.area_id, a.match_key",
+            "people_address a",
+            "JOIN people_household h ON h.address_id = a.id",
+            ["a.match_key"],
+            ["text"],
+            [(k,) for k in sorted(keys)],
         )
-    rows.sort()
-    return rows
-
-
-MATCH_SQL = (
-    "SELECT p.id, p.full_name, p.born_estimate, a.match_key FROM people_person p "
-    "{join} LEFT JOIN people_household h ON h.id = p.household_id "
-    "LEFT JOIN people_address a ON a.id = h.address_id {where}"
-)
+    )
 
 
 def _namesakes(pairs: set[tuple[str, dt.date]]):
     """(id, full name, born estimate, address key) of the people with one of these names and
     birth dates (the index on full name + born estimate answers it)."""
-    pairs = sorted(pairs)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                MATCH_SQL.format(
-                    join="JOIN unnest(%s::text[], %s::date[]) AS k(name, born) "
-                    "ON p.full_name = k.name AND p.born_estimate = k.born",
-                    where="",
-                ),
-                [[n for n, _b in pairs], [b for _n, b in pairs]],
-            )
-            yield from cursor.fetchall()
-            return
-        per = max(1, max_params() // 2 - 1)
-        for start in range(0, len(pairs), per):
-            part = pairs[start : start + per]
-            cursor.execute(
-                MATCH_SQL.format(
-                    join="",
-                    where="WHERE (p.full_name, p.born_estimate) IN (VALUES "
-                    + ", ".join(["(%s, %s)"] * len(part))
-                    + ")",
-                ),
-                [x for n, b in part for x in (n, b.isoformat())],
-            )
-            for pid, name, born, key in cursor.fetchall():
-                yield pid, name, dt.date.fromisoformat(born) if isinstance(born, str) else born, key
+    sqlite = connection.vendor != "postgresql"
+    rows = _keyed_rows(
+        "p.id, p.full_name, p.born_estimate, a.match_key",
+        "people_person p",
+        "LEFT JOIN people_household h ON h.id = p.household_id "
+        "LEFT JOIN people_address a ON a.id = h.address_id",
+        ["p.full_name", "p.born_estimate"],
+        ["text", "date"],
+        [(n, b.isoformat() if sqlite else b) for n, b in sorted(pairs)],
+    )
+    for pid, name, born, key in rows:
+        yield pid, name, dt.date.fromisoformat(born) if isinstance(born, str) else born, key
 
 
 def _jsonable(value: Any) -> Any:

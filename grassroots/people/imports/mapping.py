@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from grassroots.core.phones import normalize_email, normalize_phone
 from grassroots.people.validation import (
@@ -305,6 +307,7 @@ class RowParser:
         self._names = _Memo(clean_name)
         self._dates = _Memo(parse_date)
         self._key_parts = _Memo(_key_part)
+        self._births = _DailyMemo(clean_birth)  # its answer depends on today's date
         # The mapped columns, each with the function that takes its value (resolved once).
         self._active = [
             (header, target, self._taker(target, opts))
@@ -512,7 +515,7 @@ class RowParser:
             p["age_as_of"] = as_of
         else:
             p.pop("age", None)
-        p["born_estimate"] = clean_birth(birth, p.get("age"), p.get("age_as_of"))
+        p["born_estimate"] = self._births[birth, p.get("age"), p.get("age_as_of")]
         p["full_name"] = " ".join(
             x for x in (p.get("given_name"), p.get("middle_name"), p.get("family_name")) if x
         )
@@ -562,6 +565,26 @@ class _Memo(dict):
             self.clear()
         self[key] = value
         return value
+
+
+class _DailyMemo(_Memo):
+    """A memo for a function whose answer depends on today's date (``clean_birth``): forgotten
+    at local midnight, so it answers exactly as calling the function would."""
+
+    def __init__(self, fn, size: int = 50_000):
+        super().__init__(fn, size)
+        self.until = 0.0
+
+    def __getitem__(self, key):
+        if time.monotonic() >= self.until:
+            self.clear()
+            now = timezone.localtime()
+            midnight = (now + dt.timedelta(days=1)).replace(
+                hour=0, minute=0, second=0, microsecond=0
+            )
+            # a second early: the clocks need not agree to the microsecond
+            self.until = time.monotonic() + (midnight - now).total_seconds() - 1
+        return super().__getitem__(key)
 
 
 def _message(exc: Exception) -> str:

@@ -266,3 +266,15 @@ def test_parse_date_without_strptime_agrees_with_strptime(fmt, text):
             parse_date(text, fmt)
     else:
         assert parse_date(text, fmt) == expected
+
+
+def test_remembered_birth_estimates_are_forgotten_at_midnight():
+    """clean_birth's answer depends on today's date: its memo lasts until local midnight."""
+    parser = RowParser({"columns": {"First": "person.given_name"}})
+    memo, calls = parser._births, []
+    memo.fn = lambda *args: calls.append(args) or len(calls)
+    key = (None, 40, dt.date(2026, 1, 1))
+    assert memo[key] == 1 and memo[key] == 1
+    assert memo.until > 0
+    memo.until = 0  # midnight has passed
+    assert memo[key] == 2 and len(calls) == 2
