@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "grassroots.accounts",
     "grassroots.geography",
     "grassroots.people",
+    "grassroots.lists",
     "grassroots.api",
 ]
 if os.environ.get("GRASSROOTS_TASK_BACKEND", "db") == "rq":

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ListsConfig(AppConfig):
+    name = "grassroots.lists"
+    label = "lists"
+    verbose_name = _("Segments and lists")
+
+    def ready(self):
+        from grassroots.lists import builtin_filters
+
+        builtin_filters.register_all()
