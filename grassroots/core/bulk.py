@@ -20,6 +20,10 @@ def max_params() -> int:
     return connection.features.max_query_params or 65535
 
 
+def _same(value: Any) -> Any:
+    return value
+
+
 def _adapter(field: models.Field) -> Callable[[Any], Any]:
     ops = connection.ops
     if isinstance(field, models.ForeignKey):
@@ -34,7 +38,7 @@ def _adapter(field: models.Field) -> Callable[[Any], Any]:
             models.FloatField,
         ),
     ):
-        return lambda value: value  # what get_db_prep_save() does for str/int/bool/float
+        return _same  # what get_db_prep_save() does for str/int/bool/float
     if isinstance(field, models.DateTimeField):
         return ops.adapt_datetimefield_value
     if isinstance(field, models.DateField):
@@ -146,6 +150,8 @@ def _copy_rows(model, fields, columns, rows, batch_rows, on_batch) -> list[int]:
                     for attname, forced, default, adapt in columns:
                         if forced or attname not in row:
                             values.append(default)
+                        elif adapt is _same:
+                            values.append(row[attname])
                         else:
                             values.append(adapt(row[attname]))
                     copy.write_row(values)

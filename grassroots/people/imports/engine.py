@@ -96,18 +96,21 @@ class Importer:
         self.election_ids: dict[str, int | None] = {}
         self.custom_fields = {f.key: f for f in CustomField.objects.all()}
         self.households: dict[tuple, int] = {}  # (area_id, address key or household key) -> id
-        self.seen_ids: SeenIds | None = None  # identifier -> first line in this file
+        self.seen_ids: TempMap | None = None  # identifier -> first line in this file
+        self.household_keys: TempMap | None = None  # (area id, household key) -> household
         self.chunks = 0
         self.now = timezone.now()
 
     # --- driver -------------------------------------------------------------------------
     def run(self) -> Outcome:
         sheet = open_sheet(self.batch.stored_path)
-        self.seen_ids = SeenIds()
+        self.seen_ids = TempMap("seen")
+        self.household_keys = TempMap("hh")
         try:
             self._stream(sheet)
         finally:
             self.seen_ids.drop()
+            self.household_keys.drop()
         if self.chunks > 1:
             _analyze()
         return self.out
@@ -143,7 +146,7 @@ class Importer:
             parsed.append((row, rec, ""))
             keys.update(rec.external_ids)
         # Identifiers met earlier in the file (kept in the database, not in memory).
-        seen = self.seen_ids.lines(keys) if keys else {}
+        seen = self.seen_ids.get(keys) if keys else {}
         first_seen = []
         for row, rec, error in parsed:
             if rec is None:
@@ -160,7 +163,7 @@ class Importer:
                 first_seen.append((*k, row.line))
             records.append(rec)
         del parsed, seen
-        self.seen_ids.add(first_seen)
+        self.seen_ids.put(first_seen)
         rejections = [
             ImportRejection(batch=self.batch, line=ln, reason=reason[:2000], raw=raw[:5000])
             for ln, reason, raw in rejects
@@ -182,8 +185,8 @@ class Importer:
             self.households.clear()  # those households were rolled back
             if rejections:  # the rejected rows are shown before the real import
                 ImportRejection.objects.bulk_create(rejections)
-        else:  # doors are found again in the database; only household keys live in memory
-            self.households = {k: v for k, v in self.households.items() if k[1][:3] == "hh:"}
+        else:  # doors are found again in the database, household keys in their temporary table
+            self.households.clear()
         ImportBatch.objects.filter(pk=self.batch.pk).update(heartbeat_at=timezone.now())
         self.chunks += 1
         if not self.batch.dry_run and self.chunks & (self.chunks - 1) == 0:
@@ -306,6 +309,14 @@ class Importer:
                 wanted[ck] = r
         if not wanted:
             return
+        hk_wanted = [(str(ck[0]), ck[1][3:]) for ck in wanted if ck[1][:3] == "hh:"]
+        if hk_wanted:  # household keys met in earlier batches of rows
+            for (area, hk), hid in self.household_keys.get(hk_wanted).items():
+                ck = (None if area == "None" else int(area), "hh:" + hk)
+                self.households[ck] = hid
+                del wanted[ck]
+            if not wanted:
+                return
         keys = {r.address_key for r in wanted.values() if r.address}
         keys.discard("")
         if keys:
@@ -318,6 +329,12 @@ class Importer:
                 self.households[ck] = self.households[(ck[0], key)]
             elif ck not in self.households:
                 todo.append((ck, r, key))
+        self._prefetch_create(todo)
+        self.household_keys.put(
+            [(str(ck[0]), ck[1][3:], self.households[ck]) for ck in wanted if ck[1][:3] == "hh:"]
+        )
+
+    def _prefetch_create(self, todo: list[tuple[tuple, Record, str]]) -> None:
         if not todo:
             return
         address_ids = iter(
@@ -605,58 +622,39 @@ class Importer:
             cursor.executemany(sql, params)
 
 
-class SeenIds:
-    """The identifiers met so far in one file, with the line each was first on: a temporary
-    table, so an import of millions of rows does not keep them all in memory."""
+class TempMap:
+    """A map (text, text) -> integer kept in a temporary table for the length of one import,
+    so that what must be remembered across the whole file (the line each identifier was first
+    on, the household each household key made) does not grow the process with the file."""
 
-    def __init__(self) -> None:
-        self.table = connection.ops.quote_name(f"import_seen_{uuid.uuid4().hex[:16]}")
+    def __init__(self, name: str) -> None:
+        self.table = connection.ops.quote_name(f"import_{name}_{uuid.uuid4().hex[:16]}")
         with connection.cursor() as cursor:
             cursor.execute(
-                f"CREATE TEMPORARY TABLE {self.table} (namespace varchar(40) NOT NULL, "
-                "value varchar(100) NOT NULL, line integer NOT NULL, "
-                "PRIMARY KEY (namespace, value))"
+                f"CREATE TEMPORARY TABLE {self.table} (k1 varchar(100) NOT NULL, "
+                "k2 varchar(120) NOT NULL, v bigint NOT NULL, PRIMARY KEY (k1, k2))"
             )
 
-    def lines(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
-        found: dict[tuple[str, str], int] = {}
-        keys_list = sorted(keys)
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                cursor.execute(
-                    f"SELECT s.namespace, s.value, s.line FROM {self.table} s "  # noqa: S608
-                    "JOIN unnest(%s::text[], %s::text[]) AS k(ns, v) "
-                    "ON s.namespace = k.ns AND s.value = k.v",
-                    [[ns for ns, _v in keys_list], [v for _ns, v in keys_list]],
-                )
-                return {(ns, v): line for ns, v, line in cursor.fetchall()}
-            per = max(1, max_params() // 2 - 1)
-            for start in range(0, len(keys_list), per):
-                part = keys_list[start : start + per]
-                cursor.execute(
-                    f"SELECT namespace, value, line FROM {self.table} "  # noqa: S608
-                    "WHERE (namespace, value) IN (VALUES "
-                    + ", ".join(["(%s, %s)"] * len(part))
-                    + ")",
-                    [x for k in part for x in k],
-                )
-                found.update(((ns, v), line) for ns, v, line in cursor.fetchall())
-        return found
+    def get(self, keys) -> dict[tuple[str, str], int]:
+        rows = _keyed_rows(
+            "t.k1, t.k2, t.v", f"{self.table} t", "", ["t.k1", "t.k2"], ["text", "text"],
+            sorted(keys),
+        )  # fmt: skip
+        return {(k1, k2): v for k1, k2, v in rows}
 
-    def add(self, rows: list[tuple[str, str, int]]) -> None:
+    def put(self, rows: list[tuple[str, str, int]]) -> None:
         if not rows:
             return
-        # One transaction (SQLite would otherwise commit each row); never a dry run's.
+        # One transaction (SQLite would otherwise commit each row), or a savepoint in the
+        # caller's (a dry run's household keys go when its batch of rows is rolled back).
         with transaction.atomic(), connection.cursor() as cursor:
             if connection.vendor == "postgresql":
-                with cursor.cursor.copy(
-                    f"COPY {self.table} (namespace, value, line) FROM STDIN"
-                ) as copy:
+                with cursor.cursor.copy(f"COPY {self.table} (k1, k2, v) FROM STDIN") as copy:
                     for r in rows:
                         copy.write_row(r)
             else:
                 cursor.executemany(
-                    f"INSERT INTO {self.table} (namespace, value, line) VALUES (%s, %s, %s)",  # noqa: S608
+                    f"INSERT INTO {self.table} (k1, k2, v) VALUES (%s, %s, %s)",  # noqa: S608
                     rows,
                 )
 

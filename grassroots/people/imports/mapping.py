@@ -315,6 +315,11 @@ class RowParser:
             if target != "ignore"
         ]
         self._constant_targets = frozenset(self.constants)
+        self._constant_takers = [
+            (target, str(value), self._taker(target, {}))
+            for target, value in self.constants.items()
+            if value not in (None, "")
+        ]
 
     def _taker(self, target: str, opts: dict):
         """The function that does what ``_take`` does for one column's target."""
@@ -381,11 +386,11 @@ class RowParser:
                 take(rec, raw, value)
             except (RowError, ValidationError) as exc:
                 problems.append(f"{header}: {_message(exc)}")
-        for target, value in self.constants.items():
-            if target in provided or value in (None, ""):
+        for target, value, take in self._constant_takers:
+            if target in provided:
                 continue  # a column's own value wins over the constant
             try:
-                self._take(rec, raw, "(constant)", target, {}, str(value))
+                take(rec, raw, value)
             except (RowError, ValidationError) as exc:
                 problems.append(f"{target}: {_message(exc)}")
         if not problems:

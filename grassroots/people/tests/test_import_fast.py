@@ -278,3 +278,26 @@ def test_remembered_birth_estimates_are_forgotten_at_midnight():
     assert memo.until > 0
     memo.until = 0  # midnight has passed
     assert memo[key] == 2 and len(calls) == 2
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_household_keys_join_people_across_chunks(geo, tmp_path, dry_run):
+    """A household key groups people whatever batch of rows they are in (the key -> household
+    map lives in a temporary table for the import; a dry run's is rolled back with it)."""
+    mapping = {
+        "columns": {"HH": "household.key", "Name": "person.full_name", "ID": "external_id:voter"}
+    }
+    rows = [["A", "Ann One", "1"], ["B", "Bob Two", "2"], ["A", "Cat One", "3"],
+            ["C", "Dan Three", "4"], ["B", "Eve Two", "5"], ["A", "Fay One", "6"]]  # fmt: skip
+    path = write_csv(tmp_path / "hh.csv", ["HH", "Name", "ID"], rows)
+    batch = services.import_create(actor=None, path=path, mapping=mapping, dry_run=dry_run)
+    out = Importer(batch, chunk=2).run()
+    assert out.counts() == {"created": 6, "updated": 0, "unchanged": 0, "rejected": 0, "rows": 6}
+    if dry_run:
+        assert (Person.objects.count(), Household.objects.count()) == (0, 0)
+        return
+    by_name = dict(Person.objects.values_list("full_name", "household_id"))
+    assert Household.objects.count() == 3
+    assert by_name["Ann One"] == by_name["Cat One"] == by_name["Fay One"]
+    assert by_name["Bob Two"] == by_name["Eve Two"] != by_name["Ann One"]
+    assert by_name["Dan Three"] not in (by_name["Ann One"], by_name["Bob Two"])
