@@ -273,7 +273,9 @@ class MappingForm(forms.Form):
     description = forms.CharField(
         label=gettext_lazy("Template description"), max_length=255, required=False
     )
-    const_count = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=50)
+    const_count = forms.IntegerField(
+        widget=forms.HiddenInput, min_value=0, max_value=50, required=False
+    )
 
     def __init__(
         self,

@@ -132,6 +132,11 @@ def test_upload_goes_to_the_mapping_screen_with_a_preview_and_guesses(mapper, me
     # the chooser is grouped and offers "ignore"
     assert '<optgroup label="Person">' in page and '<optgroup label="Vote history">' in page
     assert '<option value="ignore"' in page
+    # transforms that do not apply are hidden and disabled (not sent with the form)
+    assert re.search(
+        r'<fieldset class="field"[^>]*style="display:none" disabled>\s*<label for="id_c0_key">',
+        page,
+    )
 
 
 def test_preview_shows_only_the_first_ten_rows(client_for, users, geo):
