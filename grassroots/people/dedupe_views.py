@@ -26,6 +26,8 @@ from grassroots.people.models import DuplicatePair, Person
 
 PAGE_SIZE = 25
 JOB_SHOWN_FOR = dt.timedelta(minutes=30)  # a finished search stays on the queue page this long
+# A search "running" for longer than this died with its worker: another may start.
+RUNNING_AT_MOST = dt.timedelta(hours=2)
 STATUS_TABS = ("pending", "merged", "distinct")
 
 
@@ -351,7 +353,9 @@ class DedupeStartView(CapabilityRequiredMixin, View):
 
     def post(self, request):
         running = Job.objects.filter(
-            kind=dedupe_jobs.JOB_KIND, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]
+            kind=dedupe_jobs.JOB_KIND,
+            status__in=[Job.Status.QUEUED, Job.Status.RUNNING],
+            created_at__gte=timezone.now() - RUNNING_AT_MOST,
         ).exists()
         if running:
             messages.info(request, _("A search for duplicates is already running."))

@@ -4,6 +4,7 @@ remembered by later searches, auto-merge on and off, and the search after every 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 
 import pytest
 from django.urls import reverse
@@ -64,7 +65,9 @@ def test_find_duplicates_runs_a_visible_job(
     assert r["HX-Refresh"] == "true"
 
 
-def test_a_running_search_shows_progress_and_a_second_is_refused(client_for, users, people):
+def test_a_running_search_shows_progress_and_a_second_is_refused(
+    client_for, users, people, django_capture_on_commit_callbacks
+):
     from grassroots.core.jobs import job_create
 
     c = client_for(users["manager"])
@@ -77,6 +80,11 @@ def test_a_running_search_shows_progress_and_a_second_is_refused(client_for, use
     r = c.post(START, follow=True)
     assert "already running" in body(r)
     assert Job.objects.filter(kind=dedupe_jobs.JOB_KIND).count() == 1
+    # a search "running" for hours died with its worker: it does not block a new one
+    Job.objects.filter(pk=job.pk).update(created_at=job.created_at - dt.timedelta(hours=3))
+    with django_capture_on_commit_callbacks(execute=False):
+        c.post(START)
+    assert Job.objects.filter(kind=dedupe_jobs.JOB_KIND).count() == 2
 
 
 def test_the_job_rechecks_the_permission_when_it_runs(
