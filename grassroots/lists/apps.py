@@ -8,6 +8,8 @@ class ListsConfig(AppConfig):
     verbose_name = _("Segments and lists")
 
     def ready(self):
+        from grassroots.core.registry import NavItem, nav_items
         from grassroots.lists import builtin_filters
 
         builtin_filters.register_all()
+        nav_items.register(NavItem(_("Segments"), "lists:segment_list", "people.view", 20))

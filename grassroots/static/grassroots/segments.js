@@ -1,0 +1,141 @@
+/* The segment builder: the definition lives here as data; the server counts and validates it.
+   Shape: see grassroots/lists/compiler.py. Loaded before Alpine (both deferred, in order). */
+(function () {
+  let uid = 0;
+  const next = () => "c" + (++uid);
+
+  function readJSON(id) {
+    const el = document.getElementById(id);
+    return el ? JSON.parse(el.textContent) : null;
+  }
+
+  document.addEventListener("alpine:init", () => {
+    window.Alpine.data("segmentBuilder", (countUrl, areaSearchUrl) => ({
+      filters: [], byKey: {}, refs: { lists: [], segments: [], tags: [] }, def: { steps: [] },
+      timer: null,
+
+      init() {
+        this.filters = readJSON("filter-meta") || [];
+        this.filters.forEach((f) => { this.byKey[f.key] = f; });
+        this.refs = readJSON("segment-refs") || this.refs;
+        this.def = this.fromDefinition(readJSON("segment-definition") || { steps: [] });
+        if (!this.def.steps.length) this.addStep("add");
+        this.$watch("def", () => this.recount());
+        this.recount();
+      },
+
+      meta(key) { return this.byKey[key] || { label: key, params: [], help: "" }; },
+      stepLabel(i) { return "Step " + (i + 1); },
+      groups() {
+        const out = [];
+        this.filters.forEach((f) => {
+          let g = out.find((x) => x.name === f.group);
+          if (!g) { g = { name: f.group, filters: [] }; out.push(g); }
+          g.filters.push(f);
+        });
+        return out;
+      },
+
+      /* stored definition -> editable state (ids for x-for keys, areas as text) */
+      fromDefinition(d) {
+        const steps = (d.steps || []).map((s) => ({
+          uid: next(), action: s.action || "add",
+          group: { match: (s.group && s.group.match) || "all",
+                   items: ((s.group && s.group.items) || []).map((it) => this.fromItem(it)) },
+        }));
+        return { steps };
+      },
+      fromItem(it) {
+        if (it.items) return { uid: next(), kind: "raw", raw: it, negate: false };
+        if ("list" in it) return { uid: next(), kind: "list", ref: Number(it.list), negate: !!it.negate };
+        if ("segment" in it) return { uid: next(), kind: "segment", ref: Number(it.segment), negate: !!it.negate };
+        const m = this.meta(it.filter);
+        const params = {};
+        m.params.forEach((p) => {
+          let v = (it.params || {})[p.name];
+          if (v === undefined || v === null) v = p.default;
+          params[p.name] = this.toInput(p, v);
+        });
+        return { uid: next(), kind: "filter", filter: it.filter, params, negate: !!it.negate };
+      },
+      toInput(p, v) {
+        if (p.kind === "areas") return Array.isArray(v) ? v.join(", ") : (v || "");
+        if (p.kind === "multi" || p.kind === "tags") return Array.isArray(v) ? v.map(String) : [];
+        if (p.kind === "bool") return v === false ? "false" : "true";
+        return v === null || v === undefined ? "" : String(v);
+      },
+
+      /* editable state -> definition JSON for the server */
+      payload() {
+        return JSON.stringify({
+          steps: this.def.steps.map((s) => ({
+            action: s.action,
+            group: { match: s.group.match, items: s.group.items.map((it) => this.toItem(it)) },
+          })),
+        });
+      },
+      toItem(it) {
+        if (it.kind === "raw") return it.raw;
+        if (it.kind === "list") return { list: it.ref, negate: it.negate };
+        if (it.kind === "segment") return { segment: it.ref, negate: it.negate };
+        const params = {};
+        this.meta(it.filter).params.forEach((p) => {
+          const v = it.params[p.name];
+          if (p.kind === "areas") params[p.name] = String(v || "").split(/[,\s]+/).filter(Boolean);
+          else if (p.kind === "bool") params[p.name] = v === "true" || v === true;
+          else if (p.kind === "multi" || p.kind === "tags") params[p.name] = Array.from(v || []);
+          else if (v !== "" && v !== null && v !== undefined) params[p.name] = v;
+        });
+        return { filter: it.filter, params, negate: it.negate };
+      },
+
+      addStep(action) {
+        this.def.steps.push({ uid: next(), action, group: { match: "all", items: [] } });
+      },
+      removeStep(i) { this.def.steps.splice(i, 1); },
+      addCondition(step, value) {
+        if (!value) return;
+        if (value === "list") {
+          step.group.items.push({ uid: next(), kind: "list", ref: (this.refs.lists[0] || {}).id, negate: false });
+        } else if (value === "segment") {
+          step.group.items.push({ uid: next(), kind: "segment", ref: (this.refs.segments[0] || {}).id, negate: false });
+        } else {
+          step.group.items.push(this.fromItem({ filter: value.slice(2), params: {} }));
+        }
+      },
+
+      recount() {
+        clearTimeout(this.timer);
+        this.timer = setTimeout(() => {
+          window.htmx.ajax("POST", countUrl, {
+            target: "#segment-count", swap: "outerHTML", values: { definition: this.payload() },
+          });
+        }, 300);
+      },
+
+      /* area code suggestions for a comma-separated list: complete the last code */
+      searchAreas(text) {
+        const parts = String(text).split(",");
+        const last = parts.pop().trim();
+        const prefix = parts.map((s) => s.trim()).filter(Boolean).join(", ");
+        if (last.length < 2) return;
+        fetch(areaSearchUrl + "?format=options&q=" + encodeURIComponent(last), { credentials: "same-origin" })
+          .then((r) => (r.ok ? r.text() : ""))
+          .then((html) => {
+            const list = document.getElementById("area-options");
+            const tmp = document.createElement("datalist");
+            tmp.innerHTML = html;
+            list.innerHTML = "";
+            tmp.querySelectorAll("option").forEach((o) => {
+              const opt = document.createElement("option");
+              opt.value = (prefix ? prefix + ", " : "") + o.value;
+              opt.textContent = o.textContent;
+              list.appendChild(opt);
+            });
+          });
+      },
+
+      beforeSubmit() { clearTimeout(this.timer); },
+    }));
+  });
+})();
