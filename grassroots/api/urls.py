@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from grassroots.api import duplicates, imports, views
+from grassroots.api import duplicates, imports, lists, views
 
 router = DefaultRouter()
 router.register("people", views.PersonViewSet, basename="person")
@@ -13,10 +13,13 @@ router.register("areas", views.AreaViewSet, basename="area")
 router.register("imports", imports.ImportViewSet, basename="import")
 router.register("duplicates", duplicates.DuplicatePairViewSet, basename="duplicate")
 router.register("merges", duplicates.MergeRecordViewSet, basename="merge")
+router.register("segments", lists.SegmentViewSet, basename="segment")
+router.register("lists", lists.ListViewSet, basename="list")
 
 app_name = "api"
 
 urlpatterns = [
+    path("v1/segment-filters/", lists.SegmentFiltersView.as_view(), name="segment_filters"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
