@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from grassroots.lists import views
 
@@ -17,3 +17,6 @@ urlpatterns: list = [
     ),
     path("lists/<int:pk>/", views.ListDetailView.as_view(), name="list_detail"),
 ]
+
+# Printable and downloadable outputs (walk, call, mail, booth lists): see lists/outputs/urls.py.
+urlpatterns += [path("", include("grassroots.lists.outputs.urls"))]
