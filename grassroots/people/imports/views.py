@@ -111,6 +111,7 @@ class ImportMapView(CapabilityRequiredMixin, View):
             "form": form,
             "start": start,
             "templates": template_choices(),
+            "summary_fields": ("match", "default_region", "area_code", "save_as", "description"),
             "mapped_count": sum(1 for c in form.column_rows() if c.initial_target != "ignore"),
         }
 

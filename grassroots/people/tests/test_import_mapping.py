@@ -356,6 +356,11 @@ def test_save_as_an_existing_template_name_is_refused(mapper):
     r = c.post(url, good_post(save_as="mine"))
     assert r.status_code == 400
     assert "A template named “mine” already exists" in r.content.decode()
+    # listed in the summary at the top, linked to the field
+    assert (
+        '<li><a href="#id_save_as">Save this mapping as a template named</a>: A template named'
+        in r.content.decode()
+    )
     assert ImportBatch.objects.count() == 0
     assert ImportTemplate.objects.get().mapping == {"columns": {"A": "person.given_name"}}
 
