@@ -570,8 +570,8 @@ def auto_merge(
 ) -> dict[str, int]:
     """Merge every pending pair scoring at least ``threshold`` (only pairs touching
     ``person_ids`` when given, and only pairs inside the scope of ``actor`` when it is a
-    user): the more complete record survives and takes the other's values
-    only where it has none. Each merge is a normal, audited, undoable merge."""
+    user): the older record (lower id) survives and takes the other's values only where it has
+    none. Each merge is a normal, audited, undoable merge."""
     qs = DuplicatePair.objects.filter(status=DuplicatePair.Status.PENDING, score__gte=threshold)
     if person_ids is not None:
         ids = list(person_ids)
@@ -591,13 +591,11 @@ def auto_merge(
             if pair is None:  # one of its people was merged into someone else meanwhile
                 skipped += 1
                 continue
-            low, high = (
-                Person.objects.select_related("household").get(pk=pair.low_id),
-                Person.objects.select_related("household").get(pk=pair.high_id),
-            )
-            related = related_counts([low.pk, high.pk])
-            survivor = default_survivor(low, high, related)
-            loser = high if survivor.pk == low.pk else low
+            # The older record survives: its id is the one other systems and lists know, and
+            # an import that created the newer one can still be rolled back without taking
+            # the older person's history with it.
+            survivor = Person.objects.select_related("household").get(pk=pair.low_id)
+            loser = Person.objects.select_related("household").get(pk=pair.high_id)
             try:
                 merge.person_merge(
                     actor=user,

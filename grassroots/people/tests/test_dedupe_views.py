@@ -467,10 +467,13 @@ def test_auto_merge_stays_inside_the_scope_of_whoever_started_the_search(dups, g
     assert record.survivor_id == dups["ananya"].pk  # the more complete record
     assert DuplicatePair.objects.get(pk=dups["p_rahul"].pk).status == "pending"
     # the system (an import by someone without a user, or a campaign-wide search) merges all
+    Person.objects.filter(pk=dups["rahul2"].pk).update(support_score=3, source="sign-up")
     counts = duplicates.auto_merge(actor=None, threshold=0.9)
     assert counts["auto_merged"] == 1
     assert not Person.objects.filter(pk=dups["rahul2"].pk).exists()
     rahul = Person.objects.get(pk=dups["rahul"].pk)
-    assert rahul.family_name == "Sharma"  # kept; nothing blank to fill
+    assert rahul.family_name == "Sharma"  # the older record's own value is kept
+    assert rahul.support_score == 3 and rahul.source == "sign-up"  # its blanks are filled
+    assert rahul.native_name == "राहुल शर्मा"
     event = AuditEvent.objects.filter(action="person.merged").latest("id")
     assert event.detail["auto"] is True and event.actor is None
