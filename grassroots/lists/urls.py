@@ -11,6 +11,18 @@ urlpatterns: list = [
     path("segments/count/", views.SegmentCountView.as_view(), name="segment_count"),
     path("segments/<int:pk>/", views.SegmentBuilderView.as_view(), name="segment_edit"),
     path(
+        "segments/<int:pk>/export/",
+        views.ListExportView.as_view(),
+        {"kind": "segment"},
+        name="segment_export",
+    ),
+    path(
+        "lists/<int:pk>/export/",
+        views.ListExportView.as_view(),
+        {"kind": "list"},
+        name="list_export",
+    ),
+    path(
         "segments/<int:pk>/<slug:action>/",
         views.SegmentActionView.as_view(),
         name="segment_action",

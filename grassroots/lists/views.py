@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
@@ -42,11 +43,15 @@ def _builder_context(request, segment: Segment | None, definition: dict) -> dict
     refs = {
         "lists": [
             {"id": lst.pk, "name": lst.name, "size": lst.size}
-            for lst in selectors.list_visible_to(actor).select_related(None).only("id", "name", "size")[:500]
+            for lst in selectors.list_visible_to(actor)
+            .select_related(None)
+            .only("id", "name", "size")[:500]
         ],
         "segments": [
             {"id": s.pk, "name": s.name}
-            for s in selectors.segment_visible_to(actor).select_related(None).only("id", "name")[:500]
+            for s in selectors.segment_visible_to(actor)
+            .select_related(None)
+            .only("id", "name")[:500]
             if segment is None or s.pk != segment.pk
         ],
         "tags": [{"slug": t.slug, "name": t.name} for t in Tag.objects.order_by("name")[:1000]],
@@ -270,6 +275,62 @@ class ListDetailView(CapabilityRequiredMixin, View):
 
 
 def _list_url() -> str:
-    from django.urls import reverse
-
     return reverse("lists:segment_list")
+
+
+class ListExportView(CapabilityRequiredMixin, View):
+    """Export a segment's or a list's people: the people export's columns and formats, as a job."""
+
+    capability = "people.export"
+
+    def _target(self, request, kind, pk):
+        if kind == "segment":
+            return {"segment": _segment_or_404(request.user, pk)}
+        return {"person_list": _list_or_404(request.user, pk)}
+
+    def _render(self, request, target, *, columns, fmt, errors=(), status=200):
+        from grassroots.people import exports
+
+        obj = target.get("segment") or target.get("person_list")
+        ctx = {
+            "obj": obj,
+            "columns": [
+                (key, label, key in columns)
+                for key, (label, _get) in exports.EXPORT_COLUMNS.items()
+            ],
+            "formats": list(exports.FORMATS.items()),
+            "fmt": fmt,
+            "errors": errors,
+            "back": reverse("lists:segment_edit", args=[obj.pk])
+            if "segment" in target
+            else reverse("lists:list_detail", args=[obj.pk]),
+        }
+        return render(request, "lists/export_form.html", ctx, status=status)
+
+    def get(self, request, kind, pk):
+        from grassroots.people import exports
+
+        return self._render(
+            request, self._target(request, kind, pk), columns=exports.DEFAULT_COLUMNS, fmt="csv"
+        )
+
+    def post(self, request, kind, pk):
+        from grassroots.lists import export_jobs
+
+        target = self._target(request, kind, pk)
+        columns = request.POST.getlist("columns")
+        fmt = request.POST.get("format", "csv")
+        try:
+            job = export_jobs.list_export_start(
+                actor=request.user,
+                columns=columns,
+                fmt=fmt,
+                ip_address=request.META.get("REMOTE_ADDR"),
+                **target,
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            errors = getattr(exc, "messages", None) or [str(exc)]
+            return self._render(
+                request, target, columns=columns, fmt=fmt, errors=errors, status=400
+            )
+        return redirect("people:export_status", job_id=job.pk)

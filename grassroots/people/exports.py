@@ -188,9 +188,17 @@ def export_filters(params) -> dict[str, list[str]]:
     }
 
 
-def export_queryset(*, actor: Any, filters: dict, columns: list[str]) -> QuerySet[Person]:
-    """``person_list`` (scope + filters), with only the joins the chosen columns need."""
-    qs = selectors.person_list(actor=actor, filters=filters).prefetch_related(None)
+def export_queryset(
+    *, actor: Any, filters: dict, columns: list[str], people: QuerySet[Person] | None = None
+) -> QuerySet[Person]:
+    """``person_list`` (scope + filters), with only the joins the chosen columns need.
+
+    ``people``: export these instead (already scoped by the caller — a segment or a list from
+    the lists app), in a stable order."""
+    if people is not None:
+        qs = people.select_related("area").order_by("family_name", "given_name", "id")
+    else:
+        qs = selectors.person_list(actor=actor, filters=filters).prefetch_related(None)
     if "address" in columns:
         qs = qs.select_related("household__address")
     prefetches: list[Any] = []
@@ -291,6 +299,7 @@ def export_people(
     columns: list[str],
     fmt: str,
     reporter: Any = None,
+    people: QuerySet[Person] | None = None,
 ) -> Path:
     """Write the people ``actor`` sees with ``filters`` to a CSV/XLSX file; return its path.
 
@@ -299,7 +308,7 @@ def export_people(
     fresh uuid) under ``MEDIA_ROOT/exports/`` and only appears there once complete.
     """
     columns = validate_export(columns, fmt)
-    qs = export_queryset(actor=actor, filters=filters, columns=columns)
+    qs = export_queryset(actor=actor, filters=filters, columns=columns, people=people)
     if reporter is not None:
         reporter.job.total = qs.count()
         reporter.advance(0, force=True)

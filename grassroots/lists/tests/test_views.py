@@ -217,3 +217,65 @@ def test_list_page_query_count_does_not_grow(
         assert c.get(reverse("lists:list_detail", args=[objects["list"].pk])).status_code == 200
     with django_assert_max_num_queries(12):
         assert c.get(reverse("lists:segment_list") + "?tab=lists").status_code == 200
+
+
+# --- export ------------------------------------------------------------------------------------
+
+
+def test_export_a_segment_and_a_list_as_a_job(
+    client_for, people, users, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    import csv
+    import io
+
+    from grassroots.core.models import AuditEvent, Job
+
+    settings.MEDIA_ROOT = tmp_path
+    manager = users["manager"]
+    c = client_for(manager)
+    segment = services.segment_create(actor=manager, name="Part 1", definition=seg(AREA_P1))
+    form = c.get(reverse("lists:segment_export", args=[segment.pk]))
+    assert form.status_code == 200 and "Export “Part 1”" in form.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        r = c.post(
+            reverse("lists:segment_export", args=[segment.pk]),
+            {"columns": ["id", "full_name"], "format": "csv"},
+        )
+    job = Job.objects.get(kind="people.export")
+    assert r.status_code == 302 and r["Location"] == reverse("people:export_status", args=[job.pk])
+    assert job.status == "succeeded", job.log
+    body = b"".join(c.get(reverse("people:export_download", args=[job.pk])).streaming_content)
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert [r[1] for r in rows[1:]] == ["Ananya Das", "Sourav Das"]
+    assert AuditEvent.objects.get(action="people.exported").detail["segment_id"] == segment.pk
+    lst = services.list_freeze(actor=manager, segment=segment)
+    with django_capture_on_commit_callbacks(execute=True):
+        c.post(
+            reverse("lists:list_export", args=[lst.pk]),
+            {"columns": ["full_name"], "format": "xlsx"},
+        )
+    assert Job.objects.filter(kind="people.export", status="succeeded").count() == 2
+    # Bad input keeps the form with a message; no job is made.
+    r = c.post(reverse("lists:list_export", args=[lst.pk]), {"columns": ["nope"], "format": "csv"})
+    assert r.status_code == 400 and Job.objects.count() == 2
+
+
+def test_export_needs_people_export_and_visibility(client_for, people, users):
+    manager = users["manager"]
+    private = services.segment_create(actor=manager, name="Mine", definition=seg())
+    assert (
+        client_for(users["organiser"])
+        .get(reverse("lists:segment_export", args=[private.pk]))
+        .status_code
+        == 403
+    )
+    assert (
+        client_for(users["admin"])
+        .get(reverse("lists:segment_export", args=[private.pk]))
+        .status_code
+        == 200
+    )
+    other = make_user("other_manager", "campaign_manager", scope_all=True)
+    assert (
+        client_for(other).get(reverse("lists:segment_export", args=[private.pk])).status_code == 404
+    )

@@ -1,0 +1,92 @@
+"""Export a segment's or a list's people (chosen columns, CSV/XLSX) as an audited job.
+
+The job is a people export (``people.export_jobs.JOB_KIND``): the same status page, download
+(only for the person who started it), file writer, formula-injection defence and retention.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from grassroots.core import audit
+from grassroots.core.jobs import job_create
+from grassroots.core.models import Job
+from grassroots.lists import selectors
+from grassroots.lists.models import PersonList, Segment
+from grassroots.people import exports
+from grassroots.people.export_jobs import JOB_KIND
+
+
+def _require(actor: Any) -> None:
+    if not (
+        getattr(actor, "is_authenticated", False)
+        and actor.is_active
+        and actor.has_capability("people.export")
+    ):
+        raise PermissionDenied(_("You may not export people."))
+
+
+def people_of(actor: Any, *, segment_id: int | None = None, list_id: int | None = None):
+    """The people to export, checked again (visibility and scope) every time it is asked."""
+    if segment_id is not None:
+        segment = selectors.segment_visible_to(actor).filter(pk=segment_id).first()
+        if segment is None:
+            raise PermissionDenied(_("The segment is gone or no longer shared with you."))
+        return segment, selectors.segment_people(actor=actor, definition=segment.definition)
+    person_list = selectors.list_visible_to(actor).filter(pk=list_id).first()
+    if person_list is None:
+        raise PermissionDenied(_("The list is gone or no longer shared with you."))
+    return person_list, selectors.list_people(actor=actor, person_list=person_list)
+
+
+def list_export_start(
+    *,
+    actor: Any,
+    columns: list[str],
+    fmt: str,
+    segment: Segment | None = None,
+    person_list: PersonList | None = None,
+    ip_address: str | None = None,
+) -> Job:
+    _require(actor)
+    fmt = (fmt or "").lower()
+    columns = exports.validate_export(columns, fmt)
+    ref = {"segment_id": segment.pk} if segment is not None else {"list_id": person_list.pk}
+    obj, people = people_of(actor, **ref)
+    count = people.count()
+    title = ngettext(
+        "Export %(n)s person of “%(name)s” (%(fmt)s)",
+        "Export %(n)s people of “%(name)s” (%(fmt)s)",
+        count,
+    ) % {"n": f"{count:,}", "name": obj.name, "fmt": fmt.upper()}
+    with transaction.atomic():
+        job = job_create(kind=JOB_KIND, title=title[:200], total=count, actor=actor)
+        audit.record(
+            actor=actor,
+            action="people.exported",
+            obj=job,
+            detail={**ref, "columns": columns, "format": fmt, "rows": count},
+            ip_address=ip_address,
+        )
+        args = {
+            "job_id": str(job.pk),
+            "actor_id": actor.pk,
+            "columns": columns,
+            "fmt": fmt,
+            "language": translation.get_language(),
+            **ref,
+        }
+
+        def enqueue() -> None:
+            from grassroots.lists.tasks import list_export_task
+
+            list_export_task.enqueue(**args)
+
+        transaction.on_commit(enqueue)
+    return job
