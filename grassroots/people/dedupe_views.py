@@ -189,7 +189,10 @@ class DuplicateCompareView(CapabilityRequiredMixin, View):
         ctx = {
             "pair": pair,
             "c": comparison,
-            "sides": [(comparison.low, "low"), (comparison.high, "high")],
+            "sides": [
+                (comparison.low, "low", comparison.imported.get("low")),
+                (comparison.high, "high", comparison.imported.get("high")),
+            ],
             "side_names": ["low", "high"],
             "list_rows": _list_rows(comparison.low, comparison.high),
             "low": comparison.low,

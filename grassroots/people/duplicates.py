@@ -29,6 +29,8 @@ from grassroots.people.models import (
     DedupeSettings,
     DuplicatePair,
     ExternalId,
+    ImportBatch,
+    ImportChange,
     Interaction,
     MergeRecord,
     Note,
@@ -332,6 +334,8 @@ class Comparison:
     survivor_side: str  # "low" or "high": the default
     rows: list[dict] = field(default_factory=list)
     related: dict[int, dict[str, int]] = field(default_factory=dict)
+    # side → file name of the import that created the record and can still be rolled back
+    imported: dict[str, str] = field(default_factory=dict)
 
     @property
     def differing(self) -> list[dict]:
@@ -418,7 +422,24 @@ def compare(*, actor: Any, pair: DuplicatePair) -> Comparison | None:
                 "choice": choice,
             }
         )
-    return Comparison(pair=pair, low=low, high=high, survivor_side=side, rows=rows, related=related)
+    created = dict(
+        ImportChange.objects.filter(
+            person_id__in=[low.pk, high.pk],
+            action=ImportChange.Action.CREATED,
+            batch__status=ImportBatch.Status.SUCCEEDED,
+            batch__dry_run=False,
+        ).values_list("person_id", "batch__filename")
+    )
+    imported = {s: created[p.pk] for s, p in (("low", low), ("high", high)) if p.pk in created}
+    return Comparison(
+        pair=pair,
+        low=low,
+        high=high,
+        survivor_side=side,
+        rows=rows,
+        related=related,
+        imported=imported,
+    )
 
 
 def take_from_choices(*, survivor_side: str, choices: dict[str, str]) -> list[str]:

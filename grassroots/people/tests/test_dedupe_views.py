@@ -477,3 +477,19 @@ def test_auto_merge_stays_inside_the_scope_of_whoever_started_the_search(dups, g
     assert rahul.native_name == "राहुल शर्मा"
     event = AuditEvent.objects.filter(action="person.merged").latest("id")
     assert event.detail["auto"] is True and event.actor is None
+
+
+def test_compare_warns_when_a_record_came_from_an_import_that_can_be_rolled_back(
+    client_for, dups, users
+):
+    from grassroots.people.models import ImportBatch, ImportChange
+
+    batch = ImportBatch.objects.create(
+        filename="signups.csv", stored_path="x", sha256="0" * 64, status="succeeded"
+    )
+    ImportChange.objects.create(batch=batch, person_id=dups["ananya2"].pk, action="created")
+    html = body(client_for(users["manager"]).get(compare_url(dups["p_ananya"])))
+    assert html.count("Created by the import “signups.csv”") == 1
+    ImportBatch.objects.filter(pk=batch.pk).update(status="rolled_back")
+    html = body(client_for(users["manager"]).get(compare_url(dups["p_ananya"])))
+    assert "Created by the import" not in html
