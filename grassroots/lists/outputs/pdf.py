@@ -9,6 +9,7 @@ machine, with no system font involved.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,17 @@ PAPERS = {"a4": "A4", "letter": "Letter"}
 GREY = (235, 235, 235)
 MID = (120, 120, 120)
 INK = (20, 20, 20)
+
+
+def visible_length(text: str) -> int:
+    if text.isascii():
+        return len(text)
+    return sum(1 for c in text if unicodedata.category(c) != "Mn")
+
+
+def needs_shaping(text: str) -> bool:
+    """Anything beyond Latin, Greek and Cyrillic (Indic scripts, Arabic…) is shaped."""
+    return any(ord(c) >= 0x0590 for c in text) if not text.isascii() else False
 
 
 @dataclass
@@ -58,6 +70,8 @@ class Document(FPDF):
             self.add_font(family, "B", FONT_DIR / f"{stem}-Bold.ttf")
         self.set_fallback_fonts(FALLBACKS)
         self.set_text_shaping(True)
+        self._shaping = self.text_shaping
+        self._fallbacks = self._fallback_font_ids
         self.set_margins(10, 10, 10)
         self.set_auto_page_break(False)  # the renderers break pages themselves, row by row
         self.set_title(title)
@@ -66,6 +80,7 @@ class Document(FPDF):
         self.doc_title = title
         self.facts = list(facts)
         self.subtitle = ""
+        self._legend_lines: list[str] | None = None
         self.legend = legend
         self.printed_by = printed_by
         self.printed_on = printed_on
@@ -94,22 +109,28 @@ class Document(FPDF):
         self.set_xy(self.l_margin, 8)
         self.set_font("noto", "B", 13)
         right = self.printed_on
-        self.cell(self.usable_width - 50, 7, self.fit(self.doc_title, self.usable_width - 52))
+        self.text_cell(self.usable_width - 50, 7, self.doc_title)
         self.set_font("noto", "", 9)
         self.cell(50, 7, right, align="R", new_x="LMARGIN", new_y="NEXT")
         if self.subtitle:
             self.set_font("noto", "", 9)
-            self.cell(
-                0, 5, self.fit(self.subtitle, self.usable_width), new_x="LMARGIN", new_y="NEXT"
-            )
+            self.text_cell(self.usable_width, 5, self.subtitle)
+            self.ln(5)
         if self.facts:
             self.set_font("noto", "", 9)
             text = "   ·   ".join(f for f in self.facts if f)
-            self.cell(0, 5, self.fit(text, self.usable_width), new_x="LMARGIN", new_y="NEXT")
+            self.text_cell(self.usable_width, 5, text)
+            self.ln(5)
         if self.legend:
             self.set_font("noto", "", 7)
             self.set_text_color(*MID)
-            self.multi_cell(0, 3.4, self.legend, new_x="LMARGIN", new_y="NEXT")
+            if self._legend_lines is None:
+                self._legend_lines = self.multi_cell(
+                    self.usable_width, 3.4, self.legend, dry_run=True, output="LINES"
+                )
+            for line in self._legend_lines:
+                self.text_cell(self.usable_width, 3.4, line)
+                self.ln(3.4)
             self.set_text_color(*INK)
         self.ln(1.5)
         if self.on_new_page is not None:
@@ -124,13 +145,15 @@ class Document(FPDF):
         note = _("Contains personal data: keep it safe, hand it back or shred it after use.")
         if self.printed_by:
             note = _("Printed by %(user)s. ") % {"user": self.printed_by} + note
-        self.cell(self.usable_width - 30, 5, self.fit(note, self.usable_width - 32))
+        self.text_cell(self.usable_width - 30, 5, note)
+        self.text_shaping = None
         self.cell(
             30,
             5,
             _("Page %(n)s of %(total)s") % {"n": self.page_no(), "total": "{nb}"},
             align="R",
         )
+        self.text_shaping = self._shaping
         self.set_text_color(*INK)
 
     # --- text ------------------------------------------------------------------------------------
@@ -139,8 +162,12 @@ class Document(FPDF):
         """``text`` cut with "…" to fit ``width`` mm in the current font."""
         text = text or ""
         room = width - 2 * self.c_margin
-        # Cheap upper bound first: no glyph of these fonts is wider than 0.75 em.
-        if len(text) * self.font_size * 0.75 <= room or self.get_string_width(text) <= room:
+        # A cheap upper bound first (measuring shaped text costs as much as drawing it): no
+        # glyph of these fonts is wider than 0.75 em, and non-spacing marks (Bengali and
+        # Devanagari vowel signs, viramas) add no width.
+        if visible_length(text) * self.font_size * 0.75 <= room:
+            return text
+        if self.get_string_width(text) <= room:
             return text
         lo, hi = 0, len(text)
         while lo < hi:
@@ -182,33 +209,50 @@ class Document(FPDF):
         top_rule: bool = False,
         size: float = 8,
     ) -> None:
+        """One row: text where there is some, a tick box in box columns, then the rules (drawn
+        as lines, not as cell borders: an empty cell costs nothing)."""
         x0, y0 = self.get_x(), self.get_y()
-        for i, (col, w, value) in enumerate(
-            zip(columns, self.widths(columns), values, strict=True)
-        ):
-            self.set_font("noto", "B" if bold_first and i == 0 else "", size)
+        x = x0
+        widths = self.widths(columns)
+        for i, (col, w, value) in enumerate(zip(columns, widths, values, strict=True)):
             if col.boxes:
-                self.cell(w, height, "", border="LR")
-                self.tick_box(self.get_x() - w / 2, y0 + height / 2)
+                self.tick_box(x + w / 2, y0 + height / 2)
             elif isinstance(value, tuple) and value[1]:  # a name and its native-script form
-                x = self.get_x()
-                self.cell(w, height, "", border="LR")
+                self.set_font("noto", "", size)
                 self.set_xy(x, y0 + 0.3)
-                self.cell(w, height / 2, self.fit(value[0], w), align=col.align)
+                self.text_cell(w, height / 2, value[0], col.align)
                 self.set_font("noto", "", size - 0.5)
                 self.set_xy(x, y0 + height / 2 - 0.3)
-                self.cell(w, height / 2, self.fit(value[1], w), align=col.align)
-                self.set_xy(x + w, y0)
+                self.text_cell(w, height / 2, value[1], col.align)
             else:
                 text = value[0] if isinstance(value, tuple) else value
-                self.cell(w, height, self.fit(text, w), border="LR", align=col.align)
+                if text:
+                    self.set_font("noto", "B" if bold_first and i == 0 else "", size)
+                    self.set_xy(x, y0)
+                    self.text_cell(w, height, text, col.align)
+            x += w
         self.set_draw_color(*MID)
-        self.line(x0, y0 + height, self.get_x(), y0 + height)
+        edge = x0
+        self.line(edge, y0, edge, y0 + height)
+        for w in widths:
+            edge += w
+            self.line(edge, y0, edge, y0 + height)
+        self.line(x0, y0 + height, edge, y0 + height)
         if top_rule:
             self.set_line_width(0.5)
-            self.line(x0, y0, self.get_x(), y0)
+            self.line(x0, y0, edge, y0)
             self.set_line_width(0.2)
-        self.ln(height)
+        self.set_xy(x0, y0 + height)
+
+    def text_cell(self, w: float, h: float, text: str, align: str = "L") -> None:
+        """A cell of text, fitted to ``w``; HarfBuzz shaping only where a script needs it
+        (shaping every Latin name too triples the time of a long list)."""
+        if text.isascii():  # no shaping, and no glyph-by-glyph look for a fallback font
+            self.text_shaping, self._fallback_font_ids = None, ()
+        elif not needs_shaping(text):
+            self.text_shaping = None
+        self.cell(w, h, self.fit(text, w), align=align)
+        self.text_shaping, self._fallback_font_ids = self._shaping, self._fallbacks
 
     def tick_box(self, cx: float, cy: float, size: float = 3.2) -> None:
         self.rect(cx - size / 2, cy - size / 2, size, size)
@@ -217,5 +261,6 @@ class Document(FPDF):
         """A full-width shaded row: a street, a part."""
         self.set_font("noto", "B", size)
         self.set_fill_color(*GREY)
-        self.cell(0, height, self.fit(text, self.usable_width), border=1, fill=True)
+        self.rect(self.l_margin, self.get_y(), self.usable_width, height, style="DF")
+        self.text_cell(self.usable_width, height, text)
         self.ln(height)

@@ -425,7 +425,24 @@ def relation_label(code: str) -> str:
 
 
 def gender_short(code: str) -> str:
-    return {"female": _("F"), "male": _("M"), "other": _("O")}.get(code or "", "")
+    return _short_labels()["gender"].get(code or "", "")
+
+
+def _short_labels() -> dict[str, dict[str, str]]:
+    """Translated once per language, not once per row."""
+    from django.utils import translation
+
+    lang = translation.get_language() or ""
+    cached = _SHORT_CACHE.get(lang)
+    if cached is None:
+        cached = _SHORT_CACHE[lang] = {
+            "gender": {"female": _("F"), "male": _("M"), "other": _("O")},
+            "phone": {"mobile": _("M"), "landline": _("L"), "": _("P")},
+        }
+    return cached
+
+
+_SHORT_CACHE: dict[str, dict[str, dict[str, str]]] = {}
 
 
 def gender_label(code: str) -> str:
@@ -435,7 +452,7 @@ def gender_label(code: str) -> str:
 def phone_short(kind: str | None) -> str:
     if kind is None:
         return ""
-    return {"mobile": _("M"), "landline": _("L")}.get(kind, _("P"))
+    return _short_labels()["phone"].get(kind, _short_labels()["phone"][""])
 
 
 def chunks(items: Iterable, n: int):

@@ -5,7 +5,7 @@ from ``lists.selectors``), and only of a segment or list they can see (``None`` 
 ``source_get`` otherwise — the view answers 404, the same as for a missing one).
 
 Size: CSVs are streamed whatever their size. A PDF is made in the request, up to
-``LISTS_PDF_LIMIT`` (setting; default 5,000) doors for walk lists and labels, people for call
+``LISTS_PDF_LIMIT`` (setting; default 3,000) doors for walk lists and labels, people for call
 lists, page lists and slips; above it the answer is a clear error asking to split the turf.
 """
 
@@ -30,7 +30,7 @@ from grassroots.lists.outputs.pdf import PAPERS
 from grassroots.people.models import Person
 
 CAPABILITY = "lists.manage"
-DEFAULT_PDF_LIMIT = 5000
+DEFAULT_PDF_LIMIT = 3000  # ≈ 11 s for a walk list (bench/lists.py: ≈ 3.5 s per 1,000 doors)
 
 # output -> formats it comes in
 OUTPUTS: dict[str, tuple[str, ...]] = {
