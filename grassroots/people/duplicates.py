@@ -169,7 +169,7 @@ def counts(*, actor: Any) -> dict[str, int]:
     return {
         "pending": by_status.get(DuplicatePair.Status.PENDING, 0),
         "distinct": by_status.get(DuplicatePair.Status.DISTINCT, 0),
-        "merged": merge_visible_to(actor).filter(undone_at__isnull=True).count(),
+        "merged": merge_visible_to(actor).count(),  # the tab lists undone merges too
     }
 
 

@@ -355,6 +355,9 @@ def test_undo_restores_both_people_and_puts_the_pair_back(client_for, dups, user
     # undoing twice says so
     r = c.post(reverse("people:merge_undo", args=[record.pk]), follow=True)
     assert r.status_code == 200 and "already undone" in body(r)
+    html = body(c.get(QUEUE, {"status": "merged"}))
+    assert 'Merged<span class="n">1</span>' in html and "undone" in html
+    assert reverse("people:merge_undo", args=[record.pk]) not in html
 
 
 def test_undo_is_reachable_from_the_surviving_persons_page(client_for, dups, users):
