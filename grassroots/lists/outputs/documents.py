@@ -196,9 +196,12 @@ def call_pdf(calls: list[rows.Call], meta: Meta) -> bytes:
 LABEL_PAD_X = 4.0
 
 
-def labels_pdf(mailings: list[rows.Mailing], sheet: Sheet, meta: Meta) -> bytes:
+def labels_pdf(
+    mailings: list[rows.Mailing], sheet: Sheet, meta: Meta, *, outlines: bool = False
+) -> bytes:
     """One label per household on the sheet's grid; nothing else on the page (no header, no
-    footer) so the text lands inside the labels."""
+    footer) so the text lands inside the labels. ``outlines``: draw each label's edge in light
+    grey, for a test print on plain paper held against a sheet."""
     doc = Document(title=meta.title, paper=sheet.paper, printed_by=meta.printed_by)
     doc.show_header = doc.show_footer = False
     doc.set_margins(0, 0, 0)
@@ -208,6 +211,9 @@ def labels_pdf(mailings: list[rows.Mailing], sheet: Sheet, meta: Meta) -> bytes:
         if i % sheet.per_page == 0:
             doc.add_page()
         x, y = sheet.position(i)
+        if outlines:
+            doc.set_draw_color(190, 190, 190)
+            doc.rect(x, y, sheet.width, sheet.height)
         lines = [(m.addressee, "B")] + [(line, "") for line in m.lines]
         size = 10.0 if sheet.height > 30 else 8.5
         line_h = size * 0.46
@@ -219,17 +225,6 @@ def labels_pdf(mailings: list[rows.Mailing], sheet: Sheet, meta: Meta) -> bytes:
             doc.cell(width, line_h, doc.fit(text, width))
     if not mailings:
         doc.add_page()
-    return bytes(doc.output())
-
-
-def label_guide_pdf(sheet: Sheet) -> bytes:
-    """The sheet's label outlines, to check a printer's alignment against a real sheet."""
-    doc = Document(title=str(sheet.label), paper=sheet.paper)
-    doc.show_header = doc.show_footer = False
-    doc.add_page()
-    for i in range(sheet.per_page):
-        x, y = sheet.position(i)
-        doc.rect(x, y, sheet.width, sheet.height)
     return bytes(doc.output())
 
 

@@ -108,7 +108,7 @@ def source_get(*, actor: Any, kind: str, key: Any) -> Source | None:
     return None
 
 
-def _clean(output: str, fmt: str, params: dict) -> dict[str, str]:
+def _clean(output: str, fmt: str, params: dict) -> dict:
     if fmt not in OUTPUTS.get(output, ()):
         raise ValidationError(_("There is no %(fmt)s of that.") % {"fmt": fmt.upper()})
     paper = (params.get("paper") or "a4").lower()
@@ -120,9 +120,9 @@ def _clean(output: str, fmt: str, params: dict) -> dict[str, str]:
             _("Unknown label sheet “%(s)s”: choose %(all)s.")
             % {"s": str(sheet)[:20], "all": ", ".join(labels.SHEETS)}
         )
-    out = {"paper": paper}
+    out: dict = {"paper": paper}
     if output == "mail-labels":
-        out = {"sheet": sheet}
+        out = {"sheet": sheet, "outlines": params.get("outlines") in ("1", "true", "yes")}
     return out
 
 
@@ -187,7 +187,9 @@ def output_render(
         mailings = rows.mail_list(source.people)
         counts = {"households": len(mailings)}
         if fmt == "pdf":
-            body = documents.labels_pdf(mailings, labels.SHEETS[options["sheet"]], meta)
+            body = documents.labels_pdf(
+                mailings, labels.SHEETS[options["sheet"]], meta, outlines=options["outlines"]
+            )
         else:
             body = tables.mail_csv(mailings)
     else:

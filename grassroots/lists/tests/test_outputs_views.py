@@ -171,6 +171,14 @@ def test_labels_sheet_parameter(shared, users, client_for):
         round(float(PdfReader(io.BytesIO(r.content)).pages[0].mediabox.width)) for r in (a4, letter)
     ]
     assert widths == [595, 612]
+    outlined = c.get(url("segment", key, "mail-labels", "pdf", "sheet=L7160&outlines=1"))
+    assert outlined.status_code == 200 and len(outlined.content) > len(a4.content)
+    details = [e.detail for e in AuditEvent.objects.order_by("id") if e.detail.get("sheet")]
+    assert [(d["sheet"], d["outlines"]) for d in details] == [
+        ("L7160", False),
+        ("5160", False),
+        ("L7160", True),
+    ]
     bad = c.get(url("segment", key, "mail-labels", "pdf", "sheet=L9999"))
     assert bad.status_code == 400 and "Unknown label sheet" in bad.content.decode()
     assert c.get(url("segment", key, "walk-list", "pdf", "paper=a3")).status_code == 400
