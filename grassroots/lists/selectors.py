@@ -65,13 +65,21 @@ def segment_people(
 
 
 def segment_counts(*, actor: Any, definition: Any) -> dict[str, int]:
-    """People and households matched: the builder's live count."""
+    """People and households matched: the builder's live count. Someone without a household
+    is a door of their own."""
     row = (
         segment_people(actor=actor, definition=definition)
         .order_by()
-        .aggregate(people=Count("id"), households=Count("household_id", distinct=True))
+        .aggregate(
+            people=Count("id"),
+            households=Count("household_id", distinct=True),
+            alone=Count("id", filter=Q(household_id__isnull=True)),
+        )
     )
-    return {"people": row["people"] or 0, "households": row["households"] or 0}
+    return {
+        "people": row["people"] or 0,
+        "households": (row["households"] or 0) + (row["alone"] or 0),
+    }
 
 
 def list_people(*, actor: Any, person_list: PersonList) -> QuerySet[Person]:
