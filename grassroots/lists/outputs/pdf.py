@@ -9,6 +9,7 @@ machine, with no system font involved.
 
 from __future__ import annotations
 
+import logging
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -16,6 +17,10 @@ from pathlib import Path
 
 from django.utils.translation import gettext as _
 from fpdf import FPDF
+
+# fontTools logs every table of every font it subsets at INFO (hundreds of lines a PDF) and
+# the project's root logger is at INFO: keep its warnings only.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "fonts"
 FAMILIES = {

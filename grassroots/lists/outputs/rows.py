@@ -28,6 +28,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from grassroots.geography.models import Area, PollingStation
 from grassroots.lists import builtin_filters
@@ -436,8 +437,16 @@ def _short_labels() -> dict[str, dict[str, str]]:
     cached = _SHORT_CACHE.get(lang)
     if cached is None:
         cached = _SHORT_CACHE[lang] = {
-            "gender": {"female": _("F"), "male": _("M"), "other": _("O")},
-            "phone": {"mobile": _("M"), "landline": _("L"), "": _("P")},
+            "gender": {
+                "female": pgettext("sex, one letter", "F"),
+                "male": pgettext("sex, one letter", "M"),
+                "other": pgettext("sex, one letter", "O"),
+            },
+            "phone": {
+                "mobile": pgettext("phone kind, one letter", "M"),
+                "landline": pgettext("phone kind, one letter", "L"),
+                "": pgettext("phone kind, one letter", "P"),
+            },
         }
     return cached
 

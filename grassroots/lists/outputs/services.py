@@ -6,7 +6,8 @@ from ``lists.selectors``), and only of a segment or list they can see (``None`` 
 
 Size: CSVs are streamed whatever their size. A PDF is made in the request, up to
 ``LISTS_PDF_LIMIT`` (setting; default 3,000) doors for walk lists and labels, people for call
-lists, page lists and slips; above it the answer is a clear error asking to split the turf.
+lists, page lists and slips; above it the answer is a clear error asking to split the turf,
+with the offer to make it in the background instead (``outputs.jobs``).
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ class Rendered:
     content_type: str
     body: bytes | Iterator[str]
     streaming: bool = False
+    detail: dict | None = None
 
 
 def pdf_limit() -> int:
@@ -160,12 +162,18 @@ def output_render(
     fmt: str,
     params: dict | None = None,
     ip_address: str | None = None,
+    bounded: bool = True,
+    audited: bool = True,
 ) -> Rendered:
     """Build ``output`` (``OUTPUTS``) as ``fmt`` for ``source``; audited as
-    ``list.output_downloaded`` with what was printed and how many."""
+    ``list.output_downloaded`` with what was printed and how many.
+
+    A background job (``outputs.jobs``) passes ``bounded=False`` (no size limit) and
+    ``audited=False`` (it audits when the file is downloaded)."""
     _require(actor)
     options = _clean(output, fmt, params or {})
-    _check_size(output, fmt, source.people)
+    if bounded:
+        _check_size(output, fmt, source.people)
     today = timezone.localdate()
     meta = documents.Meta(
         title=source.name,
@@ -202,17 +210,20 @@ def output_render(
             body = documents.page_list_pdf(parts, meta)
         else:
             body = documents.slips_pdf(parts, meta)
-    audit.record(
-        actor=actor,
-        action="list.output_downloaded",
-        obj=source.obj,
-        detail={"source": source.kind, "output": output, "format": fmt, **options, **counts},
-        ip_address=ip_address,
-    )
+    detail = {"source": source.kind, "output": output, "format": fmt, **options, **counts}
+    if audited:
+        audit.record(
+            actor=actor,
+            action="list.output_downloaded",
+            obj=source.obj,
+            detail=detail,
+            ip_address=ip_address,
+        )
     stem = slugify(source.name, allow_unicode=True)[:60] or source.kind
     return Rendered(
         filename=f"{stem}-{output}-{today:%Y%m%d}.{fmt}",
         content_type="application/pdf" if fmt == "pdf" else "text/csv; charset=utf-8",
         body=body,
         streaming=fmt == "csv",
+        detail=detail,
     )

@@ -197,6 +197,44 @@ def test_too_large_for_a_pdf_says_to_split(shared, users, client_for, settings):
     assert AuditEvent.objects.filter(action="list.output_downloaded").count() == 1
 
 
+def test_too_large_a_pdf_can_be_made_in_the_background(
+    shared, users, client_for, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.LISTS_PDF_LIMIT = 1
+    settings.MEDIA_ROOT = tmp_path
+    c = client_for(users["manager"])
+    address = url("segment", shared["segment"].pk, "walk-list", "pdf", "paper=letter")
+    offer = c.get(address)
+    assert offer.status_code == 400 and "Make it in the background" in offer.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        started = c.post(address)
+    assert started.status_code == 302
+    job_page = c.get(started["Location"])
+    assert job_page.status_code == 200
+    job = job_page.context["job"]
+    assert job.status == "succeeded" and job.title == "Walk list: Everyone"
+    download = c.get(job.result["download_url"])
+    assert download.status_code == 200 and download["Content-Type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(b"".join(download.streaming_content)))
+    assert round(float(reader.pages[0].mediabox.width)) == 612
+    text = "".join(p.extract_text() for p in reader.pages)
+    assert "Rahul Sharma" in text and "অনন্যা দাস" in text
+    # Only for the person who asked.
+    other = client_for(users["admin"])
+    assert other.get(started["Location"]).status_code == 404
+    assert other.get(job.result["download_url"]).status_code == 404
+    actions = list(
+        AuditEvent.objects.filter(action__startswith="list.output")
+        .order_by("id")
+        .values_list("action", "detail")
+    )
+    assert [a for a, _d in actions] == ["list.output_queued", "list.output_downloaded"]
+    assert actions[1][1]["households"] == 2 and actions[1][1]["paper"] == "letter"
+    # A CSV is never queued.
+    csv_address = url("segment", shared["segment"].pk, "walk-list", "csv")
+    assert c.post(csv_address).status_code == 403
+
+
 def test_a_segment_that_no_longer_compiles_says_why(shared, users, client_for):
     seg = shared["segment"]
     seg.definition = {"steps": [{"action": "add", "group": {"items": [{"list": 10**6}]}}]}
@@ -214,3 +252,12 @@ def test_outputs_menu_include(shared):
     html = render_to_string("lists/_outputs_menu.html", {"person_list": shared["list"]})
     assert url("list", shared["list"].pk, "call-list", "csv") in html
     assert render_to_string("lists/_outputs_menu.html", {}).strip() == ""
+
+
+def test_file_names_keep_a_bengali_name(people, users, client_for):
+    seg = services.segment_create(actor=users["manager"], name="উত্তর ৭", definition=EVERYONE)
+    response = client_for(users["manager"]).get(url("segment", seg.pk, "walk-list", "csv"))
+    disposition = response["Content-Disposition"]
+    assert disposition.startswith("attachment; filename*=utf-8''")
+    assert "walk-list" in disposition and disposition.endswith(".csv")
+    assert "Ananya Das" in csv_names(response, "Name")
