@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from grassroots.core import audit
 from grassroots.core.jobs import job_create
 from grassroots.core.models import Job
-from grassroots.people import dedupe, duplicates
+from grassroots.people import duplicates
 from grassroots.people.models import ImportBatch, ImportChange
 
 JOB_KIND = "people.dedupe"
@@ -78,6 +78,9 @@ def dedupe_work(*, job: Job, actor: Any, batch_id: str | None, reporter) -> dict
     person_ids = import_person_ids(batch_id) if batch_id else None
     if person_ids is not None:
         reporter.log(f"Looking for duplicates of {len(person_ids):,} imported people.")
+    # pandas, scikit-learn and recordlinkage load here, not when Django starts (5 s).
+    from grassroots.people import dedupe
+
     counts = dedupe.dedupe_run(actor=actor, person_ids=person_ids, reporter=reporter)
     threshold = duplicates.settings_get().auto_merge_threshold
     result: dict[str, Any] = {**counts, "auto_merged": 0, "incremental": person_ids is not None}
