@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-BENCHMARKS = ["people", "import", "dedupe", "segments"]
+BENCHMARKS = ["people", "import", "dedupe", "segments", "lists"]
 MODULES = {"import": "importer"}  # `import` is a Python keyword
 
 
