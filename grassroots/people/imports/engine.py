@@ -93,6 +93,8 @@ class Importer:
         self.match_rules = self.options.get("match") or ["external_id", "name_birth"]
         self.out = Outcome()
         self.area_ids: dict[str, int | None] = {}
+        self.area_codes: dict[int, str] = {}  # id -> code, for areas found by coordinates
+        self.locator = None  # geography.locate.AreaLocator, built when first needed
         self.election_ids: dict[str, int | None] = {}
         self.custom_fields = {f.key: f for f in CustomField.objects.all()}
         self.households: dict[tuple, int] = {}  # (area_id, address key or household key) -> id
@@ -198,7 +200,35 @@ class Importer:
             self.reporter.advance(self.out.rows)
 
     # --- references: areas and elections ------------------------------------------------
+    def _locate(self, records: list[Record]) -> None:
+        """People without an area code but with coordinates land in the deepest area whose
+        boundary covers their address (point in polygon); the locator is built once."""
+        todo = [
+            r
+            for r in records
+            if not r.area_code
+            and r.address.get("latitude") is not None
+            and r.address.get("longitude") is not None
+        ]
+        if not todo:
+            return
+        if self.locator is None:
+            from grassroots.geography.locate import AreaLocator
+
+            self.locator = AreaLocator()
+        if not len(self.locator):
+            return
+        found = self.locator.locate([(r.address["latitude"], r.address["longitude"]) for r in todo])
+        unknown = {a for a in found if a is not None} - set(self.area_codes)
+        if unknown:
+            self.area_codes.update(Area.objects.filter(pk__in=unknown).values_list("id", "code"))
+        for r, area_id in zip(todo, found, strict=True):
+            if area_id is not None:
+                r.area_code = self.area_codes[area_id]
+                self.area_ids[r.area_code] = area_id
+
     def _resolve_refs(self, records, rejects, raw_by_line) -> list[Record]:
+        self._locate(records)
         codes = {r.area_code for r in records if r.area_code} - set(self.area_ids)
         if codes:
             found = dict(Area.objects.filter(code__in=codes).values_list("code", "id"))

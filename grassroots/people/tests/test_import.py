@@ -507,3 +507,58 @@ def _luhn(digits: str) -> str:
     from stdnum import luhn
 
     return luhn.calc_check_digit(digits)
+
+
+def _square(lat, lon, half):
+    return {
+        "type": "Polygon",
+        "coordinates": [
+            [
+                [lon - half, lat - half],
+                [lon + half, lat - half],
+                [lon + half, lat + half],
+                [lon - half, lat + half],
+                [lon - half, lat - half],
+            ]
+        ],
+    }
+
+
+def test_people_without_an_area_code_land_in_the_area_covering_their_coordinates(geo, tmp_path):
+    from grassroots.geography.models import Area
+
+    Area.objects.filter(pk=geo["ac"].pk).update(boundary=_square(22.53, 88.35, 0.05))
+    Area.objects.filter(pk=geo["p1"].pk).update(boundary=_square(22.52, 88.34, 0.01))
+    Area.objects.filter(pk=geo["p2"].pk).update(boundary=_square(22.54, 88.36, 0.01))
+    mapping = {
+        "columns": {
+            "Name": "person.full_name",
+            "Lat": "address.latitude",
+            "Lon": "address.longitude",
+            "Street": "address.street",
+            "Area": "area.code",
+            "Id": "external_id:crm",
+        }
+    }
+    rows = [
+        ["Inside Part One", "22.521", "88.341", "A Road", "", "1"],
+        ["Inside Part Two", "22.539", "88.359", "B Road", "", "2"],
+        ["In the constituency only", "22.56", "88.33", "C Road", "", "3"],
+        ["Nowhere we know", "23.5", "87.0", "D Road", "", "4"],
+        ["Code wins over coordinates", "22.521", "88.341", "E Road", "IN-WB-AC1-P002", "5"],
+    ]
+    path = write_csv(tmp_path / "geo.csv", ["Name", "Lat", "Lon", "Street", "Area", "Id"], rows)
+    batch = services.import_create(actor=None, path=path, mapping=mapping)
+    counts = services.import_run(batch=batch)
+    assert counts["created"] == 5 and counts["rejected"] == 0
+    where = dict(Person.objects.values_list("full_name", "area__code"))
+    assert where == {
+        "Inside Part One": "IN-WB-AC1-P001",
+        "Inside Part Two": "IN-WB-AC1-P002",
+        "In the constituency only": "IN-WB-AC1",
+        "Nowhere we know": None,
+        "Code wins over coordinates": "IN-WB-AC1-P002",
+    }
+    # Re-importing changes nothing: the located area is the one already stored.
+    again = services.import_create(actor=None, path=path, mapping=mapping)
+    assert services.import_run(batch=again)["unchanged"] == 5
