@@ -5,6 +5,7 @@ list, downloads a call list — and the API gives the same count for the same se
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -84,7 +85,7 @@ def test_build_freeze_print_and_api_agree(page, live_server, login, geo, people,
     assert response.body().startswith(b"%PDF")
     with page.expect_download() as download:
         page.locator("#list-outputs dd").nth(1).get_by_text("CSV").click()
-    text = open(download.value.path(), encoding="utf-8-sig").read()
+    text = Path(download.value.path()).read_text(encoding="utf-8-sig")
     assert "Ananya" in text and "Moumita" in text and "Priya" not in text
 
     # The API answers the same count for the same segment and the same user.
