@@ -148,11 +148,11 @@ def reachable_q(p: dict, ctx: Context) -> Q:
             points = points.filter(whatsapp=True)
     q = Q(Exists(points)) & Q(do_not_contact=False) & Q(status=Person.Status.ACTIVE)
     if p["consent"] == "granted":
-        return q & Q(pk__in=_latest_status_people(channel, p["purpose"], Consent.Status.GRANTED))
-    return q & ~Q(pk__in=_latest_status_people(channel, p["purpose"], Consent.Status.WITHDRAWN))
+        return q & Q(pk__in=latest_consent_people(channel, p["purpose"], Consent.Status.GRANTED))
+    return q & ~Q(pk__in=latest_consent_people(channel, p["purpose"], Consent.Status.WITHDRAWN))
 
 
-def _latest_status_people(channel: str, purpose: str, status: str):
+def latest_consent_people(channel: str, purpose: str, status: str):
     """Ids of people whose latest consent record for channel × purpose has ``status``."""
     later = Consent.objects.filter(
         person_id=OuterRef("person_id"), channel=channel, purpose=purpose

@@ -301,7 +301,7 @@ def mailable_people(people: QuerySet[Person], *, purpose: str = "campaign") -> Q
     """Not do-not-contact, active, with an address, and not opted out of post for ``purpose``."""
     # builtin_filters' "latest consent per channel × purpose" sub-query, so one rule decides
     # who has opted out everywhere.
-    withdrawn = builtin_filters._latest_status_people("post", purpose, Consent.Status.WITHDRAWN)
+    withdrawn = builtin_filters.latest_consent_people("post", purpose, Consent.Status.WITHDRAWN)
     return people.filter(
         do_not_contact=False,
         status=Person.Status.ACTIVE,
