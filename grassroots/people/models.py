@@ -30,10 +30,12 @@ class Address(TimeStampedModel):
         "geography.Area", null=True, blank=True, on_delete=models.SET_NULL, related_name="addresses"
     )
     # Normalised "house|street|locality|city|postcode": how imports find the same door again.
-    match_key = models.CharField(max_length=400, blank=True, default="", db_index=True)
+    match_key = models.CharField(max_length=400, blank=True, default="")
 
     class Meta:
         verbose_name_plural = _("addresses")
+        # Equality only: no second ``varchar_pattern_ops`` index for LIKE on PostgreSQL.
+        indexes = [models.Index(fields=["match_key"], name="people_address_key_idx")]
 
     def __str__(self) -> str:
         return self.one_line()
@@ -55,6 +57,7 @@ class Household(TimeStampedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="households",
+        db_index=False,  # people_hh_area_idx
     )
 
     class Meta:
@@ -117,8 +120,15 @@ class Person(TimeStampedModel):
     )
     do_not_contact = models.BooleanField(_("do not contact"), default=False)
     source = models.CharField(_("source"), max_length=100, blank=True, default="")
+    # Indexed by people_person_hh_idx and (area first) people_person_area_idx: every index is
+    # written on every insert, so an import of millions pays for each duplicate one.
     household = models.ForeignKey(
-        Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+        Household,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+        db_index=False,
     )
     area = models.ForeignKey(
         "geography.Area",
@@ -127,6 +137,7 @@ class Person(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="people",
         verbose_name=_("area"),
+        db_index=False,
     )
     serial_number = models.PositiveIntegerField(_("serial number in part"), null=True, blank=True)
     last_contacted_at = models.DateTimeField(null=True, blank=True)
@@ -191,7 +202,9 @@ class ContactPoint(TimeStampedModel):
         WRONG = "wrong", _("Wrong number / address")
         BOUNCED = "bounced", _("Bounced")
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="contact_points")
+    person = models.ForeignKey(  # indexed by people_cp_person_idx (person, channel)
+        Person, on_delete=models.CASCADE, related_name="contact_points", db_index=False
+    )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     value = models.CharField(_("value"), max_length=254, help_text=_("E.164 phone or email"))
     phone_kind = models.CharField(
@@ -403,7 +416,9 @@ class VoteHistory(models.Model):
         ABSENTEE = "absentee", _("Absentee")
         UNKNOWN = "", _("Unknown")
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="vote_history")
+    person = models.ForeignKey(  # indexed by people_vote_unique (person, election)
+        Person, on_delete=models.CASCADE, related_name="vote_history", db_index=False
+    )
     election = models.ForeignKey("geography.Election", on_delete=models.CASCADE, related_name="+")
     voted = models.BooleanField(_("voted"))
     method = models.CharField(
