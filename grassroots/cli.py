@@ -60,6 +60,15 @@ def _queue_housekeeping() -> None:
         print(f"could not queue housekeeping: {exc}", flush=True)
 
 
+def _queue_tick() -> None:
+    from grassroots.core.tasks import tick_task
+
+    try:
+        tick_task.enqueue()
+    except Exception as exc:  # a busy database must not stop the server
+        print(f"could not queue the minute tick: {exc}", flush=True)
+
+
 def cmd_serve(ns) -> int:
     _django()
     from django.core.management import call_command
@@ -94,8 +103,12 @@ def cmd_serve(ns) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     next_housekeeping = time.monotonic() + 60  # then hourly (the worker does the work)
+    next_tick = time.monotonic() + 5  # then every minute: held messages, scheduled sends
     try:
         while server.poll() is None:
+            if worker is not None and time.monotonic() >= next_tick:
+                next_tick = time.monotonic() + 60
+                _queue_tick()
             if worker is not None and time.monotonic() >= next_housekeeping:
                 next_housekeeping = time.monotonic() + HOUSEKEEPING_EVERY
                 _queue_housekeeping()

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "grassroots.geography",
     "grassroots.people",
     "grassroots.lists",
+    "grassroots.messaging",
     "grassroots.api",
 ]
 if os.environ.get("GRASSROOTS_TASK_BACKEND", "db") == "rq":
@@ -218,6 +219,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("GRASSROOTS_FROM_EMAIL", "grassroots@localho
 
 OTP_TOTP_ISSUER = os.environ.get("GRASSROOTS_CAMPAIGN_NAME", "Grassroots")
 CAMPAIGN_NAME = os.environ.get("GRASSROOTS_CAMPAIGN_NAME", "Grassroots")
+GRASSROOTS_CAMPAIGN_NAME = CAMPAIGN_NAME
+# Where providers reach us (webhooks) and people follow links (unsubscribe): the public URL.
+GRASSROOTS_PUBLIC_URL = os.environ.get("GRASSROOTS_PUBLIC_URL", "http://127.0.0.1:8000")
 
 LOGGING = {
     "version": 1,

@@ -14,6 +14,8 @@ CAPABILITIES: dict[str, str] = {
     "people.import": _("Import voter files and spreadsheets"),
     "people.export": _("Export people"),
     "lists.manage": _("Build and save segments and lists; print walk, call and mail lists"),
+    "messaging.send": _("Write message templates; send messages and broadcasts"),
+    "messaging.configure": _("Configure messaging providers and their credentials"),
     "geography.view": _("Browse areas, booths, elections and races"),
     "geography.edit": _("Create and edit areas, booths, elections and races"),
     "accounts.manage": _("Manage users, roles, scopes and 2FA requirements"),
@@ -35,6 +37,8 @@ DEFAULT_ROLES: list[dict] = [
             "people.import",
             "people.export",
             "lists.manage",
+            "messaging.send",
+            "messaging.configure",
             "geography.view",
             "geography.edit",
             "audit.view",
@@ -81,7 +85,14 @@ DEFAULT_ROLES: list[dict] = [
     {
         "slug": "communications",
         "name": "Communications",
-        "capabilities": ["people.view", "people.note", "geography.view", "api.use"],
+        "capabilities": [
+            "people.view",
+            "people.note",
+            "lists.manage",
+            "messaging.send",
+            "geography.view",
+            "api.use",
+        ],
         "require_2fa": False,
     },
     {

@@ -3,6 +3,12 @@
 - ``dashboard_tiles``: functions ``(request) -> list[Tile]`` shown on the home dashboard.
 - ``nav_items``: entries of the main navigation.
 - ``person_panels``: ``PersonPanel`` sections on the person page (``{% person_panels person %}``).
+- ``every_minute``: functions ``(now) -> dict`` run once a minute by ``core.tasks.tick_task``
+  (``grassroots serve --with-worker`` queues it): held messages, scheduled broadcasts, …
+- ``demo_seeders``: functions ``(*, users) -> dict[str, int]`` that add an app's part to the demo
+  campaign after the people are in (idempotent: they skip what exists).
+- ``timeline_sources``: functions ``(person, limit) -> list`` of ``people.selectors.TimelineEntry``
+  that higher apps add to a person's timeline (held and blocked messages, …).
 - ``housekeeping``: functions ``(now) -> dict[str, int]`` that delete what has outlived its
   retention (export files, import rollback data, …); ``core.housekeeping`` runs them all.
 """
@@ -59,5 +65,8 @@ dashboard_tiles = Registry()
 nav_items = Registry()
 person_panels = Registry()
 housekeeping = Registry()
+timeline_sources = Registry()
+every_minute = Registry()
+demo_seeders = Registry()
 
 TileProvider = Callable[[Any], list[Tile]]

@@ -32,7 +32,7 @@ from django.db import models, transaction
 
 from grassroots.accounts.models import Role, User
 from grassroots.accounts.services import roles_ensure_defaults, user_create
-from grassroots.core import audit
+from grassroots.core import audit, registry
 from grassroots.core.bulk import insert_rows
 from grassroots.geography.models import Area, Election, PollingStation
 from grassroots.geography.services import (
@@ -1642,6 +1642,8 @@ def seed_demo(*, seed: int = 42, reporter: JobReporter | None = None, scale: flo
             progress,
         )
         counts["external_ids"] -= len(taken)
+        for seeder in registry.demo_seeders:  # each app's part of the demo (messaging, …)
+            counts.update(seeder(users=users))
         counts.update(
             elections=len(ELECTIONS),
             races=sum(len(e[5]) for e in ELECTIONS),

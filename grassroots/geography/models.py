@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -95,6 +97,8 @@ class Election(models.Model):
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.GENERAL)
     date = models.DateField(_("polling date"))
+    # Local time at the polling places; India's 48-hour silence period counts back from it.
+    polls_close = models.TimeField(_("polls close"), default=dt.time(18, 0))
     area = models.ForeignKey(
         Area, on_delete=models.PROTECT, related_name="elections", verbose_name=_("area")
     )

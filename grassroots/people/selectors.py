@@ -12,6 +12,7 @@ from django.http import QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from grassroots.core import registry
 from grassroots.core.registry import Tile
 from grassroots.geography.models import Area
 from grassroots.geography.selectors import scope_paths, scope_q
@@ -170,6 +171,8 @@ def person_timeline(person: Person, limit: int = 100) -> list[TimelineEntry]:
                 c.status,
             )
         )
+    for source in registry.timeline_sources:  # entries of higher apps (messaging, …)
+        entries.extend(source(person, limit))
     entries.sort(key=lambda e: e.when, reverse=True)
     return entries[:limit]
 

@@ -9,12 +9,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from grassroots.core import audit, events
+from grassroots.core import audit, bulk, events
 from grassroots.core.phones import normalize_email, normalize_phone
 from grassroots.people.models import (
     Address,
@@ -369,6 +369,42 @@ def interaction_record(
         {"person_id": person_id, "interaction_id": interaction.pk, "channel": channel},
     )
     return interaction
+
+
+def interactions_record_bulk(rows: list[dict[str, Any]]) -> int:
+    """Many interactions at once (a broadcast's sends): the same rows ``interaction_record``
+    writes, inserted in bulk, and each person's ``last_contacted_at`` moved forward in one
+    statement per timestamp. Each row: person_id, channel, direction, outcome, detail, data,
+    occurred_at, source, actor_id. No event per row (the caller publishes one for the batch)."""
+    if not rows:
+        return 0
+    clean = []
+    for r in rows:
+        if r["channel"] not in Interaction.Channel.values:
+            raise ValidationError({"channel": _("Unknown channel.")})
+        clean.append(
+            {
+                "person_id": int(r["person_id"]),
+                "channel": r["channel"],
+                "direction": r.get("direction") or Interaction.Direction.OUTBOUND,
+                "outcome": (r.get("outcome") or "")[:50],
+                "detail": (r.get("detail") or "")[:10000],
+                "data": r.get("data") or {},
+                "occurred_at": r.get("occurred_at") or timezone.now(),
+                "source": (r.get("source") or "")[:50],
+                "actor_id": r.get("actor_id"),
+            }
+        )
+    with transaction.atomic():
+        bulk.insert_rows(Interaction, clean)
+        by_time: dict[dt.datetime, set[int]] = {}
+        for r in clean:
+            by_time.setdefault(r["occurred_at"], set()).add(r["person_id"])
+        for when, ids in by_time.items():
+            Person.objects.filter(pk__in=ids).filter(
+                Q(last_contacted_at__isnull=True) | Q(last_contacted_at__lt=when)
+            ).update(last_contacted_at=when)
+    return len(clean)
 
 
 # --- consent ------------------------------------------------------------------------------

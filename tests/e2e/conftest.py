@@ -142,9 +142,12 @@ def page(page, live_server):
         ),
     )
 
-    def on_dialog(dialog):
+    def on_dialog(dialog):  # dismissed, unless the test says it will confirm (accept_dialogs)
         problems.dialogs.append(f"{dialog.type}: {dialog.message}")
-        dialog.dismiss()
+        if getattr(page, "accept_dialogs", False):
+            dialog.accept()
+        else:
+            dialog.dismiss()
 
     page.on("dialog", on_dialog)
 

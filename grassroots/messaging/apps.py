@@ -1,0 +1,34 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+PROVIDER_MODULES = ("simulator", "twilio", "msg91", "whatsapp", "smtp")
+
+
+class MessagingConfig(AppConfig):
+    name = "grassroots.messaging"
+    label = "messaging"
+    verbose_name = _("Messaging")
+
+    def ready(self):
+        import importlib
+
+        from grassroots.core.registry import (
+            NavItem,
+            PersonPanel,
+            demo_seeders,
+            every_minute,
+            nav_items,
+            person_panels,
+            timeline_sources,
+        )
+        from grassroots.messaging import demo, panels, selectors, services
+
+        for name in PROVIDER_MODULES:
+            importlib.import_module(f"grassroots.messaging.providers.{name}")
+        nav_items.register(
+            NavItem(_("Messaging"), "messaging:broadcast_list", "messaging.send", 30)
+        )
+        timeline_sources.register(selectors.timeline_entries)
+        every_minute.register(services.messaging_tick)
+        demo_seeders.register(demo.seed)
+        person_panels.register(PersonPanel("messaging/_person_panel.html", panels.person_panel, 40))

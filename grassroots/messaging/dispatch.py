@@ -1,0 +1,466 @@
+"""The one send path (ARCHITECTURE §3.5): every outbound message, whatever made it, leaves here.
+
+``dispatch(ids)`` takes messages that are queued (or held and now due) through the compliance
+layer in batches — one query per batch for people, consent, suppressions, recent sends and
+upcoming polls — then claims the ones allowed (a claim token, so two workers never send the
+same message), calls the provider with the message's uuid as idempotency key and records the
+result at once. A worker that dies between the provider call and that record leaves the
+message ``sending``; ``recover_stuck`` puts it back in the queue and the retry carries the same
+idempotency key, which the provider uses to drop the duplicate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from grassroots.geography.models import Election
+from grassroots.messaging import compliance
+from grassroots.messaging.models import Channel, Message, ProviderAccount, Suppression
+from grassroots.messaging.providers import provider_class
+from grassroots.messaging.providers.base import OutboundMessage, Provider, ProviderError
+from grassroots.messaging.secrets import decrypt
+from grassroots.people import services as people_services
+from grassroots.people.models import Consent, Person
+
+BATCH = 500
+RETRY_DELAYS = (60, 300, 1800)  # seconds before the 2nd, 3rd, 4th attempt of a retryable error
+STUCK_AFTER = dt.timedelta(minutes=10)
+S = Message.Status
+INTERACTION_CHANNEL = {"sms": "sms", "whatsapp": "whatsapp", "email": "email", "voice": "phone"}
+
+
+@dataclass
+class Outcome:
+    sent: int = 0
+    held: int = 0
+    blocked: int = 0
+    failed: int = 0
+    retry: int = 0
+    skipped: int = 0
+    codes: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    def add(self, other: Outcome) -> None:
+        for name in ("sent", "held", "blocked", "failed", "retry", "skipped"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for k, v in other.codes.items():
+            self.codes[k] += v
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "sent": self.sent,
+            "held": self.held,
+            "blocked": self.blocked,
+            "failed": self.failed,
+            "retry": self.retry,
+            "skipped": self.skipped,
+            "codes": dict(self.codes),
+        }
+
+
+def clock() -> dt.datetime:
+    """The time every compliance decision is taken at (one place, so tests can set it)."""
+    return timezone.now()
+
+
+# --- providers ---------------------------------------------------------------------------------
+
+
+def provider_for(account: ProviderAccount) -> Provider:
+    return provider_class(account.kind)(account.config, decrypt(account.secrets))
+
+
+def default_account(channel: str) -> ProviderAccount | None:
+    accounts = ProviderAccount.objects.filter(active=True, is_default=True)
+    for account in accounts:
+        if channel in (account.channels or []):
+            return account
+    for account in ProviderAccount.objects.filter(active=True):
+        if channel in (account.channels or []):
+            return account
+    return None
+
+
+def public_url(path: str) -> str:
+    return settings.GRASSROOTS_PUBLIC_URL.rstrip("/") + path
+
+
+def unsubscribe_token(message_uuid: uuid.UUID | str) -> str:
+    return signing.dumps(str(message_uuid), salt="messaging.unsubscribe", compress=True)
+
+
+def unsubscribe_url(message_uuid: uuid.UUID | str) -> str:
+    return public_url(reverse("messaging:unsubscribe", args=[unsubscribe_token(message_uuid)]))
+
+
+# --- compliance context, one batch at a time ----------------------------------------------------
+
+
+def _polls(area_paths: set[str], now: dt.datetime) -> dict[str, list[tuple[dt.date, dt.time]]]:
+    """Upcoming polls (date, closing time) per area path: elections of the area or above it."""
+    if not area_paths:
+        return {}
+    today = timezone.localdate(now)
+    elections = list(
+        Election.objects.filter(
+            date__gte=today - dt.timedelta(days=1), date__lte=today + dt.timedelta(days=30)
+        ).values_list("area__path", "date", "polls_close")
+    )
+    out: dict[str, list[tuple[dt.date, dt.time]]] = {}
+    for path in area_paths:
+        out[path] = [(d, t) for p, d, t in elections if path.startswith(p)]
+    return out
+
+
+def _recipients(messages: list[Message], now: dt.datetime) -> dict[int, compliance.Recipient]:
+    person_ids = {m.person_id for m in messages if m.person_id}
+    people = {
+        p["id"]: p
+        for p in Person.objects.filter(pk__in=person_ids).values(
+            "id", "do_not_contact", "area__path", "household__address__country"
+        )
+    }
+    # latest consent per person × channel × purpose
+    consent: dict[tuple[int, str, str], str] = {}
+    wanted = {(compliance.channel_for_consent(m.channel), m.purpose) for m in messages}
+    if person_ids:
+        rows = (
+            Consent.objects.filter(
+                person_id__in=person_ids,
+                channel__in={c for c, _p in wanted},
+                purpose__in={p for _c, p in wanted},
+            )
+            .order_by("person_id", "channel", "purpose", "-recorded_at", "-id")
+            .values_list("person_id", "channel", "purpose", "status")
+        )
+        for pid, ch, purpose, status in rows:
+            consent.setdefault((pid, ch, purpose), status)
+    suppressed: dict[tuple[str, str], str] = dict(
+        ((ch, addr), reason)
+        for ch, addr, reason in Suppression.objects.filter(
+            address__in={m.to_address for m in messages}
+        ).values_list("channel", "address", "reason")
+    )
+    # sends in each channel's cap window, and whether we ever wrote to the person before
+    recent: dict[tuple[int, str], int] = {}
+    ever: set[tuple[int, str]] = set()
+    for channel in {m.channel for m in messages}:
+        ids = {m.person_id for m in messages if m.channel == channel and m.person_id}
+        if not ids:
+            continue
+        days = max(
+            compliance.cap_window_days(profile, channel)
+            for profile in compliance.profiles().values()
+        )
+        since = now - dt.timedelta(days=days)
+        for pid, n_recent in (
+            Message.objects.filter(
+                person_id__in=ids,
+                channel=channel,
+                direction=Message.Direction.OUTBOUND,
+                status__in=[S.SENT, S.DELIVERED],
+            )
+            .values("person_id")
+            .annotate(n=Count("id", filter=Q(sent_at__gte=since)))
+            .values_list("person_id", "n")
+        ):
+            ever.add((pid, channel))
+            if n_recent:
+                recent[(pid, channel)] = n_recent
+    polls = _polls({p["area__path"] for p in people.values() if p["area__path"]}, now)
+    out = {}
+    for m in messages:
+        p = people.get(m.person_id) or {}
+        is_phone = m.channel != Channel.EMAIL
+        country = (p.get("household__address__country") or None) if not is_phone else None
+        if is_phone:
+            country = compliance.country_for_phone(m.to_address) or p.get(
+                "household__address__country"
+            )
+        zones = compliance.zones_for(phone=m.to_address if is_phone else None, country=country)
+        closes = []
+        for d, t in polls.get(p.get("area__path") or "", []):
+            closes.append(dt.datetime.combine(d, t, tzinfo=zones[0]))
+        r = compliance.Recipient(
+            channel=m.channel,
+            address=m.to_address,
+            purpose=m.purpose,
+            country=country,
+            consent=consent.get(
+                (m.person_id, compliance.channel_for_consent(m.channel), m.purpose)
+            ),
+            opted_out=suppressed.get((m.channel, m.to_address)) == Suppression.Reason.OPTED_OUT,
+            do_not_contact=bool(p.get("do_not_contact")),
+            suppressed=(m.channel, m.to_address) in suppressed
+            and suppressed[(m.channel, m.to_address)] != Suppression.Reason.OPTED_OUT,
+            recent_count=recent.get((m.person_id, m.channel), 0),
+            poll_closes=tuple(closes),
+        )
+        out[m.pk] = r
+        m._first = (m.person_id, m.channel) not in ever  # noqa: SLF001 - per-dispatch note
+    return out
+
+
+# --- dispatch ----------------------------------------------------------------------------------
+
+
+def due_ids(now: dt.datetime | None = None, limit: int = 5000) -> list[int]:
+    """Queued messages, and held ones whose time has come."""
+    now = now or clock()
+    return list(
+        Message.objects.filter(direction=Message.Direction.OUTBOUND)
+        .filter(
+            Q(status=S.PENDING, held_until__isnull=True)
+            | Q(status__in=[S.PENDING, S.HELD], held_until__lte=now)
+        )
+        .exclude(broadcast__status__in=["paused", "cancelled"])
+        .order_by("held_until", "id")
+        .values_list("id", flat=True)[:limit]
+    )
+
+
+def dispatch(
+    ids: Iterable[int],
+    *,
+    now: dt.datetime | None = None,
+    providers: dict[int, Provider] | None = None,
+    pace=None,
+) -> Outcome:
+    """Send (or hold, or block) these messages. ``pace(n)`` is called before each send (a
+    broadcast's throttle); ``providers`` lets a caller reuse open connections across calls."""
+    ids = list(ids)
+    total = Outcome()
+    own = providers is None
+    providers = {} if providers is None else providers
+    try:
+        for start in range(0, len(ids), BATCH):
+            total.add(_dispatch_batch(ids[start : start + BATCH], now, providers, pace))
+    finally:
+        if own:
+            for p in providers.values():
+                close = getattr(p, "close", None)
+                if close:
+                    close()
+    return total
+
+
+def _dispatch_batch(ids, now, providers, pace) -> Outcome:
+    out = Outcome()
+    now = now or clock()
+    messages = list(
+        Message.objects.filter(
+            pk__in=ids, direction=Message.Direction.OUTBOUND, status__in=[S.PENDING, S.HELD]
+        ).select_related("broadcast", "account", "template_variant")
+    )
+    out.skipped = len(set(ids)) - len(messages)
+    messages = [m for m in messages if m.held_until is None or m.held_until <= now]
+    if not messages:
+        return out
+    recipients = _recipients(messages, now)
+    allowed: list[Message] = []
+    blocked, held = [], []
+    for m in messages:
+        if m.broadcast_id and m.broadcast.status in ("paused", "cancelled"):
+            out.skipped += 1
+            continue
+        if m.system:  # the one confirmation the rules allow after STOP / START / HELP
+            allowed.append(m)
+            continue
+        expires = m.broadcast.expires_at if m.broadcast_id else None
+        decision = compliance.decide(recipients[m.pk], now=now, expires_at=expires)
+        if decision.action == "send":
+            allowed.append(m)
+            continue
+        m.status_code, m.status_reason = decision.code, str(decision.reason)[:300]
+        out.codes[decision.code] += 1
+        if decision.action == "hold":
+            m.status, m.held_until = S.HELD, decision.until
+            held.append(m)
+        else:
+            m.status, m.held_until = S.BLOCKED, None
+            blocked.append(m)
+    if held or blocked:
+        Message.objects.bulk_update(
+            held + blocked, ["status", "status_code", "status_reason", "held_until", "updated_at"]
+        )
+    out.held, out.blocked = len(held), len(blocked)
+    if not allowed:
+        return out
+    token = uuid.uuid4().hex
+    claimed = Message.objects.filter(
+        pk__in=[m.pk for m in allowed], status__in=[S.PENDING, S.HELD]
+    ).update(status=S.SENDING, claim=token, updated_at=timezone.now())
+    if claimed != len(allowed):  # another worker took some: send only ours
+        mine = set(Message.objects.filter(claim=token).values_list("pk", flat=True))
+        out.skipped += len(allowed) - len(mine)
+        allowed = [m for m in allowed if m.pk in mine]
+    interactions = []
+    for m in allowed:
+        account = m.account_id
+        if account not in providers:
+            providers[account] = provider_for(m.account) if m.account_id else None
+        provider = providers[account]
+        if pace is not None:
+            pace(1)
+        result = _send_one(m, provider, recipients[m.pk], now)
+        if result == "sent":
+            out.sent += 1
+            if m.person_id:
+                interactions.append(
+                    {
+                        "person_id": m.person_id,
+                        "channel": INTERACTION_CHANNEL[m.channel],
+                        "outcome": "sent",
+                        "detail": (m.subject + "\n" + m.body if m.subject else m.body)[:2000],
+                        "data": {"message": str(m.uuid)},
+                        "occurred_at": m.sent_at,
+                        "source": "broadcast" if m.broadcast_id else "message",
+                        "actor_id": m.created_by_id,
+                    }
+                )
+        elif result == "retry":
+            out.retry += 1
+        else:
+            out.failed += 1
+            out.codes[m.status_code or "failed"] += 1
+    people_services.interactions_record_bulk(interactions)
+    return out
+
+
+def _outbound(m: Message, recipient: compliance.Recipient) -> OutboundMessage:
+    body = m.body
+    if (
+        m.channel in (Channel.SMS, Channel.WHATSAPP)
+        and getattr(m, "_first", False)
+        and not m.system
+    ):
+        footer = compliance.footer_for(recipient)
+        if footer and footer.lower() not in body.lower():
+            body = f"{body}\n{footer}"
+    headers = {}
+    if m.channel == Channel.EMAIL:
+        url = unsubscribe_url(m.uuid)
+        headers = {
+            "List-Unsubscribe": f"<{url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        }
+    template = None
+    if m.template_variant_id and m.template_variant.provider_template:
+        pt = m.template_variant.provider_template
+        template = (
+            {"name": pt, "language": m.template_variant.language, "params": []}
+            if m.channel == Channel.WHATSAPP
+            else {"dlt_template_id": pt}
+        )
+    callback = ""
+    if m.account_id:
+        callback = public_url(reverse("messaging:webhook", args=[m.account.uuid]))
+    return OutboundMessage(
+        idempotency_key=str(m.uuid),
+        channel=m.channel,
+        to=m.to_address,
+        body=body,
+        sender=m.from_address,
+        subject=m.subject,
+        html=m.html,
+        headers=headers,
+        template=template,
+        status_callback=callback,
+    )
+
+
+def _send_one(m: Message, provider: Provider | None, recipient, now: dt.datetime) -> str:
+    """One attempt; ``now`` is the dispatch's clock (retries are scheduled from it)."""
+    fields = ["status", "status_code", "status_reason", "provider_id", "sent_at", "attempts"]
+    m.attempts += 1
+    if provider is None:
+        m.status, m.status_code = S.FAILED, "no_provider"
+        m.status_reason = f"No active provider account for {m.get_channel_display()}."
+        Message.objects.filter(pk=m.pk).update(**{f: getattr(m, f) for f in fields}, updated_at=now)
+        return "failed"
+    try:
+        result = provider.send(_outbound(m, recipient))
+    except ProviderError as exc:
+        m.status_code = (exc.code or "provider_error")[:30]
+        m.status_reason = str(exc)[:300]
+        if exc.retryable and m.attempts <= len(RETRY_DELAYS):
+            m.status, m.held_until = (
+                S.PENDING,
+                now + dt.timedelta(seconds=RETRY_DELAYS[m.attempts - 1]),
+            )
+            Message.objects.filter(pk=m.pk).update(
+                **{f: getattr(m, f) for f in fields}, held_until=m.held_until, updated_at=now
+            )
+            return "retry"
+        m.status = S.FAILED
+        Message.objects.filter(pk=m.pk).update(**{f: getattr(m, f) for f in fields}, updated_at=now)
+        _after_failure(m)
+        return "failed"
+    m.status = S.DELIVERED if result.status == "delivered" else S.SENT
+    m.provider_id, m.sent_at = result.provider_id[:100], now
+    m.status_code, m.status_reason = "", ""
+    Message.objects.filter(pk=m.pk).update(**{f: getattr(m, f) for f in fields}, updated_at=now)
+    simulate = getattr(provider, "events_for", None)
+    if simulate is not None:
+        from grassroots.messaging import tasks
+
+        requests = simulate(_outbound(m, recipient), result, replies=not m.system)
+        if requests:
+            transaction.on_commit(
+                lambda: tasks.simulator_webhooks_task.enqueue(
+                    m.account_id, [r.__dict__ | {"body": r.body.decode()} for r in requests]
+                )
+            )
+    return "sent"
+
+
+def _after_failure(m: Message) -> None:
+    """Provider answers that mean "never again to this address" become suppressions."""
+    reason = {
+        "21211": Suppression.Reason.WRONG_NUMBER,  # Twilio: invalid number
+        "21614": Suppression.Reason.WRONG_NUMBER,  # not a mobile number
+        "21610": Suppression.Reason.OPTED_OUT,  # the recipient replied STOP to the carrier
+    }.get(m.status_code)
+    if reason:
+        Suppression.objects.get_or_create(
+            channel=m.channel,
+            address=m.to_address,
+            defaults={"reason": reason, "person_id": m.person_id, "detail": m.status_reason},
+        )
+
+
+def recover_stuck(now: dt.datetime | None = None) -> int:
+    """Messages left ``sending`` by a worker that died: queue them again (same uuid, so the
+    provider drops the duplicate if the first attempt did reach it)."""
+    now = now or clock()
+    return Message.objects.filter(status=S.SENDING, updated_at__lt=now - STUCK_AFTER).update(
+        status=S.PENDING, claim="", held_until=None, updated_at=now
+    )
+
+
+class Pacer:
+    """At most ``rate`` sends per second (a broadcast's throttle to its provider)."""
+
+    def __init__(self, rate: float):
+        self.interval = 1.0 / rate if rate and rate > 0 else 0.0
+        self.next = time.monotonic()
+
+    def __call__(self, n: int = 1) -> None:
+        if not self.interval:
+            return
+        now = time.monotonic()
+        if self.next > now:
+            time.sleep(self.next - now)
+        self.next = max(self.next, now) + self.interval * n

@@ -1,0 +1,286 @@
+"""Messaging: provider accounts, templates, broadcasts, every message in and out, suppressions.
+
+Every outbound message is a ``Message`` row created before anything is sent; the one send
+service (``messaging.services``) takes it through the compliance layer and a provider adapter.
+A broadcast's recipients are frozen when it starts (one message per person, unique), so a
+worker that dies mid-broadcast resumes without sending anyone a second message.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from grassroots.core.models import TimeStampedModel
+
+
+class Channel(models.TextChoices):
+    SMS = "sms", _("SMS")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+    EMAIL = "email", _("Email")
+    VOICE = "voice", _("Voice broadcast")
+
+
+class Purpose(models.TextChoices):  # the same values as people.Consent.Purpose
+    CAMPAIGN = "campaign", _("Campaign updates")
+    FUNDRAISING = "fundraising", _("Fundraising")
+    VOLUNTEERING = "volunteering", _("Volunteering")
+    RESEARCH = "research", _("Surveys and research")
+
+
+class ProviderAccount(TimeStampedModel):
+    """A configured provider (Twilio, MSG91, SMTP, the simulator…). Secrets are stored
+    encrypted (``messaging.secrets``) and never shown back in full."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("provider"), max_length=30)
+    channels = models.JSONField(_("channels"), default=list)
+    config = models.JSONField(default=dict, blank=True)
+    secrets = models.TextField(blank=True, default="")  # Fernet token of a JSON object
+    secret_hints = models.JSONField(default=dict, blank=True)  # name -> "…last4"
+    is_default = models.BooleanField(_("default for its channels"), default=False)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Template(TimeStampedModel):
+    """A message with personalisation, in one or more languages (``TemplateVariant``)."""
+
+    name = models.CharField(_("name"), max_length=120)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    purpose = models.CharField(
+        _("purpose"), max_length=15, choices=Purpose.choices, default=Purpose.CAMPAIGN
+    )
+    default_language = models.CharField(_("default language"), max_length=10, default="en")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TemplateVariant(models.Model):
+    template = models.ForeignKey(Template, on_delete=models.CASCADE, related_name="variants")
+    language = models.CharField(_("language"), max_length=10)
+    subject = models.CharField(_("subject"), max_length=200, blank=True, default="")
+    body = models.TextField(_("text"))
+    html = models.TextField(_("HTML (email)"), blank=True, default="")
+    # Provider-side templates: WhatsApp's approved template name, India's DLT template id.
+    provider_template = models.CharField(
+        _("provider template (WhatsApp name / DLT id)"), max_length=100, blank=True, default=""
+    )
+    approval = models.CharField(
+        _("approval"),
+        max_length=10,
+        blank=True,
+        default="",
+        choices=[
+            ("", _("Not needed")),
+            ("pending", _("Pending")),
+            ("approved", _("Approved")),
+            ("rejected", _("Rejected")),
+        ],
+    )
+
+    class Meta:
+        ordering = ["template", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["template", "language"], name="msg_variant_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template} [{self.language}]"
+
+
+class Broadcast(TimeStampedModel):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SCHEDULED = "scheduled", _("Scheduled")
+        SENDING = "sending", _("Sending")
+        PAUSED = "paused", _("Paused")
+        DONE = "done", _("Done")
+        CANCELLED = "cancelled", _("Cancelled")
+        FAILED = "failed", _("Failed")
+
+    name = models.CharField(_("name"), max_length=120)
+    template = models.ForeignKey(Template, on_delete=models.PROTECT, related_name="broadcasts")
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    purpose = models.CharField(
+        _("purpose"), max_length=15, choices=Purpose.choices, default=Purpose.CAMPAIGN
+    )
+    segment = models.ForeignKey(
+        "lists.Segment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    person_list = models.ForeignKey(
+        "lists.PersonList", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    account = models.ForeignKey(
+        ProviderAccount, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    scheduled_at = models.DateTimeField(_("send at"), null=True, blank=True)
+    # Held messages (quiet hours, silence period) not sent by then are dropped.
+    expires_at = models.DateTimeField(_("drop held messages after"), null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    recipients = models.PositiveIntegerField(default=0)
+    job = models.ForeignKey(
+        "core.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Message(models.Model):
+    """One message to or from one person on one channel. ``uuid`` is the idempotency key
+    handed to the provider on every attempt."""
+
+    class Direction(models.TextChoices):
+        OUTBOUND = "outbound", _("Outbound")
+        INBOUND = "inbound", _("Inbound")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Queued")
+        HELD = "held", _("Held")
+        BLOCKED = "blocked", _("Blocked")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+        RECEIVED = "received", _("Received")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    person = models.ForeignKey(
+        "people.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    direction = models.CharField(
+        max_length=10, choices=Direction.choices, default=Direction.OUTBOUND
+    )
+    purpose = models.CharField(max_length=15, choices=Purpose.choices, default=Purpose.CAMPAIGN)
+    to_address = models.CharField(max_length=254)
+    from_address = models.CharField(max_length=254, blank=True, default="")
+    subject = models.CharField(max_length=200, blank=True, default="")
+    body = models.TextField(blank=True, default="")
+    html = models.TextField(blank=True, default="")
+    template_variant = models.ForeignKey(
+        TemplateVariant, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    broadcast = models.ForeignKey(
+        Broadcast, null=True, blank=True, on_delete=models.CASCADE, related_name="messages"
+    )
+    account = models.ForeignKey(
+        ProviderAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    status_code = models.CharField(max_length=30, blank=True, default="")
+    status_reason = models.CharField(max_length=300, blank=True, default="")
+    held_until = models.DateTimeField(null=True, blank=True)
+    provider_id = models.CharField(max_length=100, blank=True, default="")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claim = models.CharField(max_length=32, blank=True, default="")  # the dispatch sending it
+    # A compliance reply (the one opt-out / opt-in confirmation, a HELP answer): sent even to
+    # an opted-out number and outside quiet hours, as the rules allow for exactly these.
+    system = models.BooleanField(default=False)
+    reply_to = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    clicked_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # a broadcast sends each person at most one message, whatever crashes
+            models.UniqueConstraint(
+                fields=["broadcast", "person"],
+                condition=models.Q(broadcast__isnull=False),
+                name="msg_one_per_broadcast_person",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["status", "held_until"], name="msg_status_due_idx"),
+            models.Index(fields=["provider_id"], name="msg_provider_id_idx"),
+            models.Index(fields=["person", "channel", "-created_at"], name="msg_person_idx"),
+            models.Index(fields=["to_address", "channel"], name="msg_to_idx"),
+            models.Index(fields=["broadcast", "status"], name="msg_broadcast_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.direction} {self.to_address}"
+
+
+class Suppression(models.Model):
+    """An address that must not get messages on a channel: it replied STOP, hard-bounced,
+    complained, is a wrong number, or was added by hand. Applies to every campaign."""
+
+    class Reason(models.TextChoices):
+        OPTED_OUT = "opted_out", _("Opted out")
+        BOUNCED = "bounced", _("Bounced")
+        COMPLAINED = "complained", _("Marked as spam")
+        WRONG_NUMBER = "wrong_number", _("Wrong number")
+        MANUAL = "manual", _("Added by hand")
+
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    address = models.CharField(max_length=254)
+    reason = models.CharField(max_length=15, choices=Reason.choices)
+    person = models.ForeignKey(
+        "people.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    detail = models.CharField(max_length=300, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "address"], name="msg_suppression_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.address} ({self.reason})"
+
+
+class WebhookEvent(models.Model):
+    """Every webhook call we accepted, keyed by the provider's event id so a repeated delivery
+    (providers retry) is recognised and applied once."""
+
+    account = models.ForeignKey(ProviderAccount, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "key"], name="msg_webhook_event_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.key

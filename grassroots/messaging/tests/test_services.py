@@ -1,0 +1,493 @@
+"""The send path end to end: compliance inside dispatch, real provider HTTP (a fake Twilio on
+loopback), real SMTP (aiosmtpd on loopback), webhooks through the URL a provider calls."""
+
+from __future__ import annotations
+
+import datetime as dt
+import urllib.parse
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from conftest import make_user
+from grassroots.lists import services as list_services
+from grassroots.messaging import dispatch, services
+from grassroots.messaging.models import Broadcast, Message, Suppression
+from grassroots.messaging.tests.fakes import twilio_signature
+from grassroots.people import selectors as people_selectors
+from grassroots.people import services as people_services
+from grassroots.people.models import Consent, Interaction
+
+IST = ZoneInfo("Asia/Kolkata")
+NOON_IST = dt.datetime(2026, 12, 4, 12, 0, tzinfo=IST)
+
+
+@pytest.fixture
+def comms(geo):
+    return make_user("comms", "communications", scope_all=True)
+
+
+@pytest.fixture
+def simulator(comms, settings):
+    return services.account_save(
+        actor=None,
+        name="Simulator",
+        kind="simulator",
+        channels=["sms", "whatsapp", "email", "voice"],
+        config={"from_number": "+15550100"},
+        secrets={},
+        is_default=True,
+    )
+
+
+@pytest.fixture
+def twilio(fake_twilio, settings):
+    settings.GRASSROOTS_PUBLIC_URL = "https://campaign.example.org"
+    return services.account_save(
+        actor=None,
+        name="Twilio",
+        kind="twilio",
+        channels=["sms"],
+        config={"api_base": fake_twilio.url, "from_number": "+15005550006"},
+        secrets={"account_sid": fake_twilio.account_sid, "auth_token": fake_twilio.auth_token},
+        is_default=True,
+    )
+
+
+def _consent(person, channel="sms"):
+    people_services.consent_record(
+        actor=None, person=person, channel=channel, purpose="campaign", status="granted"
+    )
+
+
+def _person(geo, name, phone=None, email=None, language=""):
+    return people_services.person_create(
+        actor=None,
+        data={
+            "given_name": name,
+            "family_name": "Test",
+            "area": geo["p1"],
+            "preferred_language": language,
+        },  # fmt: skip
+        phones=[phone] if phone else [],
+        emails=[email] if email else [],
+    )
+
+
+def _queue(person, to, account, body="Hello", channel="sms"):
+    return Message.objects.create(
+        person=person, channel=channel, to_address=to, body=body, account=account
+    )
+
+
+# --- quiet hours: held, then released at the first allowed minute --------------------------------
+
+
+def test_sms_to_india_at_2230_ist_is_held_until_0900_and_released_then(geo, simulator):
+    asha = _person(geo, "Asha", phone="+919830012346")
+    _consent(asha)
+    msg = _queue(asha, "+919830012346", simulator, "Meeting tomorrow")
+    late = dt.datetime(2026, 12, 4, 22, 30, tzinfo=IST)
+
+    out = dispatch.dispatch([msg.pk], now=late)
+
+    msg.refresh_from_db()
+    assert (out.held, out.sent) == (1, 0)
+    assert msg.status == Message.Status.HELD and msg.status_code == "quiet_hours"
+    assert msg.held_until == dt.datetime(2026, 12, 5, 9, 0, tzinfo=IST)
+    assert "09:00" in msg.status_reason
+    # on the person's timeline, with the reason
+    entries = people_selectors.person_timeline(asha)
+    assert any(e.kind == "message" and "09:00" in e.body for e in entries)
+
+    # a minute early: still held (never sent early)
+    services.messaging_tick(now=dt.datetime(2026, 12, 5, 8, 59, tzinfo=IST))
+    msg.refresh_from_db()
+    assert msg.status == Message.Status.HELD
+    # at 09:00 IST it goes
+    services.messaging_tick(now=dt.datetime(2026, 12, 5, 9, 0, tzinfo=IST))
+    msg.refresh_from_db()
+    assert msg.status in (Message.Status.SENT, Message.Status.DELIVERED)
+    assert Interaction.objects.filter(person=asha, channel="sms", outcome="sent").count() == 1
+
+
+def test_held_message_is_dropped_when_its_broadcast_window_has_passed(geo, simulator, comms):
+    asha = _person(geo, "Asha", phone="+919830012346")
+    _consent(asha)
+    template = services.template_save(
+        actor=comms, name="Rally", channel="sms", variants=[{"language": "en", "body": "Rally!"}]
+    )
+    lst = list_services.list_create(actor=comms, name="one", person_ids=[asha.pk])
+    b = services.broadcast_create(
+        actor=comms,
+        name="Rally tonight",
+        template=template,
+        person_list=lst,
+        expires_at=dt.datetime(2026, 12, 5, 8, 0, tzinfo=IST),
+    )
+    msg = Message.objects.create(
+        person=asha, channel="sms", to_address="+919830012346", body="x", account=simulator,
+        broadcast=b,
+    )  # fmt: skip
+    Broadcast.objects.filter(pk=b.pk).update(status="sending")
+    dispatch.dispatch([msg.pk], now=dt.datetime(2026, 12, 4, 22, 30, tzinfo=IST))
+    msg.refresh_from_db()
+    assert msg.status == Message.Status.BLOCKED and msg.status_code == "window_passed"
+
+
+# --- STOP through the real webhook, over real HTTP to the provider ---------------------------------
+
+
+def _twilio_post(client, account, form, token):
+    path = reverse("messaging:webhook", args=[account.uuid])
+    url = "https://campaign.example.org" + path
+    return client.post(
+        path,
+        data=urllib.parse.urlencode(form),
+        content_type="application/x-www-form-urlencoded",
+        HTTP_X_TWILIO_SIGNATURE=twilio_signature(url, form, token),
+    )
+
+
+def test_stop_reply_opts_out_confirms_once_and_blocks_later_sends(
+    geo, twilio, fake_twilio, client, comms
+):
+    asha = _person(geo, "Asha", phone="+919830012346")
+    _consent(asha)
+    msg = _queue(asha, "+919830012346", twilio, "Vote on Thursday!")
+    dispatch.dispatch([msg.pk], now=NOON_IST)
+    msg.refresh_from_db()
+    assert msg.status == Message.Status.SENT
+    assert len(fake_twilio.messages) == 1
+    sent = fake_twilio.messages[0]
+    assert sent["To"] == ["+919830012346"] and sent["Body"][0].startswith("Vote on Thursday!")
+    assert msg.provider_id.startswith("SM")
+
+    # delivery receipt
+    r = _twilio_post(
+        client, twilio, {"MessageSid": msg.provider_id, "MessageStatus": "delivered"},
+        fake_twilio.auth_token,
+    )  # fmt: skip
+    assert r.status_code == 200
+    msg.refresh_from_db()
+    assert msg.status == Message.Status.DELIVERED
+
+    form = {
+        "MessageSid": "SMreply1",
+        "From": "+919830012346",
+        "To": "+15005550006",
+        "Body": " Stop ",
+    }
+    r = _twilio_post(client, twilio, form, fake_twilio.auth_token)
+    assert r.status_code == 200 and b"<Response" in r.content
+    assert Suppression.objects.filter(address="+919830012346", reason="opted_out").exists()
+    latest = Consent.objects.filter(person=asha, channel="sms").order_by("-recorded_at", "-id")[0]
+    assert latest.status == "withdrawn"
+    assert Interaction.objects.filter(
+        person=asha, direction="inbound", outcome="opted out"
+    ).exists()
+    # one confirmation went out, through the provider, despite the opt-out
+    assert len(fake_twilio.messages) == 2
+    assert "unsubscribed" in fake_twilio.messages[1]["Body"][0]
+    # the provider retries the same webhook: applied once, no second confirmation
+    r = _twilio_post(client, twilio, form, fake_twilio.auth_token)
+    assert r.status_code == 200
+    assert Message.objects.filter(direction="inbound").count() == 1
+    assert len(fake_twilio.messages) == 2
+
+    # later sends are blocked, with the reason on the timeline
+    later = services.message_send(actor=comms, person=asha, channel="sms", body="Again?")
+    assert later.status == Message.Status.BLOCKED and later.status_code == "opted_out"
+    assert len(fake_twilio.messages) == 2
+    titles = [e.title for e in people_selectors.person_timeline(asha)]
+    assert any("not sent" in t for t in titles)
+
+    # START opts back in
+    form = {
+        "MessageSid": "SMreply2",
+        "From": "+919830012346",
+        "To": "+15005550006",
+        "Body": "START",
+    }
+    _twilio_post(client, twilio, form, fake_twilio.auth_token)
+    assert not Suppression.objects.filter(address="+919830012346").exists()
+
+
+def test_webhook_with_a_bad_signature_changes_nothing(geo, twilio, fake_twilio, client):
+    asha = _person(geo, "Asha", phone="+919830012346")
+    form = {"MessageSid": "SMx", "From": "+919830012346", "To": "+15005550006", "Body": "STOP"}
+    r = _twilio_post(client, twilio, form, "not-the-token")
+    assert r.status_code == 403
+    assert not Suppression.objects.exists()
+    assert not Message.objects.filter(person=asha).exists()
+    assert client.post(f"/messaging/hooks/{'0' * 8}-0000-0000-0000-{'0' * 12}/").status_code == 404
+
+
+def test_retryable_provider_error_is_retried_later_with_the_same_key(geo, twilio, fake_twilio):
+    asha = _person(geo, "Asha", phone="+919830012346")
+    _consent(asha)
+    msg = _queue(asha, "+919830012346", twilio)
+    fake_twilio.fail_next(1, status=429)
+    out = dispatch.dispatch([msg.pk], now=NOON_IST)
+    msg.refresh_from_db()
+    assert out.retry == 1 and msg.status == Message.Status.PENDING and msg.held_until
+    assert fake_twilio.messages == []
+    dispatch.dispatch([msg.pk], now=msg.held_until)
+    msg.refresh_from_db()
+    assert msg.status == Message.Status.SENT and msg.attempts == 2
+    assert len(fake_twilio.messages) == 1
+
+
+def test_invalid_number_fails_and_is_suppressed(geo, twilio, fake_twilio):
+    asha = _person(geo, "Asha", phone="+919830012346")
+    _consent(asha)
+    msg = _queue(asha, "+919830012346", twilio)
+    fake_twilio.fail_next(1, status=400, code=21211, message="Invalid 'To' Phone Number")
+    dispatch.dispatch([msg.pk], now=NOON_IST)
+    msg.refresh_from_db()
+    assert msg.status == Message.Status.FAILED and msg.status_code == "21211"
+    assert Suppression.objects.get(address="+919830012346").reason == "wrong_number"
+
+
+def test_a_worker_dying_after_the_provider_call_does_not_send_twice(geo, twilio, fake_twilio):
+    """The provider accepted the message but the worker died before recording it: the message
+    is left 'sending'. Recovery requeues it; the retry carries the same idempotency key, and the
+    provider answers with the first message instead of sending a second."""
+    asha = _person(geo, "Asha", phone="+919830012346")
+    _consent(asha)
+    msg = _queue(asha, "+919830012346", twilio)
+    provider = dispatch.provider_for(twilio)
+    first = provider.send(dispatch._outbound(msg, None))  # the call that reached the provider
+    Message.objects.filter(pk=msg.pk).update(
+        status=Message.Status.SENDING, updated_at=timezone.now() - dt.timedelta(minutes=30)
+    )
+    assert dispatch.recover_stuck() == 1
+    dispatch.dispatch([msg.pk], now=NOON_IST)
+    msg.refresh_from_db()
+    assert msg.status == Message.Status.SENT
+    assert msg.provider_id == first.provider_id
+    assert len(fake_twilio.messages) == 1
+
+
+# --- broadcasts -------------------------------------------------------------------------------------
+
+
+def _audience(geo, comms):
+    people = {
+        "plain": _person(geo, "Plain", phone="+919830012346"),
+        "stop": _person(geo, "Stopper", phone="+919830012399"),
+        "bad": _person(geo, "Invalid", phone="+919830012313"),
+        "carrier": _person(geo, "Unreachable", phone="+919830012300"),
+        "bengali": _person(geo, "Bina", phone="+919830012347", language="bn"),
+        "nophone": _person(geo, "Nophone"),
+        "withdrawn": _person(geo, "Withdrawn", phone="+919830012348"),
+    }
+    for key, p in people.items():
+        if key != "nophone":
+            _consent(p)
+    people_services.consent_record(
+        actor=None, person=people["withdrawn"], channel="sms", purpose="campaign",
+        status="withdrawn",
+    )  # fmt: skip
+    return people
+
+
+def test_broadcast_to_a_segment_through_the_simulator(
+    geo, simulator, comms, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(timezone, "now", lambda: NOON_IST.astimezone(dt.UTC))
+    people = _audience(geo, comms)
+    template = services.template_save(
+        actor=comms,
+        name="Rally",
+        channel="sms",
+        variants=[
+            {"language": "en", "body": 'Hi {{ first_name|default:"friend" }}, rally at 5!'},
+            {"language": "bn", "body": "নমস্কার {{ first_name }}, বিকেল ৫টায় সভা!"},
+        ],
+    )
+    segment = list_services.segment_create(
+        actor=comms,
+        name="Part 1",
+        definition={
+            "steps": [
+                {
+                    "action": "add",
+                    "group": {
+                        "items": [{"filter": "area", "params": {"areas": ["IN-WB-AC1-P001"]}}]
+                    },
+                }
+            ]
+        },
+    )
+    b = services.broadcast_create(actor=comms, name="Rally", template=template, segment=segment)
+    with django_capture_on_commit_callbacks(execute=True):  # the job runs (immediate backend)
+        b = services.broadcast_start(actor=comms, broadcast=b)
+    b.refresh_from_db()
+
+    assert b.person_list is not None and b.person_list.size == len(people)
+    msgs = {m.person_id: m for m in b.messages.all()}
+    assert len(msgs) == len(people)  # one message per person, no more
+    assert msgs[people["plain"].pk].status == Message.Status.DELIVERED
+    assert msgs[people["plain"].pk].body.startswith("Hi Plain, rally at 5!")
+    assert msgs[people["bengali"].pk].body.startswith("নমস্কার Bina")
+    assert msgs[people["nophone"].pk].status_code == "no_address"
+    assert msgs[people["withdrawn"].pk].status == Message.Status.BLOCKED
+    assert msgs[people["withdrawn"].pk].status_code == "consent_withdrawn"
+    assert msgs[people["bad"].pk].status == Message.Status.FAILED
+    assert msgs[people["carrier"].pk].status == Message.Status.FAILED
+    assert msgs[people["carrier"].pk].status_code == "30003"
+    # the simulated STOP reply opted that person out, on their timeline
+    assert Suppression.objects.filter(address="+919830012399", reason="opted_out").exists()
+    assert any(e.badge == "opted out" for e in people_selectors.person_timeline(people["stop"]))
+    stats = services.broadcast_stats(b)
+    assert stats["delivered"] == 3 and stats["opted_out"] == 1 and stats["replied"] == 1
+    assert b.status == Broadcast.Status.DONE
+    assert b.job.status == "succeeded"
+
+    # running the job again sends nobody a second message
+    services.broadcast_run(b.pk)
+    assert b.messages.count() == len(people)
+    Broadcast.objects.filter(pk=b.pk).update(status="sending")
+    services.broadcast_run(b.pk)
+    assert b.messages.count() == len(people)
+    assert Message.objects.filter(broadcast=b, attempts__gt=1).count() == 0
+
+
+def test_paused_broadcast_sends_nothing_until_resumed(
+    geo, simulator, comms, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(timezone, "now", lambda: NOON_IST.astimezone(dt.UTC))
+    people = _audience(geo, comms)
+    template = services.template_save(
+        actor=comms, name="T", channel="sms", variants=[{"language": "en", "body": "Hi"}]
+    )
+    lst = list_services.list_create(
+        actor=comms, name="all", person_ids=[p.pk for p in people.values()]
+    )
+    b = services.broadcast_create(
+        actor=comms,
+        name="Later",
+        template=template,
+        person_list=lst,
+        scheduled_at=timezone.now() + dt.timedelta(hours=1),
+    )
+    b = services.broadcast_start(actor=comms, broadcast=b)
+    assert b.status == Broadcast.Status.SCHEDULED and b.messages.count() == 0
+    services.broadcast_set_status(actor=comms, broadcast=b, action="pause")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.messaging_tick(now=timezone.now() + dt.timedelta(hours=2))
+    assert b.messages.count() == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        services.broadcast_set_status(actor=comms, broadcast=b, action="resume")
+    b.refresh_from_db()
+    assert b.messages.filter(status="delivered").count() == 3
+    with pytest.raises(ValidationError):
+        services.broadcast_start(actor=comms, broadcast=b)
+
+
+def test_broadcast_needs_the_capability(geo, simulator, users):
+    template = services.template_save(
+        actor=None, name="T", channel="sms", variants=[{"language": "en", "body": "Hi"}]
+    )
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        services.broadcast_create(
+            actor=users["volunteer"], name="x", template=template, person_list=None
+        )
+
+
+# --- templates ------------------------------------------------------------------------------------
+
+
+def test_template_errors_are_reported_per_version(comms):
+    with pytest.raises(ValidationError) as err:
+        services.template_save(
+            actor=comms,
+            name="",
+            channel="email",
+            variants=[
+                {"language": "en", "body": "Hi {{ first_name|nosuchfilter }}"},
+                {"language": "en", "body": "Hi", "subject": "S"},
+            ],
+        )
+    errors = err.value.message_dict
+    assert "name" in errors
+    assert "variants.0.body" in errors and "variants.0.subject" in errors
+    assert "variants.1.language" in errors
+
+
+def test_a_template_cannot_read_files_or_load_tags(comms):
+    for body in ('{% include "base.html" %}', "{% load static %}{% static 'x' %}", "{% debug %}"):
+        try:
+            services.template_save(
+                actor=comms, name="x", channel="sms", variants=[{"language": "en", "body": body}]
+            )
+        except ValidationError:
+            continue
+        t = services.Template.objects.get(name="x")
+        assert "SECRET" not in t.variants.get().body
+        t.delete()
+
+
+# --- email through a real SMTP server -------------------------------------------------------------
+
+
+def test_email_through_smtp_with_one_click_unsubscribe(geo, smtp_server, comms, client, settings):
+    settings.GRASSROOTS_PUBLIC_URL = "https://campaign.example.org"
+    account = services.account_save(
+        actor=None,
+        name="SMTP",
+        kind="smtp",
+        channels=["email"],
+        config={
+            "host": smtp_server.host,
+            "port": str(smtp_server.port),
+            "from_email": "team@campaign.example.org",
+        },  # fmt: skip
+        secrets={},
+        is_default=True,
+    )
+    mona = _person(geo, "Mona", email="mona@example.org")
+    _consent(mona, "email")
+    msg = services.message_send(
+        actor=comms, person=mona, channel="email", subject="Hello", body="See you Sunday"
+    )
+    assert msg.status == Message.Status.SENT, msg.status_reason
+    assert msg.account == account
+    assert len(smtp_server.messages) == 1
+    mail = smtp_server.messages[0].message
+    assert mail["To"] == "mona@example.org" and mail["Subject"] == "Hello"
+    link = "".join(str(mail["List-Unsubscribe"]).split()).strip("<>")
+    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert link.startswith("https://campaign.example.org/u/")
+
+    # the mail client's one-click POST (no CSRF token, no session)
+    path = urllib.parse.urlparse(link).path
+    assert client.get(path).status_code == 200
+    r = client.post(path, data="List-Unsubscribe=One-Click", content_type="text/plain")
+    assert r.status_code == 200
+    assert Suppression.objects.filter(channel="email", address="mona@example.org").exists()
+    again = services.message_send(
+        actor=comms, person=mona, channel="email", subject="Hello", body="Again"
+    )
+    assert again.status == Message.Status.BLOCKED
+    assert len(smtp_server.messages) == 1
+    assert client.post("/u/forged-token/").status_code == 400
+
+
+def test_credentials_are_encrypted_and_never_shown(geo, twilio, fake_twilio):
+    twilio.refresh_from_db()
+    assert fake_twilio.auth_token not in twilio.secrets
+    assert fake_twilio.auth_token not in str(twilio.secret_hints)
+    assert twilio.secret_hints["auth_token"].endswith(fake_twilio.auth_token[-4:])
+    # saving without retyping the secret keeps it
+    services.account_save(
+        actor=None, account=twilio, name="Twilio 2", kind="twilio", channels=["sms"],
+        config=twilio.config, secrets={"auth_token": ""},
+    )  # fmt: skip
+    assert dispatch.provider_for(twilio).secrets["auth_token"] == fake_twilio.auth_token

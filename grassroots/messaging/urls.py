@@ -1,0 +1,39 @@
+from django.urls import path
+
+from grassroots.messaging import views
+
+app_name = "messaging"
+
+urlpatterns = [
+    path("messaging/", views.BroadcastListView.as_view(), name="broadcast_list"),
+    path("messaging/broadcasts/new/", views.BroadcastCreateView.as_view(), name="broadcast_create"),
+    path(
+        "messaging/broadcasts/<int:pk>/",
+        views.BroadcastDetailView.as_view(),
+        name="broadcast_detail",
+    ),
+    path(
+        "messaging/broadcasts/<int:pk>/stats/",
+        views.BroadcastStatsView.as_view(),
+        name="broadcast_stats",
+    ),
+    path(
+        "messaging/broadcasts/<int:pk>/<slug:action>/",
+        views.BroadcastActionView.as_view(),
+        name="broadcast_action",
+    ),
+    path("messaging/templates/", views.TemplateListView.as_view(), name="template_list"),
+    path("messaging/templates/new/", views.TemplateEditView.as_view(), name="template_create"),
+    path("messaging/templates/<int:pk>/", views.TemplateEditView.as_view(), name="template_edit"),
+    path(
+        "messaging/templates/<int:pk>/preview/",
+        views.TemplatePreviewView.as_view(),
+        name="template_preview",
+    ),
+    path("messaging/accounts/", views.AccountListView.as_view(), name="account_list"),
+    path("messaging/accounts/new/", views.AccountEditView.as_view(), name="account_create"),
+    path("messaging/accounts/<int:pk>/", views.AccountEditView.as_view(), name="account_edit"),
+    path("messaging/people/<int:pk>/send/", views.PersonSendView.as_view(), name="person_send"),
+    path("messaging/hooks/<uuid:uuid>/", views.webhook, name="webhook"),
+    path("u/<str:token>/", views.UnsubscribeView.as_view(), name="unsubscribe"),
+]

@@ -1,0 +1,559 @@
+"""Messaging screens: broadcasts (compose, progress, stats), templates, provider accounts, the
+send box on a person's page, the provider webhook and the public unsubscribe page."""
+
+from __future__ import annotations
+
+import urllib.parse
+
+from django import forms
+from django.contrib import messages as flash
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+
+from grassroots.accounts.permissions import CapabilityRequiredMixin
+from grassroots.lists import selectors as list_selectors
+from grassroots.messaging import rendering, selectors, services
+from grassroots.messaging.models import (
+    Broadcast,
+    Channel,
+    ProviderAccount,
+    Purpose,
+    Template,
+)
+from grassroots.messaging.providers import provider_class, registry
+from grassroots.messaging.providers.base import WebhookRequest
+from grassroots.people import selectors as people_selectors
+
+PAGE_SIZE = 50
+MAX_WEBHOOK = 256 * 1024  # bytes
+
+
+def _errors(exc: ValidationError) -> dict[str, list[str]]:
+    if hasattr(exc, "error_dict"):
+        return {k: [str(m) for e in v for m in e.messages] for k, v in exc.error_dict.items()}
+    return {"__all__": list(exc.messages)}
+
+
+# --- broadcasts --------------------------------------------------------------------------------
+
+
+class BroadcastListView(CapabilityRequiredMixin, View):
+    capability = "messaging.send"
+
+    def get(self, request):
+        q = request.GET.get("q", "").strip()[:100]
+        qs = Broadcast.objects.select_related("template", "person_list", "segment")
+        if q:
+            qs = qs.filter(Q(name__icontains=q) | Q(template__name__icontains=q))
+        page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        for b in page.object_list:
+            b.stats = services.broadcast_stats(b) if b.status != "draft" else None
+        return render(
+            request,
+            "messaging/broadcast_list.html",
+            {"page": page, "q": q, "querystring": f"q={urllib.parse.quote(q)}"},
+        )
+
+
+class BroadcastForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=120)
+    template = forms.ModelChoiceField(
+        label=gettext_lazy("Template"), queryset=Template.objects.none()
+    )
+    audience = forms.ChoiceField(label=gettext_lazy("Audience"), choices=())
+    account = forms.ModelChoiceField(
+        label=gettext_lazy("Send through"),
+        queryset=ProviderAccount.objects.filter(active=True),
+        required=False,
+        empty_label=gettext_lazy("The channel's default account"),
+    )
+    scheduled_at = forms.DateTimeField(
+        label=gettext_lazy("Send at (leave empty to send now)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    expires_at = forms.DateTimeField(
+        label=gettext_lazy("Drop messages still held after"),
+        required=False,
+        help_text=gettext_lazy(
+            "Messages held by quiet hours or a silence period go when allowed — or are dropped "
+            "after this time (e.g. an event reminder that would arrive too late)."
+        ),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+
+    def __init__(self, *args, actor=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["template"].queryset = Template.objects.all()
+        choices = [("", "—")]
+        segs = [
+            (f"segment:{s.pk}", _("Segment: %(name)s") % {"name": s.name})
+            for s in list_selectors.segment_visible_to(actor)[:300]
+        ]
+        lists = [
+            (f"list:{pl.pk}", _("List: %(name)s (%(n)s)") % {"name": pl.name, "n": pl.size})
+            for pl in list_selectors.list_visible_to(actor)[:300]
+        ]
+        self.fields["audience"].choices = choices + segs + lists
+        for name in ("name", "template", "audience", "account", "scheduled_at", "expires_at"):
+            self.fields[name].widget.attrs.setdefault("class", "")
+
+
+class BroadcastCreateView(CapabilityRequiredMixin, View):
+    capability = "messaging.send"
+
+    def get(self, request):
+        initial = {}
+        if request.GET.get("segment"):
+            initial["audience"] = f"segment:{request.GET['segment']}"
+        if request.GET.get("template"):
+            initial["template"] = request.GET["template"]
+        form = BroadcastForm(actor=request.user, initial=initial)
+        return self._render(request, form)
+
+    def _render(self, request, form):
+        return render(
+            request,
+            "messaging/broadcast_form.html",
+            {"form": form, "has_templates": Template.objects.exists()},
+        )
+
+    def post(self, request):
+        form = BroadcastForm(request.POST, actor=request.user)
+        if not form.is_valid():
+            return self._render(request, form)
+        kind, _sep, pk = form.cleaned_data["audience"].partition(":")
+        segment = person_list = None
+        if kind == "segment":
+            segment = list_selectors.segment_visible_to(request.user).filter(pk=pk).first()
+        elif kind == "list":
+            person_list = list_selectors.list_visible_to(request.user).filter(pk=pk).first()
+        try:
+            broadcast = services.broadcast_create(
+                actor=request.user,
+                name=form.cleaned_data["name"],
+                template=form.cleaned_data["template"],
+                segment=segment,
+                person_list=person_list,
+                account=form.cleaned_data["account"],
+                scheduled_at=form.cleaned_data["scheduled_at"],
+                expires_at=form.cleaned_data["expires_at"],
+            )
+        except ValidationError as exc:
+            for field, errs in _errors(exc).items():
+                form.add_error(field if field in form.fields else None, errs)
+            return self._render(request, form)
+        return redirect("messaging:broadcast_detail", broadcast.pk)
+
+
+def _broadcast_or_404(pk) -> Broadcast:
+    return get_object_or_404(
+        Broadcast.objects.select_related("template", "person_list", "segment", "account", "job"),
+        pk=pk,
+    )
+
+
+class BroadcastDetailView(CapabilityRequiredMixin, View):
+    capability = "messaging.send"
+
+    def get(self, request, pk):
+        broadcast = _broadcast_or_404(pk)
+        variants = list(broadcast.template.variants.all())
+        preview = []
+        sample = selectors.audience_sample(request.user, broadcast, 5)
+        for person in sample:
+            try:
+                text = services.render_for(broadcast.template, person, variants)
+                preview.append({"person": person, **text})
+            except ValidationError as exc:
+                preview.append({"person": person, "error": exc.messages[0]})
+        return render(
+            request,
+            "messaging/broadcast_detail.html",
+            {
+                "broadcast": broadcast,
+                "stats": services.broadcast_stats(broadcast),
+                "preview": preview,
+                "audience_size": selectors.audience_size(request.user, broadcast),
+                "recent": selectors.broadcast_messages(broadcast, request.GET.get("status"))[:50],
+                "status_filter": request.GET.get("status", ""),
+            },
+        )
+
+
+class BroadcastStatsView(CapabilityRequiredMixin, View):
+    capability = "messaging.send"
+
+    def get(self, request, pk):
+        broadcast = _broadcast_or_404(pk)
+        return render(
+            request,
+            "messaging/_broadcast_stats.html",
+            {"broadcast": broadcast, "stats": services.broadcast_stats(broadcast)},
+        )
+
+
+class BroadcastActionView(CapabilityRequiredMixin, View):
+    capability = "messaging.send"
+
+    def post(self, request, pk, action):
+        broadcast = _broadcast_or_404(pk)
+        try:
+            if action == "start":
+                services.broadcast_start(actor=request.user, broadcast=broadcast)
+                flash.success(request, _("Sending started."))
+            elif action in ("pause", "resume", "cancel"):
+                services.broadcast_set_status(
+                    actor=request.user, broadcast=broadcast, action=action
+                )
+                flash.success(
+                    request,
+                    {
+                        "pause": _("Paused."),
+                        "resume": _("Sending again."),
+                        "cancel": _("Cancelled; nothing more will be sent."),
+                    }[action],
+                )
+            else:
+                raise Http404
+        except ValidationError as exc:
+            flash.error(request, " ".join(exc.messages))
+        return redirect("messaging:broadcast_detail", broadcast.pk)
+
+
+# --- templates ---------------------------------------------------------------------------------
+
+
+class TemplateListView(CapabilityRequiredMixin, View):
+    capability = "messaging.send"
+
+    def get(self, request):
+        qs = Template.objects.prefetch_related("variants")
+        page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        return render(request, "messaging/template_list.html", {"page": page, "querystring": ""})
+
+
+LANGUAGE_CHOICES = [
+    ("en", "English"),
+    ("hi", "हिन्दी (Hindi)"),
+    ("bn", "বাংলা (Bengali)"),
+    ("it", "Italiano"),
+    ("es", "Español"),
+    ("ta", "தமிழ் (Tamil)"),
+    ("te", "తెలుగు (Telugu)"),
+    ("mr", "मराठी (Marathi)"),
+    ("ur", "اردو (Urdu)"),
+    ("gu", "ગુજરાતી (Gujarati)"),
+]
+
+
+def _variants_from(post) -> list[dict[str, str]]:
+    out = []
+    for i in range(12):
+        row = {k: post.get(f"v{i}-{k}", "") for k in ("language", "subject", "body", "html",
+                                                       "provider_template")}  # fmt: skip
+        if any(v.strip() for k, v in row.items() if k != "language"):
+            out.append(row)
+    return out
+
+
+class TemplateEditView(CapabilityRequiredMixin, View):
+    capability = "messaging.send"
+
+    def get(self, request, pk=None):
+        template = get_object_or_404(Template, pk=pk) if pk else None
+        variants = (
+            [
+                {
+                    "language": v.language,
+                    "subject": v.subject,
+                    "body": v.body,
+                    "html": v.html,
+                    "provider_template": v.provider_template,
+                    "approval": v.approval,
+                }
+                for v in sorted(
+                    template.variants.all(),
+                    key=lambda v: (v.language != template.default_language, v.language),
+                )  # the default language first
+            ]
+            if template
+            else [{"language": "en"}, {"language": "hi"}]
+        )
+        data = {
+            "name": template.name if template else "",
+            "channel": template.channel if template else "sms",
+            "purpose": template.purpose if template else "campaign",
+            "default_language": template.default_language if template else "en",
+        }
+        return self._render(request, template, data, variants, {})
+
+    def _render(self, request, template, data, variants, errors, status=200):
+        return render(
+            request,
+            "messaging/template_form.html",
+            {
+                "template": template,
+                "data": data,
+                "variants": variants,
+                "errors": errors,
+                "channels": Channel.choices,
+                "purposes": Purpose.choices,
+                "languages": LANGUAGE_CHOICES,
+                "variables": rendering.VARIABLES,
+            },
+            status=status,
+        )
+
+    def post(self, request, pk=None):
+        template = get_object_or_404(Template, pk=pk) if pk else None
+        data = {k: request.POST.get(k, "") for k in ("name", "channel", "purpose",
+                                                     "default_language")}  # fmt: skip
+        variants = _variants_from(request.POST)
+        try:
+            template = services.template_save(
+                actor=request.user,
+                template=template,
+                name=data["name"],
+                channel=data["channel"],
+                purpose=data["purpose"] or "campaign",
+                default_language=data["default_language"] or "en",
+                variants=variants,
+            )
+        except ValidationError as exc:
+            return self._render(
+                request, template, data, variants or [{"language": "en"}], _errors(exc), 400
+            )
+        flash.success(request, _("Template saved."))
+        return redirect("messaging:template_edit", template.pk)
+
+
+class TemplatePreviewView(CapabilityRequiredMixin, View):
+    """The rendered text for one person (``?person=ID``, within the viewer's scope)."""
+
+    capability = "messaging.send"
+
+    def get(self, request, pk):
+        template = get_object_or_404(Template, pk=pk)
+        person = None
+        if request.GET.get("person", "").isdigit():
+            person = (
+                people_selectors.person_visible_to(request.user)
+                .filter(pk=int(request.GET["person"]))
+                .select_related("area", "household__address")
+                .first()
+            )
+        if person is None:
+            raise Http404
+        try:
+            text = services.render_for(template, person)
+        except ValidationError as exc:
+            text = {"error": exc.messages[0]}
+        return render(
+            request,
+            "messaging/_preview.html",
+            {"person": person, "text": text, "template": template},
+        )
+
+
+# --- provider accounts -------------------------------------------------------------------------
+
+
+class AccountListView(CapabilityRequiredMixin, View):
+    capability = "messaging.configure"
+
+    def get(self, request):
+        return render(
+            request,
+            "messaging/account_list.html",
+            {"accounts": ProviderAccount.objects.all(), "kinds": sorted(registry.values(),
+                                                                        key=lambda c: c.kind)},
+        )  # fmt: skip
+
+
+class AccountEditView(CapabilityRequiredMixin, View):
+    capability = "messaging.configure"
+
+    def get(self, request, pk=None):
+        account = get_object_or_404(ProviderAccount, pk=pk) if pk else None
+        kind = account.kind if account else request.GET.get("kind", "simulator")
+        if kind not in registry:
+            raise Http404
+        data = {
+            "name": account.name if account else provider_class(kind).label.split(" (")[0],
+            "channels": account.channels if account else sorted(provider_class(kind).channels),
+            "config": account.config if account else {},
+            "is_default": account.is_default if account else True,
+            "active": account.active if account else True,
+        }
+        return self._render(request, account, kind, data, {})
+
+    def _render(self, request, account, kind, data, errors, status=200):
+        cls = provider_class(kind)
+        webhook = (
+            services.dispatch.public_url(reverse("messaging:webhook", args=[account.uuid]))
+            if account
+            else ""
+        )
+        return render(
+            request,
+            "messaging/account_form.html",
+            {
+                "account": account,
+                "kind": kind,
+                "cls": cls,
+                "data": data,
+                "errors": errors,
+                "webhook": webhook,
+                "config_fields": [
+                    (k, lbl, data["config"].get(k, "")) for k, lbl in cls.config_fields.items()
+                ],  # fmt: skip
+                "secret_fields": [
+                    (k, lbl, (account.secret_hints or {}).get(k, "") if account else "")
+                    for k, lbl in cls.secret_fields.items()
+                ],
+            },
+            status=status,
+        )
+
+    def post(self, request, pk=None):
+        account = get_object_or_404(ProviderAccount, pk=pk) if pk else None
+        kind = account.kind if account else request.POST.get("kind", "")
+        if kind not in registry:
+            raise Http404
+        cls = provider_class(kind)
+        data = {
+            "name": request.POST.get("name", ""),
+            "channels": request.POST.getlist("channels"),
+            "config": {k: request.POST.get(f"config-{k}", "").strip() for k in cls.config_fields},
+            "is_default": bool(request.POST.get("is_default")),
+            "active": bool(request.POST.get("active")),
+        }
+        secrets = {k: request.POST.get(f"secret-{k}", "") for k in cls.secret_fields}
+        try:
+            account = services.account_save(
+                actor=request.user,
+                account=account,
+                name=data["name"],
+                kind=kind,
+                channels=data["channels"],
+                config=data["config"],
+                secrets=secrets,
+                is_default=data["is_default"],
+                active=data["active"],
+            )
+        except ValidationError as exc:
+            return self._render(request, account, kind, data, _errors(exc), 400)
+        flash.success(request, _("Provider account saved."))
+        return redirect("messaging:account_list")
+
+
+# --- a person's page: send one message ---------------------------------------------------------
+
+
+class PersonSendView(CapabilityRequiredMixin, View):
+    capability = "messaging.send"
+
+    def post(self, request, pk):
+        person = people_selectors.person_visible_to(request.user).filter(pk=pk).first()
+        if person is None:
+            raise Http404
+        channel = request.POST.get("channel", "sms")
+        if channel not in Channel.values:
+            channel = "sms"
+        try:
+            message = services.message_send(
+                actor=request.user,
+                person=person,
+                channel=channel,
+                body=request.POST.get("body", "")[:5000],
+                subject=request.POST.get("subject", "")[:200],
+            )
+        except ValidationError as exc:
+            flash.error(request, " ".join(exc.messages))
+        else:
+            if message.status in ("sent", "delivered"):
+                flash.success(request, _("Message sent."))
+            else:
+                flash.warning(
+                    request,
+                    _("Not sent now: %(reason)s")
+                    % {"reason": message.status_reason or message.get_status_display()},
+                )
+        return redirect("people:person_detail", person.pk)
+
+
+# --- public: provider webhooks and unsubscribe links ------------------------------------------
+
+
+@csrf_exempt
+def webhook(request, uuid):
+    account = ProviderAccount.objects.filter(uuid=uuid, active=True).first()
+    if account is None:
+        raise Http404
+    if request.method == "GET":  # WhatsApp Cloud API's subscription handshake
+        challenge = None
+        if account.kind == "whatsapp_cloud":
+            from grassroots.messaging.dispatch import provider_for
+            from grassroots.messaging.providers.whatsapp import verify_subscription
+
+            token = provider_for(account).secrets.get("verify_token", "")
+            challenge = verify_subscription(request.GET.dict(), token) if token else None
+        if challenge is None:
+            return HttpResponse("forbidden", status=403, content_type="text/plain")
+        return HttpResponse(challenge, content_type="text/plain")
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST", "GET"])
+    if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_WEBHOOK:
+        return HttpResponse("too large", status=413, content_type="text/plain")
+    body = request.body
+    form = {}
+    if request.content_type == "application/x-www-form-urlencoded":
+        form = {k: v for k, v in urllib.parse.parse_qsl(body.decode("utf-8", "replace"))}
+    hook = WebhookRequest(
+        method="POST",
+        url=_public_absolute(request),
+        headers={k.lower(): v for k, v in request.headers.items()},
+        body=body,
+        form=form,
+        query=request.GET.dict(),
+    )
+    status, content_type, text = services.webhook_handle(account, hook)
+    return HttpResponse(text, status=status, content_type=content_type)
+
+
+def _public_absolute(request) -> str:
+    """The URL the provider signed: our public URL + the path and query it called."""
+    from django.conf import settings
+
+    base = settings.GRASSROOTS_PUBLIC_URL.rstrip("/")
+    return base + request.get_full_path()
+
+
+@method_decorator(csrf_exempt, name="dispatch")  # mail clients' one-click POST has no token
+class UnsubscribeView(View):
+    """The link in every email (GET asks, POST confirms; mail clients' one-click POST too)."""
+
+    def get(self, request, token):
+        return render(request, "messaging/unsubscribe.html", {"token": token, "done": False})
+
+    def post(self, request, token):
+        try:
+            services.unsubscribe(token=token)
+        except ValidationError as exc:
+            return render(
+                request,
+                "messaging/unsubscribe.html",
+                {"token": token, "error": exc.messages[0]},
+                status=400,
+            )
+        return render(request, "messaging/unsubscribe.html", {"token": token, "done": True})

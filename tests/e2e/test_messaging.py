@@ -1,0 +1,169 @@
+"""End-to-end: a communications officer writes a template in English and Bengali, sends it as an
+SMS broadcast to a segment through the simulator, watches the counts, and sees a simulated STOP
+reply opt a person out on their timeline; an SMS to India at 22:30 IST is held and goes at 09:00.
+
+The compliance clock (``messaging.dispatch.clock``) is set by the test: the live server runs in
+this process, so the held/released story does not depend on when CI runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from playwright.sync_api import expect
+
+from grassroots.accounts import services as account_services
+from grassroots.accounts.models import Role
+from grassroots.lists.models import Segment
+from grassroots.messaging import dispatch, services
+from grassroots.messaging.models import Message, Suppression
+from grassroots.people import services as people_services
+
+pytestmark = pytest.mark.e2e
+IST = ZoneInfo("Asia/Kolkata")
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    now = {"t": dt.datetime(2026, 12, 4, 12, 0, tzinfo=IST)}
+    monkeypatch.setattr(dispatch, "clock", lambda: now["t"])
+    return now
+
+
+@pytest.fixture
+def campaign(geo, users, password):
+    account_services.user_create(
+        actor=None,
+        username="comms",
+        password=password,
+        roles=Role.objects.filter(slug="communications"),
+        scope_all=True,
+    )
+    services.account_save(
+        actor=None,
+        name="Simulator",
+        kind="simulator",
+        channels=["sms", "whatsapp", "email", "voice"],
+        config={"from_number": "+15550100"},
+        secrets={},
+        is_default=True,
+    )
+    people = {}
+    for given, phone, lang in (
+        ("Moumita", "+919830011111", "bn"),
+        ("Arjun", "+919830022222", "en"),
+        ("Tapas", "+919830033399", "bn"),  # the simulator: numbers ending in 99 reply STOP
+    ):
+        people[given] = people_services.person_create(
+            actor=None,
+            data={
+                "given_name": given,
+                "family_name": "Sen",
+                "area": geo["p1"],
+                "preferred_language": lang,
+            },  # fmt: skip
+            phones=[phone],
+        )
+    Segment.objects.create(
+        name="Part 1 by SMS",
+        definition={
+            "steps": [
+                {
+                    "action": "add",
+                    "group": {
+                        "items": [
+                            {"filter": "area", "params": {"areas": ["IN-WB-AC1-P001"]}},
+                            {"filter": "reachable", "params": {"channel": "sms"}},
+                        ]
+                    },
+                }
+            ]
+        },
+        visibility="shared",
+    )
+    return people
+
+
+def test_template_broadcast_stop_and_quiet_hours(page, live_server, login, campaign, clock, shots):
+    login(page, "comms")
+    page.get_by_role("link", name="Messaging").first.click()
+    expect(page.get_by_role("heading", name="Messaging")).to_be_visible()
+    expect(page.get_by_text("No broadcasts yet.")).to_be_visible()
+
+    # a template in two languages
+    page.get_by_role("link", name="Templates").click()
+    page.get_by_role("link", name="New template").click()
+    page.locator("#name").fill("Rally on Sunday")
+    page.locator("#v0-language").select_option("en")
+    page.locator("#v0-body").fill('Hi {{ first_name|default:"friend" }}, rally on Sunday at 5!')
+    page.locator("#v1-language").select_option("bn")
+    page.locator("#v1-body").fill("নমস্কার {{ first_name }}, রবিবার বিকেল ৫টায় সভা!")
+    shots(page, "messaging-01-template")
+    page.get_by_role("button", name="Save template").click()
+    expect(page.get_by_text("Template saved.")).to_be_visible()
+
+    # a mistake is explained, and nothing typed is lost
+    page.locator("#v1-body").fill("নমস্কার {{ first_name|nosuch }}")
+    page.get_by_role("button", name="Save template").click()
+    expect(page.locator(".errorlist")).to_contain_text("error")
+    expect(page.locator("#v0-body")).to_have_value(
+        'Hi {{ first_name|default:"friend" }}, rally on Sunday at 5!'
+    )
+    page.locator("#v1-body").fill("নমস্কার {{ first_name }}, রবিবার বিকেল ৫টায় সভা!")
+    page.get_by_role("button", name="Save template").click()
+    expect(page.get_by_text("Template saved.")).to_be_visible()
+
+    # a broadcast to the segment: preview per person, in their language
+    page.get_by_role("link", name="Send as a broadcast").click()
+    page.locator("#id_name").fill("Sunday rally")
+    page.get_by_label("Audience").select_option(label="Segment: Part 1 by SMS")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator(".previews")).to_contain_text("Hi Arjun, rally on Sunday at 5!")
+    expect(page.locator(".previews")).to_contain_text("নমস্কার Moumita")
+    shots(page, "messaging-02-preview")
+    page.accept_dialogs = True  # "Send this broadcast now?"
+    page.get_by_role("button", name="Send to 3 people").click()
+    expect(page.get_by_text("Sending started.")).to_be_visible()
+    stats = page.locator("#broadcast-stats")
+    expect(stats.locator('[data-stat="status"]')).to_have_text("Done")
+    expect(stats.locator('[data-stat="delivered"]')).to_have_text("3")
+    expect(stats.locator('[data-stat="opted_out"]')).to_have_text("1")
+    shots(page, "messaging-03-progress")
+
+    # the simulated STOP reply, on Tapas's timeline
+    tapas = campaign["Tapas"]
+    page.goto(f"{live_server.url}/people/{tapas.pk}/")
+    expect(page.locator("#timeline")).to_contain_text("opted out")
+    expect(page.locator("#timeline")).to_contain_text("Consent withdrawn")
+    expect(page.locator("#messages-panel")).to_contain_text("STOP")
+    expect(page.locator("#messages-panel")).to_contain_text("Opted out")
+    shots(page, "messaging-04-stop-timeline")
+    assert Suppression.objects.filter(address="+919830033399", reason="opted_out").exists()
+
+    # 22:30 in India: a message to Arjun is held, with the reason, until 09:00 IST
+    clock["t"] = dt.datetime(2026, 12, 4, 22, 30, tzinfo=IST)
+    arjun = campaign["Arjun"]
+    page.goto(f"{live_server.url}/people/{arjun.pk}/")
+    page.locator("#msg-body").fill("Reminder: rally tomorrow")
+    page.locator("#messages-panel").get_by_role("button", name="Send").click()
+    expect(page.get_by_text("Not sent now")).to_be_visible()
+    expect(page.locator("#timeline")).to_contain_text("SMS held")
+    expect(page.locator("#timeline")).to_contain_text("09:00")
+    shots(page, "messaging-05-held")
+    held = Message.objects.get(person=arjun, body="Reminder: rally tomorrow")
+    assert held.status == "held"
+    assert held.held_until == dt.datetime(2026, 12, 5, 9, 0, tzinfo=IST)
+
+    clock["t"] = dt.datetime(2026, 12, 5, 8, 59, tzinfo=IST)  # never early
+    services.messaging_tick()
+    held.refresh_from_db()
+    assert held.status == "held"
+    clock["t"] = dt.datetime(2026, 12, 5, 9, 0, tzinfo=IST)
+    services.messaging_tick()
+    held.refresh_from_db()
+    assert held.status == "delivered"
+    page.reload()
+    expect(page.locator("#messages-panel")).to_contain_text("Reminder: rally tomorrow")
+    expect(page.locator("#messages-panel")).to_contain_text("Delivered")
+    page.problems.assert_clean()
