@@ -12,7 +12,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from conftest import make_user
+from grassroots.accounts import services as account_services
+from grassroots.accounts.models import Role
 from grassroots.lists import services as list_services
 from grassroots.messaging import dispatch, services
 from grassroots.messaging.models import Broadcast, Message, Suppression
@@ -27,7 +28,13 @@ NOON_IST = dt.datetime(2026, 12, 4, 12, 0, tzinfo=IST)
 
 @pytest.fixture
 def comms(geo):
-    return make_user("comms", "communications", scope_all=True)
+    return account_services.user_create(
+        actor=None,
+        username="comms",
+        password="correct-horse-battery-1",
+        roles=Role.objects.filter(slug="communications"),
+        scope_all=True,
+    )
 
 
 @pytest.fixture
