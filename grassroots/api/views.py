@@ -93,6 +93,7 @@ class PersonViewSet(
                 phones=phones,
                 emails=emails,
                 external_ids=ext,
+                via="api",
             )
         except ValidationError as exc:
             errors = exc.message_dict if hasattr(exc, "error_dict") else None

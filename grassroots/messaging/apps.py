@@ -12,6 +12,7 @@ class MessagingConfig(AppConfig):
     def ready(self):
         import importlib
 
+        from grassroots.core import events
         from grassroots.core.registry import (
             NavItem,
             PersonPanel,
@@ -21,7 +22,7 @@ class MessagingConfig(AppConfig):
             person_panels,
             timeline_sources,
         )
-        from grassroots.messaging import demo, panels, selectors, services
+        from grassroots.messaging import automations, demo, panels, selectors, services
 
         for name in PROVIDER_MODULES:
             importlib.import_module(f"grassroots.messaging.providers.{name}")
@@ -31,4 +32,6 @@ class MessagingConfig(AppConfig):
         timeline_sources.register(selectors.timeline_entries)
         every_minute.register(services.messaging_tick)
         demo_seeders.register(demo.seed)
+        for name in automations.EVENTS:  # automations start from these domain events
+            events.subscriber(name)(automations.on_event)
         person_panels.register(PersonPanel("messaging/_person_panel.html", panels.person_panel, 40))

@@ -207,6 +207,9 @@ class Message(models.Model):
     reply_to = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies"
     )
+    # "<enrollment id>:<step key>" for a message an automation sent: unique, so a re-run or an
+    # edited sequence never sends the same step to the same person twice.
+    automation_key = models.CharField(max_length=60, blank=True, default="")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -225,7 +228,12 @@ class Message(models.Model):
                 fields=["broadcast", "person"],
                 condition=models.Q(broadcast__isnull=False),
                 name="msg_one_per_broadcast_person",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["automation_key"],
+                condition=~models.Q(automation_key=""),
+                name="msg_one_per_automation_step",
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "held_until"], name="msg_status_due_idx"),
@@ -284,3 +292,83 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class Automation(TimeStampedModel):
+    """A sequence of steps that starts for a person when a trigger fires (signed up, tagged,
+    replied with a keyword…). It acts with the permissions of the user who built it."""
+
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("description"), blank=True, default="")
+    active = models.BooleanField(_("active"), default=False)
+    # [{"event": "person.created", "via": "api"}, {"event": "tag.applied", "tag": "volunteer"},
+    #  {"event": "message.received", "keyword": "JOIN"}]
+    triggers = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AutomationStep(models.Model):
+    class Kind(models.TextChoices):
+        WAIT = "wait", _("Wait")
+        SEND = "send", _("Send a message")
+        BRANCH = "branch", _("Continue only if")
+        TAG = "tag", _("Tag the person")
+        LIST = "list", _("Add to a list")
+        NOTIFY = "notify", _("Notify a staff member")
+
+    automation = models.ForeignKey(Automation, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveSmallIntegerField()
+    # Stays the same when the sequence is edited: what a person has done is keyed by it.
+    key = models.CharField(max_length=32)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    params = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["automation", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["automation", "key"], name="msg_step_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.automation} #{self.position} {self.kind}"
+
+
+class Enrollment(models.Model):
+    """One person's way through one automation (at most once: re-triggering changes nothing)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Running")
+        WAITING = "waiting", _("Waiting")
+        DONE = "done", _("Finished")
+        EXITED = "exited", _("Left (condition not met)")
+        FAILED = "failed", _("Stopped by an error")
+
+    automation = models.ForeignKey(Automation, on_delete=models.CASCADE, related_name="enrollments")
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    trigger = models.CharField(max_length=60, blank=True, default="")
+    step_key = models.CharField(max_length=32, blank=True, default="")  # the next step to run
+    step_position = models.PositiveSmallIntegerField(default=0)
+    next_run_at = models.DateTimeField(null=True, blank=True)
+    log = models.JSONField(default=list, blank=True)  # [{"at", "step", "text"}]
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["automation", "person"], name="msg_enrollment_unique")
+        ]
+        indexes = [models.Index(fields=["status", "next_run_at"], name="msg_enrollment_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.automation} — {self.person_id}"

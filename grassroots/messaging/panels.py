@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from grassroots.messaging import selectors
-from grassroots.messaging.models import Channel, Suppression
+from grassroots.messaging.models import Channel, Enrollment, Suppression
 
 
 def person_panel(request, person) -> dict | None:
@@ -16,4 +16,7 @@ def person_panel(request, person) -> dict | None:
         "can_send": user.has_capability("messaging.send"),
         "channels": Channel.choices,
         "suppressions": list(Suppression.objects.filter(address__in=addresses)),
+        "enrollments": list(
+            Enrollment.objects.filter(person=person).select_related("automation")[:10]
+        ),
     }

@@ -570,7 +570,10 @@ def messaging_tick(now: dt.datetime | None = None) -> dict[str, Any]:
     out = dispatch.dispatch(dispatch.due_ids(now), now=now)
     for pk in Broadcast.objects.filter(status=B.SENDING).values_list("pk", flat=True):
         _finish_if_done(pk)
-    return {"started": started, "recovered": recovered, **out.as_dict()}
+    from grassroots.messaging import automations
+
+    resumed = automations.run_due(now)
+    return {"started": started, "recovered": recovered, "automations": resumed, **out.as_dict()}
 
 
 # --- webhooks: receipts and replies -------------------------------------------------------------

@@ -30,6 +30,20 @@ urlpatterns = [
         views.TemplatePreviewView.as_view(),
         name="template_preview",
     ),
+    path("messaging/automations/", views.AutomationListView.as_view(), name="automation_list"),
+    path(
+        "messaging/automations/new/", views.AutomationEditView.as_view(), name="automation_create"
+    ),
+    path(
+        "messaging/automations/<int:pk>/",
+        views.AutomationEditView.as_view(),
+        name="automation_edit",
+    ),
+    path(
+        "messaging/automations/<int:pk>/people/",
+        views.AutomationPeopleView.as_view(),
+        name="automation_people",
+    ),
     path("messaging/accounts/", views.AccountListView.as_view(), name="account_list"),
     path("messaging/accounts/new/", views.AccountEditView.as_view(), name="account_create"),
     path("messaging/accounts/<int:pk>/", views.AccountEditView.as_view(), name="account_edit"),

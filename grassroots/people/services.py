@@ -110,7 +110,10 @@ def person_create(
     emails: Iterable[str] = (),
     external_ids: Iterable[tuple[str, str]] = (),
     tags: Iterable[Tag] = (),
+    via: str = "",
 ) -> Person:
+    """``via`` says where the person came from ("api", "form", …), for event subscribers
+    (an automation may welcome only people who signed up through the API)."""
     person = Person()
     _apply_person_fields(person, dict(data))
     person.save()
@@ -132,7 +135,7 @@ def person_create(
         raise ValidationError(errors)
     if tags:
         tag_apply(actor=actor, tag=None, people=[person], tags=list(tags))
-    events.publish("person.created", {"person_id": person.pk})
+    events.publish("person.created", {"person_id": person.pk, "via": via})
     return person
 
 
@@ -281,6 +284,7 @@ def tag_apply(
     now = timezone.now()
     user = actor if getattr(actor, "is_authenticated", False) else None
     for t in tag_list:
+        new_ids: list[int] = []
         for start in range(0, len(ids), 5000):
             chunk = ids[start : start + 5000]
             have = set(
@@ -295,11 +299,23 @@ def tag_apply(
             ]
             Tagging.objects.bulk_create(rows, ignore_conflicts=True)
             added += len(rows)
+            new_ids.extend(r.person_id for r in rows)
         if len(ids) > 1:
             audit.record(
                 actor=actor, action="people.bulk_tagged", obj=t, detail={"people": len(ids)}
             )
-        events.publish("tag.applied", {"tag_id": t.pk, "count": len(ids)})
+        # The people newly tagged (up to 1,000; beyond, subscribers look the taggings up by
+        # tag and time), so an automation can start for each of them.
+        events.publish(
+            "tag.applied",
+            {
+                "tag_id": t.pk,
+                "tag": t.slug,
+                "count": len(ids),
+                "person_ids": new_ids if len(new_ids) <= 1000 else None,
+                "at": now.isoformat(),
+            },
+        )
     return added
 
 

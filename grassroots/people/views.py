@@ -262,6 +262,7 @@ class PersonCreateView(CapabilityRequiredMixin, View):
                         phones=[d["phone"]] if d.get("phone") else [],
                         emails=[d["email"]] if d.get("email") else [],
                         external_ids=ext,
+                        via="screen",
                     )
                 except ValidationError as exc:
                     _add_errors(form, exc)

@@ -167,3 +167,84 @@ def test_template_broadcast_stop_and_quiet_hours(page, live_server, login, campa
     expect(page.locator("#messages-panel")).to_contain_text("Reminder: rally tomorrow")
     expect(page.locator("#messages-panel")).to_contain_text("Delivered")
     page.problems.assert_clean()
+
+
+def test_welcome_sequence_from_the_api_and_the_volunteer_tag(
+    page, live_server, login, campaign, clock, users, shots
+):
+    """A welcome sequence built on the screen fires for a person created through the API and
+    for a person tagged "volunteer"; each person's progress is visible."""
+    services.template_save(
+        actor=None,
+        name="Welcome text",
+        channel="sms",
+        variants=[
+            {"language": "en", "body": "Welcome {{ first_name }}! Reply STOP to opt out."},
+            {"language": "bn", "body": "স্বাগতম {{ first_name }}!"},
+        ],
+    )
+    login(page, "comms")
+    page.goto(f"{live_server.url}/messaging/automations/")
+    expect(page.get_by_text("No automations yet.")).to_be_visible()
+    page.get_by_role("link", name="New automation").click()
+    page.locator("#name").fill("Welcome new people")
+    page.get_by_label("A person is added").check()
+    page.get_by_label("Added how").select_option("api")
+    page.get_by_label("A person is tagged").check()
+    page.get_by_label("Tag", exact=True).fill("volunteer")
+    page.get_by_role("button", name="+ Send a message").click()
+    page.get_by_label("Template").select_option(label="Welcome text (SMS)")
+    page.get_by_role("button", name="+ Wait").click()
+    page.get_by_role("button", name="+ Tag the person").click()
+    page.locator("li.step").nth(2).get_by_role("textbox", name="Tag").fill("welcomed")
+    page.get_by_label("Active: start it for people from now on").check()
+    shots(page, "messaging-06-automation")
+    page.get_by_role("button", name="Save automation").click()
+    expect(page.get_by_text("Automation saved.")).to_be_visible()
+    expect(page.locator("li.step")).to_have_count(3)
+
+    # a person created through the API
+    from grassroots.accounts.models import User
+    from grassroots.accounts.services import api_token_create
+
+    _token, secret = api_token_create(actor=User.objects.get(username="manager"), name="e2e")
+    r = page.request.post(
+        f"{live_server.url}/api/v1/people/",
+        data={
+            "given_name": "Nadia",
+            "family_name": "Ali",
+            "phones": ["+919830044444"],
+            "area": "IN-WB-AC1-P001",
+        },  # fmt: skip
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+    assert r.status == 201, r.text()
+    nadia = r.json()["id"]
+    page.goto(f"{live_server.url}/people/{nadia}/")
+    expect(page.locator("#enrollments")).to_contain_text("Welcome new people")
+    expect(page.locator("#enrollments")).to_contain_text("Waiting")
+    expect(page.locator("#messages-panel")).to_contain_text("Welcome Nadia!")
+
+    # the campaign manager tags Arjun "volunteer" on his page
+    page.get_by_role("button", name="Sign out").click()
+    login(page, "manager")
+    arjun = campaign["Arjun"]
+    page.goto(f"{live_server.url}/people/{arjun.pk}/")
+    page.locator("#tag-name").fill("volunteer")
+    page.locator("#tag-name").press("Enter")
+    expect(page.locator("#tags")).to_contain_text("volunteer")
+    page.reload()
+    expect(page.locator("#enrollments")).to_contain_text("Welcome new people")
+    expect(page.locator("#messages-panel")).to_contain_text("Welcome Arjun!")
+
+    # the wait is over: both finish, tagged "welcomed"
+    clock["t"] = clock["t"] + dt.timedelta(days=1, minutes=1)
+    services.messaging_tick()
+    page.goto(f"{live_server.url}/messaging/automations/")
+    page.get_by_role("link", name="Welcome new people").click()
+    page.get_by_role("link", name="People in it").click()
+    expect(page.locator("table.data tbody tr")).to_have_count(2)
+    expect(page.locator("table.data")).to_contain_text("Finished")
+    shots(page, "messaging-07-automation-people")
+    assert Message.objects.filter(automation_key__gt="").count() == 2
+    page.problems.assert_clean()

@@ -1,0 +1,492 @@
+"""Automations: sequences of steps that start for a person when a domain event fires.
+
+Triggers are domain events from the outbox (``person.created``, ``tag.applied``,
+``message.received``), matched against each active automation's trigger list. Starting is
+idempotent — a person goes through an automation at most once (unique enrollment) — and each
+``send`` step's message is keyed by enrollment × step key (unique), so a re-delivered event, a
+re-run tick or an edited sequence never sends a step twice. Steps:
+
+=========  ==========================================================================
+``wait``   ``{"days", "hours", "minutes"}``: continue after that long (the minute tick)
+``send``   ``{"template": id}``: the template, in the person's language, through dispatch
+           (the compliance layer decides; a held message goes when allowed)
+``branch`` ``{"condition": "has_tag"|"lacks_tag"|"has_phone"|"has_email"|"language",
+           "value": …}``: continue only if it holds, else the person leaves the sequence
+``tag``    ``{"tag": name}``
+``list``   ``{"list": id}``: add to a static list
+``notify`` ``{"user": id, "text": …}``: a note on the person and an email to that user
+=========  ==========================================================================
+
+An automation acts with the permissions of the user who built it (``created_by``): a step it
+may no longer do stops the person's way with the reason in the log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from grassroots.core import audit
+from grassroots.lists import services as list_services
+from grassroots.lists.models import PersonList
+from grassroots.messaging import dispatch
+from grassroots.messaging.models import (
+    Automation,
+    AutomationStep,
+    Enrollment,
+    Message,
+    Template,
+)
+from grassroots.people import services as people_services
+from grassroots.people.models import ContactPoint, Person, Tag, Tagging
+
+E = Enrollment.Status
+K = AutomationStep.Kind
+EVENTS = {
+    "person.created": gettext_lazy("A person is added"),
+    "tag.applied": gettext_lazy("A person is tagged"),
+    "message.received": gettext_lazy("A person replies with a keyword"),
+}
+CONDITIONS = ("has_tag", "lacks_tag", "has_phone", "has_email", "language")
+MAX_STEPS = 30
+MAX_LOG = 50
+
+
+# --- building ------------------------------------------------------------------------------------
+
+
+def _clean_triggers(triggers: Any) -> list[dict[str, str]]:
+    if not isinstance(triggers, list):
+        raise ValidationError({"triggers": _("Choose what starts the automation.")})
+    out = []
+    for t in triggers:
+        if not isinstance(t, dict) or t.get("event") not in EVENTS:
+            raise ValidationError({"triggers": _("Unknown trigger.")})
+        event = t["event"]
+        if event == "person.created":
+            via = str(t.get("via") or "")
+            if via not in ("", "api", "screen"):
+                raise ValidationError({"triggers": _("Unknown source of new people.")})
+            out.append({"event": event, "via": via})
+        elif event == "tag.applied":
+            tag = str(t.get("tag") or "").strip()
+            if not tag:
+                raise ValidationError({"triggers": _("Name the tag that starts it.")})
+            out.append({"event": event, "tag": tag[:60]})
+        else:
+            keyword = str(t.get("keyword") or "").strip().upper()
+            if not keyword or len(keyword) > 30:
+                raise ValidationError({"triggers": _("Give the keyword (one word).")})
+            out.append({"event": event, "keyword": keyword})
+    return out
+
+
+def _clean_steps(steps: Any) -> list[dict[str, Any]]:
+    if not isinstance(steps, list) or len(steps) > MAX_STEPS:
+        raise ValidationError({"steps": _("At most %(n)s steps.") % {"n": MAX_STEPS}})
+    out, errors = [], {}
+    for i, s in enumerate(steps):
+        where = f"steps.{i}"
+        if not isinstance(s, dict) or s.get("kind") not in K.values:
+            errors[where] = _("Unknown kind of step.")
+            continue
+        kind, p = s["kind"], s.get("params") or {}
+        key = str(s.get("key") or "")[:32] or uuid.uuid4().hex
+        try:
+            if kind == K.WAIT:
+                params = {u: int(p.get(u) or 0) for u in ("days", "hours", "minutes")}
+                if any(v < 0 for v in params.values()) or not any(params.values()):
+                    raise ValueError(_("Wait at least a minute."))
+                if params["days"] > 365:
+                    raise ValueError(_("Wait at most a year."))
+            elif kind == K.SEND:
+                template = Template.objects.filter(pk=int(p.get("template") or 0)).first()
+                if template is None:
+                    raise ValueError(_("Choose the template to send."))
+                params = {"template": template.pk}
+            elif kind == K.BRANCH:
+                cond = p.get("condition")
+                if cond not in CONDITIONS:
+                    raise ValueError(_("Choose a condition."))
+                value = str(p.get("value") or "").strip()
+                if cond in ("has_tag", "lacks_tag", "language") and not value:
+                    raise ValueError(_("The condition needs a value."))
+                params = {"condition": cond, "value": value[:60]}
+            elif kind == K.TAG:
+                tag = str(p.get("tag") or "").strip()
+                if not tag:
+                    raise ValueError(_("Name the tag."))
+                params = {"tag": tag[:60]}
+            elif kind == K.LIST:
+                plist = PersonList.objects.filter(pk=int(p.get("list") or 0)).first()
+                if plist is None:
+                    raise ValueError(_("Choose the list."))
+                params = {"list": plist.pk}
+            else:
+                from django.contrib.auth import get_user_model
+
+                user = get_user_model().objects.filter(pk=int(p.get("user") or 0)).first()
+                if user is None:
+                    raise ValueError(_("Choose who to notify."))
+                params = {"user": user.pk, "text": str(p.get("text") or "")[:500]}
+        except (ValueError, TypeError) as exc:
+            errors[where] = str(exc) if isinstance(exc, ValueError) else _("Check this step.")
+            continue
+        out.append({"kind": kind, "key": key, "params": params})
+    if errors:
+        raise ValidationError(errors)
+    keys = [s["key"] for s in out]
+    if len(set(keys)) != len(keys):
+        raise ValidationError({"steps": _("Two steps have the same key.")})
+    return out
+
+
+@transaction.atomic
+def automation_save(
+    *,
+    actor: Any,
+    automation: Automation | None = None,
+    name: str,
+    triggers: Any,
+    steps: Any,
+    active: bool = False,
+    description: str = "",
+) -> Automation:
+    """Create or edit. Steps keep their keys across edits, so people part-way through keep
+    their place, and nobody is sent a step they already had."""
+    if actor is not None and not (
+        getattr(actor, "is_authenticated", False) and actor.has_capability("messaging.send")
+    ):
+        raise PermissionDenied
+    errors: dict[str, Any] = {}
+    if not (name or "").strip():
+        errors["name"] = _("Give the automation a name.")
+    try:
+        triggers = _clean_triggers(triggers)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        steps = _clean_steps(steps)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if not errors and active and not triggers:
+        errors["triggers"] = _("An active automation needs at least one trigger.")
+    if not errors and active and not steps:
+        errors["steps"] = _("An active automation needs at least one step.")
+    if errors:
+        raise ValidationError(errors)
+    automation = automation or Automation(
+        created_by=actor if getattr(actor, "is_authenticated", False) else None
+    )
+    automation.name, automation.description = name.strip()[:120], (description or "").strip()
+    automation.triggers, automation.active = triggers, active
+    automation.save()
+    keep = []
+    for i, s in enumerate(steps):
+        AutomationStep.objects.update_or_create(
+            automation=automation,
+            key=s["key"],
+            defaults={"position": i, "kind": s["kind"], "params": s["params"]},
+        )
+        keep.append(s["key"])
+    automation.steps.exclude(key__in=keep).delete()
+    audit.record(
+        actor=actor,
+        action="messaging.automation_saved",
+        obj=automation,
+        detail={"active": active, "steps": len(steps), "triggers": triggers},
+    )
+    return automation
+
+
+# --- starting ------------------------------------------------------------------------------------
+
+
+def _matches(trigger: dict, event: str, payload: dict) -> bool:
+    if trigger.get("event") != event:
+        return False
+    if event == "person.created":
+        return not trigger.get("via") or trigger["via"] == payload.get("via")
+    if event == "tag.applied":
+        return trigger.get("tag", "").casefold() in (
+            str(payload.get("tag", "")).casefold(),
+            str(payload.get("tag_name", "")).casefold(),
+        )
+    if event == "message.received":
+        body = str(payload.get("body") or "").strip().upper()
+        return bool(body) and body.split()[0].strip(".!?,") == trigger.get("keyword")
+    return False
+
+
+def _people_of(event: str, payload: dict) -> list[int]:
+    if event == "tag.applied":
+        if payload.get("person_ids") is not None:
+            return [int(i) for i in payload["person_ids"]]
+        at = payload.get("at")
+        if not at:
+            return []
+        return list(
+            Tagging.objects.filter(
+                tag_id=payload.get("tag_id"), created_at=dt.datetime.fromisoformat(at)
+            ).values_list("person_id", flat=True)
+        )
+    pid = payload.get("person_id")
+    return [int(pid)] if pid else []
+
+
+def on_event(event) -> int:
+    """Outbox subscriber: start every active automation whose trigger matches."""
+    payload = dict(event.payload or {})
+    if event.name == "tag.applied" and "tag" not in payload:
+        payload["tag"] = (
+            Tag.objects.filter(pk=payload.get("tag_id")).values_list("slug", flat=True).first()
+        )
+    if event.name == "tag.applied":
+        payload["tag_name"] = (
+            Tag.objects.filter(pk=payload.get("tag_id")).values_list("name", flat=True).first()
+            or ""
+        )
+    started = 0
+    for automation in Automation.objects.filter(active=True):
+        hit = next((t for t in automation.triggers if _matches(t, event.name, payload)), None)
+        if hit is None:
+            continue
+        for pid in _people_of(event.name, payload):
+            if enroll(automation, pid, trigger=event.name) is not None:
+                started += 1
+    return started
+
+
+def enroll(automation: Automation, person_id: int, *, trigger: str = "") -> Enrollment | None:
+    """Start the automation for this person, once (None if they were already in it)."""
+    if not Person.objects.filter(pk=person_id).exists():
+        return None
+    try:
+        with transaction.atomic():
+            enrollment = Enrollment.objects.create(
+                automation=automation, person_id=person_id, trigger=trigger[:60]
+            )
+    except IntegrityError:
+        return None
+    advance(enrollment)
+    return enrollment
+
+
+# --- running -------------------------------------------------------------------------------------
+
+
+def _log(enrollment: Enrollment, step: AutomationStep | None, text: str, now) -> None:
+    enrollment.log = [
+        *enrollment.log[-(MAX_LOG - 1) :],
+        {"at": now.isoformat(), "step": step.position + 1 if step else None, "text": text},
+    ]
+
+
+def _next_index(steps: list[AutomationStep], enrollment: Enrollment) -> int:
+    for i, s in enumerate(steps):
+        if s.key == enrollment.step_key:
+            return i
+    # the step it was waiting for was deleted: carry on with what now stands in its place
+    for i, s in enumerate(steps):
+        if s.position >= enrollment.step_position:
+            return i
+    return len(steps)
+
+
+def advance(enrollment: Enrollment, now: dt.datetime | None = None) -> Enrollment:
+    """Run the person's steps until a wait, the end, or a stop."""
+    now = now or dispatch.clock()
+    automation = enrollment.automation
+    steps = list(automation.steps.order_by("position"))
+    i = _next_index(steps, enrollment) if enrollment.step_key or enrollment.step_position else 0
+    person = Person.objects.filter(pk=enrollment.person_id).first()
+    actor = automation.created_by
+    to_send: list[int] = []
+    status = E.ACTIVE
+    while i < len(steps):
+        step = steps[i]
+        try:
+            outcome = _run_step(enrollment, step, person, actor, now, to_send)
+        except (PermissionDenied, ValidationError) as exc:
+            text = " ".join(getattr(exc, "messages", [])) or str(exc) or _("not allowed")
+            _log(enrollment, step, _("Stopped: %(reason)s") % {"reason": text}, now)
+            status = E.FAILED
+            break
+        if outcome == "wait":
+            wait = step.params
+            enrollment.next_run_at = now + dt.timedelta(
+                days=wait.get("days", 0), hours=wait.get("hours", 0), minutes=wait.get("minutes", 0)
+            )
+            _log(
+                enrollment,
+                step,
+                _("Waiting until %(when)s") % {"when": enrollment.next_run_at.isoformat()},
+                now,
+            )
+            nxt = steps[i + 1] if i + 1 < len(steps) else None
+            enrollment.step_key = nxt.key if nxt else ""
+            enrollment.step_position = nxt.position if nxt else step.position + 1
+            status = E.WAITING
+            break
+        if outcome == "exit":
+            status = E.EXITED
+            break
+        i += 1
+    else:
+        status = E.DONE
+    enrollment.status = status
+    if status != E.WAITING:
+        enrollment.next_run_at = None
+        enrollment.finished_at = now
+        if status == E.DONE:
+            _log(enrollment, None, _("Finished"), now)
+    enrollment.save()
+    if to_send:
+        transaction.on_commit(lambda: dispatch.dispatch(to_send))
+    return enrollment
+
+
+def _run_step(enrollment, step, person, actor, now, to_send: list[int]) -> str:
+    kind, p = step.kind, step.params
+    if person is None:
+        raise ValidationError(_("the person no longer exists"))
+    if kind == K.WAIT:
+        return "wait"
+    if kind == K.SEND:
+        message = _queue(enrollment, step, person, actor)
+        if message is not None:
+            to_send.append(message.pk)
+            _log(enrollment, step, _("Message queued to %(to)s") % {"to": message.to_address}, now)
+        return "next"
+    if kind == K.BRANCH:
+        if _holds(p["condition"], p.get("value", ""), person):
+            _log(enrollment, step, _("Condition met"), now)
+            return "next"
+        _log(enrollment, step, _("Condition not met: left the sequence"), now)
+        return "exit"
+    if kind == K.TAG:
+        tag = people_services.tag_get_or_create(actor=actor, name=p["tag"])
+        people_services.tag_apply(actor=actor, tag=tag, people=[person])
+        _log(enrollment, step, _("Tagged “%(tag)s”") % {"tag": tag.name}, now)
+        return "next"
+    if kind == K.LIST:
+        plist = PersonList.objects.filter(pk=p["list"]).first()
+        if plist is None:
+            raise ValidationError(_("the list was deleted"))
+        list_services.list_add_people(actor=actor, person_list=plist, person_ids=[person.pk])
+        _log(enrollment, step, _("Added to the list “%(name)s”") % {"name": plist.name}, now)
+        return "next"
+    # notify
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(pk=p["user"], is_active=True).first()
+    if user is None:
+        raise ValidationError(_("the staff member to notify is gone"))
+    text = p.get("text") or _("%(automation)s: %(name)s") % {
+        "automation": enrollment.automation.name,
+        "name": person.full_name,
+    }
+    people_services.note_create(actor=actor, person=person, body=f"→ {user.get_username()}: {text}")
+    if user.email:
+        transaction.on_commit(
+            lambda: send_mail(
+                subject=f"[{enrollment.automation.name}] {person.full_name}",
+                message=text,
+                from_email=None,
+                recipient_list=[user.email],
+                fail_silently=True,
+            )
+        )
+    _log(enrollment, step, _("Notified %(user)s") % {"user": user.get_username()}, now)
+    return "next"
+
+
+def _queue(enrollment, step, person, actor) -> Message | None:
+    from grassroots.messaging import services
+
+    template = Template.objects.filter(pk=step.params.get("template")).first()
+    if template is None:
+        raise ValidationError(_("the template was deleted"))
+    if actor is not None and not actor.has_capability("messaging.send"):
+        raise PermissionDenied(_("its author may no longer send messages"))
+    key = f"{enrollment.pk}:{step.key}"
+    existing = Message.objects.filter(automation_key=key).first()
+    if existing is not None:  # sent before (an edited sequence, a re-run): never twice
+        return None
+    to = services.best_addresses([person.pk], template.channel).get(person.pk, "")
+    account = dispatch.default_account(template.channel)
+    text = services.render_for(
+        template,
+        Person.objects.select_related("area", "household__address").get(pk=person.pk),
+    )
+    try:
+        with transaction.atomic():
+            return Message.objects.create(
+                person=person,
+                channel=template.channel,
+                purpose=template.purpose,
+                to_address=to,
+                from_address=(
+                    account.config.get("from_number") or account.config.get("from_email", "")
+                )
+                if account
+                else "",
+                subject=text["subject"],
+                body=text["body"],
+                html=text["html"],
+                template_variant=text["variant"],
+                account=account,
+                automation_key=key,
+                status=Message.Status.PENDING if to else Message.Status.BLOCKED,
+                status_code="" if to else "no_address",
+                status_reason="" if to else _("No usable address for this channel."),
+                created_by=actor,
+            )
+    except IntegrityError:
+        return None
+
+
+def _holds(condition: str, value: str, person: Person) -> bool:
+    if condition in ("has_tag", "lacks_tag"):
+        tagged = (
+            Tagging.objects.filter(person=person, tag__slug__iexact=value).exists()
+            or Tagging.objects.filter(person=person, tag__name__iexact=value).exists()
+        )
+        return tagged if condition == "has_tag" else not tagged
+    if condition in ("has_phone", "has_email"):
+        return ContactPoint.objects.filter(
+            person=person,
+            channel="phone" if condition == "has_phone" else "email",
+            status__in=["active", "unverified"],
+        ).exists()
+    return (person.preferred_language or "").lower() == value.lower()
+
+
+def run_due(now: dt.datetime | None = None) -> int:
+    """The minute tick: carry on with everyone whose wait is over."""
+    now = now or dispatch.clock()
+    n = 0
+    for enrollment in Enrollment.objects.filter(
+        status=E.WAITING, next_run_at__lte=now
+    ).select_related("automation")[:1000]:
+        if not enrollment.automation.active:
+            continue  # paused automations keep people where they are
+        with transaction.atomic():
+            locked = (
+                Enrollment.objects.select_for_update()
+                .filter(pk=enrollment.pk, status=E.WAITING)
+                .select_related("automation")
+                .first()
+            )
+            if locked is None:
+                continue
+            advance(locked, now)
+            n += 1
+    return n

@@ -1,0 +1,32 @@
+// The automation editor: triggers and an ordered list of steps, kept as JSON in hidden inputs
+// that the server validates (messaging.automations._clean_steps).
+document.addEventListener("alpine:init", () => {
+  window.Alpine.data("automationEditor", () => {
+    const state = JSON.parse(document.getElementById("automation-state").textContent);
+    return {
+      steps: state.steps.map((s) => ({ ...s, params: { ...s.params } })),
+      triggers: state.triggers,
+      add(kind) {
+        const params = { wait: { days: 1, hours: 0, minutes: 0 }, send: { template: "" },
+          branch: { condition: "has_phone", value: "" }, tag: { tag: "" }, list: { list: "" },
+          notify: { user: "", text: "" } }[kind];
+        this.steps.push({ kind, key: "", params: { ...params } });
+      },
+      move(i, d) {
+        const j = i + d;
+        if (j < 0 || j >= this.steps.length) return;
+        const s = this.steps.splice(i, 1)[0];
+        this.steps.splice(j, 0, s);
+      },
+      remove(i) { this.steps.splice(i, 1); },
+      get stepsJson() { return JSON.stringify(this.steps); },
+      get triggersJson() {
+        const out = [];
+        if (this.triggers.created.on) out.push({ event: "person.created", via: this.triggers.created.via });
+        if (this.triggers.tagged.on) out.push({ event: "tag.applied", tag: this.triggers.tagged.tag });
+        if (this.triggers.keyword.on) out.push({ event: "message.received", keyword: this.triggers.keyword.keyword });
+        return JSON.stringify(out);
+      },
+    };
+  });
+});
