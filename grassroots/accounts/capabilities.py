@@ -16,6 +16,7 @@ CAPABILITIES: dict[str, str] = {
     "lists.manage": _("Build and save segments and lists; print walk, call and mail lists"),
     "messaging.send": _("Write message templates; send messages and broadcasts"),
     "messaging.configure": _("Configure messaging providers and their credentials"),
+    "messaging.text": _("Text people in peer-to-peer texting campaigns (within their areas)"),
     "geography.view": _("Browse areas, booths, elections and races"),
     "geography.edit": _("Create and edit areas, booths, elections and races"),
     "accounts.manage": _("Manage users, roles, scopes and 2FA requirements"),
@@ -71,6 +72,7 @@ DEFAULT_ROLES: list[dict] = [
             "people.note",
             "people.edit",
             "lists.manage",
+            "messaging.text",
             "geography.view",
             "api.use",
         ],
@@ -98,7 +100,13 @@ DEFAULT_ROLES: list[dict] = [
     {
         "slug": "volunteer",
         "name": "Volunteer",
-        "capabilities": ["people.view", "people.note", "geography.view", "api.use"],
+        "capabilities": [
+            "people.view",
+            "people.note",
+            "messaging.text",
+            "geography.view",
+            "api.use",
+        ],
         "require_2fa": False,
     },
     {

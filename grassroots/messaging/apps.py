@@ -29,6 +29,7 @@ class MessagingConfig(AppConfig):
         nav_items.register(
             NavItem(_("Messaging"), "messaging:broadcast_list", "messaging.send", 30)
         )
+        nav_items.register(NavItem(_("Texting"), "messaging:texting_list", "messaging.text", 31))
         timeline_sources.register(selectors.timeline_entries)
         every_minute.register(services.messaging_tick)
         demo_seeders.register(demo.seed)

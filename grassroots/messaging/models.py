@@ -210,6 +210,9 @@ class Message(models.Model):
     # "<enrollment id>:<step key>" for a message an automation sent: unique, so a re-run or an
     # edited sequence never sends the same step to the same person twice.
     automation_key = models.CharField(max_length=60, blank=True, default="")
+    texting_contact = models.ForeignKey(
+        "TextingContact", null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -372,3 +375,102 @@ class Enrollment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.automation} — {self.person_id}"
+
+
+class TextingCampaign(TimeStampedModel):
+    """Peer-to-peer texting: texters send each first message by hand, one key press each, to
+    contacts handed out in batches; replies come back to the texter who sent."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        ACTIVE = "active", _("Texting")
+        CLOSED = "closed", _("Closed")
+
+    name = models.CharField(_("name"), max_length=120)
+    script = models.TextField(_("first message"))
+    purpose = models.CharField(
+        _("purpose"), max_length=15, choices=Purpose.choices, default=Purpose.CAMPAIGN
+    )
+    segment = models.ForeignKey(
+        "lists.Segment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    person_list = models.ForeignKey(
+        "lists.PersonList", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    account = models.ForeignKey(
+        ProviderAccount, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    batch_size = models.PositiveSmallIntegerField(_("contacts per batch"), default=50)
+    release_after = models.PositiveSmallIntegerField(
+        _("give unsent contacts back after (minutes)"), default=60
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CannedResponse(models.Model):
+    """A ready answer; choosing it can also tag the person or record a survey answer."""
+
+    campaign = models.ForeignKey(
+        TextingCampaign, on_delete=models.CASCADE, related_name="canned_responses"
+    )
+    title = models.CharField(_("title"), max_length=60)
+    body = models.TextField(_("text"))
+    tag = models.CharField(_("tag the person"), max_length=60, blank=True, default="")
+    field_key = models.CharField(_("survey answer: field"), max_length=50, blank=True, default="")
+    field_value = models.CharField(
+        _("survey answer: value"), max_length=200, blank=True, default=""
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["campaign", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class TextingContact(models.Model):
+    """One person in a texting campaign, and the texter they belong to."""
+
+    class Status(models.TextChoices):
+        UNASSIGNED = "unassigned", _("Not handed out")
+        ASSIGNED = "assigned", _("To text")
+        SENT = "sent", _("Texted")
+        REPLIED = "replied", _("Needs a reply")
+        DONE = "done", _("Conversation closed")
+        OPTED_OUT = "opted_out", _("Opted out")
+        WRONG = "wrong", _("Wrong number")
+
+    campaign = models.ForeignKey(TextingCampaign, on_delete=models.CASCADE, related_name="contacts")
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+")
+    phone = models.CharField(max_length=32)
+    texter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.UNASSIGNED)
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_activity_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["campaign", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "person"], name="msg_texting_contact_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["campaign", "status", "texter"], name="msg_texting_status_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} — {self.person_id}"

@@ -573,7 +573,16 @@ def messaging_tick(now: dt.datetime | None = None) -> dict[str, Any]:
     from grassroots.messaging import automations
 
     resumed = automations.run_due(now)
-    return {"started": started, "recovered": recovered, "automations": resumed, **out.as_dict()}
+    from grassroots.messaging import texting
+
+    released = texting.release_idle()
+    return {
+        "started": started,
+        "recovered": recovered,
+        "automations": resumed,
+        "texting_released": released,
+        **out.as_dict(),
+    }
 
 
 # --- webhooks: receipts and replies -------------------------------------------------------------
@@ -690,6 +699,10 @@ def inbound_record(*, account: ProviderAccount, inbound: Inbound) -> Message:
         purpose=last.purpose if last else "campaign",
         created_at=inbound.received_at or timezone.now(),
     )
+    if last is not None and last.texting_contact_id:
+        from grassroots.messaging import texting
+
+        texting.on_reply(message)  # the conversation goes back to the texter who sent
     outcome = {
         "opt_out": "opted out",
         "possible_opt_out": "opted out",

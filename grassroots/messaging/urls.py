@@ -1,6 +1,6 @@
 from django.urls import path
 
-from grassroots.messaging import views
+from grassroots.messaging import texting_views, views
 
 app_name = "messaging"
 
@@ -43,6 +43,28 @@ urlpatterns = [
         "messaging/automations/<int:pk>/people/",
         views.AutomationPeopleView.as_view(),
         name="automation_people",
+    ),
+    path("messaging/texting/", texting_views.CampaignListView.as_view(), name="texting_list"),
+    path("messaging/texting/new/", texting_views.CampaignEditView.as_view(), name="texting_create"),
+    path(
+        "messaging/texting/<int:pk>/",
+        texting_views.CampaignDetailView.as_view(),
+        name="texting_detail",
+    ),
+    path(
+        "messaging/texting/<int:pk>/edit/",
+        texting_views.CampaignEditView.as_view(),
+        name="texting_edit",
+    ),
+    path(
+        "messaging/texting/<int:pk>/text/",
+        texting_views.TexterView.as_view(),
+        name="texting_texter",
+    ),
+    path(
+        "messaging/texting/<int:pk>/c/<int:contact_pk>/",
+        texting_views.ConversationView.as_view(),
+        name="texting_conversation",
     ),
     path("messaging/accounts/", views.AccountListView.as_view(), name="account_list"),
     path("messaging/accounts/new/", views.AccountEditView.as_view(), name="account_create"),

@@ -248,3 +248,62 @@ def test_welcome_sequence_from_the_api_and_the_volunteer_tag(
     shots(page, "messaging-07-automation-people")
     assert Message.objects.filter(automation_key__gt="").count() == 2
     page.problems.assert_clean()
+
+
+def test_p2p_texter_sends_with_one_key_each_and_answers_a_reply(
+    page, live_server, login, campaign, clock, users, shots
+):
+    from grassroots.lists import services as list_services
+    from grassroots.messaging import texting
+    from grassroots.messaging.models import TextingContact
+
+    boss = users["manager"]
+    lst = list_services.list_create(
+        actor=boss, name="to text", person_ids=[p.pk for p in campaign.values()]
+    )
+    # Arjun's number ends in 97: the simulator has him reply "Yes! Count me in"
+    people_services.contact_point_add(
+        actor=None, person=campaign["Arjun"], channel="phone", value="+919830022297",
+        is_primary=True,
+    )  # fmt: skip
+    c = texting.campaign_save(
+        actor=boss,
+        name="Polling day texts",
+        script="Hi {{ first_name }}, polls are open till 6 pm. Will you vote?",
+        person_list=lst,
+        batch_size=2,
+        canned=[
+            {"title": "Thanks", "body": "Thank you! See you at the booth.", "tag": "will vote"}
+        ],  # fmt: skip
+    )
+    texting.campaign_start(actor=boss, campaign=c)
+
+    login(page, "volunteer")  # scoped to part 1, where all three live
+    page.get_by_role("link", name="Texting").click()
+    page.get_by_role("link", name="Start texting").click()
+    page.get_by_role("button", name="Ask for 2 more contacts").click()
+    expect(page.get_by_text("2 contacts are yours to text.")).to_be_visible()
+    first = page.locator("#contact-name").inner_text()
+    expect(page.locator("#contact-text")).to_contain_text("polls are open till 6 pm")
+    shots(page, "messaging-08-texter")
+    page.keyboard.press("Enter")  # one key, one text
+    expect(page.locator("#contact-name")).not_to_have_text(first)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name="Ask for 2 more contacts")).to_be_visible()
+    assert Message.objects.filter(texting_contact__campaign=c, direction="outbound").count() == 2
+
+    page.get_by_role("button", name="Ask for 2 more contacts").click()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name="Ask for 2 more contacts")).to_be_visible()
+    assert TextingContact.objects.filter(campaign=c, status="assigned").count() == 0
+
+    page.reload()
+    page.locator("#replies").get_by_role("link", name="Arjun Sen").click()
+    expect(page.locator("#thread")).to_contain_text("Yes! Count me in")
+    page.get_by_role("button", name="Thanks · #will vote").click()
+    expect(page.locator("#thread")).to_contain_text("Thank you! See you at the booth.")
+    shots(page, "messaging-09-conversation")
+    from grassroots.people.models import Tagging
+
+    assert Tagging.objects.filter(person=campaign["Arjun"], tag__name="will vote").exists()
+    page.problems.assert_clean()

@@ -1,0 +1,187 @@
+"""Peer-to-peer texting: fair batches, one send per press, replies back to the texter."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from grassroots.accounts import services as account_services
+from grassroots.accounts.models import Role
+from grassroots.lists import services as list_services
+from grassroots.messaging import dispatch, services, texting
+from grassroots.messaging.models import Message, Suppression, TextingContact
+from grassroots.messaging.providers.base import Inbound
+from grassroots.people import services as people_services
+from grassroots.people.models import CustomField, CustomFieldValue, Tagging
+
+IST = ZoneInfo("Asia/Kolkata")
+C = TextingContact.Status
+
+
+def _user(username, role, **scope):
+    return account_services.user_create(
+        actor=None,
+        username=username,
+        password="correct-horse-battery-1",
+        roles=Role.objects.filter(slug=role),
+        **scope,
+    )
+
+
+@pytest.fixture
+def setup(geo, monkeypatch):
+    monkeypatch.setattr(dispatch, "clock", lambda: dt.datetime(2026, 12, 4, 12, 0, tzinfo=IST))
+    account = services.account_save(
+        actor=None, name="Sim", kind="simulator", channels=["sms"],
+        config={"from_number": "+15550100"}, secrets={}, is_default=True,
+    )  # fmt: skip
+    boss = _user("boss", "communications", scope_all=True)
+    ana = _user("ana", "volunteer", scope_areas=[geo["p1"]])
+    ben = _user("ben", "volunteer", scope_areas=[geo["p1"], geo["p2"]])
+    people = []
+    for i in range(7):
+        people.append(
+            people_services.person_create(
+                actor=None,
+                data={"given_name": f"P{i}", "area": geo["p1"] if i < 5 else geo["p2"]},
+                phones=[f"+91983001234{i}"],
+            )
+        )
+    nophone = people_services.person_create(actor=None, data={"given_name": "Nophone"})
+    lst = list_services.list_create(
+        actor=boss, name="all", person_ids=[p.pk for p in [*people, nophone]]
+    )
+    campaign = texting.campaign_save(
+        actor=boss,
+        name="GOTV texts",
+        script="Hi {{ first_name }}, will you vote?",
+        person_list=lst,
+        batch_size=3,
+        canned=[
+            {
+                "title": "Yes",
+                "body": "Thank you!",
+                "tag": "supporter",
+                "field_key": "",
+                "field_value": "",
+            }
+        ],  # fmt: skip
+    )
+    campaign = texting.campaign_start(actor=boss, campaign=campaign)
+    return {"account": account, "boss": boss, "ana": ana, "ben": ben, "people": people,
+            "campaign": campaign}  # fmt: skip
+
+
+def test_contacts_are_people_with_a_phone(setup):
+    assert setup["campaign"].contacts.count() == 7
+
+
+def test_batches_are_fair_and_never_overlap(setup):
+    c, ana, ben = setup["campaign"], setup["ana"], setup["ben"]
+    assert texting.request_batch(actor=ana, campaign=c) == 3
+    assert texting.request_batch(actor=ana, campaign=c) == 0  # finish your batch first
+    assert texting.request_batch(actor=ben, campaign=c) == 3
+    mine = set(c.contacts.filter(texter=ana).values_list("pk", flat=True))
+    his = set(c.contacts.filter(texter=ben).values_list("pk", flat=True))
+    assert len(mine) == 3 and len(his) == 3 and not mine & his
+    # Ana only sees part 1: she was handed only part-1 people
+    assert set(c.contacts.filter(texter=ana).values_list("person__area", flat=True)) == {
+        setup["people"][0].area_id
+    }
+
+
+def test_one_press_one_text_and_replies_come_back_to_the_texter(setup):
+    c, ana = setup["campaign"], setup["ana"]
+    texting.request_batch(actor=ana, campaign=c)
+    contact = texting.next_contact(actor=ana, campaign=c)
+    msg = texting.send_initial(actor=ana, contact=contact)
+    assert msg.status in ("sent", "delivered") and msg.body.startswith("Hi P0, will you vote?")
+    contact.refresh_from_db()
+    assert contact.status == C.SENT
+    with pytest.raises(ValidationError):  # pressing twice does not text twice
+        texting.send_initial(actor=ana, contact=contact)
+    assert Message.objects.filter(texting_contact=contact).count() == 1
+    # somebody else's contact
+    with pytest.raises(PermissionDenied):
+        texting.send_initial(
+            actor=setup["ben"], contact=texting.next_contact(actor=ana, campaign=c)
+        )
+
+    services.inbound_record(
+        account=setup["account"],
+        inbound=Inbound(provider_id="in1", channel="sms", sender=contact.phone, to="+15550100",
+                        body="Yes I will!"),
+    )  # fmt: skip
+    contact.refresh_from_db()
+    assert contact.status == C.REPLIED and contact.texter == ana
+    thread = texting.conversation(contact)
+    assert [m.direction for m in thread] == ["outbound", "inbound"]
+
+    canned = c.canned_responses.get()
+    texting.reply(actor=ana, contact=contact, canned=canned)
+    assert Tagging.objects.filter(person_id=contact.person_id, tag__name="supporter").exists()
+    assert Message.objects.filter(texting_contact=contact, body="Thank you!").exists()
+
+
+def test_stop_reply_and_one_click_outcomes(setup):
+    c, ana = setup["campaign"], setup["ana"]
+    texting.request_batch(actor=ana, campaign=c)
+    first = texting.next_contact(actor=ana, campaign=c)
+    texting.send_initial(actor=ana, contact=first)
+    services.inbound_record(
+        account=setup["account"],
+        inbound=Inbound(provider_id="in2", channel="sms", sender=first.phone, to="+1", body="stop"),
+    )
+    first.refresh_from_db()
+    assert first.status == C.OPTED_OUT
+
+    second = texting.next_contact(actor=ana, campaign=c)
+    texting.send_initial(actor=ana, contact=second)
+    texting.mark(actor=ana, contact=second, outcome=C.WRONG)
+    assert Suppression.objects.get(address=second.phone).reason == "wrong_number"
+
+
+def test_canned_response_records_a_survey_answer(setup):
+    field = CustomField.objects.create(key="will_vote", label="Will vote", type="text")
+    c, boss, ana = setup["campaign"], setup["boss"], setup["ana"]
+    texting.campaign_save(
+        actor=boss, campaign=c, name=c.name, script=c.script,
+        canned=[{"title": "Will vote", "body": "Great!", "field_key": "will_vote",
+                 "field_value": "yes"}],
+    )  # fmt: skip
+    texting.request_batch(actor=ana, campaign=c)
+    contact = texting.next_contact(actor=ana, campaign=c)
+    texting.send_initial(actor=ana, contact=contact)
+    texting.reply(actor=ana, contact=contact, canned=c.canned_responses.get())
+    assert CustomFieldValue.objects.get(person_id=contact.person_id, field=field).value == "yes"
+
+
+def test_idle_contacts_go_back_and_supervisors_reassign(setup):
+    c, ana, ben, boss = setup["campaign"], setup["ana"], setup["ben"], setup["boss"]
+    texting.request_batch(actor=ana, campaign=c)
+    assert texting.release_idle(now=timezone.now() + dt.timedelta(minutes=30)) == 0
+    assert texting.release_idle(now=timezone.now() + dt.timedelta(minutes=61)) == 3
+    assert c.contacts.filter(texter=ana).count() == 0
+
+    texting.request_batch(actor=ana, campaign=c)
+    texting.send_initial(actor=ana, contact=texting.next_contact(actor=ana, campaign=c))
+    assert texting.reassign(actor=boss, campaign=c, from_user=ana, to_user=ben) == 3
+    assert c.contacts.filter(texter=ben).count() == 3
+    with pytest.raises(PermissionDenied):
+        texting.reassign(actor=ana, campaign=c, from_user=ben, to_user=ana)
+    p = texting.progress(c)
+    assert p["total"] == 7 and p["texters"][0]["texter__username"] == "ben"
+
+
+def test_campaign_needs_a_valid_script_and_audience(setup):
+    with pytest.raises(ValidationError) as err:
+        texting.campaign_save(
+            actor=setup["boss"], name="", script="Hi {{ first_name|nope }}", batch_size=0
+        )
+    assert {"name", "script", "audience", "batch_size"} <= set(err.value.message_dict)
+    with pytest.raises(PermissionDenied):
+        texting.campaign_save(actor=setup["ana"], name="x", script="x")

@@ -1,0 +1,434 @@
+"""Peer-to-peer texting (as organisers know it from Spoke).
+
+A campaign has a first message (a template text) and an audience, frozen into contacts when it
+starts. Texters ask for a batch and are handed contacts nobody has (one row lock per claim, so
+two texters never get the same person); each first message is sent by the texter pressing send
+— one key per message — through the one send path (quiet hours, opt-outs and consent apply).
+Contacts a texter took but did not text go back to the pool after ``release_after`` minutes.
+Replies come back to the texter who sent; canned responses can tag the person or record a survey
+answer in the same action; opt-out and wrong number are one click each. Supervisors see each
+texter's progress and can hand a texter's conversations to another.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from grassroots.core import audit
+from grassroots.lists import services as list_services
+from grassroots.lists.models import ListMember, PersonList, Segment
+from grassroots.messaging import dispatch, rendering
+from grassroots.messaging.models import (
+    CannedResponse,
+    Message,
+    ProviderAccount,
+    Suppression,
+    TextingCampaign,
+    TextingContact,
+)
+from grassroots.people import services as people_services
+from grassroots.people.models import CustomField, Person
+from grassroots.people.selectors import person_visible_to
+
+C = TextingContact.Status
+T = TextingCampaign.Status
+
+
+def _require(actor: Any, capability: str = "messaging.send") -> None:
+    if not (getattr(actor, "is_authenticated", False) and actor.has_capability(capability)):
+        raise PermissionDenied
+
+
+def can_text(actor: Any) -> bool:
+    return getattr(actor, "is_authenticated", False) and (
+        actor.has_capability("messaging.text") or actor.has_capability("messaging.send")
+    )
+
+
+# --- setting up -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def campaign_save(
+    *,
+    actor: Any,
+    campaign: TextingCampaign | None = None,
+    name: str,
+    script: str,
+    segment: Segment | None = None,
+    person_list: PersonList | None = None,
+    account: ProviderAccount | None = None,
+    batch_size: int = 50,
+    release_after: int = 60,
+    canned: list[dict[str, str]] | None = None,
+) -> TextingCampaign:
+    _require(actor)
+    errors: dict[str, Any] = {}
+    if not (name or "").strip():
+        errors["name"] = _("Give the campaign a name.")
+    if not (script or "").strip():
+        errors["script"] = _("Write the first message.")
+    else:
+        try:
+            rendering.check(script)
+        except ValidationError as exc:
+            errors["script"] = exc.messages[0]
+    draft = campaign is None or campaign.status == T.DRAFT
+    if draft and (segment is None) == (person_list is None):
+        errors["audience"] = _("Choose a segment or a list as the audience.")
+    if not 1 <= int(batch_size or 0) <= 500:
+        errors["batch_size"] = _("A batch is 1 to 500 contacts.")
+    if not 5 <= int(release_after or 0) <= 1440:
+        errors["release_after"] = _("Between 5 minutes and a day.")
+    account = account or dispatch.default_account("sms")
+    if account is None:
+        errors["account"] = _("No provider account sends SMS yet.")
+    clean_canned = []
+    for i, c in enumerate(canned or []):
+        title, body = (c.get("title") or "").strip(), (c.get("body") or "").strip()
+        if not title and not body:
+            continue
+        if not title or not body:
+            errors[f"canned.{i}"] = _("A canned response needs a title and a text.")
+            continue
+        key = (c.get("field_key") or "").strip()
+        if key and not CustomField.objects.filter(key=key).exists():
+            errors[f"canned.{i}"] = _("Unknown survey field “%(key)s”.") % {"key": key}
+            continue
+        clean_canned.append(
+            {
+                "title": title[:60],
+                "body": body,
+                "tag": (c.get("tag") or "").strip()[:60],
+                "field_key": key,
+                "field_value": (c.get("field_value") or "").strip()[:200],
+            }
+        )
+    if errors:
+        raise ValidationError(errors)
+    campaign = campaign or TextingCampaign(created_by=actor)
+    campaign.name, campaign.script = name.strip()[:120], script.strip()
+    if campaign.status == T.DRAFT:
+        campaign.segment, campaign.person_list = segment, person_list
+    campaign.account, campaign.batch_size, campaign.release_after = (
+        account,
+        int(batch_size),
+        int(release_after),
+    )
+    campaign.save()
+    if canned is not None:
+        campaign.canned_responses.all().delete()
+        CannedResponse.objects.bulk_create(
+            [CannedResponse(campaign=campaign, position=i, **c) for i, c in enumerate(clean_canned)]
+        )
+    audit.record(actor=actor, action="messaging.texting_saved", obj=campaign, detail={})
+    return campaign
+
+
+@transaction.atomic
+def campaign_start(*, actor: Any, campaign: TextingCampaign) -> TextingCampaign:
+    """Freeze the audience into contacts (people with a phone that can take texts)."""
+    _require(actor)
+    campaign = TextingCampaign.objects.select_for_update().get(pk=campaign.pk)
+    if campaign.status != T.DRAFT:
+        raise ValidationError(_("This campaign has already started."))
+    if campaign.segment_id and not campaign.person_list_id:
+        campaign.person_list = list_services.list_freeze(
+            actor=actor,
+            segment=campaign.segment,
+            name=_("%(name)s — contacts") % {"name": campaign.name},
+        )
+    from grassroots.messaging.services import best_addresses
+
+    ids = list(
+        ListMember.objects.filter(list=campaign.person_list).values_list("person_id", flat=True)
+    )
+    rows = []
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start : start + 5000]
+        phones = best_addresses(chunk, "sms")
+        rows += [
+            TextingContact(campaign=campaign, person_id=pid, phone=phones[pid])
+            for pid in chunk
+            if pid in phones
+        ]
+    TextingContact.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+    campaign.status = T.ACTIVE
+    campaign.save(update_fields=["status", "person_list", "updated_at"])
+    audit.record(
+        actor=actor,
+        action="messaging.texting_started",
+        obj=campaign,
+        detail={"contacts": len(rows)},
+    )
+    return campaign
+
+
+def campaign_close(*, actor: Any, campaign: TextingCampaign) -> TextingCampaign:
+    _require(actor)
+    TextingCampaign.objects.filter(pk=campaign.pk).update(status=T.CLOSED)
+    campaign.status = T.CLOSED
+    return campaign
+
+
+# --- texters -------------------------------------------------------------------------------------
+
+
+def request_batch(*, actor: Any, campaign: TextingCampaign) -> int:
+    """Hand the texter up to a batch of contacts nobody has (none if they still have some to
+    text). Returns how many they got."""
+    if not can_text(actor):
+        raise PermissionDenied
+    if campaign.status != T.ACTIVE:
+        raise ValidationError(_("This campaign is not texting now."))
+    now = timezone.now()
+    with transaction.atomic():
+        if TextingContact.objects.filter(
+            campaign=campaign, texter=actor, status=C.ASSIGNED
+        ).exists():
+            return 0  # finish the batch you have first
+        # only people the texter may see (a booth volunteer texts their own booth)
+        free = TextingContact.objects.filter(
+            campaign=campaign,
+            status=C.UNASSIGNED,
+            person__in=person_visible_to(actor).values("pk"),
+        ).order_by("id")
+        if connection.features.has_select_for_update_skip_locked:
+            free = free.select_for_update(skip_locked=True)
+        ids = list(free.values_list("id", flat=True)[: campaign.batch_size])
+        # The status condition makes a concurrent claim of the same row a no-op (SQLite has
+        # one writer at a time; PostgreSQL skips the rows another texter locked).
+        got = TextingContact.objects.filter(pk__in=ids, status=C.UNASSIGNED).update(
+            texter=actor, status=C.ASSIGNED, assigned_at=now, last_activity_at=now
+        )
+    return got
+
+
+def next_contact(*, actor: Any, campaign: TextingCampaign) -> TextingContact | None:
+    return (
+        TextingContact.objects.filter(campaign=campaign, texter=actor, status=C.ASSIGNED)
+        .select_related("person", "person__area", "person__household__address")
+        .order_by("id")
+        .first()
+    )
+
+
+def first_message(campaign: TextingCampaign, person: Person) -> str:
+    from django.conf import settings
+
+    from grassroots.messaging.services import person_context
+
+    address = getattr(getattr(person, "household", None), "address", None)
+    ctx = person_context(
+        person,
+        campaign=settings.GRASSROOTS_CAMPAIGN_NAME,
+        city=getattr(address, "city", "") or "",
+        area=getattr(getattr(person, "area", None), "name", "") or "",
+    )
+    return rendering.render(rendering.compile_text(campaign.script), ctx)
+
+
+def send_initial(*, actor: Any, contact: TextingContact) -> Message:
+    """The texter pressed send for this contact's first message."""
+    if contact.texter_id != getattr(actor, "pk", None):
+        raise PermissionDenied
+    with transaction.atomic():
+        locked = TextingContact.objects.select_for_update().get(pk=contact.pk)
+        if locked.status != C.ASSIGNED or locked.texter_id != actor.pk:
+            raise ValidationError(_("This contact is no longer yours to text."))
+        person = Person.objects.select_related("area", "household__address").get(
+            pk=locked.person_id
+        )
+        message = _queue(locked, actor, first_message(locked.campaign, person))
+        now = timezone.now()
+        locked.status, locked.sent_at, locked.last_activity_at = C.SENT, now, now
+        locked.save(update_fields=["status", "sent_at", "last_activity_at"])
+    dispatch.dispatch([message.pk])
+    message.refresh_from_db()
+    return message
+
+
+def _queue(contact: TextingContact, actor, body: str) -> Message:
+    account = contact.campaign.account
+    return Message.objects.create(
+        person_id=contact.person_id,
+        channel="sms",
+        purpose=contact.campaign.purpose,
+        to_address=contact.phone,
+        from_address=account.config.get("from_number", "") if account else "",
+        body=body,
+        account=account,
+        texting_contact=contact,
+        created_by=actor,
+    )
+
+
+def reply(
+    *, actor: Any, contact: TextingContact, body: str = "", canned: CannedResponse | None = None
+) -> Message:
+    """The texter answers (free text or a canned response, which may also tag the person or
+    record a survey answer)."""
+    if contact.texter_id != getattr(actor, "pk", None) and not (
+        getattr(actor, "is_authenticated", False) and actor.has_capability("messaging.send")
+    ):
+        raise PermissionDenied
+    if canned is not None:
+        if canned.campaign_id != contact.campaign_id:
+            raise PermissionDenied
+        body = canned.body
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": _("Write the reply.")})
+    if len(body) > 1600:
+        raise ValidationError({"body": _("A text is at most 1,600 characters.")})
+    person = contact.person
+    with transaction.atomic():
+        message = _queue(contact, actor, body)
+        if canned is not None and canned.tag:
+            tag = people_services.tag_get_or_create(actor=actor, name=canned.tag)
+            people_services.tag_apply(actor=actor, tag=tag, people=[person])
+        if canned is not None and canned.field_key:
+            field = CustomField.objects.get(key=canned.field_key)
+            people_services.custom_values_set(
+                actor=actor,
+                person=person,
+                values={field: people_services.custom_value_clean(field, canned.field_value)},
+            )
+        TextingContact.objects.filter(pk=contact.pk).update(
+            status=C.SENT, last_activity_at=timezone.now()
+        )
+    dispatch.dispatch([message.pk])
+    message.refresh_from_db()
+    return message
+
+
+def mark(*, actor: Any, contact: TextingContact, outcome: str) -> TextingContact:
+    """One click: ``opted_out``, ``wrong`` (number) or ``done`` (close the conversation)."""
+    if contact.texter_id != getattr(actor, "pk", None) and not (
+        getattr(actor, "is_authenticated", False) and actor.has_capability("messaging.send")
+    ):
+        raise PermissionDenied
+    if outcome not in (C.OPTED_OUT, C.WRONG, C.DONE):
+        raise ValidationError(_("Unknown outcome."))
+    with transaction.atomic():
+        if outcome in (C.OPTED_OUT, C.WRONG):
+            reason = (
+                Suppression.Reason.OPTED_OUT
+                if outcome == C.OPTED_OUT
+                else Suppression.Reason.WRONG_NUMBER
+            )
+            Suppression.objects.update_or_create(
+                channel="sms",
+                address=contact.phone,
+                defaults={
+                    "reason": reason,
+                    "person_id": contact.person_id,
+                    "detail": _("marked by %(user)s in “%(campaign)s”")
+                    % {"user": actor.get_username(), "campaign": contact.campaign.name},
+                },
+            )
+            if outcome == C.OPTED_OUT:
+                people_services.consent_record(
+                    actor=actor,
+                    person=contact.person,
+                    channel="sms",
+                    purpose="campaign",
+                    status="withdrawn",
+                    source=_("Texting: %(campaign)s") % {"campaign": contact.campaign.name},
+                )
+        contact.status, contact.last_activity_at = outcome, timezone.now()
+        contact.save(update_fields=["status", "last_activity_at"])
+    return contact
+
+
+def on_reply(message: Message) -> None:
+    """An inbound message answering a P2P text: the conversation goes back to its texter."""
+    contact = message.reply_to.texting_contact if message.reply_to_id else None
+    if contact is None:
+        return
+    status = C.REPLIED
+    if message.status_code in ("opt_out", "possible_opt_out"):
+        status = C.OPTED_OUT
+    elif message.status_code == "wrong_number":
+        status = C.WRONG
+    Message.objects.filter(pk=message.pk).update(texting_contact=contact)
+    TextingContact.objects.filter(pk=contact.pk).update(
+        status=status, last_activity_at=timezone.now()
+    )
+
+
+# --- supervisors ---------------------------------------------------------------------------------
+
+
+def release_idle(now: dt.datetime | None = None) -> int:
+    """Contacts taken but not texted for ``release_after`` minutes go back to the pool."""
+    now = now or timezone.now()
+    released = 0
+    for campaign in TextingCampaign.objects.filter(status=T.ACTIVE):
+        released += TextingContact.objects.filter(
+            campaign=campaign,
+            status=C.ASSIGNED,
+            last_activity_at__lt=now - dt.timedelta(minutes=campaign.release_after),
+        ).update(status=C.UNASSIGNED, texter=None, assigned_at=None)
+    return released
+
+
+def reassign(*, actor: Any, campaign: TextingCampaign, from_user, to_user=None) -> int:
+    """Hand ``from_user``'s conversations (and untexted contacts) to ``to_user``; without a
+    ``to_user`` their untexted contacts go back to the pool."""
+    _require(actor)
+    with transaction.atomic():
+        mine = TextingContact.objects.filter(campaign=campaign, texter=from_user)
+        if to_user is None:
+            n = mine.filter(status=C.ASSIGNED).update(
+                status=C.UNASSIGNED, texter=None, assigned_at=None
+            )
+        else:
+            n = mine.exclude(status__in=[C.DONE, C.OPTED_OUT, C.WRONG]).update(texter=to_user)
+        audit.record(
+            actor=actor,
+            action="messaging.texting_reassigned",
+            obj=campaign,
+            detail={"from": from_user.pk, "to": to_user.pk if to_user else None, "contacts": n},
+        )
+    return n
+
+
+def progress(campaign: TextingCampaign) -> dict[str, Any]:
+    """Counts per status, and per texter."""
+    totals = dict(
+        campaign.contacts.values("status").annotate(n=Count("id")).values_list("status", "n")
+    )
+    texters = list(
+        campaign.contacts.exclude(texter=None)
+        .values("texter", "texter__username")
+        .annotate(
+            assigned=Count("id", filter=Q(status=C.ASSIGNED)),
+            sent=Count("id", filter=~Q(status__in=[C.ASSIGNED, C.UNASSIGNED])),
+            replied=Count("id", filter=Q(status=C.REPLIED)),
+            opted_out=Count("id", filter=Q(status=C.OPTED_OUT)),
+        )
+        .order_by("texter__username")
+    )
+    return {"totals": totals, "total": sum(totals.values()), "texters": texters}
+
+
+def conversation(contact: TextingContact) -> list[Message]:
+    return list(
+        Message.objects.filter(
+            Q(texting_contact=contact)
+            | Q(
+                person_id=contact.person_id,
+                direction=Message.Direction.INBOUND,
+                from_address=contact.phone,
+                created_at__gte=contact.sent_at or timezone.now(),
+            )
+        ).order_by("created_at", "id")
+    )

@@ -1,0 +1,327 @@
+"""Peer-to-peer texting screens: campaigns (set up, progress, reassign) and the texter's screen
+(request a batch, one key per first message, replies with canned responses)."""
+
+from __future__ import annotations
+
+from django.contrib import messages as flash
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views import View
+
+from grassroots.accounts.permissions import CapabilityRequiredMixin
+from grassroots.lists import selectors as list_selectors
+from grassroots.messaging import texting
+from grassroots.messaging.models import (
+    CannedResponse,
+    Message,
+    ProviderAccount,
+    TextingCampaign,
+    TextingContact,
+)
+from grassroots.people.selectors import person_visible_to
+
+C = TextingContact.Status
+
+
+class TexterMixin(CapabilityRequiredMixin):
+    """Texters (messaging.text) and senders (messaging.send) alike."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not texting.can_text(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+def _errors(exc: ValidationError) -> dict[str, list[str]]:
+    if hasattr(exc, "error_dict"):
+        return {k: [str(m) for e in v for m in e.messages] for k, v in exc.error_dict.items()}
+    return {"__all__": list(exc.messages)}
+
+
+class CampaignListView(TexterMixin, View):
+    def get(self, request):
+        qs = TextingCampaign.objects.all()
+        if not request.user.has_capability("messaging.send"):
+            qs = qs.filter(status=TextingCampaign.Status.ACTIVE)
+        page = Paginator(qs, 50).get_page(request.GET.get("page"))
+        for c in page.object_list:
+            c.mine = c.contacts.filter(texter=request.user, status__in=[C.ASSIGNED, C.REPLIED])
+            c.mine = c.mine.count()
+        return render(request, "messaging/texting_list.html", {"page": page, "querystring": ""})
+
+
+class CampaignEditView(CapabilityRequiredMixin, View):
+    capability = "messaging.send"
+
+    def _render(self, request, campaign, data, errors, status=200):
+        canned = data.get("canned") or []
+        while len(canned) < max(4, len(canned) + 1):
+            canned.append({})
+        return render(
+            request,
+            "messaging/texting_form.html",
+            {
+                "campaign": campaign,
+                "data": data,
+                "canned": canned,
+                "errors": errors,
+                "segments": list_selectors.segment_visible_to(request.user)[:300],
+                "lists": list_selectors.list_visible_to(request.user)[:300],
+                "accounts": ProviderAccount.objects.filter(active=True),
+            },
+            status=status,
+        )
+
+    def get(self, request, pk=None):
+        campaign = get_object_or_404(TextingCampaign, pk=pk) if pk else None
+        data = {
+            "name": campaign.name if campaign else "",
+            "script": campaign.script
+            if campaign
+            else 'Hi {{ first_name|default:"there" }}, this is … with the campaign. Can we count '
+            "on your vote on polling day?",
+            "audience": (
+                f"segment:{campaign.segment_id}"
+                if campaign and campaign.segment_id
+                else f"list:{campaign.person_list_id}"
+                if campaign and campaign.person_list_id
+                else ""
+            ),
+            "account": campaign.account_id if campaign else "",
+            "batch_size": campaign.batch_size if campaign else 50,
+            "release_after": campaign.release_after if campaign else 60,
+            "canned": [
+                {
+                    "title": c.title,
+                    "body": c.body,
+                    "tag": c.tag,
+                    "field_key": c.field_key,
+                    "field_value": c.field_value,
+                }  # fmt: skip
+                for c in campaign.canned_responses.all()
+            ]
+            if campaign
+            else [
+                {
+                    "title": _("Yes, will vote"),
+                    "body": _("Wonderful, thank you!"),
+                    "tag": "supporter",
+                },
+                {"title": _("Undecided"), "body": _("Thanks — may we send you what we stand for?")},
+            ],
+        }
+        return self._render(request, campaign, data, {})
+
+    def post(self, request, pk=None):
+        campaign = get_object_or_404(TextingCampaign, pk=pk) if pk else None
+        p = request.POST
+        canned = [
+            {
+                k: p.get(f"c{i}-{k}", "")
+                for k in ("title", "body", "tag", "field_key", "field_value")
+            }  # fmt: skip
+            for i in range(20)
+            if p.get(f"c{i}-title") or p.get(f"c{i}-body")
+        ]
+        data = {
+            "name": p.get("name", ""),
+            "script": p.get("script", ""),
+            "audience": p.get("audience", ""),
+            "account": p.get("account", ""),
+            "batch_size": p.get("batch_size", "50"),
+            "release_after": p.get("release_after", "60"),
+            "canned": canned,
+        }
+        kind, _sep, ref = data["audience"].partition(":")
+        segment = (
+            list_selectors.segment_visible_to(request.user).filter(pk=ref).first()
+            if kind == "segment" and ref.isdigit()
+            else None
+        )
+        person_list = (
+            list_selectors.list_visible_to(request.user).filter(pk=ref).first()
+            if kind == "list" and ref.isdigit()
+            else None
+        )
+        account = (
+            ProviderAccount.objects.filter(pk=data["account"], active=True).first()
+            if str(data["account"]).isdigit()
+            else None
+        )
+        try:
+            campaign = texting.campaign_save(
+                actor=request.user,
+                campaign=campaign,
+                name=data["name"],
+                script=data["script"],
+                segment=segment,
+                person_list=person_list,
+                account=account,
+                batch_size=int(data["batch_size"]) if str(data["batch_size"]).isdigit() else 0,
+                release_after=int(data["release_after"])
+                if str(data["release_after"]).isdigit()
+                else 0,
+                canned=canned,
+            )
+        except ValidationError as exc:
+            return self._render(request, campaign, data, _errors(exc), 400)
+        flash.success(request, _("Texting campaign saved."))
+        return redirect("messaging:texting_detail", campaign.pk)
+
+
+class CampaignDetailView(TexterMixin, View):
+    """Progress per texter; supervisors start, close and reassign here."""
+
+    def get(self, request, pk):
+        campaign = get_object_or_404(TextingCampaign, pk=pk)
+        from django.contrib.auth import get_user_model
+
+        return render(
+            request,
+            "messaging/texting_detail.html",
+            {
+                "campaign": campaign,
+                "progress": texting.progress(campaign),
+                "is_supervisor": request.user.has_capability("messaging.send"),
+                "users": get_user_model().objects.filter(is_active=True).order_by("username"),
+            },
+        )
+
+    def post(self, request, pk):
+        campaign = get_object_or_404(TextingCampaign, pk=pk)
+        if not request.user.has_capability("messaging.send"):
+            raise PermissionDenied
+        action = request.POST.get("action")
+        from django.contrib.auth import get_user_model
+
+        User = get_user_model()
+        try:
+            if action == "start":
+                texting.campaign_start(actor=request.user, campaign=campaign)
+                flash.success(request, _("Texting has started: texters can ask for contacts."))
+            elif action == "close":
+                texting.campaign_close(actor=request.user, campaign=campaign)
+                flash.success(request, _("Campaign closed."))
+            elif action == "reassign":
+                source = get_object_or_404(User, pk=request.POST.get("from") or 0)
+                target = User.objects.filter(pk=request.POST.get("to") or 0).first()
+                n = texting.reassign(
+                    actor=request.user, campaign=campaign, from_user=source, to_user=target
+                )
+                flash.success(request, _("%(n)s contacts moved.") % {"n": n})
+            else:
+                raise Http404
+        except ValidationError as exc:
+            flash.error(request, " ".join(exc.messages))
+        return redirect("messaging:texting_detail", campaign.pk)
+
+
+class TexterView(TexterMixin, View):
+    """The texter's screen: the next first message to send (Enter sends it), and replies."""
+
+    def get(self, request, pk):
+        campaign = get_object_or_404(TextingCampaign, pk=pk)
+        return render(request, "messaging/texting_texter.html", self._context(request, campaign))
+
+    def _context(self, request, campaign):
+        contact = texting.next_contact(actor=request.user, campaign=campaign)
+        mine = TextingContact.objects.filter(campaign=campaign, texter=request.user)
+        return {
+            "campaign": campaign,
+            "contact": contact,
+            "text": texting.first_message(campaign, contact.person) if contact else "",
+            "left": mine.filter(status=C.ASSIGNED).count(),
+            "replies": mine.filter(status=C.REPLIED).select_related("person")[:100],
+            "sent": mine.exclude(status__in=[C.ASSIGNED, C.UNASSIGNED]).count(),
+        }
+
+    def post(self, request, pk):
+        campaign = get_object_or_404(TextingCampaign, pk=pk)
+        action = request.POST.get("action")
+        try:
+            if action == "batch":
+                n = texting.request_batch(actor=request.user, campaign=campaign)
+                if n:
+                    flash.success(request, _("%(n)s contacts are yours to text.") % {"n": n})
+                else:
+                    flash.info(request, _("Nobody is left to text right now."))
+            elif action == "send":
+                contact = get_object_or_404(
+                    TextingContact, pk=request.POST.get("contact") or 0, campaign=campaign
+                )
+                message = texting.send_initial(actor=request.user, contact=contact)
+                if message.status not in (Message.Status.SENT, Message.Status.DELIVERED):
+                    flash.warning(
+                        request,
+                        _("Not sent now: %(reason)s")
+                        % {"reason": message.status_reason or message.get_status_display()},
+                    )
+            elif action == "skip":
+                contact = get_object_or_404(
+                    TextingContact, pk=request.POST.get("contact") or 0, campaign=campaign
+                )
+                texting.mark(actor=request.user, contact=contact, outcome=C.DONE)
+            else:
+                raise Http404
+        except (ValidationError, PermissionDenied) as exc:
+            flash.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        if request.htmx and action in ("send", "skip"):
+            return render(
+                request,
+                "messaging/_texting_next.html",
+                self._context(request, campaign),
+            )
+        return redirect("messaging:texting_texter", campaign.pk)
+
+
+class ConversationView(TexterMixin, View):
+    def _contact(self, request, pk, contact_pk) -> TextingContact:
+        contact = get_object_or_404(
+            TextingContact.objects.select_related("person", "campaign"),
+            pk=contact_pk,
+            campaign_id=pk,
+            person__in=person_visible_to(request.user).values("pk"),
+        )
+        if contact.texter_id != request.user.pk and not request.user.has_capability(
+            "messaging.send"
+        ):
+            raise Http404
+        return contact
+
+    def get(self, request, pk, contact_pk):
+        contact = self._contact(request, pk, contact_pk)
+        return render(
+            request,
+            "messaging/texting_conversation.html",
+            {
+                "contact": contact,
+                "campaign": contact.campaign,
+                "thread": texting.conversation(contact),
+                "canned": contact.campaign.canned_responses.all(),
+            },
+        )
+
+    def post(self, request, pk, contact_pk):
+        contact = self._contact(request, pk, contact_pk)
+        action = request.POST.get("action", "reply")
+        try:
+            if action in (C.OPTED_OUT, C.WRONG, C.DONE):
+                texting.mark(actor=request.user, contact=contact, outcome=action)
+                flash.success(request, {C.OPTED_OUT: _("Opted out."), C.WRONG: _(
+                    "Marked as a wrong number."), C.DONE: _("Conversation closed.")}[action])  # fmt: skip
+                return redirect("messaging:texting_texter", pk)
+            canned = None
+            if request.POST.get("canned"):
+                canned = get_object_or_404(
+                    CannedResponse, pk=request.POST["canned"], campaign_id=pk
+                )
+            texting.reply(
+                actor=request.user, contact=contact, body=request.POST.get("body", ""),
+                canned=canned,
+            )  # fmt: skip
+        except ValidationError as exc:
+            flash.error(request, " ".join(exc.messages))
+        return redirect("messaging:texting_conversation", pk, contact.pk)
