@@ -474,3 +474,37 @@ class TextingContact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign} — {self.person_id}"
+
+
+class InboxThread(models.Model):
+    """The shared inbox: every conversation with one address on one channel, assignable to a
+    member of staff, open until someone closes it (a new reply opens it again)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    address = models.CharField(max_length=254)
+    person = models.ForeignKey(
+        "people.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    last_message_at = models.DateTimeField(default=timezone.now)
+    last_body = models.CharField(max_length=200, blank=True, default="")
+    unread = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-last_message_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "address"], name="msg_thread_unique")
+        ]
+        indexes = [
+            models.Index(fields=["status", "-last_message_at"], name="msg_thread_status_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.address}"

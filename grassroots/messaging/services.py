@@ -703,6 +703,10 @@ def inbound_record(*, account: ProviderAccount, inbound: Inbound) -> Message:
         from grassroots.messaging import texting
 
         texting.on_reply(message)  # the conversation goes back to the texter who sent
+    else:
+        from grassroots.messaging import inbox
+
+        inbox.thread_for_inbound(message)
     outcome = {
         "opt_out": "opted out",
         "possible_opt_out": "opted out",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from grassroots.messaging import texting_views, views
+from grassroots.messaging import inbox_views, texting_views, views
 
 app_name = "messaging"
 
@@ -66,6 +66,8 @@ urlpatterns = [
         texting_views.ConversationView.as_view(),
         name="texting_conversation",
     ),
+    path("messaging/inbox/", inbox_views.InboxView.as_view(), name="inbox"),
+    path("messaging/inbox/<int:pk>/", inbox_views.ThreadView.as_view(), name="inbox_thread"),
     path("messaging/accounts/", views.AccountListView.as_view(), name="account_list"),
     path("messaging/accounts/new/", views.AccountEditView.as_view(), name="account_create"),
     path("messaging/accounts/<int:pk>/", views.AccountEditView.as_view(), name="account_edit"),

@@ -1,0 +1,132 @@
+"""The shared inbox: replies threaded per person and channel, assigned to staff, answered
+through the one send path. P2P texting replies stay with their texter (not listed here)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from grassroots.core import audit
+from grassroots.messaging.models import InboxThread, Message
+from grassroots.people.selectors import person_visible_to
+
+
+def thread_for_inbound(message: Message) -> InboxThread | None:
+    """File an inbound message in its thread (created, or reopened, with one more unread)."""
+    if message.texting_contact_id:
+        return None
+    thread, created = InboxThread.objects.get_or_create(
+        channel=message.channel,
+        address=message.from_address,
+        defaults={
+            "person_id": message.person_id,
+            "last_message_at": message.created_at,
+            "last_body": message.body[:200],
+            "unread": 1,
+        },
+    )
+    if not created:
+        InboxThread.objects.filter(pk=thread.pk).update(
+            status=InboxThread.Status.OPEN,
+            last_message_at=message.created_at,
+            last_body=message.body[:200],
+            unread=F("unread") + 1,
+            person_id=message.person_id or thread.person_id,
+        )
+    return thread
+
+
+def visible_threads(actor: Any) -> QuerySet[InboxThread]:
+    """Threads with a person in the actor's areas; unknown senders only for campaign-wide
+    staff."""
+    qs = InboxThread.objects.select_related("person", "assigned_to")
+    if getattr(actor, "sees_everything", False):
+        return qs
+    return qs.filter(person__in=person_visible_to(actor).values("pk"))
+
+
+def thread_messages(thread: InboxThread) -> QuerySet[Message]:
+    q = Q(channel=thread.channel) & (
+        Q(direction=Message.Direction.INBOUND, from_address=thread.address)
+        | Q(direction=Message.Direction.OUTBOUND, to_address=thread.address)
+    )
+    return (
+        Message.objects.filter(q)
+        .exclude(status__in=[Message.Status.PENDING])
+        .select_related("created_by", "broadcast")
+        .order_by("-created_at", "-id")
+    )
+
+
+def thread_read(*, actor: Any, thread: InboxThread) -> None:
+    InboxThread.objects.filter(pk=thread.pk).update(unread=0)
+
+
+def thread_assign(*, actor: Any, thread: InboxThread, user) -> InboxThread:
+    _require(actor)
+    thread.assigned_to = user
+    thread.save(update_fields=["assigned_to"])
+    audit.record(
+        actor=actor,
+        action="messaging.thread_assigned",
+        obj=thread,
+        detail={"to": user.pk if user else None},
+    )
+    return thread
+
+
+def thread_set_status(*, actor: Any, thread: InboxThread, status: str) -> InboxThread:
+    _require(actor)
+    if status not in InboxThread.Status.values:
+        raise ValidationError(_("Unknown status."))
+    thread.status = status
+    thread.save(update_fields=["status"])
+    return thread
+
+
+def thread_reply(*, actor: Any, thread: InboxThread, body: str) -> Message:
+    """Answer in the thread, through the same checks as every message."""
+    _require(actor)
+    from grassroots.messaging import dispatch
+
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": _("Write the reply.")})
+    if len(body) > 1600:
+        raise ValidationError({"body": _("A reply is at most 1,600 characters.")})
+    last_in = (
+        Message.objects.filter(
+            channel=thread.channel,
+            direction=Message.Direction.INBOUND,
+            from_address=thread.address,
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    account = (last_in.account if last_in else None) or dispatch.default_account(thread.channel)
+    message = Message.objects.create(
+        person_id=thread.person_id,
+        channel=thread.channel,
+        to_address=thread.address,
+        from_address=(last_in.to_address if last_in else "")
+        or (account.config.get("from_number", "") if account else ""),
+        body=body,
+        account=account,
+        created_by=actor,
+        purpose=last_in.purpose if last_in else "campaign",
+    )
+    dispatch.dispatch([message.pk])
+    InboxThread.objects.filter(pk=thread.pk).update(
+        last_message_at=timezone.now(), last_body=body[:200], unread=0
+    )
+    message.refresh_from_db()
+    return message
+
+
+def _require(actor: Any) -> None:
+    if not (getattr(actor, "is_authenticated", False) and actor.has_capability("messaging.send")):
+        raise PermissionDenied
