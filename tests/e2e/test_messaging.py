@@ -284,6 +284,7 @@ def test_p2p_texter_sends_with_one_key_each_and_answers_a_reply(
     page.get_by_role("button", name="Ask for 2 more contacts").click()
     expect(page.get_by_text("2 contacts are yours to text.")).to_be_visible()
     first = page.locator("#contact-name").inner_text()
+    page.wait_for_load_state("load")
     expect(page.locator("#contact-text")).to_contain_text("polls are open till 6 pm")
     shots(page, "messaging-08-texter")
     page.keyboard.press("Enter")  # one key, one text
@@ -293,6 +294,8 @@ def test_p2p_texter_sends_with_one_key_each_and_answers_a_reply(
     assert Message.objects.filter(texting_contact__campaign=c, direction="outbound").count() == 2
 
     page.get_by_role("button", name="Ask for 2 more contacts").click()
+    expect(page.locator("#contact-name")).to_be_visible()
+    page.wait_for_load_state("load")  # texting.js (deferred) listens for the key
     page.keyboard.press("Enter")
     expect(page.get_by_role("button", name="Ask for 2 more contacts")).to_be_visible()
     assert TextingContact.objects.filter(campaign=c, status="assigned").count() == 0
