@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from grassroots.geography.models import Election
 from grassroots.messaging import compliance
@@ -269,6 +270,7 @@ def _dispatch_batch(ids, now, providers, pace) -> Outcome:
     if not messages:
         return out
     recipients = _recipients(messages, now)
+    in_window = _whatsapp_window(messages, now)
     allowed: list[Message] = []
     blocked, held = [], []
     for m in messages:
@@ -280,6 +282,15 @@ def _dispatch_batch(ids, now, providers, pace) -> Outcome:
             continue
         expires = m.broadcast.expires_at if m.broadcast_id else None
         decision = compliance.decide(recipients[m.pk], now=now, expires_at=expires)
+        if decision.action == "send" and m.pk in in_window.get("outside", set()):
+            decision = compliance.Decision(
+                action="block",
+                code="whatsapp_window",
+                reason=_(
+                    "Outside WhatsApp's 24-hour window (no message from this person in the "
+                    "last 24 hours): only an approved template may be sent."
+                ),
+            )
         if decision.action == "send":
             allowed.append(m)
             continue
@@ -337,6 +348,29 @@ def _dispatch_batch(ids, now, providers, pace) -> Outcome:
             out.codes[m.status_code or "failed"] += 1
     people_services.interactions_record_bulk(interactions)
     return out
+
+
+def _whatsapp_window(messages: list[Message], now: dt.datetime) -> dict[str, set[int]]:
+    """WhatsApp free-form text may only answer someone who wrote to us in the last 24 hours;
+    outside that window only an approved template goes. Ids of the messages outside it."""
+    free = [
+        m
+        for m in messages
+        if m.channel == Channel.WHATSAPP
+        and not m.system
+        and not (m.template_variant_id and m.template_variant.provider_template)
+    ]
+    if not free:
+        return {}
+    recent = set(
+        Message.objects.filter(
+            channel=Channel.WHATSAPP,
+            direction=Message.Direction.INBOUND,
+            from_address__in={m.to_address for m in free},
+            created_at__gte=now - dt.timedelta(hours=24),
+        ).values_list("from_address", flat=True)
+    )
+    return {"outside": {m.pk for m in free if m.to_address not in recent}}
 
 
 def _outbound(m: Message, recipient: compliance.Recipient) -> OutboundMessage:

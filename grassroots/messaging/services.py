@@ -305,6 +305,43 @@ def message_send(
 # --- broadcasts --------------------------------------------------------------------------------
 
 
+def broadcast_test_send(*, actor: Any, broadcast: Broadcast, to: str) -> Message:
+    """Send the broadcast's text, as the first person of the audience would get it, to a
+    test address (the sender's own phone or inbox), marked [TEST] and tied to nobody."""
+    from grassroots.core.phones import normalize_email, normalize_phone
+    from grassroots.messaging import selectors
+
+    _require(actor, "messaging.send")
+    to = (to or "").strip()
+    try:
+        to = normalize_email(to) if broadcast.channel == Channel.EMAIL else normalize_phone(to)[0]
+    except (ValidationError, ValueError):
+        raise ValidationError({"to": _("“%(to)s” is not a valid address for this channel.")
+                               % {"to": to}})  # fmt: skip
+    sample = selectors.audience_sample(actor, broadcast, 1)
+    person = sample[0] if sample else Person(given_name=_("Test"), full_name=_("Test"))
+    text = render_for(broadcast.template, person)
+    account = broadcast.account or dispatch.default_account(broadcast.channel)
+    message = Message.objects.create(
+        channel=broadcast.channel,
+        purpose=broadcast.purpose,
+        to_address=to,
+        from_address=(account.config.get("from_number") or account.config.get("from_email", ""))
+        if account
+        else "",
+        subject=("[TEST] " + text["subject"])[:200] if text["subject"] else "",
+        body=text["body"] if broadcast.channel == Channel.EMAIL else "[TEST] " + text["body"],
+        html=text["html"],
+        template_variant=text["variant"],
+        account=account,
+        created_by=actor if _user(actor) else None,
+    )
+    dispatch.dispatch([message.pk])
+    message.refresh_from_db()
+    audit.record(actor=actor, action="messaging.test_sent", obj=broadcast, detail={"to": to[-4:]})
+    return message
+
+
 @transaction.atomic
 def broadcast_create(
     *,

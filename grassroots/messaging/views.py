@@ -214,6 +214,18 @@ class BroadcastActionView(CapabilityRequiredMixin, View):
             if action == "start":
                 services.broadcast_start(actor=request.user, broadcast=broadcast)
                 flash.success(request, _("Sending started."))
+            elif action == "test":
+                message = services.broadcast_test_send(
+                    actor=request.user, broadcast=broadcast, to=request.POST.get("to", "")[:254]
+                )
+                if message.status in ("sent", "delivered"):
+                    flash.success(request, _("Test sent to %(to)s.") % {"to": message.to_address})
+                else:
+                    flash.warning(
+                        request,
+                        _("Test not sent now: %(reason)s")
+                        % {"reason": message.status_reason or message.get_status_display()},
+                    )
             elif action in ("pause", "resume", "cancel"):
                 services.broadcast_set_status(
                     actor=request.user, broadcast=broadcast, action=action

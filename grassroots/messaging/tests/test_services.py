@@ -498,3 +498,44 @@ def test_credentials_are_encrypted_and_never_shown(geo, twilio, fake_twilio):
         config=twilio.config, secrets={"auth_token": ""},
     )  # fmt: skip
     assert dispatch.provider_for(twilio).secrets["auth_token"] == fake_twilio.auth_token
+
+
+def test_test_send_goes_to_the_given_number_marked_test(geo, simulator, comms):
+    asha = _person(geo, "Asha", phone="+919830012346")
+    template = services.template_save(
+        actor=comms,
+        name="T",
+        channel="sms",
+        variants=[{"language": "en", "body": "Hi {{ first_name }}"}],
+    )
+    lst = list_services.list_create(actor=comms, name="l", person_ids=[asha.pk])
+    b = services.broadcast_create(actor=comms, name="B", template=template, person_list=lst)
+    with pytest.raises(ValidationError):
+        services.broadcast_test_send(actor=comms, broadcast=b, to="not a number")
+    msg = services.broadcast_test_send(actor=comms, broadcast=b, to="+91 98300 11111")
+    assert msg.to_address == "+919830011111" and msg.body == "[TEST] Hi Asha"
+    assert msg.person is None and not b.messages.exists()
+
+
+def test_whatsapp_free_text_only_inside_the_24_hour_window(geo, simulator, comms):
+    asha = _person(geo, "Asha", phone="+919830012346")
+    _consent(asha, "whatsapp")
+    from grassroots.people.models import ContactPoint
+
+    ContactPoint.objects.filter(person=asha).update(whatsapp=True)
+    out = _queue(asha, "+919830012346", simulator, "Hello on WhatsApp", channel="whatsapp")
+    dispatch.dispatch([out.pk], now=NOON_IST)
+    out.refresh_from_db()
+    assert out.status == "blocked" and out.status_code == "whatsapp_window"
+    from grassroots.messaging.providers.base import Inbound
+
+    services.inbound_record(
+        account=simulator,
+        inbound=Inbound(provider_id="w1", channel="whatsapp", sender="+919830012346",
+                        to="+15550100", body="Hi there",
+                        received_at=NOON_IST - dt.timedelta(hours=1)),
+    )  # fmt: skip
+    again = _queue(asha, "+919830012346", simulator, "Thanks for writing", channel="whatsapp")
+    dispatch.dispatch([again.pk], now=NOON_IST)
+    again.refresh_from_db()
+    assert again.status in ("sent", "delivered"), again.status_reason
