@@ -12,6 +12,7 @@ idempotency key, which the provider uses to drop the duplicate.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 import uuid
 from collections import defaultdict
@@ -96,6 +97,29 @@ def default_account(channel: str) -> ProviderAccount | None:
 
 def public_url(path: str) -> str:
     return settings.GRASSROOTS_PUBLIC_URL.rstrip("/") + path
+
+
+_HREF = re.compile(r"""href=(["'])(https?://[^"']+)\1""", re.IGNORECASE)
+
+
+def tracked_html(html: str, message_uuid) -> str:
+    """Links through our click counter, and a 1×1 image that counts the open."""
+
+    def link(match: re.Match) -> str:
+        token = signing.dumps(
+            {"m": str(message_uuid), "u": match.group(2)}, salt="messaging.click", compress=True
+        )
+        return f'href="{public_url(reverse("messaging:click", args=[token]))}"'
+
+    out = _HREF.sub(link, html)
+    pixel_token = signing.dumps(str(message_uuid), salt="messaging.open")
+    pixel = (
+        f'<img src="{public_url(reverse("messaging:open", args=[pixel_token]))}" width="1" '
+        'height="1" alt="" style="display:none">'
+    )
+    if "</body>" in out:
+        return out.replace("</body>", pixel + "</body>", 1)
+    return out + pixel
 
 
 def unsubscribe_token(message_uuid: uuid.UUID | str) -> str:
@@ -384,6 +408,9 @@ def _outbound(m: Message, recipient: compliance.Recipient) -> OutboundMessage:
         if footer and footer.lower() not in body.lower():
             body = f"{body}\n{footer}"
     headers = {}
+    html = m.html
+    if m.channel == Channel.EMAIL and m.html and m.broadcast_id and m.broadcast.track:
+        html = tracked_html(m.html, m.uuid)
     if m.channel == Channel.EMAIL:
         url = unsubscribe_url(m.uuid)
         headers = {
@@ -408,7 +435,7 @@ def _outbound(m: Message, recipient: compliance.Recipient) -> OutboundMessage:
         body=body,
         sender=m.from_address,
         subject=m.subject,
-        html=m.html,
+        html=html,
         headers=headers,
         template=template,
         status_callback=callback,

@@ -135,6 +135,7 @@ class Broadcast(TimeStampedModel):
     scheduled_at = models.DateTimeField(_("send at"), null=True, blank=True)
     # Held messages (quiet hours, silence period) not sent by then are dropped.
     expires_at = models.DateTimeField(_("drop held messages after"), null=True, blank=True)
+    track = models.BooleanField(_("track email opens and link clicks"), default=False)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     recipients = models.PositiveIntegerField(default=0)

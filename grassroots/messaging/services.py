@@ -353,6 +353,7 @@ def broadcast_create(
     account: ProviderAccount | None = None,
     scheduled_at: dt.datetime | None = None,
     expires_at: dt.datetime | None = None,
+    track: bool = False,
 ) -> Broadcast:
     _require(actor, "messaging.send")
     errors = {}
@@ -381,6 +382,7 @@ def broadcast_create(
         account=account,
         scheduled_at=scheduled_at,
         expires_at=expires_at,
+        track=track and template.channel == Channel.EMAIL,
         created_by=actor if _user(actor) else None,
     )
     audit.record(actor=actor, action="messaging.broadcast_created", obj=broadcast, detail={})
@@ -819,6 +821,37 @@ def _confirm(account, inbound: Inbound, person, kind: str) -> int:
         account=account,
         system=True,
     ).pk
+
+
+def tracking_open(*, token: str) -> bool:
+    """The 1×1 image of a tracked email was loaded: the message was opened."""
+    from django.core import signing
+
+    try:
+        key = signing.loads(token, salt="messaging.open", max_age=60 * 60 * 24 * 365)
+    except signing.BadSignature:
+        return False
+    return bool(
+        Message.objects.filter(uuid=key, opened_at__isnull=True).update(opened_at=timezone.now())
+    )
+
+
+def tracking_click(*, token: str) -> str | None:
+    """A tracked link was followed: record the click (and the open) and say where to go; None
+    for a token we did not sign (no open redirect)."""
+    from django.core import signing
+
+    try:
+        data = signing.loads(token, salt="messaging.click", max_age=60 * 60 * 24 * 365)
+        key, url = data["m"], data["u"]
+    except (signing.BadSignature, KeyError, TypeError):
+        return None
+    if not url.startswith(("http://", "https://")):
+        return None
+    now = timezone.now()
+    Message.objects.filter(uuid=key, clicked_at__isnull=True).update(clicked_at=now)
+    Message.objects.filter(uuid=key, opened_at__isnull=True).update(opened_at=now)
+    return url
 
 
 def unsubscribe(*, token: str) -> Message:

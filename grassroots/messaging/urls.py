@@ -74,4 +74,6 @@ urlpatterns = [
     path("messaging/people/<int:pk>/send/", views.PersonSendView.as_view(), name="person_send"),
     path("messaging/hooks/<uuid:uuid>/", views.webhook, name="webhook"),
     path("u/<str:token>/", views.UnsubscribeView.as_view(), name="unsubscribe"),
+    path("m/o/<str:token>", views.tracking_open, name="open"),
+    path("m/c/<str:token>/", views.tracking_click, name="click"),
 ]

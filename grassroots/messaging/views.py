@@ -10,7 +10,7 @@ from django.contrib import messages as flash
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -94,6 +94,15 @@ class BroadcastForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
 
+    track = forms.BooleanField(
+        label=gettext_lazy("Email: track opens and link clicks"),
+        required=False,
+        help_text=gettext_lazy(
+            "Adds an invisible image and sends links through a counter; some countries require "
+            "consent for this."
+        ),
+    )
+
     def __init__(self, *args, actor=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["template"].queryset = Template.objects.all()
@@ -150,6 +159,7 @@ class BroadcastCreateView(CapabilityRequiredMixin, View):
                 account=form.cleaned_data["account"],
                 scheduled_at=form.cleaned_data["scheduled_at"],
                 expires_at=form.cleaned_data["expires_at"],
+                track=form.cleaned_data["track"],
             )
         except ValidationError as exc:
             for field, errs in _errors(exc).items():
@@ -725,3 +735,23 @@ class AutomationPeopleView(CapabilityRequiredMixin, View):
                 "querystring": f"status={status}",
             },
         )
+
+
+# 1×1 transparent GIF
+PIXEL = bytes.fromhex(
+    "47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b"
+)
+
+
+def tracking_open(request, token):
+    services.tracking_open(token=token.removesuffix(".gif"))
+    response = HttpResponse(PIXEL, content_type="image/gif")
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def tracking_click(request, token):
+    url = services.tracking_click(token=token)
+    if url is None:
+        raise Http404
+    return HttpResponseRedirect(url)

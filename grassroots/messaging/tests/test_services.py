@@ -539,3 +539,46 @@ def test_whatsapp_free_text_only_inside_the_24_hour_window(geo, simulator, comms
     dispatch.dispatch([again.pk], now=NOON_IST)
     again.refresh_from_db()
     assert again.status in ("sent", "delivered"), again.status_reason
+
+
+def test_tracked_email_counts_opens_and_clicks_without_an_open_redirect(
+    geo, smtp_server, comms, client, settings, django_capture_on_commit_callbacks, monkeypatch
+):
+    import re
+
+    settings.GRASSROOTS_PUBLIC_URL = "https://campaign.example.org"
+    services.account_save(
+        actor=None, name="SMTP", kind="smtp", channels=["email"],
+        config={"host": smtp_server.host, "port": str(smtp_server.port),
+                "from_email": "team@campaign.example.org", "rate": "1000"},
+        secrets={}, is_default=True,
+    )  # fmt: skip
+    mona = _person(geo, "Mona", email="mona@example.org")
+    _consent(mona, "email")
+    template = services.template_save(
+        actor=comms, name="News", channel="email",
+        variants=[{"language": "en", "subject": "News", "body": "Read it",
+                   "html": '<p>Read <a href="https://example.org/news?a=1">the news</a></p>'}],
+    )  # fmt: skip
+    lst = list_services.list_create(actor=comms, name="l", person_ids=[mona.pk])
+    b = services.broadcast_create(
+        actor=comms, name="B", template=template, person_list=lst, track=True
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.broadcast_start(actor=comms, broadcast=b)
+    html = smtp_server.messages[0].message.get_body(("html",)).get_content()
+    assert "https://example.org/news" not in html  # through the counter
+    click = re.search(r'href="https://campaign.example.org(/m/c/[^"]+)"', html).group(1)
+    pixel = re.search(r'src="https://campaign.example.org(/m/o/[^"]+)"', html).group(1)
+    r = client.get(pixel)
+    assert r.status_code == 200 and r["Content-Type"] == "image/gif"
+    msg = b.messages.get()
+    msg.refresh_from_db()
+    assert msg.opened_at is not None and msg.clicked_at is None
+    r = client.get(click)
+    assert r.status_code == 302 and r["Location"] == "https://example.org/news?a=1"
+    msg.refresh_from_db()
+    assert msg.clicked_at is not None
+    assert services.broadcast_stats(b)["clicked"] == 1
+    assert client.get("/m/c/forged-token/").status_code == 404
+    assert client.get("/m/o/forged").status_code == 200  # a pixel always answers, records nothing
