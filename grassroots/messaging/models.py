@@ -136,6 +136,23 @@ class Broadcast(TimeStampedModel):
     # Held messages (quiet hours, silence period) not sent by then are dropped.
     expires_at = models.DateTimeField(_("drop held messages after"), null=True, blank=True)
     track = models.BooleanField(_("track email opens and link clicks"), default=False)
+    # A/B test: a sample gets template A or B; after the wait the rest get the better one.
+    template_b = models.ForeignKey(
+        Template, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    ab_sample = models.PositiveSmallIntegerField(_("sample (% of the audience)"), default=20)
+    ab_metric = models.CharField(
+        _("the better version has more"),
+        max_length=10,
+        default="replied",
+        choices=[
+            ("replied", _("replies")),
+            ("clicked", _("clicks")),
+            ("delivered", _("deliveries")),
+        ],
+    )
+    ab_wait = models.PositiveIntegerField(_("decide after (minutes)"), default=60)
+    ab_winner = models.CharField(max_length=1, blank=True, default="")
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     recipients = models.PositiveIntegerField(default=0)
@@ -214,6 +231,7 @@ class Message(models.Model):
     texting_contact = models.ForeignKey(
         "TextingContact", null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
     )
+    ab_variant = models.CharField(max_length=1, blank=True, default="")  # "a", "b" in an A/B test
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

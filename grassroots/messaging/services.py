@@ -7,6 +7,7 @@ tells us goes through ``webhook_handle`` (the HTTP view and the simulator alike)
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import secrets as pysecrets
 from typing import Any
 
@@ -354,9 +355,22 @@ def broadcast_create(
     scheduled_at: dt.datetime | None = None,
     expires_at: dt.datetime | None = None,
     track: bool = False,
+    template_b: Template | None = None,
+    ab_sample: int = 20,
+    ab_metric: str = "replied",
+    ab_wait: int = 60,
 ) -> Broadcast:
     _require(actor, "messaging.send")
     errors = {}
+    if template_b is not None:
+        if template_b.channel != template.channel or template_b.pk == template.pk:
+            errors["template_b"] = _("Version B must be another template of the same channel.")
+        if not 2 <= int(ab_sample or 0) <= 50:
+            errors["ab_sample"] = _("The sample is 2% to 50% of the audience.")
+        if ab_metric not in ("replied", "clicked", "delivered"):
+            errors["ab_metric"] = _("Choose how the better version is chosen.")
+        if not 5 <= int(ab_wait or 0) <= 60 * 24 * 7:
+            errors["ab_wait"] = _("Decide after 5 minutes to a week.")
     if not (name or "").strip():
         errors["name"] = _("Give the broadcast a name.")
     if (segment is None) == (person_list is None):
@@ -383,6 +397,10 @@ def broadcast_create(
         scheduled_at=scheduled_at,
         expires_at=expires_at,
         track=track and template.channel == Channel.EMAIL,
+        template_b=template_b,
+        ab_sample=int(ab_sample or 20),
+        ab_metric=ab_metric,
+        ab_wait=int(ab_wait or 60),
         created_by=actor if _user(actor) else None,
     )
     audit.record(actor=actor, action="messaging.broadcast_created", obj=broadcast, detail={})
@@ -465,7 +483,7 @@ def broadcast_run(broadcast_id: int, reporter: JobReporter | None = None) -> dic
     if broadcast.status != B.SENDING:
         return {"skipped": broadcast.status}
     if broadcast.started_at is None:
-        Broadcast.objects.filter(pk=broadcast.pk).update(started_at=timezone.now())
+        Broadcast.objects.filter(pk=broadcast.pk).update(started_at=dispatch.clock())
     _materialise(broadcast)
     provider = dispatch.provider_for(broadcast.account)
     pace = dispatch.Pacer(provider.rate)
@@ -504,10 +522,23 @@ def broadcast_run(broadcast_id: int, reporter: JobReporter | None = None) -> dic
     return total.as_dict()
 
 
+def _ab_group(broadcast: Broadcast, person_id: int) -> str:
+    """ "a" or "b" for the sample of an A/B test, "" for the rest: a stable hash of the person
+    and the broadcast, so a restart puts everyone in the same group again."""
+    if not broadcast.template_b_id:
+        return ""
+    h = int(hashlib.sha256(f"{broadcast.pk}:{person_id}".encode()).hexdigest()[:8], 16) % 10000
+    if h >= broadcast.ab_sample * 100:
+        return ""
+    return "a" if h % 2 == 0 else "b"
+
+
 def _materialise(broadcast: Broadcast) -> int:
     """Create the broadcast's messages, 1,000 recipients at a time; a restart skips the people
-    who already have theirs (unique per broadcast and person)."""
-    variants = list(broadcast.template.variants.all())
+    who already have theirs (unique per broadcast and person). In an A/B test the sample gets
+    version A or B now; the others wait (held, "ab_wait") for the winner."""
+    templates = {"a": broadcast.template, "b": broadcast.template_b}
+    variants = {k: list(t.variants.all()) for k, t in templates.items() if t is not None}
     compiled: dict = {}
     sender = broadcast.account.config.get("from_number") or broadcast.account.config.get(
         "from_email", ""
@@ -520,6 +551,7 @@ def _materialise(broadcast: Broadcast) -> int:
     )
     created = 0
     ids = list(members)
+    waiting = _("Waiting for the A/B test to pick the better version.")
     for start in range(0, len(ids), 1000):
         chunk = ids[start : start + 1000]
         people = Person.objects.filter(pk__in=chunk).select_related("area", "household__address")
@@ -527,7 +559,25 @@ def _materialise(broadcast: Broadcast) -> int:
         rows = []
         for person in people:
             to = addresses.get(person.pk, "")
-            text = render_for(broadcast.template, person, variants, compiled)
+            group = _ab_group(broadcast, person.pk)
+            wait = bool(broadcast.template_b_id) and not group and not broadcast.ab_winner
+            key = group or broadcast.ab_winner or "a"
+            text = (
+                {"subject": "", "body": "", "html": "", "variant": None}
+                if wait
+                else render_for(templates[key], person, variants[key], compiled)
+            )
+            if not to:
+                status, code, reason = (
+                    S.BLOCKED,
+                    "no_address",
+                    _("No usable %(channel)s address.")
+                    % {"channel": broadcast.get_channel_display()},
+                )
+            elif wait:
+                status, code, reason = S.HELD, "ab_wait", waiting
+            else:
+                status, code, reason = S.PENDING, "", ""
             rows.append(
                 Message(
                     person=person,
@@ -541,18 +591,85 @@ def _materialise(broadcast: Broadcast) -> int:
                     template_variant=text["variant"],
                     broadcast=broadcast,
                     account=broadcast.account,
-                    status=S.PENDING if to else S.BLOCKED,
-                    status_code="" if to else "no_address",
-                    status_reason=""
-                    if to
-                    else _("No usable %(channel)s address.")
-                    % {"channel": broadcast.get_channel_display()},
+                    ab_variant=group,
+                    status=status,
+                    status_code=code,
+                    status_reason=reason,
                     created_by=broadcast.created_by,
                 )
             )
         Message.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
         created += len(rows)
     return created
+
+
+def ab_results(broadcast: Broadcast) -> dict[str, dict[str, int]]:
+    """Per version of an A/B test: sent, delivered, replied, clicked (and the rate of the
+    metric that decides)."""
+    out = {}
+    for key in ("a", "b"):
+        qs = broadcast.messages.filter(ab_variant=key)
+        sent = qs.filter(status__in=[S.SENT, S.DELIVERED]).count()
+        row = {
+            "sent": sent,
+            "delivered": qs.filter(status=S.DELIVERED).count(),
+            "replied": qs.filter(replies__isnull=False).distinct().count(),
+            "clicked": qs.filter(clicked_at__isnull=False).count(),
+        }
+        row["rate"] = round(row[broadcast.ab_metric] / sent, 4) if sent else 0.0
+        out[key] = row
+    return out
+
+
+def ab_decide(broadcast: Broadcast, now: dt.datetime | None = None) -> str:
+    """After the wait: the version with the higher rate wins (A on a tie); everyone still
+    waiting gets it, rendered in their language, and the sending job runs again."""
+    now = now or dispatch.clock()
+    with transaction.atomic():
+        b = Broadcast.objects.select_for_update().get(pk=broadcast.pk)
+        if b.ab_winner or not b.template_b_id or b.started_at is None:
+            return b.ab_winner
+        if now < b.started_at + dt.timedelta(minutes=b.ab_wait):
+            return ""
+        results = ab_results(b)
+        winner = "b" if results["b"]["rate"] > results["a"]["rate"] else "a"
+        b.ab_winner = winner
+        b.save(update_fields=["ab_winner", "updated_at"])
+        template = b.template_b if winner == "b" else b.template
+        variants = list(template.variants.all())
+        compiled: dict = {}
+        waiting = b.messages.filter(status=S.HELD, status_code="ab_wait").select_related(
+            "person", "person__area", "person__household__address"
+        )
+        batch = []
+        for m in waiting.iterator(chunk_size=1000):
+            text = render_for(template, m.person, variants, compiled)
+            m.subject, m.body, m.html = text["subject"], text["body"], text["html"]
+            m.template_variant = text["variant"]
+            m.status, m.status_code, m.status_reason = S.PENDING, "", ""
+            batch.append(m)
+            if len(batch) >= 1000:
+                _ab_save(batch)
+                batch = []
+        _ab_save(batch)
+        audit.record(
+            actor=None,
+            action="messaging.ab_decided",
+            obj=b,
+            detail={"winner": winner, "results": results},
+        )
+        if b.status == B.SENDING:
+            _enqueue_run(b)
+    return winner
+
+
+def _ab_save(messages: list[Message]) -> None:
+    if messages:
+        Message.objects.bulk_update(
+            messages,
+            ["subject", "body", "html", "template_variant", "status", "status_code",
+             "status_reason"],
+        )  # fmt: skip
 
 
 def _finish_if_done(broadcast_id: int) -> None:
@@ -605,6 +722,10 @@ def messaging_tick(now: dt.datetime | None = None) -> dict[str, Any]:
         Broadcast.objects.filter(pk=b.pk, status=B.SCHEDULED).update(status=B.SENDING)
         _enqueue_run(b)
         started += 1
+    for b in Broadcast.objects.filter(
+        status=B.SENDING, template_b__isnull=False, ab_winner="", started_at__isnull=False
+    ):
+        ab_decide(b, now)
     recovered = dispatch.recover_stuck(now)
     out = dispatch.dispatch(dispatch.due_ids(now), now=now)
     for pk in Broadcast.objects.filter(status=B.SENDING).values_list("pk", flat=True):

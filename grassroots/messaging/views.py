@@ -94,6 +94,30 @@ class BroadcastForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
 
+    template_b = forms.ModelChoiceField(
+        label=gettext_lazy("A/B test: version B (optional)"),
+        queryset=Template.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("No A/B test"),
+        help_text=gettext_lazy(
+            "A sample of the audience gets the first template or this one, half each; after the "
+            "wait, everyone else gets the one that did better."
+        ),
+    )
+    ab_sample = forms.IntegerField(
+        label=gettext_lazy("A/B sample (% of the audience)"), min_value=2, max_value=50,
+        initial=20, required=False,
+    )  # fmt: skip
+    ab_metric = forms.ChoiceField(
+        label=gettext_lazy("The better version has more"),
+        choices=[("replied", gettext_lazy("replies")), ("clicked", gettext_lazy("clicks")),
+                 ("delivered", gettext_lazy("deliveries"))],
+        required=False,
+    )  # fmt: skip
+    ab_wait = forms.IntegerField(
+        label=gettext_lazy("Decide after (minutes)"), min_value=5, max_value=10080, initial=60,
+        required=False,
+    )  # fmt: skip
     track = forms.BooleanField(
         label=gettext_lazy("Email: track opens and link clicks"),
         required=False,
@@ -106,6 +130,7 @@ class BroadcastForm(forms.Form):
     def __init__(self, *args, actor=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["template"].queryset = Template.objects.all()
+        self.fields["template_b"].queryset = Template.objects.all()
         choices = [("", "—")]
         segs = [
             (f"segment:{s.pk}", _("Segment: %(name)s") % {"name": s.name})
@@ -116,8 +141,6 @@ class BroadcastForm(forms.Form):
             for pl in list_selectors.list_visible_to(actor)[:300]
         ]
         self.fields["audience"].choices = choices + segs + lists
-        for name in ("name", "template", "audience", "account", "scheduled_at", "expires_at"):
-            self.fields[name].widget.attrs.setdefault("class", "")
 
 
 class BroadcastCreateView(CapabilityRequiredMixin, View):
@@ -160,6 +183,10 @@ class BroadcastCreateView(CapabilityRequiredMixin, View):
                 scheduled_at=form.cleaned_data["scheduled_at"],
                 expires_at=form.cleaned_data["expires_at"],
                 track=form.cleaned_data["track"],
+                template_b=form.cleaned_data["template_b"],
+                ab_sample=form.cleaned_data["ab_sample"] or 20,
+                ab_metric=form.cleaned_data["ab_metric"] or "replied",
+                ab_wait=form.cleaned_data["ab_wait"] or 60,
             )
         except ValidationError as exc:
             for field, errs in _errors(exc).items():
@@ -195,6 +222,7 @@ class BroadcastDetailView(CapabilityRequiredMixin, View):
             {
                 "broadcast": broadcast,
                 "stats": services.broadcast_stats(broadcast),
+                "ab": services.ab_results(broadcast) if broadcast.template_b_id else None,
                 "preview": preview,
                 "audience_size": selectors.audience_size(request.user, broadcast),
                 "recent": selectors.broadcast_messages(broadcast, request.GET.get("status"))[:50],

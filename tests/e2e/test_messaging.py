@@ -117,7 +117,7 @@ def test_template_broadcast_stop_and_quiet_hours(page, live_server, login, campa
     # a broadcast to the segment: preview per person, in their language
     page.get_by_role("link", name="Send as a broadcast").click()
     page.locator("#id_name").fill("Sunday rally")
-    page.get_by_label("Audience").select_option(label="Segment: Part 1 by SMS")
+    page.locator("#id_audience").select_option(label="Segment: Part 1 by SMS")
     page.get_by_role("button", name="Continue").click()
     expect(page.locator(".previews")).to_contain_text("Hi Arjun, rally on Sunday at 5!")
     expect(page.locator(".previews")).to_contain_text("নমস্কার Moumita")

@@ -582,3 +582,58 @@ def test_tracked_email_counts_opens_and_clicks_without_an_open_redirect(
     assert services.broadcast_stats(b)["clicked"] == 1
     assert client.get("/m/c/forged-token/").status_code == 404
     assert client.get("/m/o/forged").status_code == 200  # a pixel always answers, records nothing
+
+
+def test_ab_test_sends_the_better_version_to_the_rest(
+    geo, simulator, comms, monkeypatch, django_capture_on_commit_callbacks
+):
+    now = {"t": NOON_IST}
+    monkeypatch.setattr(dispatch, "clock", lambda: now["t"])
+    people = [_person(geo, f"P{i}", phone=f"+9198300{i:05d}") for i in range(10, 50)]
+    a = services.template_save(
+        actor=comms, name="A", channel="sms", variants=[{"language": "en", "body": "Version A"}]
+    )
+    b_tpl = services.template_save(
+        actor=comms, name="B", channel="sms", variants=[{"language": "en", "body": "Version B"}]
+    )
+    lst = list_services.list_create(actor=comms, name="l", person_ids=[p.pk for p in people])
+    with pytest.raises(ValidationError):
+        services.broadcast_create(actor=comms, name="x", template=a, person_list=lst, template_b=a)
+    b = services.broadcast_create(
+        actor=comms, name="AB", template=a, person_list=lst, template_b=b_tpl, ab_sample=50,
+        ab_metric="replied", ab_wait=30,
+    )  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        services.broadcast_start(actor=comms, broadcast=b)
+    b.refresh_from_db()
+    groups = {k: b.messages.filter(ab_variant=k) for k in ("a", "b", "")}
+    assert groups["a"].exists() and groups["b"].exists()
+    assert set(groups["a"].values_list("body", flat=True)) == {"Version A"}
+    assert set(groups["b"].values_list("body", flat=True)) == {"Version B"}
+    rest = groups[""].exclude(status="blocked")
+    assert rest.exists() and set(rest.values_list("status_code", flat=True)) == {"ab_wait"}
+    assert b.status == "sending"  # not done while the rest wait
+
+    from grassroots.messaging.providers.base import Inbound
+
+    for i, m in enumerate(groups["b"][:3]):  # B gets replies
+        services.inbound_record(
+            account=simulator,
+            inbound=Inbound(provider_id=f"r{i}", channel="sms", sender=m.to_address,
+                            to="+15550100", body="Love it"),
+        )  # fmt: skip
+    now["t"] = NOON_IST + dt.timedelta(minutes=29)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.messaging_tick()
+    b.refresh_from_db()
+    assert b.ab_winner == ""  # not before the wait is over
+    now["t"] = NOON_IST + dt.timedelta(minutes=31)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.messaging_tick()
+    b.refresh_from_db()
+    assert b.ab_winner == "b"
+    assert set(b.messages.filter(ab_variant="").values_list("body", flat=True)) == {"Version B"}
+    assert not b.messages.filter(status__in=["pending", "held"]).exists()
+    assert b.messages.count() == len(people)
+    results = services.ab_results(b)
+    assert results["b"]["replied"] == 3 and results["a"]["replied"] == 0
