@@ -33,6 +33,7 @@ class MessagingConfig(AppConfig):
         timeline_sources.register(selectors.timeline_entries)
         every_minute.register(services.messaging_tick)
         demo_seeders.register(demo.seed)
+        demo_seeders.register(demo.seed_more)
         for name in automations.EVENTS:  # automations start from these domain events
             events.subscriber(name)(automations.on_event)
         person_panels.register(PersonPanel("messaging/_person_panel.html", panels.person_panel, 40))

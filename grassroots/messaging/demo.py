@@ -110,3 +110,54 @@ def seed(*, users: dict) -> dict[str, int]:
         )
         made["segments"] = 1
     return made
+
+
+def seed_more(*, users: dict) -> dict[str, int]:
+    """A welcome automation and a P2P texting campaign, so those screens are not empty."""
+    from grassroots.messaging import automations, texting
+    from grassroots.messaging.models import Automation, TextingCampaign
+
+    made = {"automations": 0, "texting_campaigns": 0}
+    welcome = Template.objects.filter(name="Volunteer welcome").first()
+    if welcome and not Automation.objects.exists():
+        automations.automation_save(
+            actor=None,
+            name="Welcome new volunteers",
+            description="When someone is tagged “volunteer”: the welcome email, a day later "
+            "the rally invitation by SMS, and a note for the organiser.",
+            active=True,
+            triggers=[{"event": "tag.applied", "tag": "volunteer"}],
+            steps=[
+                {"kind": "send", "params": {"template": welcome.pk}},
+                {"kind": "wait", "params": {"days": 1}},
+                {"kind": "branch", "params": {"condition": "has_phone"}},
+                {
+                    "kind": "send",
+                    "params": {"template": Template.objects.get(name="Rally invitation").pk},
+                },
+                {"kind": "tag", "params": {"tag": "welcomed"}},
+            ],
+        )
+        made["automations"] = 1
+    segment = Segment.objects.filter(name="Supporters in part 1").first()
+    comms = users.get("comms")
+    if segment and comms is not None and not TextingCampaign.objects.exists():
+        campaign = texting.campaign_save(
+            actor=comms,
+            name="Polling day reminders — part 1",
+            script="নমস্কার {{ first_name }}, this is the Bhabanipur campaign. Polls are open "
+            "7 am to 6 pm on Thursday. Can we count on your vote?",
+            segment=segment,
+            batch_size=25,
+            canned=[
+                {"title": "Will vote", "body": "Thank you! See you at the booth.",
+                 "tag": "will vote"},
+                {"title": "Needs a ride", "body": "We can help — a volunteer will call you.",
+                 "tag": "needs transport"},
+                {"title": "Undecided", "body": "Thanks for telling us. May we send you our "
+                 "manifesto?", "tag": "undecided"},
+            ],
+        )  # fmt: skip
+        texting.campaign_start(actor=comms, campaign=campaign)
+        made["texting_campaigns"] = 1
+    return made
