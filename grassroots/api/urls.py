@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from grassroots.api import duplicates, imports, lists, views
+from grassroots.api import duplicates, imports, lists, messaging, views
 
 router = DefaultRouter()
 router.register("people", views.PersonViewSet, basename="person")
@@ -15,6 +15,9 @@ router.register("duplicates", duplicates.DuplicatePairViewSet, basename="duplica
 router.register("merges", duplicates.MergeRecordViewSet, basename="merge")
 router.register("segments", lists.SegmentViewSet, basename="segment")
 router.register("lists", lists.ListViewSet, basename="list")
+router.register("message-templates", messaging.TemplateViewSet, basename="message-template")
+router.register("broadcasts", messaging.BroadcastViewSet, basename="broadcast")
+router.register("messages", messaging.MessageViewSet, basename="message")
 
 app_name = "api"
 
