@@ -53,7 +53,11 @@ EVENTS = {
     "person.created": gettext_lazy("A person is added"),
     "tag.applied": gettext_lazy("A person is tagged"),
     "message.received": gettext_lazy("A person replies with a keyword"),
+    # published by the events and finance apps (RSVPs, donations) with a "person_id"
+    "rsvp.created": gettext_lazy("A person RSVPs to an event"),
+    "donation.received": gettext_lazy("A person donates"),
 }
+SEGMENT = "segment.entered"  # not an outbox event: the minute tick compares memberships
 CONDITIONS = ("has_tag", "lacks_tag", "has_phone", "has_email", "language")
 MAX_STEPS = 30
 MAX_LOG = 50
@@ -67,10 +71,22 @@ def _clean_triggers(triggers: Any) -> list[dict[str, str]]:
         raise ValidationError({"triggers": _("Choose what starts the automation.")})
     out = []
     for t in triggers:
-        if not isinstance(t, dict) or t.get("event") not in EVENTS:
+        if not isinstance(t, dict) or t.get("event") not in (*EVENTS, SEGMENT):
             raise ValidationError({"triggers": _("Unknown trigger.")})
         event = t["event"]
-        if event == "person.created":
+        if event == SEGMENT:
+            from grassroots.lists.models import Segment
+
+            try:
+                segment = Segment.objects.filter(pk=int(t.get("segment") or 0)).first()
+            except (TypeError, ValueError):
+                segment = None
+            if segment is None:
+                raise ValidationError({"triggers": _("Choose the segment people enter.")})
+            out.append({"event": event, "segment": segment.pk})
+        elif event in ("rsvp.created", "donation.received"):
+            out.append({"event": event})
+        elif event == "person.created":
             via = str(t.get("via") or "")
             if via not in ("", "api", "screen"):
                 raise ValidationError({"triggers": _("Unknown source of new people.")})
@@ -222,7 +238,7 @@ def _matches(trigger: dict, event: str, payload: dict) -> bool:
     if event == "message.received":
         body = str(payload.get("body") or "").strip().upper()
         return bool(body) and body.split()[0].strip(".!?,") == trigger.get("keyword")
-    return False
+    return event in ("rsvp.created", "donation.received")
 
 
 def _people_of(event: str, payload: dict) -> list[int]:
@@ -467,6 +483,54 @@ def _holds(condition: str, value: str, person: Person) -> bool:
             status__in=["active", "unverified"],
         ).exists()
     return (person.preferred_language or "").lower() == value.lower()
+
+
+def segment_entries(now: dt.datetime | None = None) -> int:
+    """For automations started by entering a segment: who is in it now and was not before.
+    The first look only records who is there (they did not *enter*); later looks start the
+    automation for each newcomer. Members are counted in the automation author's areas."""
+    from grassroots.lists import selectors as list_selectors
+    from grassroots.lists.compiler import DefinitionError
+    from grassroots.lists.models import Segment
+    from grassroots.messaging.models import AutomationSegmentMember
+
+    started = 0
+    for automation in Automation.objects.filter(active=True):
+        for trigger in automation.triggers:
+            if trigger.get("event") != SEGMENT:
+                continue
+            segment = Segment.objects.filter(pk=trigger.get("segment")).first()
+            actor = automation.created_by
+            if segment is None or actor is None:
+                continue
+            try:
+                now_in = set(
+                    list_selectors.segment_people(actor=actor, definition=segment.definition)
+                    .order_by()
+                    .values_list("pk", flat=True)
+                )
+            except DefinitionError:
+                continue
+            seen_before = AutomationSegmentMember.objects.filter(automation=automation).exists()
+            known = set(
+                AutomationSegmentMember.objects.filter(automation=automation).values_list(
+                    "person_id", flat=True
+                )
+            )
+            new = sorted(now_in - known)
+            AutomationSegmentMember.objects.bulk_create(
+                [AutomationSegmentMember(automation=automation, person_id=p) for p in new],
+                ignore_conflicts=True,
+                batch_size=1000,
+            )
+            if not seen_before:
+                if not new:  # an empty segment: remember that we looked
+                    AutomationSegmentMember.objects.create(automation=automation, person_id=0)
+                continue
+            for pid in new:
+                if enroll(automation, pid, trigger=SEGMENT) is not None:
+                    started += 1
+    return started
 
 
 def run_due(now: dt.datetime | None = None) -> int:

@@ -527,3 +527,21 @@ class InboxThread(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel}:{self.address}"
+
+
+class AutomationSegmentMember(models.Model):
+    """Who was already in an automation's trigger segment (so only people who enter it later
+    start the automation)."""
+
+    automation = models.ForeignKey(Automation, on_delete=models.CASCADE, related_name="+")
+    person_id = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["automation", "person_id"], name="msg_auto_segment_member_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.automation_id}:{self.person_id}"

@@ -733,6 +733,7 @@ def messaging_tick(now: dt.datetime | None = None) -> dict[str, Any]:
     from grassroots.messaging import automations
 
     resumed = automations.run_due(now)
+    entered = automations.segment_entries(now)
     from grassroots.messaging import texting
 
     released = texting.release_idle()
@@ -740,6 +741,7 @@ def messaging_tick(now: dt.datetime | None = None) -> dict[str, Any]:
         "started": started,
         "recovered": recovered,
         "automations": resumed,
+        "segment_entries": entered,
         "texting_released": released,
         **out.as_dict(),
     }

@@ -661,6 +661,12 @@ def _editor_state(automation: Automation | None, triggers=None, steps=None) -> d
                 "on": "message.received" in by_event,
                 "keyword": by_event.get("message.received", {}).get("keyword", ""),
             },
+            "segment": {
+                "on": "segment.entered" in by_event,
+                "segment": str(by_event.get("segment.entered", {}).get("segment", "")),
+            },
+            "rsvp": {"on": "rsvp.created" in by_event},
+            "donation": {"on": "donation.received" in by_event},
         },
     }
 
@@ -682,6 +688,7 @@ class AutomationEditView(CapabilityRequiredMixin, View):
                 "kinds": AutomationStep.Kind.choices,
                 "templates": Template.objects.all(),
                 "lists": list_selectors.list_visible_to(request.user)[:300],
+                "segments": list_selectors.segment_visible_to(request.user)[:300],
                 "staff": get_user_model().objects.filter(is_active=True).order_by("username"),
                 "conditions": [
                     ("has_phone", _("has a phone number")),

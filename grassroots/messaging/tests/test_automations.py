@@ -226,3 +226,47 @@ def test_keyword_reply_starts_an_automation(geo, manager, clock, deliver):
     deliver()
     assert Enrollment.objects.get(automation=auto, person=meera).status == "done"
     assert Tagging.objects.filter(person=meera, tag__name="wants to help").exists()
+
+
+def test_entering_a_segment_starts_it_for_newcomers_only(geo, manager, clock, deliver):
+    from grassroots.lists import services as list_services
+
+    old = people_services.person_create(
+        actor=None, data={"given_name": "Old", "area": geo["p1"], "support_score": 1}
+    )
+    new = people_services.person_create(
+        actor=None, data={"given_name": "New", "area": geo["p1"], "support_score": 3}
+    )
+    segment = list_services.segment_create(
+        actor=manager, name="Strong supporters",
+        definition={"steps": [{"action": "add", "group": {"items": [
+            {"filter": "support", "params": {"scores": ["1"]}}]}}]},
+    )  # fmt: skip
+    auto = automations.automation_save(
+        actor=manager, name="Thank supporters", active=True,
+        triggers=[{"event": "segment.entered", "segment": segment.pk}],
+        steps=[{"kind": "tag", "params": {"tag": "thanked"}}],
+    )  # fmt: skip
+    services.messaging_tick()  # the first look only records who is there
+    assert not Enrollment.objects.filter(automation=auto).exists()
+    people_services.person_update(actor=None, person=new, data={"support_score": 1})
+    services.messaging_tick()
+    assert list(Enrollment.objects.filter(automation=auto).values_list("person", flat=True)) == [
+        new.pk
+    ]
+    services.messaging_tick()  # staying in it starts nothing more
+    assert Enrollment.objects.filter(automation=auto).count() == 1
+    assert not Enrollment.objects.filter(person=old).exists()
+
+
+def test_rsvp_and_donation_events_start_automations_for_their_person(geo, manager, deliver):
+    auto = automations.automation_save(
+        actor=manager, name="Thanks for coming", active=True,
+        triggers=[{"event": "rsvp.created"}, {"event": "donation.received"}],
+        steps=[{"kind": "tag", "params": {"tag": "engaged"}}],
+    )  # fmt: skip
+    p = people_services.person_create(actor=None, data={"given_name": "Rita"})
+    events.publish("rsvp.created", {"person_id": p.pk, "event_id": 1})
+    events.publish("donation.received", {"person_id": p.pk, "amount": 500})
+    deliver()
+    assert Enrollment.objects.filter(automation=auto, person=p).count() == 1
