@@ -21,6 +21,7 @@ from grassroots.messaging.models import (
     TextingCampaign,
     TextingContact,
 )
+from grassroots.messaging.views import _errors
 from grassroots.people.selectors import person_visible_to
 
 C = TextingContact.Status
@@ -33,12 +34,6 @@ class TexterMixin(CapabilityRequiredMixin):
         if request.user.is_authenticated and not texting.can_text(request.user):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
-
-
-def _errors(exc: ValidationError) -> dict[str, list[str]]:
-    if hasattr(exc, "error_dict"):
-        return {k: [str(m) for e in v for m in e.messages] for k, v in exc.error_dict.items()}
-    return {"__all__": list(exc.messages)}
 
 
 class CampaignListView(TexterMixin, View):

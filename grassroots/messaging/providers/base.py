@@ -13,8 +13,11 @@ database.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
+
+import httpx
 
 
 class ProviderError(Exception):
@@ -134,3 +137,36 @@ def redact(text: str, secrets: dict[str, str]) -> str:
         if isinstance(value, str) and len(value) >= 4:
             text = text.replace(value, "***")
     return text
+
+
+_client: httpx.Client | None = None
+_client_lock = threading.Lock()
+
+
+def http_client() -> httpx.Client:
+    """One pooled HTTP client per process for every HTTP provider (created lazily, after any
+    fork)."""
+    global _client
+    with _client_lock:
+        if _client is None:
+            _client = httpx.Client(timeout=10)
+        return _client
+
+
+def post_json(provider: str, url: str, **kwargs: Any) -> tuple[httpx.Response, dict[str, Any]]:
+    """POST to a provider; a network error becomes a retryable ``ProviderError`` that names
+    only the provider and the kind of error (never a URL or header that could hold a secret).
+    Returns the response and its JSON object (``{}`` when the body is not one)."""
+    try:
+        response = http_client().post(url, **kwargs)
+    except httpx.HTTPError as exc:
+        raise ProviderError(
+            f"network error talking to {provider} ({type(exc).__name__})",
+            code="network",
+            retryable=True,
+        ) from None
+    try:
+        data = response.json()
+    except ValueError:
+        data = {}
+    return response, data if isinstance(data, dict) else {}

@@ -29,12 +29,9 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import json
-import threading
 from typing import Any
 from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
-
-import httpx
 
 from grassroots.messaging.providers import register
 from grassroots.messaging.providers.base import (
@@ -46,6 +43,7 @@ from grassroots.messaging.providers.base import (
     SendResult,
     WebhookRejected,
     WebhookRequest,
+    post_json,
     redact,
 )
 
@@ -68,18 +66,6 @@ REPORT_STATUS: dict[str, tuple[str, str]] = {
     "ndnc": ("undelivered", "NDNC: the number is on India's do-not-disturb registry"),
     "sent": ("sent", ""),
 }
-
-_client: httpx.Client | None = None
-_client_lock = threading.Lock()
-
-
-def _http() -> httpx.Client:
-    """One pooled HTTP client per process (created lazily, after any fork)."""
-    global _client
-    with _client_lock:
-        if _client is None:
-            _client = httpx.Client(timeout=10)
-        return _client
 
 
 def msg91_mobile(number: str) -> str:
@@ -143,24 +129,12 @@ class Msg91Provider(Provider):
         if sender:
             payload["sender"] = sender
         base = (self.config.get("api_base") or "https://control.msg91.com").rstrip("/")
-        try:
-            response = _http().post(
-                f"{base}/api/v5/flow/",
-                json=payload,
-                headers={"authkey": authkey, "accept": "application/json"},
-            )
-        except httpx.HTTPError as exc:
-            raise ProviderError(
-                f"network error talking to MSG91 ({type(exc).__name__})",
-                code="network",
-                retryable=True,
-            ) from None
-        try:
-            data = response.json()
-        except ValueError:
-            data = {}
-        if not isinstance(data, dict):
-            data = {}
+        response, data = post_json(
+            "MSG91",
+            f"{base}/api/v5/flow/",
+            json=payload,
+            headers={"authkey": authkey, "accept": "application/json"},
+        )
         text = redact(str(data.get("message") or f"HTTP {response.status_code}"), self.secrets)
         if response.status_code == 429 or response.status_code >= 500:
             raise ProviderError(

@@ -12,11 +12,8 @@ import base64
 import hashlib
 import hmac
 import html
-import threading
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl, urlsplit, urlunsplit
-
-import httpx
 
 from grassroots.messaging.providers import register
 from grassroots.messaging.providers.base import (
@@ -28,6 +25,7 @@ from grassroots.messaging.providers.base import (
     SendResult,
     WebhookRejected,
     WebhookRequest,
+    post_json,
     redact,
 )
 
@@ -80,18 +78,6 @@ ERRORS = {
 }
 # The voice menu's keys: what an answer becomes as an ``Inbound`` body.
 VOICE_DIGITS = {"9": "STOP"}
-
-_client: httpx.Client | None = None
-_client_lock = threading.Lock()
-
-
-def _http() -> httpx.Client:
-    """One pooled HTTP client per process (created lazily, after any fork)."""
-    global _client
-    with _client_lock:
-        if _client is None:
-            _client = httpx.Client(timeout=10)
-        return _client
 
 
 def compute_signature(url: str, params: list[tuple[str, str]], auth_token: str) -> str:
@@ -212,28 +198,16 @@ class TwilioProvider(Provider):
 
     def _post(self, resource: str, form: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
         url = f"{self._account_url}/{resource}"
-        try:
-            response = _http().post(
-                url,
-                data=form,
-                auth=(self.secrets["account_sid"], self.secrets["auth_token"]),
-                headers={
-                    "I-Twilio-Idempotency-Token": idempotency_key,
-                    "Accept": "application/json",
-                },
-            )
-        except httpx.HTTPError as exc:
-            raise ProviderError(
-                f"network error talking to Twilio ({type(exc).__name__})",
-                code="network",
-                retryable=True,
-            ) from None
-        try:
-            data = response.json()
-        except ValueError:
-            data = {}
-        if not isinstance(data, dict):
-            data = {}
+        response, data = post_json(
+            "Twilio",
+            url,
+            data=form,
+            auth=(self.secrets["account_sid"], self.secrets["auth_token"]),
+            headers={
+                "I-Twilio-Idempotency-Token": idempotency_key,
+                "Accept": "application/json",
+            },
+        )
         if response.status_code >= 400:
             raise self._error(response.status_code, data)
         return data

@@ -19,10 +19,7 @@ import hashlib
 import hmac
 import json
 import mimetypes
-import threading
 from typing import Any
-
-import httpx
 
 from grassroots.messaging.providers import register
 from grassroots.messaging.providers.base import (
@@ -34,24 +31,13 @@ from grassroots.messaging.providers.base import (
     SendResult,
     WebhookRejected,
     WebhookRequest,
+    post_json,
     redact,
 )
 
 STATUS = {"sent": "sent", "delivered": "delivered", "read": "opened", "failed": "failed"}
 # Graph/WhatsApp error codes worth retrying later: throttling and temporary outages.
 RETRYABLE_CODES = {1, 2, 4, 17, 341, 80007, 130429, 131000, 131016, 131048, 131056, 133004}
-
-_client: httpx.Client | None = None
-_client_lock = threading.Lock()
-
-
-def _http() -> httpx.Client:
-    """One pooled HTTP client per process (created lazily, after any fork)."""
-    global _client
-    with _client_lock:
-        if _client is None:
-            _client = httpx.Client(timeout=10)
-        return _client
 
 
 def verify_subscription(query: dict[str, str], verify_token: str) -> str | None:
@@ -150,24 +136,12 @@ class WhatsAppCloudProvider(Provider):
                 "WhatsApp access token or phone number ID is not set", code="config"
             )
         base = (self.config.get("api_base") or "https://graph.facebook.com/v21.0").rstrip("/")
-        try:
-            response = _http().post(
-                f"{base}/{number_id}/messages",
-                json=self.build_payload(message),
-                headers={"Authorization": f"Bearer {token}"},
-            )
-        except httpx.HTTPError as exc:
-            raise ProviderError(
-                f"network error talking to WhatsApp ({type(exc).__name__})",
-                code="network",
-                retryable=True,
-            ) from None
-        try:
-            data = response.json()
-        except ValueError:
-            data = {}
-        if not isinstance(data, dict):
-            data = {}
+        response, data = post_json(
+            "WhatsApp",
+            f"{base}/{number_id}/messages",
+            json=self.build_payload(message),
+            headers={"Authorization": f"Bearer {token}"},
+        )
         if response.status_code >= 400 or "error" in data:
             error = data.get("error") if isinstance(data.get("error"), dict) else {}
             raw_code = error.get("code")
