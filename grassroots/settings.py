@@ -222,6 +222,12 @@ CAMPAIGN_NAME = os.environ.get("GRASSROOTS_CAMPAIGN_NAME", "Grassroots")
 GRASSROOTS_CAMPAIGN_NAME = CAMPAIGN_NAME
 # Where providers reach us (webhooks) and people follow links (unsubscribe): the public URL.
 GRASSROOTS_PUBLIC_URL = os.environ.get("GRASSROOTS_PUBLIC_URL", "http://127.0.0.1:8000")
+# Email services' webhooks (django-anymail) answer only with this "user:password" (basic auth);
+# unset, a random one nobody knows: those webhooks are closed until it is configured.
+ANYMAIL = {
+    "WEBHOOK_SECRET": os.environ.get("GRASSROOTS_ESP_WEBHOOK_SECRET")
+    or "grassroots:" + __import__("secrets").token_urlsafe(24)
+}
 
 LOGGING = {
     "version": 1,

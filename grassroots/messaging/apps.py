@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-PROVIDER_MODULES = ("simulator", "twilio", "msg91", "whatsapp", "smtp")
+PROVIDER_MODULES = ("simulator", "twilio", "msg91", "whatsapp", "smtp", "esp")
 
 
 class MessagingConfig(AppConfig):
@@ -36,4 +36,9 @@ class MessagingConfig(AppConfig):
         demo_seeders.register(demo.seed_more)
         for name in automations.EVENTS:  # automations start from these domain events
             events.subscriber(name)(automations.on_event)
+        from anymail.signals import tracking
+
+        from grassroots.messaging import esp_webhooks
+
+        tracking.connect(esp_webhooks.on_tracking, dispatch_uid="grassroots-esp-tracking")
         person_panels.register(PersonPanel("messaging/_person_panel.html", panels.person_panel, 40))

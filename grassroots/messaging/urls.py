@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from grassroots.messaging import inbox_views, texting_views, views
 
@@ -73,6 +73,7 @@ urlpatterns = [
     path("messaging/accounts/<int:pk>/", views.AccountEditView.as_view(), name="account_edit"),
     path("messaging/people/<int:pk>/send/", views.PersonSendView.as_view(), name="person_send"),
     path("messaging/hooks/<uuid:uuid>/", views.webhook, name="webhook"),
+    path("messaging/anymail/", include("anymail.urls")),
     path("u/<str:token>/", views.UnsubscribeView.as_view(), name="unsubscribe"),
     path("m/o/<str:token>", views.tracking_open, name="open"),
     path("m/c/<str:token>/", views.tracking_click, name="click"),
