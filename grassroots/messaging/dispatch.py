@@ -417,14 +417,17 @@ def _outbound(m: Message, recipient: compliance.Recipient) -> OutboundMessage:
             "List-Unsubscribe": f"<{url}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         }
-    template = None
+    template, media = None, []
     if m.template_variant_id and m.template_variant.provider_template:
         pt = m.template_variant.provider_template
-        template = (
-            {"name": pt, "language": m.template_variant.language, "params": []}
-            if m.channel == Channel.WHATSAPP
-            else {"dlt_template_id": pt}
-        )
+        if m.channel == Channel.VOICE and pt.startswith(("https://", "http://")):
+            media = [pt]  # a recording plays instead of text-to-speech
+        else:
+            template = (
+                {"name": pt, "language": m.template_variant.language, "params": []}
+                if m.channel == Channel.WHATSAPP
+                else {"dlt_template_id": pt}
+            )
     callback = ""
     if m.account_id:
         callback = public_url(reverse("messaging:webhook", args=[m.account.uuid]))
@@ -439,6 +442,7 @@ def _outbound(m: Message, recipient: compliance.Recipient) -> OutboundMessage:
         headers=headers,
         template=template,
         status_callback=callback,
+        media_urls=media,
     )
 
 

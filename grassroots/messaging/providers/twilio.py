@@ -187,7 +187,7 @@ class TwilioProvider(Provider):
         form: dict[str, Any] = {
             "To": message.to,
             "From": sender,
-            "Twiml": voice_twiml(message.body, message.status_callback),
+            "Twiml": voice_twiml(message.body, message.status_callback, message.media_urls),
         }
         if message.status_callback:
             form["StatusCallback"] = message.status_callback
@@ -322,10 +322,15 @@ class TwilioProvider(Provider):
         return "text/xml", EMPTY_TWIML
 
 
-def voice_twiml(text: str, action: str = "") -> str:
-    """The TwiML a broadcast call plays: the message, then a one-key menu (1 = talk to someone,
-    9 = no more calls) whose answer Twilio posts to ``action`` (our webhook)."""
-    say = f"<Say>{html.escape(text)}</Say>"
+def voice_twiml(text: str, action: str = "", audio: list[str] | tuple = ()) -> str:
+    """The TwiML a broadcast call plays: the recording (``audio`` URLs) or the text spoken, then
+    a one-key menu (1 = talk to someone, 9 = no more calls) whose answer Twilio posts to
+    ``action`` (our webhook)."""
+    say = (
+        "".join(f"<Play>{html.escape(url)}</Play>" for url in audio)
+        if audio
+        else f"<Say>{html.escape(text)}</Say>"
+    )
     if not action:
         return f"<Response>{say}</Response>"
     menu = "<Say>Press 1 to talk to someone from our team. Press 9 to stop these calls.</Say>"

@@ -637,3 +637,27 @@ def test_ab_test_sends_the_better_version_to_the_rest(
     assert b.messages.count() == len(people)
     results = services.ab_results(b)
     assert results["b"]["replied"] == 3 and results["a"]["replied"] == 0
+
+
+def test_voice_broadcast_plays_a_recording_with_press_9_to_opt_out(geo, twilio, fake_twilio):
+    from grassroots.messaging.models import Suppression as Sup
+
+    twilio.channels = ["sms", "voice"]
+    twilio.save()
+    asha = _person(geo, "Asha", phone="+919830012346")
+    _consent(asha, "phone")
+    template = services.template_save(
+        actor=None, name="Call", channel="voice",
+        variants=[{"language": "en", "body": "Hello from the campaign",
+                   "provider_template": "https://campaign.example.org/rally.mp3"}],
+    )  # fmt: skip
+    msg = Message.objects.create(
+        person=asha, channel="voice", to_address="+919830012346", body="Hello from the campaign",
+        account=twilio, template_variant=template.variants.get(),
+    )  # fmt: skip
+    dispatch.dispatch([msg.pk], now=NOON_IST)
+    msg.refresh_from_db()
+    assert msg.status == "sent", msg.status_reason
+    twiml = fake_twilio.calls[-1]["Twiml"][0]
+    assert "<Play>https://campaign.example.org/rally.mp3</Play>" in twiml and "Press 9" in twiml
+    assert Sup.objects.count() == 0
