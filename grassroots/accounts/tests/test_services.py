@@ -234,7 +234,7 @@ def test_role_update_audits_changes_and_applies_to_members(users):
     assert event.detail == {
         "name": {"from": "Volunteer", "to": "Booth volunteer"},
         "capabilities": {
-            "from": ["people.view", "people.note", "geography.view", "api.use"],
+            "from": ["people.view", "people.note", "messaging.text", "geography.view", "api.use"],
             "to": ["people.edit", "people.view"],
         },
         "require_2fa": {"from": False, "to": True},

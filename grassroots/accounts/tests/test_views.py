@@ -352,7 +352,13 @@ def test_role_edit_rejects_unknown_capability(users, client_for):
     )
     assert response.status_code == 400
     target.refresh_from_db()
-    assert target.capabilities == ["people.view", "people.note", "geography.view", "api.use"]
+    assert target.capabilities == [
+        "people.view",
+        "people.note",
+        "messaging.text",
+        "geography.view",
+        "api.use",
+    ]
 
 
 def test_audit_log_lists_and_filters_events(users, client_for):
