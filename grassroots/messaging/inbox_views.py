@@ -93,3 +93,47 @@ class ThreadView(CapabilityRequiredMixin, View):
         except ValidationError as exc:
             flash.error(request, " ".join(exc.messages))
         return redirect("messaging:inbox_thread", thread.pk)
+
+
+class SuppressionView(CapabilityRequiredMixin, View):
+    """The suppression list: search, add by hand, remove."""
+
+    capability = "messaging.send"
+
+    def get(self, request):
+        from grassroots.messaging.models import Channel, Suppression
+
+        q = request.GET.get("q", "").strip()[:100]
+        qs = Suppression.objects.select_related("person")
+        if not getattr(request.user, "sees_everything", False):
+            from grassroots.people.selectors import person_visible_to
+
+            qs = qs.filter(person__in=person_visible_to(request.user).values("pk"))
+        if q:
+            qs = qs.filter(Q(address__icontains=q) | Q(person__full_name__icontains=q))
+        page = Paginator(qs, 50).get_page(request.GET.get("page"))
+        return render(
+            request,
+            "messaging/suppressions.html",
+            {"page": page, "q": q, "querystring": f"q={q}", "channels": Channel.choices},
+        )
+
+    def post(self, request):
+        from grassroots.messaging import services
+        from grassroots.messaging.models import Suppression
+
+        try:
+            if request.POST.get("remove"):
+                sup = get_object_or_404(Suppression, pk=request.POST["remove"])
+                services.suppression_remove(actor=request.user, suppression=sup)
+                flash.success(request, _("Removed from the list."))
+            else:
+                services.suppression_add(
+                    actor=request.user,
+                    channel=request.POST.get("channel", ""),
+                    address=request.POST.get("address", "")[:254],
+                )
+                flash.success(request, _("Added to the list."))
+        except ValidationError as exc:
+            flash.error(request, " ".join(exc.messages))
+        return redirect("messaging:suppressions")

@@ -67,6 +67,7 @@ urlpatterns = [
         name="texting_conversation",
     ),
     path("messaging/inbox/", inbox_views.InboxView.as_view(), name="inbox"),
+    path("messaging/suppressions/", inbox_views.SuppressionView.as_view(), name="suppressions"),
     path("messaging/inbox/<int:pk>/", inbox_views.ThreadView.as_view(), name="inbox_thread"),
     path("messaging/accounts/", views.AccountListView.as_view(), name="account_list"),
     path("messaging/accounts/new/", views.AccountEditView.as_view(), name="account_create"),

@@ -180,3 +180,31 @@ def test_webhook_and_unsubscribe_are_public_but_checked(client, objects):
     assert client.put(url).status_code == 405
     assert client.get(reverse("messaging:unsubscribe", args=["nope"])).status_code == 200
     assert client.post(reverse("messaging:unsubscribe", args=["nope"])).status_code == 400
+
+
+def test_suppression_list_add_search_remove(client, staff, objects, people):
+    from grassroots.messaging.models import Suppression
+
+    client.force_login(staff["comms"])
+    r = client.post(reverse("messaging:suppressions"), {"channel": "sms", "address": "98300 12345"})
+    assert r.status_code == 302
+    s = Suppression.objects.get(address="+919830012345")
+    assert s.person == people["ananya"] and s.reason == "manual"
+    r = client.post(reverse("messaging:suppressions"), {"channel": "sms", "address": "nonsense"})
+    assert Suppression.objects.count() == 1
+    assert (
+        "+919830012345"
+        in client.get(reverse("messaging:suppressions") + "?q=12345").content.decode()
+    )
+    client.post(reverse("messaging:suppressions"), {"remove": s.pk})
+    assert not Suppression.objects.exists()
+    client.force_login(staff["volunteer"])
+    assert client.get(reverse("messaging:suppressions")).status_code == 403
+
+
+def test_a_bounce_marks_the_contact_point(objects, people):
+    from grassroots.messaging.models import Suppression
+    from grassroots.people.models import ContactPoint
+
+    services._suppress("email", "ananya@example.org", Suppression.Reason.BOUNCED, None)
+    assert ContactPoint.objects.get(value="ananya@example.org").status == "bounced"
