@@ -190,8 +190,16 @@ class Message(models.Model):
         RECEIVED = "received", _("Received")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # Foreign keys without an index of their own where a composite index below starts with
+    # them, or where they are only looked up on a rare delete: every index is written for
+    # every message, several times over its life (queued, sent, delivered).
     person = models.ForeignKey(
-        "people.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "people.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     channel = models.CharField(max_length=10, choices=Channel.choices)
     direction = models.CharField(
@@ -204,13 +212,28 @@ class Message(models.Model):
     body = models.TextField(blank=True, default="")
     html = models.TextField(blank=True, default="")
     template_variant = models.ForeignKey(
-        TemplateVariant, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        TemplateVariant,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     broadcast = models.ForeignKey(
-        Broadcast, null=True, blank=True, on_delete=models.CASCADE, related_name="messages"
+        Broadcast,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="messages",
+        db_index=False,
     )
     account = models.ForeignKey(
-        ProviderAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        ProviderAccount,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     status_code = models.CharField(max_length=30, blank=True, default="")
@@ -233,7 +256,12 @@ class Message(models.Model):
     )
     ab_variant = models.CharField(max_length=1, blank=True, default="")  # "a", "b" in an A/B test
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)

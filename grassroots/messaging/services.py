@@ -489,6 +489,9 @@ def broadcast_run(broadcast_id: int, reporter: JobReporter | None = None) -> dic
     pace = dispatch.Pacer(provider.rate)
     providers = {broadcast.account_id: provider}
     total = dispatch.Outcome()
+    # progress = messages dealt with: counted once here, then from each batch's outcome (a
+    # count over the whole broadcast per batch cost more than the batch at 100,000)
+    done = broadcast.messages.exclude(status=S.PENDING).count()
     try:
         while True:
             status = Broadcast.objects.filter(pk=broadcast.pk).values_list("status", flat=True)[0]
@@ -501,11 +504,11 @@ def broadcast_run(broadcast_id: int, reporter: JobReporter | None = None) -> dic
             )
             if not ids:
                 break
-            total.add(dispatch.dispatch(ids, providers=providers, pace=pace))
+            batch = dispatch.dispatch(ids, providers=providers, pace=pace)
+            total.add(batch)
+            done += batch.sent + batch.held + batch.blocked + batch.failed + batch.retry
             if reporter is not None:
-                reporter.advance(
-                    broadcast.messages.exclude(status__in=[S.PENDING]).count(), force=False
-                )
+                reporter.advance(done)
     finally:
         close = getattr(provider, "close", None)
         if close:
