@@ -140,7 +140,11 @@ class Broadcast(TimeStampedModel):
     template_b = models.ForeignKey(
         Template, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    ab_sample = models.PositiveSmallIntegerField(_("sample (% of the audience)"), default=20)
+    ab_sample = models.PositiveSmallIntegerField(
+        # xgettext:no-python-format
+        _("sample (% of the audience)"),
+        default=20,
+    )
     ab_metric = models.CharField(
         _("the better version has more"),
         max_length=10,

@@ -105,6 +105,7 @@ class BroadcastForm(forms.Form):
         ),
     )
     ab_sample = forms.IntegerField(
+        # xgettext:no-python-format
         label=gettext_lazy("A/B sample (% of the audience)"), min_value=2, max_value=50,
         initial=20, required=False,
     )  # fmt: skip
