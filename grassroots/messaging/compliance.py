@@ -347,7 +347,10 @@ def profile_for(country: str | None) -> Profile:
 # --- where is the recipient ----------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4096)
 def _parse_phone(e164: str | None) -> phonenumbers.PhoneNumber | None:
+    """Parsed once per number for a batch (the country, the zones and the profile all need
+    it); ``PhoneNumber`` objects are not changed by their readers."""
     if not e164:
         return None
     text = e164.strip()
@@ -711,11 +714,20 @@ def decide(
     expires = _utc(expires_at, "expires_at") if expires_at is not None else None
     profile = profile_for_recipient(recipient)
     channel, purpose = recipient.channel, recipient.purpose
-    params = {
-        "channel": _channel_label(channel),
-        "purpose": _purpose_label(purpose),
-        "profile": profile.name,
-    }
+
+    class _Labels(dict):
+        """The translated labels, made only when a reason is written (not for a "send")."""
+
+        def __missing__(self, key: str) -> str:
+            value = {
+                "channel": _channel_label,
+                "purpose": _purpose_label,
+                "profile": lambda _v: profile.name,
+            }[key](channel if key == "channel" else purpose)
+            self[key] = value
+            return value
+
+    params = _Labels()
 
     if recipient.do_not_contact:
         return _block("do_not_contact", _("This person is marked do not contact."), profile)
@@ -742,7 +754,12 @@ def decide(
         reason = _(
             "This person already had %(sent)d %(channel)s messages in the last %(days)d days "
             "(limit %(limit)d)."
-        ) % {**params, "sent": recipient.recent_count, "days": cap.days, "limit": cap.count}
+        ) % {
+            "channel": params["channel"],
+            "sent": recipient.recent_count,
+            "days": cap.days,
+            "limit": cap.count,
+        }
         return _block("frequency_cap", reason, profile)
 
     rules = _time_rules(recipient, profile)
@@ -779,7 +796,7 @@ def decide(
             "Election silence period: polls close at %(close)s and no %(purpose)s messages may "
             "go in the %(hours)d hours before; held until %(until)s."
         ) % {
-            **params,
+            "purpose": params["purpose"],
             "close": _describe_instant(close, display_zone, now),
             "hours": profile.silence_hours_before_poll_close,
             "until": when,
