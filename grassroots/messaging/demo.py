@@ -124,7 +124,7 @@ def seed_more(*, users: dict) -> dict[str, int]:
             actor=None,
             name="Welcome new volunteers",
             description="When someone is tagged “volunteer”: the welcome email, a day later "
-            "the rally invitation by SMS, and a note for the organiser.",
+            "the rally invitation by SMS (if they have a phone), then the tag “welcomed”.",
             active=True,
             triggers=[{"event": "tag.applied", "tag": "volunteer"}],
             steps=[

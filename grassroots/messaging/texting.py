@@ -417,7 +417,13 @@ def progress(campaign: TextingCampaign) -> dict[str, Any]:
         )
         .order_by("texter__username")
     )
-    return {"totals": totals, "total": sum(totals.values()), "texters": texters}
+    labels = dict(TextingContact.Status.choices)
+    return {
+        "totals": totals,
+        "labelled": [(labels.get(k, k), k, n) for k, n in totals.items()],
+        "total": sum(totals.values()),
+        "texters": texters,
+    }
 
 
 def conversation(contact: TextingContact) -> list[Message]:
