@@ -199,7 +199,8 @@ def automation_save(
     if errors:
         raise ValidationError(errors)
     automation = automation or Automation(
-        created_by=actor if getattr(actor, "is_authenticated", False) else None
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        system=actor is None,
     )
     automation.name, automation.description = name.strip()[:120], (description or "").strip()
     automation.triggers, automation.active = triggers, active
@@ -326,6 +327,9 @@ def advance(enrollment: Enrollment, now: dt.datetime | None = None) -> Enrollmen
     actor = automation.created_by
     to_send: list[int] = []
     status = E.ACTIVE
+    if actor is None and not automation.system:
+        _log(enrollment, None, _("Stopped: the account that built this automation is gone"), now)
+        i, status = len(steps), E.FAILED
     while i < len(steps):
         step = steps[i]
         try:
@@ -356,7 +360,7 @@ def advance(enrollment: Enrollment, now: dt.datetime | None = None) -> Enrollmen
             break
         i += 1
     else:
-        status = E.DONE
+        status = E.DONE if status != E.FAILED else status
     enrollment.status = status
     if status != E.WAITING:
         enrollment.next_run_at = None

@@ -361,6 +361,9 @@ class Automation(TimeStampedModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Made by the platform itself (the demo), not by a user: runs without an author's rights.
+    # A user's automation whose author is deleted stops instead of running with no checks.
+    system = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ["name", "id"]

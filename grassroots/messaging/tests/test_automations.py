@@ -270,3 +270,19 @@ def test_rsvp_and_donation_events_start_automations_for_their_person(geo, manage
     events.publish("donation.received", {"person_id": p.pk, "amount": 500})
     deliver()
     assert Enrollment.objects.filter(automation=auto, person=p).count() == 1
+
+
+def test_an_automation_whose_author_is_gone_stops(geo, manager, deliver):
+    auto = automations.automation_save(
+        actor=manager, name="Orphan", active=True,
+        triggers=[{"event": "person.created", "via": ""}],
+        steps=[{"kind": "tag", "params": {"tag": "x"}}],
+    )  # fmt: skip
+    manager.delete()
+    auto.refresh_from_db()
+    assert auto.created_by is None and not auto.system
+    p = people_services.person_create(actor=None, data={"given_name": "Zed"})
+    deliver()
+    e = Enrollment.objects.get(automation=auto, person=p)
+    assert e.status == "failed" and "gone" in e.log[-1]["text"]
+    assert not Tagging.objects.filter(person=p).exists()
