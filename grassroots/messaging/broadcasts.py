@@ -1,0 +1,442 @@
+"""Broadcasts: test sends, creating and starting (the audience frozen), pause/resume/cancel,
+the sending job, A/B tests, counts. Sending itself is ``dispatch``'s."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from grassroots.core import audit, events
+from grassroots.core.jobs import JobReporter, job_create
+from grassroots.lists import services as list_services
+from grassroots.lists.models import ListMember, PersonList, Segment
+from grassroots.messaging import dispatch
+from grassroots.messaging.models import (
+    Broadcast,
+    Channel,
+    Message,
+    ProviderAccount,
+    Template,
+)
+from grassroots.messaging.services import _require, _user, best_addresses, render_for  # noqa: F401
+from grassroots.people.models import Person
+
+S = Message.Status
+B = Broadcast.Status
+
+
+# --- broadcasts --------------------------------------------------------------------------------
+
+
+def broadcast_test_send(*, actor: Any, broadcast: Broadcast, to: str) -> Message:
+    """Send the broadcast's text, as the first person of the audience would get it, to a
+    test address (the sender's own phone or inbox), marked [TEST] and tied to nobody."""
+    from grassroots.core.phones import normalize_email, normalize_phone
+    from grassroots.messaging import selectors
+
+    _require(actor, "messaging.send")
+    to = (to or "").strip()
+    try:
+        to = normalize_email(to) if broadcast.channel == Channel.EMAIL else normalize_phone(to)[0]
+    except (ValidationError, ValueError):
+        raise ValidationError({"to": _("“%(to)s” is not a valid address for this channel.")
+                               % {"to": to}})  # fmt: skip
+    sample = selectors.audience_sample(actor, broadcast, 1)
+    person = sample[0] if sample else Person(given_name=_("Test"), full_name=_("Test"))
+    text = render_for(broadcast.template, person)
+    account = broadcast.account or dispatch.default_account(broadcast.channel)
+    message = Message.objects.create(
+        channel=broadcast.channel,
+        purpose=broadcast.purpose,
+        to_address=to,
+        from_address=(account.config.get("from_number") or account.config.get("from_email", ""))
+        if account
+        else "",
+        subject=("[TEST] " + text["subject"])[:200] if text["subject"] else "",
+        body=text["body"] if broadcast.channel == Channel.EMAIL else "[TEST] " + text["body"],
+        html=text["html"],
+        template_variant=text["variant"],
+        account=account,
+        created_by=actor if _user(actor) else None,
+    )
+    dispatch.dispatch([message.pk])
+    message.refresh_from_db()
+    audit.record(actor=actor, action="messaging.test_sent", obj=broadcast, detail={"to": to[-4:]})
+    return message
+
+
+@transaction.atomic
+def broadcast_create(
+    *,
+    actor: Any,
+    name: str,
+    template: Template,
+    segment: Segment | None = None,
+    person_list: PersonList | None = None,
+    account: ProviderAccount | None = None,
+    scheduled_at: dt.datetime | None = None,
+    expires_at: dt.datetime | None = None,
+    track: bool = False,
+    template_b: Template | None = None,
+    ab_sample: int = 20,
+    ab_metric: str = "replied",
+    ab_wait: int = 60,
+) -> Broadcast:
+    _require(actor, "messaging.send")
+    errors = {}
+    if template_b is not None:
+        if template_b.channel != template.channel or template_b.pk == template.pk:
+            errors["template_b"] = _("Version B must be another template of the same channel.")
+        if not 2 <= int(ab_sample or 0) <= 50:
+            errors["ab_sample"] = _("The sample is 2% to 50% of the audience.")
+        if ab_metric not in ("replied", "clicked", "delivered"):
+            errors["ab_metric"] = _("Choose how the better version is chosen.")
+        if not 5 <= int(ab_wait or 0) <= 60 * 24 * 7:
+            errors["ab_wait"] = _("Decide after 5 minutes to a week.")
+    if not (name or "").strip():
+        errors["name"] = _("Give the broadcast a name.")
+    if (segment is None) == (person_list is None):
+        errors["audience"] = _("Choose a segment or a list as the audience.")
+    account = account or dispatch.default_account(template.channel)
+    if account is None:
+        errors["account"] = _("No provider account sends %(channel)s yet.") % {
+            "channel": template.get_channel_display()
+        }
+    elif template.channel not in account.channels:
+        errors["account"] = _("That account does not send this channel.")
+    if scheduled_at and expires_at and expires_at <= scheduled_at:
+        errors["expires_at"] = _("Held messages must be allowed to go after the start.")
+    if errors:
+        raise ValidationError(errors)
+    broadcast = Broadcast.objects.create(
+        name=name.strip()[:120],
+        template=template,
+        channel=template.channel,
+        purpose=template.purpose,
+        segment=segment,
+        person_list=person_list,
+        account=account,
+        scheduled_at=scheduled_at,
+        expires_at=expires_at,
+        track=track and template.channel == Channel.EMAIL,
+        template_b=template_b,
+        ab_sample=int(ab_sample or 20),
+        ab_metric=ab_metric,
+        ab_wait=int(ab_wait or 60),
+        created_by=actor if _user(actor) else None,
+    )
+    audit.record(actor=actor, action="messaging.broadcast_created", obj=broadcast, detail={})
+    return broadcast
+
+
+def broadcast_start(*, actor: Any, broadcast: Broadcast) -> Broadcast:
+    """Freeze the audience (a segment becomes a snapshot list, within the sender's scope) and
+    send now, or at the scheduled time."""
+    _require(actor, "messaging.send")
+    with transaction.atomic():
+        broadcast = Broadcast.objects.select_for_update().get(pk=broadcast.pk)
+        if broadcast.status != B.DRAFT:
+            raise ValidationError(_("This broadcast has already been started."))
+        if broadcast.segment_id and not broadcast.person_list_id:
+            frozen = list_services.list_freeze(
+                actor=actor,
+                segment=broadcast.segment,
+                name=_("%(name)s — recipients") % {"name": broadcast.name},
+            )
+            broadcast.person_list = frozen
+        if broadcast.person_list is None:
+            raise ValidationError(_("The audience list no longer exists."))
+        job = job_create(
+            kind="messaging.broadcast",
+            title=_("Broadcast “%(name)s”") % {"name": broadcast.name},
+            total=broadcast.person_list.size,
+            actor=actor,
+        )
+        later = broadcast.scheduled_at and broadcast.scheduled_at > dispatch.clock()
+        broadcast.status = B.SCHEDULED if later else B.SENDING
+        broadcast.job = job
+        broadcast.recipients = broadcast.person_list.size
+        broadcast.save()
+        audit.record(
+            actor=actor,
+            action="messaging.broadcast_started",
+            obj=broadcast,
+            detail={"recipients": broadcast.recipients, "scheduled": bool(later)},
+        )
+        if not later:
+            _enqueue_run(broadcast)
+    return broadcast
+
+
+def _enqueue_run(broadcast: Broadcast) -> None:
+    from grassroots.messaging import tasks
+
+    transaction.on_commit(lambda: tasks.broadcast_run_task.enqueue(broadcast.pk))
+
+
+def broadcast_set_status(*, actor: Any, broadcast: Broadcast, action: str) -> Broadcast:
+    """pause, resume or cancel."""
+    _require(actor, "messaging.send")
+    with transaction.atomic():
+        b = Broadcast.objects.select_for_update().get(pk=broadcast.pk)
+        if action == "pause" and b.status in (B.SENDING, B.SCHEDULED):
+            b.status = B.PAUSED
+        elif action == "resume" and b.status == B.PAUSED:
+            b.status = B.SENDING
+            _enqueue_run(b)
+        elif action == "cancel" and b.status in (B.SENDING, B.SCHEDULED, B.PAUSED, B.DRAFT):
+            b.status, b.finished_at = B.CANCELLED, timezone.now()
+            b.messages.filter(status__in=[S.PENDING, S.HELD]).update(
+                status=S.CANCELLED, status_code="cancelled", updated_at=timezone.now()
+            )
+        else:
+            raise ValidationError(_("The broadcast cannot be changed that way now."))
+        b.save(update_fields=["status", "finished_at", "updated_at"])
+        audit.record(actor=actor, action=f"messaging.broadcast_{action}", obj=b, detail={})
+    return b
+
+
+def broadcast_run(broadcast_id: int, reporter: JobReporter | None = None) -> dict[str, Any]:
+    """The broadcast's job: one message per recipient (created once, whatever restarts),
+    then dispatched at the provider's pace until done, paused or cancelled."""
+    broadcast = Broadcast.objects.select_related("template", "account", "person_list").get(
+        pk=broadcast_id
+    )
+    if broadcast.status != B.SENDING:
+        return {"skipped": broadcast.status}
+    if broadcast.started_at is None:
+        Broadcast.objects.filter(pk=broadcast.pk).update(started_at=dispatch.clock())
+    _materialise(broadcast)
+    provider = dispatch.provider_for(broadcast.account)
+    pace = dispatch.Pacer(provider.rate)
+    providers = {broadcast.account_id: provider}
+    total = dispatch.Outcome()
+    # progress = messages dealt with: counted once here, then from each batch's outcome (a
+    # count over the whole broadcast per batch cost more than the batch at 100,000)
+    done = broadcast.messages.exclude(status=S.PENDING).count()
+    try:
+        while True:
+            status = Broadcast.objects.filter(pk=broadcast.pk).values_list("status", flat=True)[0]
+            if status != B.SENDING:
+                break
+            ids = list(
+                broadcast.messages.filter(status=S.PENDING, held_until__isnull=True)
+                .order_by("id")
+                .values_list("id", flat=True)[: dispatch.BATCH]
+            )
+            if not ids:
+                break
+            batch = dispatch.dispatch(ids, providers=providers, pace=pace)
+            total.add(batch)
+            done += batch.sent + batch.held + batch.blocked + batch.failed + batch.retry
+            if reporter is not None:
+                reporter.advance(done)
+    finally:
+        close = getattr(provider, "close", None)
+        if close:
+            close()
+    _finish_if_done(broadcast.pk)
+    if (
+        reporter is not None
+        and not Broadcast.objects.filter(pk=broadcast.pk, status=B.PAUSED).exists()
+    ):
+        # this pass is over; held messages go when allowed (the minute tick), not in this job
+        reporter.job.refresh_from_db()
+        if not reporter.job.is_finished:
+            reporter.succeed({**broadcast_stats(broadcast), **total.as_dict()})
+    return total.as_dict()
+
+
+def _ab_group(broadcast: Broadcast, person_id: int) -> str:
+    """ "a" or "b" for the sample of an A/B test, "" for the rest: a stable hash of the person
+    and the broadcast, so a restart puts everyone in the same group again."""
+    if not broadcast.template_b_id:
+        return ""
+    h = int(hashlib.sha256(f"{broadcast.pk}:{person_id}".encode()).hexdigest()[:8], 16) % 10000
+    if h >= broadcast.ab_sample * 100:
+        return ""
+    return "a" if h % 2 == 0 else "b"
+
+
+def _materialise(broadcast: Broadcast) -> int:
+    """Create the broadcast's messages, 1,000 recipients at a time; a restart skips the people
+    who already have theirs (unique per broadcast and person). In an A/B test the sample gets
+    version A or B now; the others wait (held, "ab_wait") for the winner."""
+    templates = {"a": broadcast.template, "b": broadcast.template_b}
+    variants = {k: list(t.variants.all()) for k, t in templates.items() if t is not None}
+    compiled: dict = {}
+    sender = broadcast.account.config.get("from_number") or broadcast.account.config.get(
+        "from_email", ""
+    )
+    members = (
+        ListMember.objects.filter(list=broadcast.person_list)
+        .exclude(person_id__in=Message.objects.filter(broadcast=broadcast).values("person_id"))
+        .order_by("person_id")
+        .values_list("person_id", flat=True)
+    )
+    created = 0
+    ids = list(members)
+    waiting = _("Waiting for the A/B test to pick the better version.")
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start : start + 1000]
+        people = Person.objects.filter(pk__in=chunk).select_related("area", "household__address")
+        addresses = best_addresses(chunk, broadcast.channel)
+        rows = []
+        for person in people:
+            to = addresses.get(person.pk, "")
+            group = _ab_group(broadcast, person.pk)
+            wait = bool(broadcast.template_b_id) and not group and not broadcast.ab_winner
+            key = group or broadcast.ab_winner or "a"
+            text = (
+                {"subject": "", "body": "", "html": "", "variant": None}
+                if wait
+                else render_for(templates[key], person, variants[key], compiled)
+            )
+            if not to:
+                status, code, reason = (
+                    S.BLOCKED,
+                    "no_address",
+                    _("No usable %(channel)s address.")
+                    % {"channel": broadcast.get_channel_display()},
+                )
+            elif wait:
+                status, code, reason = S.HELD, "ab_wait", waiting
+            else:
+                status, code, reason = S.PENDING, "", ""
+            rows.append(
+                Message(
+                    person=person,
+                    channel=broadcast.channel,
+                    purpose=broadcast.purpose,
+                    to_address=to,
+                    from_address=sender,
+                    subject=text["subject"],
+                    body=text["body"],
+                    html=text["html"],
+                    template_variant=text["variant"],
+                    broadcast=broadcast,
+                    account=broadcast.account,
+                    ab_variant=group,
+                    status=status,
+                    status_code=code,
+                    status_reason=reason,
+                    created_by=broadcast.created_by,
+                )
+            )
+        Message.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
+        created += len(rows)
+    return created
+
+
+def ab_results(broadcast: Broadcast) -> dict[str, dict[str, int]]:
+    """Per version of an A/B test: sent, delivered, replied, clicked (and the rate of the
+    metric that decides)."""
+    out = {}
+    for key in ("a", "b"):
+        qs = broadcast.messages.filter(ab_variant=key)
+        sent = qs.filter(status__in=[S.SENT, S.DELIVERED]).count()
+        row = {
+            "sent": sent,
+            "delivered": qs.filter(status=S.DELIVERED).count(),
+            "replied": qs.filter(replies__isnull=False).distinct().count(),
+            "clicked": qs.filter(clicked_at__isnull=False).count(),
+        }
+        row["rate"] = round(row[broadcast.ab_metric] / sent, 4) if sent else 0.0
+        out[key] = row
+    return out
+
+
+def ab_decide(broadcast: Broadcast, now: dt.datetime | None = None) -> str:
+    """After the wait: the version with the higher rate wins (A on a tie); everyone still
+    waiting gets it, rendered in their language, and the sending job runs again."""
+    now = now or dispatch.clock()
+    with transaction.atomic():
+        b = Broadcast.objects.select_for_update().get(pk=broadcast.pk)
+        if b.ab_winner or not b.template_b_id or b.started_at is None:
+            return b.ab_winner
+        if now < b.started_at + dt.timedelta(minutes=b.ab_wait):
+            return ""
+        results = ab_results(b)
+        winner = "b" if results["b"]["rate"] > results["a"]["rate"] else "a"
+        b.ab_winner = winner
+        b.save(update_fields=["ab_winner", "updated_at"])
+        template = b.template_b if winner == "b" else b.template
+        variants = list(template.variants.all())
+        compiled: dict = {}
+        waiting = b.messages.filter(status=S.HELD, status_code="ab_wait").select_related(
+            "person", "person__area", "person__household__address"
+        )
+        batch = []
+        for m in waiting.iterator(chunk_size=1000):
+            text = render_for(template, m.person, variants, compiled)
+            m.subject, m.body, m.html = text["subject"], text["body"], text["html"]
+            m.template_variant = text["variant"]
+            m.status, m.status_code, m.status_reason = S.PENDING, "", ""
+            batch.append(m)
+            if len(batch) >= 1000:
+                _ab_save(batch)
+                batch = []
+        _ab_save(batch)
+        audit.record(
+            actor=None,
+            action="messaging.ab_decided",
+            obj=b,
+            detail={"winner": winner, "results": results},
+        )
+        if b.status == B.SENDING:
+            _enqueue_run(b)
+    return winner
+
+
+def _ab_save(messages: list[Message]) -> None:
+    if messages:
+        Message.objects.bulk_update(
+            messages,
+            ["subject", "body", "html", "template_variant", "status", "status_code",
+             "status_reason"],
+        )  # fmt: skip
+
+
+def _finish_if_done(broadcast_id: int) -> None:
+    with transaction.atomic():
+        b = Broadcast.objects.select_for_update().get(pk=broadcast_id)
+        if b.status != B.SENDING:
+            return
+        if b.messages.filter(status__in=[S.PENDING, S.HELD, S.SENDING]).exists():
+            return  # held messages go when allowed (messaging_tick)
+        b.status, b.finished_at = B.DONE, timezone.now()
+        b.save(update_fields=["status", "finished_at", "updated_at"])
+        if b.job_id and not b.job.is_finished:
+            JobReporter(b.job).succeed(broadcast_stats(b))
+        events.publish("broadcast.finished", {"broadcast_id": b.pk})
+
+
+def broadcast_stats(broadcast: Broadcast) -> dict[str, int]:
+    counts = dict(
+        broadcast.messages.values("status").annotate(n=Count("id")).values_list("status", "n")
+    )
+    agg = broadcast.messages.aggregate(
+        opened=Count("id", filter=Q(opened_at__isnull=False)),
+        clicked=Count("id", filter=Q(clicked_at__isnull=False)),
+        replied=Count("replies", distinct=True),
+        opted_out=Count("replies", filter=Q(replies__status_code="opt_out"), distinct=True),
+    )
+    sent = counts.get(S.SENT, 0) + counts.get(S.DELIVERED, 0)
+    return {
+        "recipients": broadcast.recipients,
+        "queued": counts.get(S.PENDING, 0) + counts.get(S.SENDING, 0),
+        "held": counts.get(S.HELD, 0),
+        "blocked": counts.get(S.BLOCKED, 0),
+        "sent": sent,
+        "delivered": counts.get(S.DELIVERED, 0),
+        "failed": counts.get(S.FAILED, 0),
+        "cancelled": counts.get(S.CANCELLED, 0),
+        **agg,
+    }
