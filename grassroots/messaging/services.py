@@ -1,7 +1,9 @@
-"""Messaging writes: provider accounts, templates, single sends, broadcasts, webhooks, replies.
+"""Messaging writes: provider accounts, templates, rendering for a person, single sends.
 
-Everything that sends goes through ``dispatch`` (compliance inside); everything a provider
-tells us goes through ``webhook_handle`` (the HTTP view and the simulator alike).
+Broadcasts are in ``broadcasts``, receipts/replies/unsubscribes in ``replies``, the minute clock
+in ``tick`` — all reachable as ``services.<name>``. Everything that sends goes through
+``dispatch`` (compliance inside); everything a provider tells us goes through
+``replies.webhook_handle`` (the HTTP view and the simulator alike).
 """
 
 from __future__ import annotations
