@@ -238,19 +238,22 @@ def inbound_record(*, account: ProviderAccount, inbound: Inbound) -> Message:
             )
         followups.append(_confirm(account, inbound, person, "opt_out"))
     elif verdict.kind == "opt_in":
-        Suppression.objects.filter(
+        # START/UNSTOP/YES only mean "opt me back in" from someone who opted out: a "Yes" to
+        # "will you vote?" must not get a subscription confirmation
+        was_out = Suppression.objects.filter(
             channel=channel, address=inbound.sender, reason=Suppression.Reason.OPTED_OUT
-        ).delete()
-        if person is not None:
-            people_services.consent_record(
-                actor=None,
-                person=person,
-                channel=channel if channel != "voice" else "phone",
-                purpose="campaign",
-                status="granted",
-                source=_("Replied “%(text)s”") % {"text": inbound.body[:60]},
-            )
-        followups.append(_confirm(account, inbound, person, "opt_in"))
+        ).delete()[0]
+        if was_out:
+            if person is not None:
+                people_services.consent_record(
+                    actor=None,
+                    person=person,
+                    channel=channel if channel != "voice" else "phone",
+                    purpose="campaign",
+                    status="granted",
+                    source=_("Replied “%(text)s”") % {"text": inbound.body[:60]},
+                )
+            followups.append(_confirm(account, inbound, person, "opt_in"))
     elif verdict.kind == "help":
         followups.append(_confirm(account, inbound, person, "help"))
     elif verdict.kind == "wrong_number":

@@ -661,3 +661,13 @@ def test_voice_broadcast_plays_a_recording_with_press_9_to_opt_out(geo, twilio, 
     twiml = fake_twilio.calls[-1]["Twiml"][0]
     assert "<Play>https://campaign.example.org/rally.mp3</Play>" in twiml and "Press 9" in twiml
     assert Sup.objects.count() == 0
+
+
+def test_a_plain_yes_is_not_answered_with_a_subscription_confirmation(
+    geo, twilio, fake_twilio, client
+):
+    asha = _person(geo, "Asha", phone="+919830012346")
+    form = {"MessageSid": "SMyes", "From": "+919830012346", "To": "+15005550006", "Body": "Yes"}
+    assert _twilio_post(client, twilio, form, fake_twilio.auth_token).status_code == 200
+    assert fake_twilio.messages == []  # nothing sent back
+    assert not Consent.objects.filter(person=asha).exists()
