@@ -465,6 +465,7 @@ class AccountEditView(CapabilityRequiredMixin, View):
                 "account": account,
                 "kind": kind,
                 "cls": cls,
+                "all_channels": sorted(cls.channels),
                 "data": data,
                 "errors": errors,
                 "webhook": webhook,
