@@ -208,6 +208,19 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a "channel", "purpose" or "status" with their own choices: give each
+    # its own schema name instead of a hash suffix.
+    "ENUM_NAME_OVERRIDES": {
+        "MessageChannelEnum": "grassroots.messaging.models.Channel",
+        "MessagePurposeEnum": "grassroots.messaging.models.Purpose",
+        "MessageStatusEnum": "grassroots.messaging.models.Message.Status",
+        "BroadcastStatusEnum": "grassroots.messaging.models.Broadcast.Status",
+        "ContactPointChannelEnum": "grassroots.people.models.ContactPoint.Channel",
+        "ContactPointStatusEnum": "grassroots.people.models.ContactPoint.Status",
+        "PersonStatusEnum": "grassroots.people.models.Person.Status",
+        "ImportStatusEnum": "grassroots.people.models.ImportBatch.Status",
+        "DuplicateStatusEnum": "grassroots.people.models.DuplicatePair.Status",
+    },
 }
 
 EMAIL_BACKEND = os.environ.get(

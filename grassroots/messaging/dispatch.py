@@ -321,6 +321,20 @@ def _dispatch_batch(ids, now, providers, pace) -> Outcome:
             continue
         expires = m.broadcast.expires_at if m.broadcast_id else None
         decision = compliance.decide(recipients[m.pk], now=now, expires_at=expires)
+        variant = m.template_variant if m.template_variant_id else None
+        if (
+            decision.action == "send"
+            and m.channel == Channel.WHATSAPP
+            and variant is not None
+            and variant.provider_template
+            and variant.approval in ("pending", "rejected")
+        ):
+            decision = compliance.Decision(
+                action="block",
+                code="template_not_approved",
+                reason=_("WhatsApp has not approved this template (%(state)s).")
+                % {"state": variant.get_approval_display()},
+            )
         if decision.action == "send" and m.pk in in_window.get("outside", set()):
             decision = compliance.Decision(
                 action="block",

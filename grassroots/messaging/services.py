@@ -161,7 +161,12 @@ def template_save(
                 "body": v["body"].strip(),
                 "html": (v.get("html") or "").strip(),
                 "provider_template": (v.get("provider_template") or "").strip()[:100],
-                "approval": "pending"
+                # WhatsApp approves each template: staff record its answer (pending first)
+                "approval": (
+                    v.get("approval")
+                    if v.get("approval") in ("pending", "approved", "rejected")
+                    else "pending"
+                )
                 if channel == Channel.WHATSAPP and v.get("provider_template")
                 else "",
             },

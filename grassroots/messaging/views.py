@@ -314,7 +314,7 @@ def _variants_from(post) -> list[dict[str, str]]:
     out = []
     for i in range(12):
         row = {k: post.get(f"v{i}-{k}", "") for k in ("language", "subject", "body", "html",
-                                                       "provider_template")}  # fmt: skip
+                                                       "provider_template", "approval")}  # fmt: skip
         if any(v.strip() for k, v in row.items() if k != "language"):
             out.append(row)
     return out

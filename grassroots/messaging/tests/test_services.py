@@ -671,3 +671,33 @@ def test_a_plain_yes_is_not_answered_with_a_subscription_confirmation(
     assert _twilio_post(client, twilio, form, fake_twilio.auth_token).status_code == 200
     assert fake_twilio.messages == []  # nothing sent back
     assert not Consent.objects.filter(person=asha).exists()
+
+
+def test_whatsapp_templates_go_only_once_approved(geo, simulator, comms):
+    asha = _person(geo, "Asha", phone="+919830012346")
+    _consent(asha, "whatsapp")
+    template = services.template_save(
+        actor=comms, name="WA", channel="whatsapp",
+        variants=[{"language": "en", "body": "Rally", "provider_template": "rally_v1"}],
+    )  # fmt: skip
+    variant = template.variants.get()
+    assert variant.approval == "pending"
+    msg = Message.objects.create(
+        person=asha, channel="whatsapp", to_address="+919830012346", body="Rally",
+        account=simulator, template_variant=variant,
+    )  # fmt: skip
+    dispatch.dispatch([msg.pk], now=NOON_IST)
+    msg.refresh_from_db()
+    assert msg.status == "blocked" and msg.status_code == "template_not_approved"
+    services.template_save(
+        actor=comms, template=template, name="WA", channel="whatsapp",
+        variants=[{"language": "en", "body": "Rally", "provider_template": "rally_v1",
+                   "approval": "approved"}],
+    )  # fmt: skip
+    again = Message.objects.create(
+        person=asha, channel="whatsapp", to_address="+919830012346", body="Rally",
+        account=simulator, template_variant=template.variants.get(),
+    )  # fmt: skip
+    dispatch.dispatch([again.pk], now=NOON_IST)
+    again.refresh_from_db()
+    assert again.status in ("sent", "delivered"), again.status_reason
