@@ -214,13 +214,19 @@ def broadcast_run(broadcast_id: int, reporter: JobReporter | None = None) -> dic
     if broadcast.started_at is None:
         Broadcast.objects.filter(pk=broadcast.pk).update(started_at=dispatch.clock())
     _materialise(broadcast)
-    provider = dispatch.provider_for(broadcast.account)
-    pace = dispatch.Pacer(provider.rate)
-    providers = {broadcast.account_id: provider}
+    pipeline = dispatch.Pipeline(pace=dispatch.Pacer(dispatch.provider_for(broadcast.account).rate))
     total = dispatch.Outcome()
     # progress = messages dealt with: counted once here, then from each batch's outcome (a
     # count over the whole broadcast per batch cost more than the batch at 100,000)
     done = broadcast.messages.exclude(status=S.PENDING).count()
+
+    def count(outcome: dispatch.Outcome) -> None:
+        nonlocal done
+        total.add(outcome)
+        done += outcome.sent + outcome.held + outcome.blocked + outcome.failed + outcome.retry
+        if reporter is not None:
+            reporter.advance(done)
+
     try:
         while True:
             status = Broadcast.objects.filter(pk=broadcast.pk).values_list("status", flat=True)[0]
@@ -233,15 +239,12 @@ def broadcast_run(broadcast_id: int, reporter: JobReporter | None = None) -> dic
             )
             if not ids:
                 break
-            batch = dispatch.dispatch(ids, providers=providers, pace=pace)
-            total.add(batch)
-            done += batch.sent + batch.held + batch.blocked + batch.failed + batch.retry
-            if reporter is not None:
-                reporter.advance(done)
-    finally:
-        close = getattr(provider, "close", None)
-        if close:
-            close()
+            count(dispatch.dispatch(ids, pipeline=pipeline))
+    finally:  # what the lanes sent is recorded even if something broke
+        try:
+            count(pipeline.close())
+        finally:
+            pipeline.shutdown()
     _finish_if_done(broadcast.pk)
     if (
         reporter is not None

@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 import re
+import threading
 import time
 import uuid
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,10 +36,17 @@ from grassroots.geography.models import Election
 from grassroots.messaging import compliance
 from grassroots.messaging.models import Channel, Message, ProviderAccount, Suppression
 from grassroots.messaging.providers import provider_class
-from grassroots.messaging.providers.base import OutboundMessage, Provider, ProviderError
+from grassroots.messaging.providers.base import (
+    OutboundMessage,
+    Provider,
+    ProviderError,
+    SendResult,
+)
 from grassroots.messaging.secrets import decrypt
 from grassroots.people import services as people_services
 from grassroots.people.models import Consent, Person
+
+logger = logging.getLogger(__name__)
 
 BATCH = 500
 RETRY_DELAYS = (60, 300, 1800)  # seconds before the 2nd, 3rd, 4th attempt of a retryable error
@@ -275,28 +285,32 @@ def dispatch(
     ids: Iterable[int],
     *,
     now: dt.datetime | None = None,
-    providers: dict[int, Provider] | None = None,
+    pipeline: Pipeline | None = None,
     pace=None,
 ) -> Outcome:
     """Send (or hold, or block) these messages. ``pace(n)`` is called before each send (a
-    broadcast's throttle); ``providers`` lets a caller reuse open connections across calls."""
+    broadcast's throttle). A caller that dispatches batch after batch (a broadcast) passes its
+    own ``pipeline``: sends of one batch then overlap the next batch's database work, and the
+    results not yet recorded are counted in a later call or in ``pipeline.close()``."""
     ids = list(ids)
     total = Outcome()
-    own = providers is None
-    providers = {} if providers is None else providers
+    own = pipeline is None
+    pipeline = Pipeline(pace=pace) if own else pipeline
     try:
         for start in range(0, len(ids), BATCH):
-            total.add(_dispatch_batch(ids[start : start + BATCH], now, providers, pace))
-    finally:
+            total.add(_dispatch_batch(ids[start : start + BATCH], now, pipeline))
+    finally:  # what the lanes sent is recorded even if something broke
         if own:
-            for p in providers.values():
-                close = getattr(p, "close", None)
-                if close:
-                    close()
+            try:
+                total.add(pipeline.close())
+            finally:
+                pipeline.shutdown()
+    if not own:
+        total.add(pipeline.collect())
     return total
 
 
-def _dispatch_batch(ids, now, providers, pace) -> Outcome:
+def _dispatch_batch(ids, now, pipeline: Pipeline) -> Outcome:
     out = Outcome()
     now = now or clock()
     messages = list(
@@ -370,41 +384,175 @@ def _dispatch_batch(ids, now, providers, pace) -> Outcome:
         mine = set(Message.objects.filter(claim=token).values_list("pk", flat=True))
         out.skipped += len(allowed) - len(mine)
         allowed = [m for m in allowed if m.pk in mine]
-    interactions = []
-    recorder = _Recorder()
-    try:  # what was sent is recorded even if something breaks half-way
-        for m in allowed:
-            account = m.account_id
-            if account not in providers:
-                providers[account] = provider_for(m.account) if m.account_id else None
-            provider = providers[account]
-            if pace is not None:
-                pace(1)
-            result = _send_one(m, provider, recipients[m.pk], now, recorder)
-            if result == "sent":
-                out.sent += 1
-                if m.person_id:
-                    interactions.append(
-                        {
-                            "person_id": m.person_id,
-                            "channel": INTERACTION_CHANNEL[m.channel],
-                            "outcome": "sent",
-                            "detail": (m.subject + "\n" + m.body if m.subject else m.body)[:2000],
-                            "data": {"message": str(m.uuid)},
-                            "occurred_at": m.sent_at,
-                            "source": "broadcast" if m.broadcast_id else "message",
-                            "actor_id": m.created_by_id,
-                        }
-                    )
-            elif result == "retry":
-                out.retry += 1
-            else:
-                out.failed += 1
-                out.codes[m.status_code or "failed"] += 1
-    finally:
-        recorder.flush()
-    people_services.interactions_record_bulk(interactions)
+    for m in allowed:
+        m.attempts += 1
+        pipeline.submit(m, recipients[m.pk], now)
     return out
+
+
+class Pipeline:
+    """Provider calls on worker threads ("lanes") while the calling thread goes on with the
+    database work — the next batch's compliance context and decisions, recording results.
+
+    Each lane has its own provider instance (an SMTP lane its own connection; HTTP providers
+    share one pooled client); an account gets ``provider.connections`` lanes. The lanes never
+    touch the database: the calling thread builds every ``OutboundMessage`` before handing it
+    over and records every result itself, in the order the messages were handed over, in
+    groups (``_Recorder``). At most ``window`` messages are handed over and not yet recorded;
+    ``collect()`` records what has finished, ``close()`` waits for the rest.
+
+    A worker that dies leaves its handed-over messages ``sending``: ``recover_stuck`` retries
+    them with the same idempotency key (providers that honour it drop the duplicates; for the
+    others ADR 0007 gives the bound)."""
+
+    def __init__(self, *, pace=None, window: int = 200):
+        self.pace = pace
+        self.window = window
+        self.outcome = Outcome()
+        self._pending: deque = deque()  # (message, recipient, now, future | None)
+        self._pools: dict[int, ThreadPoolExecutor] = {}
+        self._local = threading.local()
+        self._instances: list[Provider] = []
+        self._lock = threading.Lock()
+        self._main: dict[int, Provider] = {}  # per account, for the calling thread's own use
+        self._factories: dict[int, functools.partial] = {}
+        self._recorder = _Recorder()
+        self._interactions: list[dict] = []
+
+    # -- the calling thread ------------------------------------------------------------------
+
+    def submit(self, m: Message, recipient, now: dt.datetime) -> None:
+        """Hand one claimed message to its account's lanes (recording what has finished, and
+        waiting for the oldest when the window is full)."""
+        if m.account_id is None:
+            self._pending.append((m, recipient, now, None, None))
+        else:
+            outbound = _outbound(m, recipient)
+            pool = self._pool(m.account)
+            future = pool.submit(self._send, m.account_id, outbound)
+            self._pending.append((m, recipient, now, future, outbound))
+        self._drain(block_until=len(self._pending) - self.window)
+
+    def collect(self) -> Outcome:
+        """Record the results that are in; the outcome recorded since the last call."""
+        self._drain()
+        return self._take()
+
+    def close(self) -> Outcome:
+        """Wait for every message handed over, record them all; the outcome since the last
+        call."""
+        try:
+            self._drain(block_until=len(self._pending))
+        finally:
+            self._recorder.flush()
+            self._flush_interactions()
+        return self._take()
+
+    def shutdown(self) -> None:
+        for pool in self._pools.values():
+            pool.shutdown(wait=True)
+        self._pools = {}
+        for provider in [*self._instances, *self._main.values()]:
+            close = getattr(provider, "close", None)
+            if close:
+                close()
+        self._instances = []
+
+    def _take(self) -> Outcome:
+        out, self.outcome = self.outcome, Outcome()
+        return out
+
+    def _pool(self, account: ProviderAccount) -> ThreadPoolExecutor:
+        pool = self._pools.get(account.pk)
+        if pool is None:
+            provider = self._provider(account)
+            pool = ThreadPoolExecutor(
+                max_workers=provider.connections, thread_name_prefix=f"send-{account.pk}"
+            )
+            self._pools[account.pk] = pool
+            self._factories[account.pk] = functools.partial(
+                type(provider), provider.config, provider.secrets
+            )
+        return pool
+
+    def _provider(self, account: ProviderAccount) -> Provider:
+        if account.pk not in self._main:
+            self._main[account.pk] = provider_for(account)
+        return self._main[account.pk]
+
+    def _drain(self, block_until: int = 0) -> None:
+        """Record finished results in order; wait for the first ``block_until`` of them."""
+        done = 0
+        try:
+            while self._pending:
+                entry = self._pending[0]
+                future = entry[3]
+                if done >= block_until and future is not None and not future.done():
+                    break
+                self._pending.popleft()
+                done += 1
+                self._settle(entry)
+        finally:
+            if len(self._interactions) >= 250:
+                self._recorder.flush()
+                self._flush_interactions()
+
+    def _settle(self, entry) -> None:
+        m, recipient, now, future = entry[:4]
+        out = self.outcome
+        if future is None:
+            result = _fail_without_provider(m, now)
+        else:
+            try:
+                result = future.result()
+            except Exception as exc:  # noqa: BLE001 - a bug in an adapter fails one message
+                logger.exception("provider adapter raised for message %s", m.pk)
+                result = ProviderError(f"{type(exc).__name__}", code="error")
+            result = _record(m, result, now, self._recorder, self._provider(m.account), entry[4])
+        if result == "sent":
+            out.sent += 1
+            if m.person_id:
+                self._interactions.append(_interaction(m))
+        elif result == "retry":
+            out.retry += 1
+        else:
+            out.failed += 1
+            out.codes[m.status_code or "failed"] += 1
+
+    def _flush_interactions(self) -> None:
+        rows, self._interactions = self._interactions, []
+        people_services.interactions_record_bulk(rows)
+
+    # -- the lanes ---------------------------------------------------------------------------
+
+    def _send(self, account_id: int, outbound: OutboundMessage):
+        """In a lane: this thread's provider instance sends (nothing here touches the
+        database). Returns the ``SendResult`` or the ``ProviderError``."""
+        providers = self._local.__dict__.setdefault("providers", {})
+        provider = providers.get(account_id)
+        if provider is None:
+            provider = providers[account_id] = self._factories[account_id]()
+            with self._lock:
+                self._instances.append(provider)
+        if self.pace is not None:
+            self.pace(1)
+        try:
+            return provider.send(outbound)
+        except ProviderError as exc:
+            return exc
+
+
+def _interaction(m: Message) -> dict:
+    return {
+        "person_id": m.person_id,
+        "channel": INTERACTION_CHANNEL[m.channel],
+        "outcome": "sent",
+        "detail": (m.subject + "\n" + m.body if m.subject else m.body)[:2000],
+        "data": {"message": str(m.uuid)},
+        "occurred_at": m.sent_at,
+        "source": "broadcast" if m.broadcast_id else "message",
+        "actor_id": m.created_by_id,
+    }
 
 
 def _whatsapp_window(messages: list[Message], now: dt.datetime) -> dict[str, set[int]]:
@@ -523,23 +671,34 @@ def _callback(base: str, account_uuid) -> str:
     return base.rstrip("/") + reverse("messaging:webhook", args=[account_uuid])
 
 
-def _send_one(
-    m: Message, provider: Provider | None, recipient, now: dt.datetime, recorder: _Recorder
+def _fail_without_provider(m: Message, now: dt.datetime) -> str:
+    m.status, m.status_code = S.FAILED, "no_provider"
+    m.status_reason = f"No active provider account for {m.get_channel_display()}."
+    Message.objects.filter(pk=m.pk).update(
+        status=m.status,
+        status_code=m.status_code,
+        status_reason=m.status_reason,
+        attempts=m.attempts,
+        updated_at=now,
+    )
+    return "failed"
+
+
+def _record(
+    m: Message,
+    result: SendResult | ProviderError,
+    now: dt.datetime,
+    recorder: _Recorder,
+    provider: Provider,
+    outbound: OutboundMessage,
 ) -> str:
-    """One attempt; ``now`` is the dispatch's clock (retries are scheduled from it)."""
+    """What one attempt's answer means for the message: sent (recorded in the next group),
+    retry later (``now`` is the dispatch's clock), or failed."""
     fields = ["status", "status_code", "status_reason", "provider_id", "sent_at", "attempts"]
-    m.attempts += 1
-    if provider is None:
-        m.status, m.status_code = S.FAILED, "no_provider"
-        m.status_reason = f"No active provider account for {m.get_channel_display()}."
-        Message.objects.filter(pk=m.pk).update(**{f: getattr(m, f) for f in fields}, updated_at=now)
-        return "failed"
-    try:
-        result = provider.send(_outbound(m, recipient))
-    except ProviderError as exc:
-        m.status_code = (exc.code or "provider_error")[:30]
-        m.status_reason = str(exc)[:300]
-        if exc.retryable and m.attempts <= len(RETRY_DELAYS):
+    if isinstance(result, ProviderError):
+        m.status_code = (result.code or "provider_error")[:30]
+        m.status_reason = str(result)[:300]
+        if result.retryable and m.attempts <= len(RETRY_DELAYS):
             m.status, m.held_until = (
                 S.PENDING,
                 now + dt.timedelta(seconds=RETRY_DELAYS[m.attempts - 1]),
@@ -560,7 +719,7 @@ def _send_one(
     if simulate is not None:
         from grassroots.messaging import tasks
 
-        requests = simulate(_outbound(m, recipient), result, replies=not m.system)
+        requests = simulate(outbound, result, replies=not m.system)
         if requests:
             payload = [r.__dict__ | {"body": r.body.decode()} for r in requests]
             account_id = m.account_id
@@ -597,16 +756,20 @@ def recover_stuck(now: dt.datetime | None = None) -> int:
 
 
 class Pacer:
-    """At most ``rate`` sends per second (a broadcast's throttle to its provider)."""
+    """At most ``rate`` sends per second (a broadcast's throttle to its provider), shared by
+    the lanes of a pipeline."""
 
     def __init__(self, rate: float):
         self.interval = 1.0 / rate if rate and rate > 0 else 0.0
         self.next = time.monotonic()
+        self._lock = threading.Lock()
 
     def __call__(self, n: int = 1) -> None:
         if not self.interval:
             return
-        now = time.monotonic()
-        if self.next > now:
-            time.sleep(self.next - now)
-        self.next = max(self.next, now) + self.interval * n
+        with self._lock:
+            now = time.monotonic()
+            slot = max(self.next, now)
+            self.next = slot + self.interval * n
+        if slot > now:
+            time.sleep(slot - now)

@@ -69,6 +69,7 @@ def account_save(
         errors["channels"] = _("Choose the channels this provider sends (%(allowed)s).") % {
             "allowed": ", ".join(sorted(cls.channels))
         }
+    errors.update(_config_errors(cls, config))
     if errors:
         raise ValidationError(errors)
     account = account or ProviderAccount(kind=kind)
@@ -96,6 +97,34 @@ def account_save(
         detail={"kind": kind, "channels": channels, "secrets_changed": sorted(secrets)},
     )
     return account
+
+
+def _config_errors(cls, config: dict[str, Any]) -> dict[str, str]:
+    """The settings every adapter reads the same way: a throughput and a number of parallel
+    connections (blank means the adapter's default)."""
+    errors = {}
+    rate = str(config.get("rate") or "").strip()
+    if rate and "rate" in cls.config_fields:
+        try:
+            ok = 0 < float(rate) <= 100_000
+        except ValueError:
+            ok = False
+        if not ok:
+            errors["rate"] = _(
+                "Messages per second must be a number above 0 (at most 100000), or blank for "
+                "the provider's default."
+            )
+    connections = str(config.get("connections") or "").strip()
+    if (
+        connections
+        and "connections" in cls.config_fields
+        and not (connections.isdecimal() and 1 <= int(connections) <= cls.MAX_CONNECTIONS)
+    ):
+        errors["connections"] = _(
+            "Parallel connections must be a whole number from 1 to %(max)d, or blank for the "
+            "provider's default (%(default)d)."
+        ) % {"max": cls.MAX_CONNECTIONS, "default": cls.default_connections}
+    return errors
 
 
 # --- templates ---------------------------------------------------------------------------------

@@ -103,6 +103,10 @@ class Provider:
     secret_fields: ClassVar[dict[str, str]] = {}
     config_fields: ClassVar[dict[str, str]] = {}
     default_rate: ClassVar[float] = 10.0  # messages per second the provider accepts
+    # how many sends may be in flight at once (one connection each for SMTP); a broadcast's
+    # pipeline runs that many lanes
+    default_connections: ClassVar[int] = 2
+    MAX_CONNECTIONS: ClassVar[int] = 16
 
     def __init__(self, config: dict[str, Any] | None = None, secrets: dict[str, str] | None = None):
         self.config = dict(config or {})
@@ -114,6 +118,14 @@ class Provider:
             return float(self.config.get("rate") or self.default_rate)
         except (TypeError, ValueError):
             return self.default_rate
+
+    @property
+    def connections(self) -> int:
+        try:
+            n = int(self.config.get("connections") or self.default_connections)
+        except (TypeError, ValueError):
+            return self.default_connections
+        return min(max(n, 1), self.MAX_CONNECTIONS)
 
     def send(self, message: OutboundMessage) -> SendResult:  # pragma: no cover - abstract
         raise NotImplementedError

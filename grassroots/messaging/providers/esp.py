@@ -44,6 +44,7 @@ class EspProvider(Provider):
         "api_url": "API address (leave empty for the service's own)",
         "from_email": "From address",
         "rate": "Messages per second",
+        "connections": "Parallel connections",
     }
     default_rate = 20.0
 

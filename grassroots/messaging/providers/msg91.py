@@ -101,6 +101,7 @@ class Msg91Provider(Provider):
         "sender_id": "DLT sender header (6 letters)",
         "dlt_template_id": "Default DLT template id",
         "rate": "Messages per second",
+        "connections": "Parallel connections",
     }
     default_rate = 20.0
 

@@ -52,6 +52,7 @@ class SimulatorProvider(Provider):
     config_fields = {"from_number": "From number", "rate": "Messages per second"}
     secret_fields = {"signing_key": "Webhook signing key"}
     default_rate = 200.0
+    default_connections = 1  # sends nothing: a second lane would only add a thread
 
     def send(self, message: OutboundMessage) -> SendResult:
         if message.channel != "email" and re.sub(r"\D", "", message.to).endswith("13"):

@@ -51,6 +51,7 @@ class SmtpProvider(Provider):
         "use_ssl": "Use implicit TLS (SMTPS)",
         "from_email": "From address",
         "rate": "Messages per second",
+        "connections": "Parallel connections",
     }
     default_rate = 10.0
 

@@ -139,6 +139,7 @@ class TwilioProvider(Provider):
         "from_number": "From number (E.164)",
         "messaging_service_sid": "Messaging Service SID (used instead of a from number)",
         "rate": "Messages per second",
+        "connections": "Parallel connections",
     }
     default_rate = 1.0  # a single long code; raise it for short codes / messaging services
 

@@ -83,6 +83,7 @@ class WhatsAppCloudProvider(Provider):
         "api_base": "API base URL (default https://graph.facebook.com/v21.0)",
         "phone_number_id": "Phone number ID",
         "rate": "Messages per second",
+        "connections": "Parallel connections",
     }
     default_rate = 20.0
 

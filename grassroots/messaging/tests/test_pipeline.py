@@ -1,0 +1,182 @@
+"""The send pipeline: provider calls on parallel lanes (one connection each), recorded by the
+calling thread in order. Real SMTP (aiosmtpd) and a fake Twilio on loopback."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from grassroots.messaging import dispatch, services
+from grassroots.messaging.models import Message
+from grassroots.messaging.providers.twilio import TwilioProvider
+from grassroots.people import services as people_services
+from grassroots.people.models import Interaction
+
+NOON_IST = dt.datetime(2026, 12, 4, 12, 0, tzinfo=ZoneInfo("Asia/Kolkata"))
+
+
+def _people(geo, n, *, channel):
+    out = []
+    for i in range(n):
+        p = people_services.person_create(
+            actor=None,
+            data={"given_name": f"P{i}", "family_name": "Lane", "area": geo["p1"]},
+            phones=[f"+9198300{i:05d}"] if channel == "sms" else [],
+            emails=[f"p{i}@example.org"] if channel == "email" else [],
+        )
+        people_services.consent_record(
+            actor=None, person=p, channel=channel, purpose="campaign", status="granted"
+        )
+        out.append(p)
+    return out
+
+
+def _queue(people, account, channel):
+    return [
+        Message.objects.create(
+            person=p,
+            channel=channel,
+            to_address=f"+9198300{i:05d}" if channel == "sms" else f"p{i}@example.org",
+            subject="Rally" if channel == "email" else "",
+            body=f"Hello P{i}",
+            account=account,
+        )
+        for i, p in enumerate(people)
+    ]
+
+
+@pytest.fixture
+def twilio(fake_twilio, settings):
+    settings.GRASSROOTS_PUBLIC_URL = "https://campaign.example.org"
+    return services.account_save(
+        actor=None,
+        name="Twilio",
+        kind="twilio",
+        channels=["sms"],
+        config={"api_base": fake_twilio.url, "from_number": "+15005550006", "connections": "4"},
+        secrets={"account_sid": fake_twilio.account_sid, "auth_token": fake_twilio.auth_token},
+        is_default=True,
+    )
+
+
+def test_lanes_send_each_message_once_and_record_every_result(geo, twilio, fake_twilio):
+    people = _people(geo, 60, channel="sms")
+    msgs = _queue(people, twilio, "sms")
+    # a small window, so the calling thread waits on lanes and records while they still send
+    pipeline = dispatch.Pipeline(window=7)
+    try:
+        first = dispatch.dispatch([m.pk for m in msgs[:30]], now=NOON_IST, pipeline=pipeline)
+        second = dispatch.dispatch([m.pk for m in msgs[30:]], now=NOON_IST, pipeline=pipeline)
+        rest = pipeline.close()
+    finally:
+        pipeline.shutdown()
+
+    assert first.sent + second.sent + rest.sent == 60
+    assert rest.sent <= 7  # never more than the window outstanding
+    sent_to = sorted(f["To"][0] for f in fake_twilio.messages)
+    assert sent_to == sorted(m.to_address for m in msgs)  # each once, nobody twice
+    answers = fake_twilio._by_token  # what the provider answered, by idempotency key
+    for m in Message.objects.filter(pk__in=[m.pk for m in msgs]):
+        assert m.status == Message.Status.SENT and m.attempts == 1 and m.sent_at is not None
+        # the result recorded on each message is the answer to that message's own call
+        answer = answers[str(m.uuid)]
+        assert (m.provider_id, m.to_address) == (answer["sid"], answer["to"])
+        assert answer["body"].startswith(m.body)
+    assert Interaction.objects.filter(channel="sms", outcome="sent").count() == 60
+
+
+def test_an_adapter_bug_fails_one_message_and_the_rest_go(geo, twilio, fake_twilio, monkeypatch):
+    people = _people(geo, 5, channel="sms")
+    msgs = _queue(people, twilio, "sms")
+    real_send = TwilioProvider.send
+
+    def send(self, message):
+        if message.to == msgs[2].to_address:
+            raise KeyError("sid")  # an adapter that trips over an unexpected answer
+        return real_send(self, message)
+
+    monkeypatch.setattr(TwilioProvider, "send", send)
+    out = dispatch.dispatch([m.pk for m in msgs], now=NOON_IST)
+
+    assert (out.sent, out.failed) == (4, 1)
+    broken = Message.objects.get(pk=msgs[2].pk)
+    assert broken.status == Message.Status.FAILED and broken.status_code == "error"
+    assert len(fake_twilio.messages) == 4
+
+
+def test_retryable_answers_from_a_lane_are_queued_again(geo, twilio, fake_twilio):
+    people = _people(geo, 3, channel="sms")
+    msgs = _queue(people, twilio, "sms")
+    fake_twilio.fail_next(1, status=503)
+    out = dispatch.dispatch([m.pk for m in msgs], now=NOON_IST)
+    assert (out.sent, out.retry) == (2, 1)
+    again = Message.objects.get(status=Message.Status.PENDING)
+    assert again.held_until == NOON_IST + dt.timedelta(seconds=dispatch.RETRY_DELAYS[0])
+    dispatch.dispatch([again.pk], now=again.held_until)
+    assert Message.objects.filter(status=Message.Status.SENT).count() == 3
+    assert len(fake_twilio.messages) == 3
+
+
+def test_email_over_parallel_smtp_connections(geo, smtp_server, settings):
+    settings.GRASSROOTS_PUBLIC_URL = "https://campaign.example.org"
+    account = services.account_save(
+        actor=None,
+        name="SMTP",
+        kind="smtp",
+        channels=["email"],
+        config={
+            "host": smtp_server.host,
+            "port": str(smtp_server.port),
+            "from_email": "team@campaign.example.org",
+            "connections": "3",
+        },  # fmt: skip
+        secrets={},
+        is_default=True,
+    )
+    people = _people(geo, 30, channel="email")
+    msgs = _queue(people, account, "email")
+    out = dispatch.dispatch([m.pk for m in msgs], now=NOON_IST)
+
+    assert out.sent == 30
+    received = sorted(r for mail in smtp_server.messages for r in mail.rcpt_tos)
+    assert received == sorted(m.to_address for m in msgs)
+    peers = {mail.peer for mail in smtp_server.messages}
+    assert 1 < len(peers) <= 3  # several connections, never more than configured
+    for mail in smtp_server.messages:
+        assert mail.message["Subject"] == "Rally"
+        assert mail.message["List-Unsubscribe"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("rate", "fast"), ("rate", "0"), ("rate", "-3"), ("rate", "nan"), ("connections", "0"),
+     ("connections", "17"), ("connections", "2.5"), ("connections", "many"), ("connections", "²")],
+)  # fmt: skip
+def test_throughput_settings_are_checked(geo, fake_twilio, field, value):
+    with pytest.raises(ValidationError) as exc:
+        services.account_save(
+            actor=None,
+            name="Twilio",
+            kind="twilio",
+            channels=["sms"],
+            config={"api_base": fake_twilio.url, field: value},
+            secrets={},
+        )
+    assert field in exc.value.error_dict
+
+
+def test_blank_throughput_settings_mean_the_defaults(geo, fake_twilio):
+    account = services.account_save(
+        actor=None,
+        name="Twilio",
+        kind="twilio",
+        channels=["sms"],
+        config={"api_base": fake_twilio.url, "rate": "", "connections": ""},
+        secrets={},
+    )
+    provider = dispatch.provider_for(account)
+    assert provider.rate == TwilioProvider.default_rate
+    assert provider.connections == TwilioProvider.default_connections
