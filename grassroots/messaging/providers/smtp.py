@@ -10,17 +10,22 @@ after a crash is recognisable. SMTP has no webhooks; bounces come from the ESP.
 
 from __future__ import annotations
 
+import functools
 import smtplib
 import ssl
 import threading
-from email.utils import parseaddr
+import time
+from dataclasses import dataclass
+from email.utils import formatdate, parseaddr
 from types import TracebackType
 from typing import Any
 
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.smtp import EmailBackend
+from django.core.mail.message import sanitize_address
 
-from grassroots.messaging.providers import register
+from grassroots.messaging.providers import mime, register
 from grassroots.messaging.providers.base import (
     OutboundMessage,
     Provider,
@@ -131,22 +136,57 @@ class SmtpProvider(Provider):
             email.attach_alternative(message.html, "text/html")
         return email
 
+    def envelope(self, message: OutboundMessage) -> tuple[str, list[str], bytes, str]:
+        """(envelope sender, recipients, the message's bytes, its Message-ID): built directly
+        for the common shape (``mime.render``), through Django's ``EmailMessage`` otherwise —
+        the same MIME either way. Raises ``ValueError`` for what cannot be sent (a newline in a
+        header, an address that is not one)."""
+        from_email = message.sender or self.config.get("from_email") or ""
+        if not from_email:
+            raise ProviderError("no From address: set the account's from email", code="config")
+        sender = _sender(from_email)
+        headers = {k: v for k, v in message.headers.items() if k.lower() != "message-id"}
+        message_id = f"<{message.idempotency_key}@{sender.domain}>"
+        headers["Message-ID"] = message_id
+        data = None
+        if sender.header is not None:
+            data = mime.render(
+                from_header=sender.header,
+                to=message.to,
+                subject=message.subject,
+                text=message.body,
+                html=message.html,
+                headers=headers,
+                date=_date(),
+            )
+        if data is not None:
+            return sender.address, [message.to], data, message_id
+        email = self.build_email(message)
+        encoding = email.encoding or settings.DEFAULT_CHARSET
+        recipients = [sanitize_address(a, encoding) for a in email.recipients()]
+        data = email.message().as_bytes(linesep="\r\n")
+        return sanitize_address(email.from_email, encoding), recipients, data, message_id
+
     def send(self, message: OutboundMessage) -> SendResult:
         if message.channel != "email":
             raise ProviderError(f"SMTP cannot send {message.channel}", code="channel")
-        email = self.build_email(message)
-        message_id = email.extra_headers["Message-ID"]
+        try:
+            sender, recipients, data, message_id = self.envelope(message)
+        except ProviderError:
+            raise
+        except Exception as exc:
+            raise self._error(exc) from None
         with self._lock:
             reused = self._backend is not None and self._backend.connection is not None
             try:
                 try:
-                    self._connection().send_messages([email])
+                    self._connection().connection.sendmail(sender, recipients, data)
                 except (smtplib.SMTPServerDisconnected, ConnectionError):
                     if not reused:
                         raise
                     # The server dropped our idle connection: reopen once and retry.
                     self._drop()
-                    self._connection().send_messages([email])
+                    self._connection().connection.sendmail(sender, recipients, data)
             except Exception as exc:
                 raise self._error(exc) from None
         return SendResult(provider_id=message_id, status="sent", raw={"message_id": message_id})
@@ -186,6 +226,37 @@ class SmtpProvider(Provider):
         return ProviderError(
             redact(f"SMTP send failed: {exc}", self.secrets), code="smtp", retryable=False
         )
+
+
+@dataclass(frozen=True)
+class _Sender:
+    address: str  # the envelope sender
+    domain: str  # for our Message-IDs
+    header: str | None  # the From header as Django writes it; None: let Django write it
+
+
+@functools.lru_cache(maxsize=64)
+def _sender(from_email: str) -> _Sender:
+    """What a From address means, worked out once per broadcast, not once per message."""
+    domain = parseaddr(from_email)[1].rpartition("@")[2] or "localhost"
+    try:
+        address = parseaddr(sanitize_address(from_email, "utf-8"))[1]
+    except ValueError:  # not an address: Django's path raises the error the sender sees
+        return _Sender(address="", domain=domain, header=None)
+    # Django keeps an ASCII From as written and encodes the others (see mime.render)
+    plain = from_email.isascii() and "\n" not in from_email and "\r" not in from_email
+    return _Sender(address=address, domain=domain, header=from_email if plain else None)
+
+
+_last_date: list = [None, ""]
+
+
+def _date() -> str:
+    """The Date header Django writes, computed once a second."""
+    now = int(time.time())
+    if _last_date[0] != now:
+        _last_date[:] = [now, formatdate(now, localtime=settings.EMAIL_USE_LOCALTIME)]
+    return _last_date[1]
 
 
 def _text(value: Any) -> str:
