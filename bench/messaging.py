@@ -628,7 +628,7 @@ def _phases() -> dict[str, list]:
     from django.db.models.query import QuerySet
 
     from grassroots.core.jobs import JobReporter
-    from grassroots.messaging import compliance, dispatch, services
+    from grassroots.messaging import broadcasts, compliance, dispatch
     from grassroots.messaging.providers.smtp import SmtpProvider
     from grassroots.messaging.providers.twilio import TwilioProvider
     from grassroots.people import services as people_services
@@ -649,13 +649,15 @@ def _phases() -> dict[str, list]:
         return wrapper
 
     targets = [
-        (services, ["_materialise", "render_for"]),
-        (dispatch, ["_dispatch_batch", "_recipients", "_outbound", "_send_one", "reverse"]),
+        (broadcasts, ["render_for"]),
+        (dispatch, ["_dispatch_batch", "_recipients", "_outbound", "_record", "reverse"]),
+        (dispatch.Pipeline, ["submit", "collect", "close"]),
+        (dispatch._Recorder, ["flush"]),
         (dispatch, ["unsubscribe_url"]),
         (compliance, ["decide"]),
         (signing, ["dumps"]),
         (people_services, ["interactions_record_bulk"]),
-        (SmtpProvider, ["send", "build_email"]),
+        (SmtpProvider, ["send", "envelope", "build_email"]),
         (TwilioProvider, ["send"]),
         (EmailMessage, ["message"]),
         (EmailBackend, ["send_messages"]),

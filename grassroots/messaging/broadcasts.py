@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Iterator
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -213,12 +214,15 @@ def broadcast_run(broadcast_id: int, reporter: JobReporter | None = None) -> dic
         return {"skipped": broadcast.status}
     if broadcast.started_at is None:
         Broadcast.objects.filter(pk=broadcast.pk).update(started_at=dispatch.clock())
-    _materialise(broadcast)
     pipeline = dispatch.Pipeline(pace=dispatch.Pacer(dispatch.provider_for(broadcast.account).rate))
     total = dispatch.Outcome()
     # progress = messages dealt with: counted once here, then from each batch's outcome (a
     # count over the whole broadcast per batch cost more than the batch at 100,000)
     done = broadcast.messages.exclude(status=S.PENDING).count()
+    # the messages are created a batch at a time between sends, so the first ones go at once
+    # and the lanes send while the next batch is written
+    chunks = _materialise_chunks(broadcast, dispatch.BATCH)
+    creating = True
 
     def count(outcome: dispatch.Outcome) -> None:
         nonlocal done
@@ -232,12 +236,18 @@ def broadcast_run(broadcast_id: int, reporter: JobReporter | None = None) -> dic
             status = Broadcast.objects.filter(pk=broadcast.pk).values_list("status", flat=True)[0]
             if status != B.SENDING:
                 break
+            if creating:
+                settled = next(chunks, None)  # messages created not pending (no address…)
+                creating = settled is not None
+                done += settled or 0
             ids = list(
                 broadcast.messages.filter(status=S.PENDING, held_until__isnull=True)
                 .order_by("id")
                 .values_list("id", flat=True)[: dispatch.BATCH]
             )
             if not ids:
+                if creating:
+                    continue
                 break
             count(dispatch.dispatch(ids, pipeline=pipeline))
     finally:  # what the lanes sent is recorded even if something broke
@@ -268,10 +278,12 @@ def _ab_group(broadcast: Broadcast, person_id: int) -> str:
     return "a" if h % 2 == 0 else "b"
 
 
-def _materialise(broadcast: Broadcast) -> int:
-    """Create the broadcast's messages, 1,000 recipients at a time; a restart skips the people
-    who already have theirs (unique per broadcast and person). In an A/B test the sample gets
-    version A or B now; the others wait (held, "ab_wait") for the winner."""
+def _materialise_chunks(broadcast: Broadcast, size: int = 1000) -> Iterator[int]:
+    """Create the broadcast's messages, ``size`` recipients at a time, yielding after each
+    chunk how many of its messages were created not pending (blocked: no address; held: A/B
+    wait). A restart skips the people who already have theirs (unique per broadcast and
+    person). In an A/B test the sample gets version A or B now; the others wait (held,
+    "ab_wait") for the winner."""
     templates = {"a": broadcast.template, "b": broadcast.template_b}
     variants = {k: list(t.variants.all()) for k, t in templates.items() if t is not None}
     compiled: dict = {}
@@ -284,11 +296,10 @@ def _materialise(broadcast: Broadcast) -> int:
         .order_by("person_id")
         .values_list("person_id", flat=True)
     )
-    created = 0
     ids = list(members)
     waiting = _("Waiting for the A/B test to pick the better version.")
-    for start in range(0, len(ids), 1000):
-        chunk = ids[start : start + 1000]
+    for start in range(0, len(ids), size):
+        chunk = ids[start : start + size]
         people = Person.objects.filter(pk__in=chunk).select_related("area", "household__address")
         addresses = best_addresses(chunk, broadcast.channel)
         rows = []
@@ -334,8 +345,7 @@ def _materialise(broadcast: Broadcast) -> int:
                 )
             )
         Message.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
-        created += len(rows)
-    return created
+        yield sum(1 for m in rows if m.status != S.PENDING)
 
 
 def ab_results(broadcast: Broadcast) -> dict[str, dict[str, int]]:
@@ -432,9 +442,13 @@ def broadcast_stats(broadcast: Broadcast) -> dict[str, int]:
         opted_out=Count("replies", filter=Q(replies__status_code="opt_out"), distinct=True),
     )
     sent = counts.get(S.SENT, 0) + counts.get(S.DELIVERED, 0)
+    # while it sends, the recipients whose message is not created yet are queued too
+    unmade = 0
+    if broadcast.status in (B.SENDING, B.PAUSED):
+        unmade = max(broadcast.recipients - sum(counts.values()), 0)
     return {
         "recipients": broadcast.recipients,
-        "queued": counts.get(S.PENDING, 0) + counts.get(S.SENDING, 0),
+        "queued": counts.get(S.PENDING, 0) + counts.get(S.SENDING, 0) + unmade,
         "held": counts.get(S.HELD, 0),
         "blocked": counts.get(S.BLOCKED, 0),
         "sent": sent,

@@ -49,6 +49,20 @@ def _queue(people, account, channel):
 
 
 @pytest.fixture
+def comms_user(geo):
+    from grassroots.accounts import services as account_services
+    from grassroots.accounts.models import Role
+
+    return account_services.user_create(
+        actor=None,
+        username="comms",
+        password="correct-horse-battery-1",
+        roles=Role.objects.filter(slug="communications"),
+        scope_all=True,
+    )
+
+
+@pytest.fixture
 def twilio(fake_twilio, settings):
     settings.GRASSROOTS_PUBLIC_URL = "https://campaign.example.org"
     return services.account_save(
@@ -180,3 +194,57 @@ def test_blank_throughput_settings_mean_the_defaults(geo, fake_twilio):
     provider = dispatch.provider_for(account)
     assert provider.rate == TwilioProvider.default_rate
     assert provider.connections == TwilioProvider.default_connections
+
+
+def test_a_broadcast_creates_its_messages_batch_by_batch_between_sends(
+    geo, comms_user, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Messages are created a batch at a time while earlier ones send: each person still gets
+    exactly one, the progress reaches the total, and the people not reached yet count as
+    queued while it runs."""
+    from django.utils import timezone
+
+    from grassroots.lists import services as list_services
+    from grassroots.messaging.models import Broadcast
+
+    monkeypatch.setattr(timezone, "now", lambda: NOON_IST.astimezone(dt.UTC))
+    monkeypatch.setattr(dispatch, "BATCH", 3)
+    services.account_save(
+        actor=None, name="Simulator", kind="simulator", channels=["sms"],
+        config={"from_number": "+15550100"}, secrets={}, is_default=True,
+    )  # fmt: skip
+    people = _people(geo, 8, channel="sms")
+    nophone = people_services.person_create(
+        actor=None, data={"given_name": "No", "family_name": "Phone", "area": geo["p1"]}
+    )
+    template = services.template_save(
+        actor=comms_user, name="T", channel="sms", variants=[{"language": "en", "body": "Hi"}]
+    )
+    lst = list_services.list_create(
+        actor=comms_user, name="all", person_ids=[p.pk for p in [*people, nophone]]
+    )
+    b = services.broadcast_create(actor=comms_user, name="B", template=template, person_list=lst)
+    seen = []
+    real = dispatch.dispatch
+
+    def spy(ids, **kw):
+        seen.append(
+            (Message.objects.filter(broadcast=b).count(), services.broadcast_stats(b)["queued"])
+        )
+        return real(ids, **kw)
+
+    monkeypatch.setattr(dispatch, "dispatch", spy)
+    with django_capture_on_commit_callbacks(execute=True):
+        b = services.broadcast_start(actor=comms_user, broadcast=b)
+    b.refresh_from_db()
+
+    assert seen[0][0] == 3  # the first batch went before the rest were created
+    assert seen[0][1] == 9  # …and the others counted as queued
+    assert b.status == Broadcast.Status.DONE
+    assert b.messages.count() == 9
+    # every one with a phone went to the provider once (the simulator fails "…00" numbers)
+    tried = b.messages.exclude(person=nophone)
+    assert sorted(tried.values_list("attempts", flat=True)) == [1] * 8
+    assert tried.filter(status=Message.Status.DELIVERED).count() == 7
+    assert b.messages.get(person=nophone).status_code == "no_address"
+    assert (b.job.progress, b.job.total) == (9, 9)
