@@ -5,7 +5,9 @@ broadcast would otherwise pay a TCP + TLS + AUTH handshake per message): it open
 reopens once when the server has dropped an idle connection, and is closed with ``close()``.
 The instance is thread-safe (a lock serialises sends); use one instance per worker thread for
 parallelism. Each message's ``Message-ID`` is ``<idempotency key@sender's domain>``, so a resend
-after a crash is recognisable. SMTP has no webhooks; bounces come from the ESP.
+after a crash is recognisable. The bytes of a common broadcast email are written by
+``mime.render`` (Django's ``EmailMessage`` costs ten times the CPU for the same MIME); anything
+unusual goes through Django. SMTP has no webhooks; bounces come from the ESP.
 """
 
 from __future__ import annotations
