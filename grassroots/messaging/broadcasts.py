@@ -278,6 +278,12 @@ def _ab_group(broadcast: Broadcast, person_id: int) -> str:
     return "a" if h % 2 == 0 else "b"
 
 
+PERSON_FIELDS = (
+    "id", "given_name", "family_name", "full_name", "native_name", "preferred_language",
+    "area__name", "household__address__city",
+)  # fmt: skip
+
+
 def _materialise_chunks(broadcast: Broadcast, size: int = 1000) -> Iterator[int]:
     """Create the broadcast's messages, ``size`` recipients at a time, yielding after each
     chunk how many of its messages were created not pending (blocked: no address; held: A/B
@@ -300,7 +306,13 @@ def _materialise_chunks(broadcast: Broadcast, size: int = 1000) -> Iterator[int]
     waiting = _("Waiting for the A/B test to pick the better version.")
     for start in range(0, len(ids), size):
         chunk = ids[start : start + size]
-        people = Person.objects.filter(pk__in=chunk).select_related("area", "household__address")
+        # only what a template can use (render_for, person_context): a person row has dozens
+        # of columns, most of them dates that cost more to read than the rest of the work
+        people = (
+            Person.objects.filter(pk__in=chunk)
+            .select_related("area", "household__address")
+            .only(*PERSON_FIELDS)
+        )
         addresses = best_addresses(chunk, broadcast.channel)
         rows = []
         for person in people:

@@ -316,8 +316,9 @@ def _dispatch_batch(ids, now, pipeline: Pipeline) -> Outcome:
     messages = list(
         Message.objects.filter(
             pk__in=ids, direction=Message.Direction.OUTBOUND, status__in=[S.PENDING, S.HELD]
-        ).select_related("broadcast", "account", "template_variant")
+        )
     )
+    _share_related(messages, ("broadcast", "account", "template_variant"))
     out.skipped = len(set(ids)) - len(messages)
     messages = [m for m in messages if m.held_until is None or m.held_until <= now]
     if not messages:
@@ -369,10 +370,7 @@ def _dispatch_batch(ids, now, pipeline: Pipeline) -> Outcome:
         else:
             m.status, m.held_until = S.BLOCKED, None
             blocked.append(m)
-    if held or blocked:
-        Message.objects.bulk_update(
-            held + blocked, ["status", "status_code", "status_reason", "held_until", "updated_at"]
-        )
+    _save_decisions(held + blocked)
     out.held, out.blocked = len(held), len(blocked)
     if not allowed:
         return out
@@ -388,6 +386,33 @@ def _dispatch_batch(ids, now, pipeline: Pipeline) -> Outcome:
         m.attempts += 1
         pipeline.submit(m, recipients[m.pk], now)
     return out
+
+
+def _share_related(messages: list[Message], names: tuple[str, ...]) -> None:
+    """Load each related object (a broadcast, an account, a template variant) once for the
+    batch and give every message the same instance — ``select_related`` built one per row."""
+    for name in names:
+        field = Message._meta.get_field(name)
+        ids = {getattr(m, field.attname) for m in messages} - {None}
+        found = field.related_model._default_manager.in_bulk(ids) if ids else {}
+        for m in messages:
+            pk = getattr(m, field.attname)
+            if pk is not None and pk in found:
+                field.set_cached_value(m, found[pk])
+
+
+def _save_decisions(messages: list[Message]) -> None:
+    """Held and blocked messages with their reason: one UPDATE per distinct decision (a
+    batch has a handful — opted out, no consent, held until 09:00…), not a CASE per row."""
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    for m in messages:
+        groups[(m.status, m.status_code, m.status_reason, m.held_until)].append(m.pk)
+    now = timezone.now()
+    for (status, code, reason, until), pks in groups.items():
+        Message.objects.filter(pk__in=pks).update(
+            status=status, status_code=code, status_reason=reason, held_until=until,
+            updated_at=now,
+        )  # fmt: skip
 
 
 class Pipeline:
@@ -654,12 +679,26 @@ class _Recorder:
         if self.rows:
             table = Message._meta.db_table
             with transaction.atomic(), connection.cursor() as cursor:
-                cursor.executemany(
-                    f"UPDATE {table} SET status = %s, provider_id = %s, sent_at = %s, "  # noqa: S608
-                    "attempts = %s, status_code = '', status_reason = '', updated_at = %s "
-                    "WHERE id = %s",
-                    self.rows,
-                )
+                if connection.vendor == "postgresql":  # one statement for the group
+                    values = ", ".join(
+                        ["(%s, %s, %s::timestamptz, %s::integer, %s::bigint)"] * len(self.rows)
+                    )
+                    cursor.execute(
+                        f"UPDATE {table} AS t SET status = v.status, provider_id = v.pid, "  # noqa: S608
+                        "sent_at = v.at, attempts = v.attempts, status_code = '', "
+                        "status_reason = '', updated_at = v.at "
+                        f"FROM (VALUES {values}) AS v(status, pid, at, attempts, id) "
+                        "WHERE t.id = v.id",
+                        [x for status, pid, at, attempts, _u, pk in self.rows
+                         for x in (status, pid, at, attempts, pk)],
+                    )  # fmt: skip
+                else:
+                    cursor.executemany(
+                        f"UPDATE {table} SET status = %s, provider_id = %s, sent_at = %s, "  # noqa: S608
+                        "attempts = %s, status_code = '', status_reason = '', updated_at = %s "
+                        "WHERE id = %s",
+                        self.rows,
+                    )
             self.rows = []
         after, self.after = self.after, []
         for func in after:

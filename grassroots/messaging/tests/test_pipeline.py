@@ -248,3 +248,41 @@ def test_a_broadcast_creates_its_messages_batch_by_batch_between_sends(
     assert tried.filter(status=Message.Status.DELIVERED).count() == 7
     assert b.messages.get(person=nophone).status_code == "no_address"
     assert (b.job.progress, b.job.total) == (9, 9)
+
+
+def test_creating_a_broadcasts_messages_reads_people_in_bulk(geo, comms_user):
+    """The queries to create the messages do not grow with the audience (no per-person read of
+    a field the template context needs but the bulk query left out)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from grassroots.lists import services as list_services
+    from grassroots.messaging import broadcasts
+
+    services.account_save(
+        actor=None, name="Simulator", kind="simulator", channels=["sms"],
+        config={"from_number": "+15550100"}, secrets={}, is_default=True,
+    )  # fmt: skip
+    template = services.template_save(
+        actor=comms_user,
+        name="T",
+        channel="sms",
+        variants=[{"language": "en", "body": "Hi {{ first_name }} {{ family_name }} of "
+                   "{{ city }}, {{ area }} ({{ name }}, {{ full_name }}, {{ language }})"}],
+    )  # fmt: skip
+
+    def queries(n):
+        people = _people(geo, n, channel="sms")
+        lst = list_services.list_create(
+            actor=comms_user, name=f"l{n}", person_ids=[p.pk for p in people]
+        )
+        b = services.broadcast_create(
+            actor=comms_user, name=f"B{n}", template=template, person_list=lst
+        )
+        with CaptureQueriesContext(connection) as ctx:
+            list(broadcasts._materialise_chunks(b))
+        assert b.messages.count() == n
+        assert b.messages.filter(body__startswith="Hi P0 Lane of").exists()
+        return len(ctx.captured_queries)
+
+    assert queries(2) == queries(6)
