@@ -72,8 +72,8 @@ def insert_rows(
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     columns = []  # (attname, forced, adapted default, adapter)
     for f in fields:
-        if f.unique and callable(f.default):  # pragma: no cover - none of the seeded models
-            raise NotImplementedError(f"{f} needs a default per row")
+        if f.unique and callable(f.default) and any(f.attname not in row for row in rows):
+            raise ValueError(f"{f} is unique: give each row its own value")
         adapt = _adapter(f)
         forced = getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
         default = now if forced or f.default is timezone.now else f.get_default()
@@ -138,7 +138,8 @@ def _copy_rows(model, fields, columns, rows, batch_rows, on_batch) -> list[int]:
     names = ", ".join(qn(c) for c in [pk.column, *(f.column for f in fields)])
     sql = f"COPY {qn(model._meta.db_table)} ({names}) FROM STDIN"
     ids: list[int] = []
-    with connection.cursor() as cursor:
+    # errors of the raw cursor as Django's (IntegrityError …), as the ORM would raise them
+    with connection.cursor() as cursor, connection.wrap_database_errors:
         raw = cursor.cursor  # the psycopg cursor (Django's wrapper has no copy())
         for start in range(0, len(rows), batch_rows):
             batch = rows[start : start + batch_rows]

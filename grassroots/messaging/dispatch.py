@@ -680,6 +680,10 @@ class _Recorder:
             table = Message._meta.db_table
             with transaction.atomic(), connection.cursor() as cursor:
                 if connection.vendor == "postgresql":  # one statement for the group
+                    # and no wait for the WAL flush at commit: a database crash in the next
+                    # fraction of a second could lose these records, which leaves the messages
+                    # 'sending' — retried with the same idempotency key, as after a worker crash
+                    cursor.execute("SET LOCAL synchronous_commit TO OFF")
                     values = ", ".join(
                         ["(%s, %s, %s::timestamptz, %s::integer, %s::bigint)"] * len(self.rows)
                     )

@@ -286,3 +286,34 @@ def test_creating_a_broadcasts_messages_reads_people_in_bulk(geo, comms_user):
         return len(ctx.captured_queries)
 
     assert queries(2) == queries(6)
+
+
+def test_two_runs_creating_the_same_messages_give_each_person_one(geo, comms_user, monkeypatch):
+    """Another run of the job creates a message for someone in this chunk after this run
+    looked: the fast insert fails on the unique (broadcast, person) and the chunk goes in again
+    without that person's second message."""
+    from grassroots.lists import services as list_services
+    from grassroots.messaging import broadcasts
+
+    account = services.account_save(
+        actor=None, name="Simulator", kind="simulator", channels=["sms"],
+        config={"from_number": "+15550100"}, secrets={}, is_default=True,
+    )  # fmt: skip
+    template = services.template_save(
+        actor=comms_user, name="T", channel="sms", variants=[{"language": "en", "body": "Hi"}]
+    )
+    people = _people(geo, 4, channel="sms")
+    lst = list_services.list_create(actor=comms_user, name="l", person_ids=[p.pk for p in people])
+    b = services.broadcast_create(actor=comms_user, name="B", template=template, person_list=lst)
+    real = broadcasts.best_addresses
+
+    def racing(ids, channel):
+        Message.objects.create(
+            broadcast=b, person=people[1], channel="sms", to_address="+919830000001",
+            body="Hi", account=account,
+        )  # fmt: skip
+        return real(ids, channel)
+
+    monkeypatch.setattr(broadcasts, "best_addresses", racing)
+    list(broadcasts._materialise_chunks(b))
+    assert sorted(b.messages.values_list("person_id", flat=True)) == sorted(p.pk for p in people)
