@@ -155,13 +155,11 @@ def suppression_remove(*, actor: Any, suppression: Suppression) -> None:
 
 def _person_for(channel: str, address: str) -> Person | None:
     cp = "email" if channel == Channel.EMAIL else "phone"
-    pid = (
-        ContactPoint.objects.filter(channel=cp, value=address)
-        .order_by("-is_primary", "id")
-        .values_list("person_id", flat=True)
+    return (
+        Person.objects.filter(contact_points__channel=cp, contact_points__value=address)
+        .order_by("-contact_points__is_primary", "contact_points__id")
         .first()
     )
-    return Person.objects.filter(pk=pid).first() if pid else None
 
 
 def inbound_record(*, account: ProviderAccount, inbound: Inbound) -> Message:

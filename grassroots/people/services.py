@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -375,11 +375,10 @@ def interaction_record(
         source=source[:50],
         actor=actor if getattr(actor, "is_authenticated", False) else None,
     )
-    Person.objects.filter(pk=person_id).update(
-        last_contacted_at=Interaction.objects.filter(person_id=person_id).aggregate(
-            m=Max("occurred_at")
-        )["m"]
-    )
+    # moved forward only (as interactions_record_bulk): one UPDATE, no MAX over the history
+    Person.objects.filter(pk=person_id).filter(
+        Q(last_contacted_at__isnull=True) | Q(last_contacted_at__lt=occurred_at)
+    ).update(last_contacted_at=occurred_at)
     events.publish(
         "interaction.recorded",
         {"person_id": person_id, "interaction_id": interaction.pk, "channel": channel},
