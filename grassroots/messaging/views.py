@@ -470,8 +470,9 @@ class AccountEditView(CapabilityRequiredMixin, View):
                 "errors": errors,
                 "webhook": webhook,
                 "config_fields": [
-                    (k, lbl, data["config"].get(k, "")) for k, lbl in cls.config_fields.items()
-                ],  # fmt: skip
+                    (k, lbl, data["config"].get(k, ""), errors.get(k, []))
+                    for k, lbl in cls.config_fields.items()
+                ],
                 "secret_fields": [
                     (k, lbl, (account.secret_hints or {}).get(k, "") if account else "")
                     for k, lbl in cls.secret_fields.items()

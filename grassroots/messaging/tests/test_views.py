@@ -208,3 +208,25 @@ def test_a_bounce_marks_the_contact_point(objects, people):
 
     services._suppress("email", "ananya@example.org", Suppression.Reason.BOUNCED, None)
     assert ContactPoint.objects.get(value="ananya@example.org").status == "bounced"
+
+
+def test_provider_form_marks_a_bad_throughput_setting_and_saves_nothing(client, staff):
+    from grassroots.messaging.models import ProviderAccount
+
+    client.force_login(staff["admin"])
+    r = client.post(
+        reverse("messaging:account_create"),
+        {
+            "kind": "smtp", "name": "Campaign SMTP", "channels": ["email"],
+            "config-host": "smtp.example.org", "config-rate": "fast",
+            "config-connections": "40", "active": "1",
+        },
+    )  # fmt: skip
+    assert r.status_code == 400
+    page = r.content.decode()
+    assert 'id="config-connections" name="config-connections" value="40" aria-invalid="true"' in (
+        page
+    )
+    assert "whole number from 1 to 16" in page and "above 0" in page
+    assert 'value="smtp.example.org"' in page  # what was typed is kept
+    assert not ProviderAccount.objects.filter(name="Campaign SMTP").exists()
