@@ -55,8 +55,29 @@ def subscribers_for(name: str) -> list[Subscriber]:
 def publish(name: str, payload: dict[str, Any] | None = None) -> OutboxEvent:
     """Record a domain event; it is delivered once the surrounding transaction commits."""
     event = OutboxEvent.objects.create(name=name, payload=payload or {})
-    transaction.on_commit(_schedule_delivery)
+    if not _delivery_waiting():  # one delivery run per transaction delivers all its events
+        transaction.on_commit(_Delivery())
     return event
+
+
+class _Delivery:
+    """The after-commit callback that queues a delivery run (it knows whether it has run)."""
+
+    ran = False
+
+    def __call__(self) -> None:
+        self.ran = True
+        _schedule_delivery()
+
+
+def _delivery_waiting() -> bool:
+    """Whether this transaction already has a delivery run waiting for its commit (a reply
+    that opts someone out publishes four events: one queued task, not four). A savepoint
+    rolled back takes its callbacks with it, so a later event schedules again."""
+    conn = transaction.get_connection()
+    return conn.in_atomic_block and any(
+        isinstance(func, _Delivery) and not func.ran for _sids, func, _robust in conn.run_on_commit
+    )
 
 
 def _schedule_delivery() -> None:

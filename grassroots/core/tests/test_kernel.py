@@ -126,3 +126,44 @@ def test_dashboard_counts_are_scoped(client_for, people, users):
 
 def test_dashboard_requires_login(client, db):
     assert client.get("/").status_code == 302
+
+
+def test_a_transaction_with_several_events_queues_one_delivery(
+    db, received, django_capture_on_commit_callbacks
+):
+    from django.db import transaction
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        events.publish("test.happened", {"n": 1})
+        events.publish("test.happened", {"n": 2})
+        try:
+            with transaction.atomic():  # a savepoint rolled back: its event is gone
+                events.publish("test.happened", {"n": 3})
+                raise RuntimeError
+        except RuntimeError:
+            pass
+        events.publish("test.happened", {"n": 4})
+    assert len(callbacks) == 1
+    assert received == [("test.happened", {"n": 1}), ("test.happened", {"n": 2}),
+                        ("test.happened", {"n": 4})]  # fmt: skip
+    # the next transaction queues its own
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        events.publish("test.happened", {"n": 5})
+    assert len(callbacks) == 1 and received[-1] == ("test.happened", {"n": 5})
+
+
+def test_an_event_after_a_rolled_back_savepoint_still_queues_delivery(
+    db, received, django_capture_on_commit_callbacks
+):
+    from django.db import transaction
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        try:
+            with transaction.atomic():  # the only registration so far, rolled back
+                events.publish("test.happened", {"n": 1})
+                raise RuntimeError
+        except RuntimeError:
+            pass
+        events.publish("test.happened", {"n": 2})
+    assert len(callbacks) == 1
+    assert received == [("test.happened", {"n": 2})]
