@@ -678,12 +678,15 @@ class _Recorder:
     def flush(self) -> None:
         if self.rows:
             table = Message._meta.db_table
+            own = not connection.in_atomic_block  # our own transaction, not a caller's
             with transaction.atomic(), connection.cursor() as cursor:
                 if connection.vendor == "postgresql":  # one statement for the group
-                    # and no wait for the WAL flush at commit: a database crash in the next
-                    # fraction of a second could lose these records, which leaves the messages
-                    # 'sending' — retried with the same idempotency key, as after a worker crash
-                    cursor.execute("SET LOCAL synchronous_commit TO OFF")
+                    if own:
+                        # no wait for the WAL flush at commit: a database crash in the next
+                        # fraction of a second could lose these records, which leaves the
+                        # messages 'sending' — retried with the same idempotency key, as after
+                        # a worker crash. Never for a caller's transaction (its other writes).
+                        cursor.execute("SET LOCAL synchronous_commit TO OFF")
                     values = ", ".join(
                         ["(%s, %s, %s::timestamptz, %s::integer, %s::bigint)"] * len(self.rows)
                     )
