@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -445,6 +445,27 @@ def _ab_save(messages: list[Message]) -> None:
         )  # fmt: skip
 
 
+def _unmade(broadcast: Broadcast) -> bool:
+    """Whether some recipients have no message yet (the job creates them batch by batch)."""
+    return (
+        broadcast.person_list_id is not None
+        and ListMember.objects.filter(list_id=broadcast.person_list_id)
+        .exclude(person_id__in=Message.objects.filter(broadcast=broadcast).values("person_id"))
+        .exists()
+    )
+
+
+def creation_stalled(broadcast: Broadcast, now: dt.datetime) -> bool:
+    """A sending broadcast whose job stopped before creating every recipient's message (its
+    worker died): nothing of it has moved for ``dispatch.STUCK_AFTER``. Running the job again
+    carries on where it stopped — nobody gets a second message."""
+    if broadcast.status != B.SENDING or not _unmade(broadcast):
+        return False
+    last = Message.objects.filter(broadcast=broadcast).aggregate(m=Max("updated_at"))["m"]
+    last = max(filter(None, [last, broadcast.started_at]), default=None)
+    return last is None or last < now - dispatch.STUCK_AFTER
+
+
 def _finish_if_done(broadcast_id: int) -> None:
     with transaction.atomic():
         b = Broadcast.objects.select_for_update().get(pk=broadcast_id)
@@ -452,6 +473,8 @@ def _finish_if_done(broadcast_id: int) -> None:
             return
         if b.messages.filter(status__in=[S.PENDING, S.HELD, S.SENDING]).exists():
             return  # held messages go when allowed (messaging_tick)
+        if _unmade(b):
+            return  # the job is still creating messages (or will again: messaging_tick)
         b.status, b.finished_at = B.DONE, timezone.now()
         b.save(update_fields=["status", "finished_at", "updated_at"])
         if b.job_id and not b.job.is_finished:

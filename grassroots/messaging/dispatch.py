@@ -3,10 +3,12 @@
 ``dispatch(ids)`` takes messages that are queued (or held and now due) through the compliance
 layer in batches — one query per batch for people, consent, suppressions, recent sends and
 upcoming polls — then claims the ones allowed (a claim token, so two workers never send the
-same message), calls the provider with the message's uuid as idempotency key and records the
-result at once. A worker that dies between the provider call and that record leaves the
-message ``sending``; ``recover_stuck`` puts it back in the queue and the retry carries the same
-idempotency key, which the provider uses to drop the duplicate.
+same message) and hands them to a ``Pipeline``: the provider calls run on a few threads per
+provider account, with the message's uuid as idempotency key, while this thread goes on with
+the next batch and records the results in order, in small groups. A worker that dies between a
+provider call and its record leaves the message ``sending``; ``recover_stuck`` puts it back in
+the queue and the retry carries the same idempotency key, which the provider uses to drop the
+duplicate (ADR 0007 gives the bound for providers without one).
 """
 
 from __future__ import annotations
@@ -434,7 +436,8 @@ class Pipeline:
         self.pace = pace
         self.window = window
         self.outcome = Outcome()
-        self._pending: deque = deque()  # (message, recipient, now, future | None)
+        # (message, recipient, now, future or None if no account, outbound), oldest first
+        self._pending: deque = deque()
         self._pools: dict[int, ThreadPoolExecutor] = {}
         self._local = threading.local()
         self._instances: list[Provider] = []

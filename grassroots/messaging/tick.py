@@ -6,7 +6,12 @@ import datetime as dt
 from typing import Any
 
 from grassroots.messaging import dispatch
-from grassroots.messaging.broadcasts import _enqueue_run, _finish_if_done, ab_decide
+from grassroots.messaging.broadcasts import (
+    _enqueue_run,
+    _finish_if_done,
+    ab_decide,
+    creation_stalled,
+)
 from grassroots.messaging.models import (
     Broadcast,
     Message,
@@ -33,6 +38,9 @@ def messaging_tick(now: dt.datetime | None = None) -> dict[str, Any]:
     ):
         ab_decide(b, now)
     recovered = dispatch.recover_stuck(now)
+    for b in Broadcast.objects.filter(status=B.SENDING, started_at__isnull=False):
+        if creation_stalled(b, now):
+            _enqueue_run(b)
     out = dispatch.dispatch(dispatch.due_ids(now), now=now)
     for pk in Broadcast.objects.filter(status=B.SENDING).values_list("pk", flat=True):
         _finish_if_done(pk)

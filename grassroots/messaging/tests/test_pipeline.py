@@ -317,3 +317,49 @@ def test_two_runs_creating_the_same_messages_give_each_person_one(geo, comms_use
     monkeypatch.setattr(broadcasts, "best_addresses", racing)
     list(broadcasts._materialise_chunks(b))
     assert sorted(b.messages.values_list("person_id", flat=True)) == sorted(p.pk for p in people)
+
+
+def test_a_broadcast_whose_job_died_while_creating_messages_is_carried_on(
+    geo, comms_user, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The worker died after the first batch: the broadcast is not 'done' while recipients
+    have no message, and the minute tick runs the job again once nothing has moved for ten
+    minutes — everyone gets exactly one message."""
+    from django.utils import timezone
+
+    from grassroots.lists import services as list_services
+    from grassroots.messaging import broadcasts
+    from grassroots.messaging.models import Broadcast
+
+    monkeypatch.setattr(timezone, "now", lambda: NOON_IST.astimezone(dt.UTC))
+    services.account_save(
+        actor=None, name="Simulator", kind="simulator", channels=["sms"],
+        config={"from_number": "+15550100"}, secrets={}, is_default=True,
+    )  # fmt: skip
+    people = _people(geo, 5, channel="sms")
+    template = services.template_save(
+        actor=comms_user, name="T", channel="sms", variants=[{"language": "en", "body": "Hi"}]
+    )
+    lst = list_services.list_create(actor=comms_user, name="l", person_ids=[p.pk for p in people])
+    b = services.broadcast_create(actor=comms_user, name="B", template=template, person_list=lst)
+    b = services.broadcast_start(actor=comms_user, broadcast=b)  # job queued, not run
+    Broadcast.objects.filter(pk=b.pk).update(started_at=NOON_IST)
+    # the dead run: one batch of two created and sent, then nothing
+    next(broadcasts._materialise_chunks(Broadcast.objects.get(pk=b.pk), 2))
+    dispatch.dispatch(list(b.messages.values_list("pk", flat=True)), now=NOON_IST)
+    assert b.messages.count() == 2
+
+    soon = NOON_IST + dt.timedelta(minutes=3)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.messaging_tick(now=soon)
+    b.refresh_from_db()
+    assert b.status == Broadcast.Status.SENDING  # not done: three have no message yet
+    assert b.messages.count() == 2  # and not run again yet: it may still be working
+
+    later = NOON_IST + dt.timedelta(minutes=11)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.messaging_tick(now=later)
+    b.refresh_from_db()
+    assert b.status == Broadcast.Status.DONE
+    assert sorted(b.messages.values_list("person_id", flat=True)) == sorted(p.pk for p in people)
+    assert set(b.messages.values_list("attempts", flat=True)) == {1}
