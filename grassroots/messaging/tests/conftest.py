@@ -1,4 +1,5 @@
-"""Fixtures for provider adapter tests: real fake servers on loopback (see ``fakes.py``)."""
+"""Fixtures for messaging tests: real fake servers on loopback (see ``fakes.py``), a
+communications user, and provider accounts (the simulator, Twilio through its fake)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from grassroots.accounts import services as account_services
+from grassroots.accounts.models import Role
+from grassroots.messaging import services
 from grassroots.messaging.tests.fakes import FakeMsg91, FakeSmtp, FakeTwilio, FakeWhatsApp
 
 
@@ -31,3 +35,60 @@ def fake_whatsapp() -> Iterator[FakeWhatsApp]:
 def smtp_server() -> Iterator[FakeSmtp]:
     with FakeSmtp() as server:
         yield server
+
+
+@pytest.fixture
+def comms(geo):
+    return account_services.user_create(
+        actor=None,
+        username="comms",
+        password="correct-horse-battery-1",
+        roles=Role.objects.filter(slug="communications"),
+        scope_all=True,
+    )
+
+
+@pytest.fixture
+def simulator(comms, settings):
+    return services.account_save(
+        actor=None,
+        name="Simulator",
+        kind="simulator",
+        channels=["sms", "whatsapp", "email", "voice"],
+        config={"from_number": "+15550100"},
+        secrets={},
+        is_default=True,
+    )
+
+
+@pytest.fixture
+def twilio(fake_twilio, settings):
+    settings.GRASSROOTS_PUBLIC_URL = "https://campaign.example.org"
+    return services.account_save(
+        actor=None,
+        name="Twilio",
+        kind="twilio",
+        channels=["sms"],
+        config={"api_base": fake_twilio.url, "from_number": "+15005550006"},
+        secrets={"account_sid": fake_twilio.account_sid, "auth_token": fake_twilio.auth_token},
+        is_default=True,
+    )
+
+
+@pytest.fixture
+def smtp_account(smtp_server, settings):
+    """The default email account, sending to the loopback SMTP server."""
+    settings.GRASSROOTS_PUBLIC_URL = "https://campaign.example.org"
+    return services.account_save(
+        actor=None,
+        name="SMTP",
+        kind="smtp",
+        channels=["email"],
+        config={
+            "host": smtp_server.host,
+            "port": str(smtp_server.port),
+            "from_email": "team@campaign.example.org",
+        },  # fmt: skip
+        secrets={},
+        is_default=True,
+    )

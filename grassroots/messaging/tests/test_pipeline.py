@@ -49,31 +49,11 @@ def _queue(people, account, channel):
 
 
 @pytest.fixture
-def comms_user(geo):
-    from grassroots.accounts import services as account_services
-    from grassroots.accounts.models import Role
-
-    return account_services.user_create(
-        actor=None,
-        username="comms",
-        password="correct-horse-battery-1",
-        roles=Role.objects.filter(slug="communications"),
-        scope_all=True,
-    )
-
-
-@pytest.fixture
-def twilio(fake_twilio, settings):
-    settings.GRASSROOTS_PUBLIC_URL = "https://campaign.example.org"
-    return services.account_save(
-        actor=None,
-        name="Twilio",
-        kind="twilio",
-        channels=["sms"],
-        config={"api_base": fake_twilio.url, "from_number": "+15005550006", "connections": "4"},
-        secrets={"account_sid": fake_twilio.account_sid, "auth_token": fake_twilio.auth_token},
-        is_default=True,
-    )
+def twilio(twilio):
+    """The Twilio account of conftest, with four lanes."""
+    twilio.config["connections"] = "4"
+    twilio.save(update_fields=["config"])
+    return twilio
 
 
 def test_lanes_send_each_message_once_and_record_every_result(geo, twilio, fake_twilio):
@@ -134,22 +114,10 @@ def test_retryable_answers_from_a_lane_are_queued_again(geo, twilio, fake_twilio
     assert len(fake_twilio.messages) == 3
 
 
-def test_email_over_parallel_smtp_connections(geo, smtp_server, settings):
-    settings.GRASSROOTS_PUBLIC_URL = "https://campaign.example.org"
-    account = services.account_save(
-        actor=None,
-        name="SMTP",
-        kind="smtp",
-        channels=["email"],
-        config={
-            "host": smtp_server.host,
-            "port": str(smtp_server.port),
-            "from_email": "team@campaign.example.org",
-            "connections": "3",
-        },  # fmt: skip
-        secrets={},
-        is_default=True,
-    )
+def test_email_over_parallel_smtp_connections(geo, smtp_server, smtp_account):
+    account = smtp_account
+    account.config["connections"] = "3"
+    account.save(update_fields=["config"])
     people = _people(geo, 30, channel="email")
     msgs = _queue(people, account, "email")
     out = dispatch.dispatch([m.pk for m in msgs], now=NOON_IST)
@@ -197,7 +165,7 @@ def test_blank_throughput_settings_mean_the_defaults(geo, fake_twilio):
 
 
 def test_a_broadcast_creates_its_messages_batch_by_batch_between_sends(
-    geo, comms_user, monkeypatch, django_capture_on_commit_callbacks
+    geo, comms, simulator, monkeypatch, django_capture_on_commit_callbacks
 ):
     """Messages are created a batch at a time while earlier ones send: each person still gets
     exactly one, the progress reaches the total, and the people not reached yet count as
@@ -209,21 +177,17 @@ def test_a_broadcast_creates_its_messages_batch_by_batch_between_sends(
 
     monkeypatch.setattr(timezone, "now", lambda: NOON_IST.astimezone(dt.UTC))
     monkeypatch.setattr(dispatch, "BATCH", 3)
-    services.account_save(
-        actor=None, name="Simulator", kind="simulator", channels=["sms"],
-        config={"from_number": "+15550100"}, secrets={}, is_default=True,
-    )  # fmt: skip
     people = _people(geo, 8, channel="sms")
     nophone = people_services.person_create(
         actor=None, data={"given_name": "No", "family_name": "Phone", "area": geo["p1"]}
     )
     template = services.template_save(
-        actor=comms_user, name="T", channel="sms", variants=[{"language": "en", "body": "Hi"}]
+        actor=comms, name="T", channel="sms", variants=[{"language": "en", "body": "Hi"}]
     )
     lst = list_services.list_create(
-        actor=comms_user, name="all", person_ids=[p.pk for p in [*people, nophone]]
+        actor=comms, name="all", person_ids=[p.pk for p in [*people, nophone]]
     )
-    b = services.broadcast_create(actor=comms_user, name="B", template=template, person_list=lst)
+    b = services.broadcast_create(actor=comms, name="B", template=template, person_list=lst)
     seen = []
     real = dispatch.dispatch
 
@@ -235,7 +199,7 @@ def test_a_broadcast_creates_its_messages_batch_by_batch_between_sends(
 
     monkeypatch.setattr(dispatch, "dispatch", spy)
     with django_capture_on_commit_callbacks(execute=True):
-        b = services.broadcast_start(actor=comms_user, broadcast=b)
+        b = services.broadcast_start(actor=comms, broadcast=b)
     b.refresh_from_db()
 
     assert seen[0][0] == 3  # the first batch went before the rest were created
@@ -250,7 +214,7 @@ def test_a_broadcast_creates_its_messages_batch_by_batch_between_sends(
     assert (b.job.progress, b.job.total) == (9, 9)
 
 
-def test_creating_a_broadcasts_messages_reads_people_in_bulk(geo, comms_user):
+def test_creating_a_broadcasts_messages_reads_people_in_bulk(geo, comms, simulator):
     """The queries to create the messages do not grow with the audience (no per-person read of
     a field the template context needs but the bulk query left out)."""
     from django.db import connection
@@ -259,12 +223,8 @@ def test_creating_a_broadcasts_messages_reads_people_in_bulk(geo, comms_user):
     from grassroots.lists import services as list_services
     from grassroots.messaging import broadcasts
 
-    services.account_save(
-        actor=None, name="Simulator", kind="simulator", channels=["sms"],
-        config={"from_number": "+15550100"}, secrets={}, is_default=True,
-    )  # fmt: skip
     template = services.template_save(
-        actor=comms_user,
+        actor=comms,
         name="T",
         channel="sms",
         variants=[{"language": "en", "body": "Hi {{ first_name }} {{ family_name }} of "
@@ -274,11 +234,9 @@ def test_creating_a_broadcasts_messages_reads_people_in_bulk(geo, comms_user):
     def queries(n):
         people = _people(geo, n, channel="sms")
         lst = list_services.list_create(
-            actor=comms_user, name=f"l{n}", person_ids=[p.pk for p in people]
+            actor=comms, name=f"l{n}", person_ids=[p.pk for p in people]
         )
-        b = services.broadcast_create(
-            actor=comms_user, name=f"B{n}", template=template, person_list=lst
-        )
+        b = services.broadcast_create(actor=comms, name=f"B{n}", template=template, person_list=lst)
         with CaptureQueriesContext(connection) as ctx:
             list(broadcasts._materialise_chunks(b))
         assert b.messages.count() == n
@@ -288,23 +246,22 @@ def test_creating_a_broadcasts_messages_reads_people_in_bulk(geo, comms_user):
     assert queries(2) == queries(6)
 
 
-def test_two_runs_creating_the_same_messages_give_each_person_one(geo, comms_user, monkeypatch):
+def test_two_runs_creating_the_same_messages_give_each_person_one(
+    geo, comms, simulator, monkeypatch
+):
     """Another run of the job creates a message for someone in this chunk after this run
     looked: the fast insert fails on the unique (broadcast, person) and the chunk goes in again
     without that person's second message."""
     from grassroots.lists import services as list_services
     from grassroots.messaging import broadcasts
 
-    account = services.account_save(
-        actor=None, name="Simulator", kind="simulator", channels=["sms"],
-        config={"from_number": "+15550100"}, secrets={}, is_default=True,
-    )  # fmt: skip
+    account = simulator
     template = services.template_save(
-        actor=comms_user, name="T", channel="sms", variants=[{"language": "en", "body": "Hi"}]
+        actor=comms, name="T", channel="sms", variants=[{"language": "en", "body": "Hi"}]
     )
     people = _people(geo, 4, channel="sms")
-    lst = list_services.list_create(actor=comms_user, name="l", person_ids=[p.pk for p in people])
-    b = services.broadcast_create(actor=comms_user, name="B", template=template, person_list=lst)
+    lst = list_services.list_create(actor=comms, name="l", person_ids=[p.pk for p in people])
+    b = services.broadcast_create(actor=comms, name="B", template=template, person_list=lst)
     real = broadcasts.best_addresses
 
     def racing(ids, channel):
@@ -320,7 +277,7 @@ def test_two_runs_creating_the_same_messages_give_each_person_one(geo, comms_use
 
 
 def test_a_broadcast_whose_job_died_while_creating_messages_is_carried_on(
-    geo, comms_user, monkeypatch, django_capture_on_commit_callbacks
+    geo, comms, simulator, monkeypatch, django_capture_on_commit_callbacks
 ):
     """The worker died after the first batch: the broadcast is not 'done' while recipients
     have no message, and the minute tick runs the job again once nothing has moved for ten
@@ -332,17 +289,13 @@ def test_a_broadcast_whose_job_died_while_creating_messages_is_carried_on(
     from grassroots.messaging.models import Broadcast
 
     monkeypatch.setattr(timezone, "now", lambda: NOON_IST.astimezone(dt.UTC))
-    services.account_save(
-        actor=None, name="Simulator", kind="simulator", channels=["sms"],
-        config={"from_number": "+15550100"}, secrets={}, is_default=True,
-    )  # fmt: skip
     people = _people(geo, 5, channel="sms")
     template = services.template_save(
-        actor=comms_user, name="T", channel="sms", variants=[{"language": "en", "body": "Hi"}]
+        actor=comms, name="T", channel="sms", variants=[{"language": "en", "body": "Hi"}]
     )
-    lst = list_services.list_create(actor=comms_user, name="l", person_ids=[p.pk for p in people])
-    b = services.broadcast_create(actor=comms_user, name="B", template=template, person_list=lst)
-    b = services.broadcast_start(actor=comms_user, broadcast=b)  # job queued, not run
+    lst = list_services.list_create(actor=comms, name="l", person_ids=[p.pk for p in people])
+    b = services.broadcast_create(actor=comms, name="B", template=template, person_list=lst)
+    b = services.broadcast_start(actor=comms, broadcast=b)  # job queued, not run
     Broadcast.objects.filter(pk=b.pk).update(started_at=NOON_IST)
     # the dead run: one batch of two created and sent, then nothing
     next(broadcasts._materialise_chunks(Broadcast.objects.get(pk=b.pk), 2))

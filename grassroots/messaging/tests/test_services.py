@@ -12,8 +12,6 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from grassroots.accounts import services as account_services
-from grassroots.accounts.models import Role
 from grassroots.lists import services as list_services
 from grassroots.messaging import dispatch, services
 from grassroots.messaging.models import Broadcast, Message, Suppression
@@ -24,44 +22,6 @@ from grassroots.people.models import Consent, Interaction
 
 IST = ZoneInfo("Asia/Kolkata")
 NOON_IST = dt.datetime(2026, 12, 4, 12, 0, tzinfo=IST)
-
-
-@pytest.fixture
-def comms(geo):
-    return account_services.user_create(
-        actor=None,
-        username="comms",
-        password="correct-horse-battery-1",
-        roles=Role.objects.filter(slug="communications"),
-        scope_all=True,
-    )
-
-
-@pytest.fixture
-def simulator(comms, settings):
-    return services.account_save(
-        actor=None,
-        name="Simulator",
-        kind="simulator",
-        channels=["sms", "whatsapp", "email", "voice"],
-        config={"from_number": "+15550100"},
-        secrets={},
-        is_default=True,
-    )
-
-
-@pytest.fixture
-def twilio(fake_twilio, settings):
-    settings.GRASSROOTS_PUBLIC_URL = "https://campaign.example.org"
-    return services.account_save(
-        actor=None,
-        name="Twilio",
-        kind="twilio",
-        channels=["sms"],
-        config={"api_base": fake_twilio.url, "from_number": "+15005550006"},
-        secrets={"account_sid": fake_twilio.account_sid, "auth_token": fake_twilio.auth_token},
-        is_default=True,
-    )
 
 
 def _consent(person, channel="sms"):
@@ -444,21 +404,10 @@ def test_a_template_cannot_read_files_or_load_tags(comms):
 # --- email through a real SMTP server -------------------------------------------------------------
 
 
-def test_email_through_smtp_with_one_click_unsubscribe(geo, smtp_server, comms, client, settings):
-    settings.GRASSROOTS_PUBLIC_URL = "https://campaign.example.org"
-    account = services.account_save(
-        actor=None,
-        name="SMTP",
-        kind="smtp",
-        channels=["email"],
-        config={
-            "host": smtp_server.host,
-            "port": str(smtp_server.port),
-            "from_email": "team@campaign.example.org",
-        },  # fmt: skip
-        secrets={},
-        is_default=True,
-    )
+def test_email_through_smtp_with_one_click_unsubscribe(
+    geo, smtp_server, smtp_account, comms, client
+):
+    account = smtp_account
     mona = _person(geo, "Mona", email="mona@example.org")
     _consent(mona, "email")
     msg = services.message_send(
