@@ -174,6 +174,10 @@ class FakeTwilio(FakeHTTPServer):
         self.calls: list[dict[str, Any]] = []
         self._by_token: dict[str, dict[str, Any]] = {}
 
+    def answer_for(self, token: str) -> dict[str, Any] | None:
+        """What Twilio answered to the request with this idempotency token."""
+        return self._by_token.get(token)
+
     def error_body(self, status: int, code: int | str | None, message: str) -> Any:
         code = code if code is not None else (20429 if status == 429 else 20500)
         return {

@@ -72,11 +72,10 @@ def test_lanes_send_each_message_once_and_record_every_result(geo, twilio, fake_
     assert rest.sent <= 7  # never more than the window outstanding
     sent_to = sorted(f["To"][0] for f in fake_twilio.messages)
     assert sent_to == sorted(m.to_address for m in msgs)  # each once, nobody twice
-    answers = fake_twilio._by_token  # what the provider answered, by idempotency key
     for m in Message.objects.filter(pk__in=[m.pk for m in msgs]):
         assert m.status == Message.Status.SENT and m.attempts == 1 and m.sent_at is not None
         # the result recorded on each message is the answer to that message's own call
-        answer = answers[str(m.uuid)]
+        answer = fake_twilio.answer_for(str(m.uuid))
         assert (m.provider_id, m.to_address) == (answer["sid"], answer["to"])
         assert answer["body"].startswith(m.body)
     assert Interaction.objects.filter(channel="sms", outcome="sent").count() == 60
