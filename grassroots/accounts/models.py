@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grassroots.accounts.capabilities import ALL
+from grassroots.core import access
 
 
 class Role(models.Model):
@@ -20,6 +21,9 @@ class Role(models.Model):
         default=False,
         help_text=_("Users with this role must sign in with an authenticator app code."),
     )
+
+    access_scope = access.Shared()
+    objects = access.ScopedManager()
 
     class Meta:
         ordering = ["name"]
@@ -40,6 +44,8 @@ class User(AbstractUser):
     )
     preferred_language = models.CharField(_("language"), max_length=10, blank=True, default="")
     phone = models.CharField(_("phone"), max_length=20, blank=True, default="")
+
+    access_scope = access.AnyOf((access.ByOwner("pk"), access.Campaign("accounts.manage")))
 
     class Meta:
         ordering = ["username"]
@@ -89,6 +95,9 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    access_scope = access.ByOwner("user", capability="accounts.manage")
+    objects = access.ScopedManager()
 
     class Meta:
         ordering = ["-created_at"]

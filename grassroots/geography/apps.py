@@ -8,6 +8,10 @@ class GeographyConfig(AppConfig):
     verbose_name = _("Geography")
 
     def ready(self):
+        from grassroots.core import access
         from grassroots.core.registry import NavItem, nav_items
+        from grassroots.geography.selectors import scope_q
+
+        access.set_area_strategy(scope_q)
 
         nav_items.register(NavItem(_("Areas"), "geography:area_tree", "geography.view", 20))

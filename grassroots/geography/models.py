@@ -7,6 +7,7 @@ import datetime as dt
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from grassroots.core import access
 from grassroots.core.models import TimeStampedModel
 
 PATH_STEP = 7  # characters per tree level in Area.path ("0000042/")
@@ -22,6 +23,9 @@ class AreaKind(models.Model):
         _("polling unit"), default=False, help_text=_("Booth/part or precinct: where people vote.")
     )
     sort_order = models.PositiveIntegerField(default=100)
+
+    access_scope = access.Shared()
+    objects = access.ScopedManager()
 
     class Meta:
         ordering = ["sort_order", "name"]
@@ -48,6 +52,9 @@ class Area(TimeStampedModel):
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
 
+    access_scope = access.ByArea("pk", overlap_for_view=True)
+    objects = access.ScopedManager()
+
     class Meta:
         ordering = ["path"]
         indexes = [models.Index(fields=["parent", "name"], name="geo_area_parent_idx")]
@@ -73,6 +80,9 @@ class PollingStation(models.Model):
     electors_third_gender = models.PositiveIntegerField(_("third-gender electors"), default=0)
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
+
+    access_scope = access.ByArea("area")
+    objects = access.ScopedManager()
 
     class Meta:
         ordering = ["part_number", "name"]
@@ -104,6 +114,9 @@ class Election(models.Model):
     )
     code = models.SlugField(_("code"), max_length=64, unique=True)
 
+    access_scope = access.Shared()
+    objects = access.ScopedManager()
+
     class Meta:
         ordering = ["-date", "name"]
 
@@ -117,6 +130,9 @@ class Race(models.Model):
     office = models.CharField(_("office"), max_length=200)
     seats = models.PositiveSmallIntegerField(_("seats"), default=1)
     candidates = models.JSONField(_("candidates"), default=list, blank=True)
+
+    access_scope = access.Shared()
+    objects = access.ScopedManager()
 
     class Meta:
         ordering = ["election", "office"]

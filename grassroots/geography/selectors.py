@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from grassroots.core.registry import Registry
-from grassroots.geography.models import Area, Election
+from grassroots.geography.models import PATH_STEP, Area, Election
 
 # Higher apps register functions ``(areas: list[Area]) -> {area_id: {"label": value}}``
 # that add counts (people, households…) to every level of the tree.
@@ -30,19 +30,29 @@ def scope_paths(actor: Any) -> list[str] | None:
     return cached
 
 
-def scope_q(actor: Any, area_field: str = "area") -> Q:
-    """A filter keeping rows whose ``area_field`` lies inside the user's scope."""
+def scope_q(actor: Any, area_field: str = "area", *, overlap: bool = False) -> Q:
+    """A filter keeping rows whose ``area_field`` lies inside the user's scope; with
+    ``overlap``, also rows whose area is an ancestor of one of the user's areas. This is the
+    area strategy of ``core.access`` (plugged in by ``GeographyConfig.ready``)."""
     paths = scope_paths(actor)
     if paths is None:
         return Q()
     if not paths:
         return Q(pk__in=[])
-    area_ids = Area.objects.none()
     cond = Q()
     for path in paths:
         cond |= Q(path__startswith=path)
+    if overlap:
+        ancestors = {a for p in paths for a in _ancestor_paths(p)}
+        if ancestors:
+            cond |= Q(path__in=sorted(ancestors))
     area_ids = Area.objects.filter(cond).values("id")
     return Q(**{f"{area_field}__in": area_ids})
+
+
+def _ancestor_paths(path: str) -> list[str]:
+    step = PATH_STEP + 1
+    return [path[: step * i] for i in range(1, len(path) // step)]
 
 
 def area_visible_to(actor: Any) -> QuerySet[Area]:
@@ -112,3 +122,20 @@ def area_search(actor: Any, q: str, limit: int = 20) -> QuerySet[Area]:
         .filter(Q(name__icontains=q) | Q(code__icontains=q) | Q(native_name__icontains=q))
         .order_by("depth", "name")[:limit]
     )
+
+
+def home_area(actor: Any) -> Area | None:
+    """Where an actor's work belongs: ``None`` (campaign-wide) for a campaign-wide actor, their
+    area for a user scoped to one, the deepest area containing all of them for a user scoped to
+    several. A new broadcast, template, segment… takes this area, so the users who share the
+    actor's areas see it and the others do not."""
+    paths = scope_paths(actor)
+    if not paths:
+        return None
+    common = paths[0]
+    for path in paths[1:]:
+        while not path.startswith(common):
+            common = common[: len(common) - (PATH_STEP + 1)]
+    if not common:
+        return None
+    return Area.objects.filter(path=common).first()

@@ -7,6 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from grassroots.core import access
+
 
 class Visibility(models.TextChoices):
     PRIVATE = "private", _("Only me")
@@ -28,6 +30,23 @@ class Segment(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+
+    area = models.ForeignKey(
+        "geography.Area",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("area"),
+        help_text=_("Who may see it: users whose areas include this one. Empty: campaign-wide."),
+    )
+
+    access_scope = access.ByOwner(
+        "owner",
+        shared=("visibility", ("shared",)),
+        shared_scope=access.ByArea("area", unassigned_readable=True, overlap_for_view=True),
+    )
+    objects = access.ScopedManager()
 
     class Meta:
         ordering = ["-updated_at", "-id"]
@@ -64,6 +83,23 @@ class PersonList(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
+    area = models.ForeignKey(
+        "geography.Area",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("area"),
+        help_text=_("Who may see it: users whose areas include this one. Empty: campaign-wide."),
+    )
+
+    access_scope = access.ByOwner(
+        "owner",
+        shared=("visibility", ("shared",)),
+        shared_scope=access.ByArea("area", unassigned_readable=True, overlap_for_view=True),
+    )
+    objects = access.ScopedManager()
+
     class Meta:
         ordering = ["-updated_at", "-id"]
 
@@ -75,6 +111,9 @@ class ListMember(models.Model):
     list = models.ForeignKey(PersonList, on_delete=models.CASCADE, related_name="members")
     person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+")
     added_at = models.DateTimeField(default=timezone.now)
+
+    access_scope = access.Via("list")
+    objects = access.ScopedManager()
 
     class Meta:
         constraints = [

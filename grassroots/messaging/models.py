@@ -15,6 +15,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from grassroots.core import access
 from grassroots.core.models import TimeStampedModel
 
 
@@ -46,6 +47,9 @@ class ProviderAccount(TimeStampedModel):
     is_default = models.BooleanField(_("default for its channels"), default=False)
     active = models.BooleanField(_("active"), default=True)
 
+    access_scope = access.Campaign("messaging.send", change_capability="messaging.configure")
+    objects = access.ScopedManager()
+
     class Meta:
         ordering = ["name", "id"]
 
@@ -65,6 +69,19 @@ class Template(TimeStampedModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    area = models.ForeignKey(
+        "geography.Area",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("area"),
+        help_text=_("Who may see it: users whose areas include this one. Empty: campaign-wide."),
+    )
+
+    access_scope = access.ByArea("area", owner="created_by", unassigned_readable=True)
+    objects = access.ScopedManager()
 
     class Meta:
         ordering = ["name", "id"]
@@ -95,6 +112,9 @@ class TemplateVariant(models.Model):
             ("rejected", _("Rejected")),
         ],
     )
+
+    access_scope = access.Via("template")
+    objects = access.ScopedManager()
 
     class Meta:
         ordering = ["template", "language"]
@@ -166,6 +186,19 @@ class Broadcast(TimeStampedModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    area = models.ForeignKey(
+        "geography.Area",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("area"),
+        help_text=_("Who may see it: users whose areas include this one. Empty: campaign-wide."),
+    )
+
+    access_scope = access.ByArea("area", owner="created_by")
+    objects = access.ScopedManager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -274,6 +307,9 @@ class Message(models.Model):
     clicked_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    access_scope = access.ByPerson()
+    objects = access.ScopedManager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
@@ -321,6 +357,9 @@ class Suppression(models.Model):
     detail = models.CharField(max_length=300, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
 
+    access_scope = access.ByPerson()
+    objects = access.ScopedManager()
+
     class Meta:
         ordering = ["-created_at"]
         constraints = [
@@ -338,6 +377,9 @@ class WebhookEvent(models.Model):
     account = models.ForeignKey(ProviderAccount, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=200)
     received_at = models.DateTimeField(default=timezone.now)
+
+    access_scope = access.SystemOnly("messaging.configure")
+    objects = access.ScopedManager()
 
     class Meta:
         constraints = [
@@ -365,6 +407,19 @@ class Automation(TimeStampedModel):
     # A user's automation whose author is deleted stops instead of running with no checks.
     system = models.BooleanField(default=False, editable=False)
 
+    area = models.ForeignKey(
+        "geography.Area",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("area"),
+        help_text=_("Who may see it: users whose areas include this one. Empty: campaign-wide."),
+    )
+
+    access_scope = access.ByArea("area", owner="created_by")
+    objects = access.ScopedManager()
+
     class Meta:
         ordering = ["name", "id"]
 
@@ -387,6 +442,9 @@ class AutomationStep(models.Model):
     key = models.CharField(max_length=32)
     kind = models.CharField(max_length=10, choices=Kind.choices)
     params = models.JSONField(default=dict, blank=True)
+
+    access_scope = access.Via("automation")
+    objects = access.ScopedManager()
 
     class Meta:
         ordering = ["automation", "position"]
@@ -419,6 +477,9 @@ class Enrollment(models.Model):
     started_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    access_scope = access.Via("automation")
+    objects = access.ScopedManager()
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -463,6 +524,19 @@ class TextingCampaign(TimeStampedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    area = models.ForeignKey(
+        "geography.Area",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("area"),
+        help_text=_("Who may see it: users whose areas include this one. Empty: campaign-wide."),
+    )
+
+    access_scope = access.ByArea("area", owner="created_by", overlap_for_view=True)
+    objects = access.ScopedManager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
 
@@ -484,6 +558,9 @@ class CannedResponse(models.Model):
         _("survey answer: value"), max_length=200, blank=True, default=""
     )
     position = models.PositiveSmallIntegerField(default=0)
+
+    access_scope = access.Via("campaign")
+    objects = access.ScopedManager()
 
     class Meta:
         ordering = ["campaign", "position", "id"]
@@ -514,6 +591,9 @@ class TextingContact(models.Model):
     assigned_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_activity_at = models.DateTimeField(null=True, blank=True)
+
+    access_scope = access.Via("campaign")
+    objects = access.ScopedManager()
 
     class Meta:
         ordering = ["campaign", "id"]
@@ -551,6 +631,9 @@ class InboxThread(models.Model):
     last_body = models.CharField(max_length=200, blank=True, default="")
     unread = models.PositiveIntegerField(default=0)
 
+    access_scope = access.ByPerson()
+    objects = access.ScopedManager()
+
     class Meta:
         ordering = ["-last_message_at", "-id"]
         constraints = [
@@ -570,6 +653,9 @@ class AutomationSegmentMember(models.Model):
 
     automation = models.ForeignKey(Automation, on_delete=models.CASCADE, related_name="+")
     person_id = models.BigIntegerField()
+
+    access_scope = access.Via("automation")
+    objects = access.ScopedManager()
 
     class Meta:
         constraints = [

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from grassroots.core import access
 from grassroots.core.models import TimeStampedModel
 
 
@@ -31,6 +32,9 @@ class Address(TimeStampedModel):
     )
     # Normalised "house|street|locality|city|postcode": how imports find the same door again.
     match_key = models.CharField(max_length=400, blank=True, default="")
+
+    access_scope = access.ByArea("area")
+    objects = access.ScopedManager()
 
     class Meta:
         verbose_name_plural = _("addresses")
@@ -59,6 +63,9 @@ class Household(TimeStampedModel):
         related_name="households",
         db_index=False,  # people_hh_area_idx
     )
+
+    access_scope = access.ByArea("area")
+    objects = access.ScopedManager()
 
     class Meta:
         indexes = [models.Index(fields=["area"], name="people_hh_area_idx")]
@@ -142,6 +149,9 @@ class Person(TimeStampedModel):
     serial_number = models.PositiveIntegerField(_("serial number in part"), null=True, blank=True)
     last_contacted_at = models.DateTimeField(null=True, blank=True)
 
+    access_scope = access.ByArea("area")
+    objects = access.ScopedManager()
+
     class Meta:
         verbose_name_plural = _("people")
         ordering = ["family_name", "given_name", "id"]
@@ -175,6 +185,9 @@ class ExternalId(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="external_ids")
     namespace = models.CharField(_("namespace"), max_length=40)
     value = models.CharField(_("identifier"), max_length=100)
+
+    access_scope = access.ByPerson()
+    objects = access.ScopedManager()
 
     class Meta:
         constraints = [
@@ -217,6 +230,9 @@ class ContactPoint(TimeStampedModel):
     is_primary = models.BooleanField(_("primary"), default=False)
     source = models.CharField(_("source"), max_length=100, blank=True, default="")
 
+    access_scope = access.ByPerson()
+    objects = access.ScopedManager()
+
     class Meta:
         ordering = ["-is_primary", "channel", "id"]
         constraints = [
@@ -237,6 +253,9 @@ class Tag(models.Model):
     color = models.CharField(_("colour"), max_length=7, default="#4b5563")
     description = models.CharField(_("description"), max_length=255, blank=True, default="")
 
+    access_scope = access.Shared()
+    objects = access.ScopedManager()
+
     class Meta:
         ordering = ["name"]
 
@@ -251,6 +270,9 @@ class Tagging(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    access_scope = access.ByPerson()
+    objects = access.ScopedManager()
 
     class Meta:
         constraints = [
@@ -278,6 +300,9 @@ class CustomField(models.Model):
     help_text = models.CharField(_("help text"), max_length=255, blank=True, default="")
     sort_order = models.PositiveIntegerField(default=100)
 
+    access_scope = access.Shared()
+    objects = access.ScopedManager()
+
     class Meta:
         ordering = ["sort_order", "label"]
 
@@ -289,6 +314,9 @@ class CustomFieldValue(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="custom_values")
     field = models.ForeignKey(CustomField, on_delete=models.CASCADE, related_name="values")
     value = models.JSONField()
+
+    access_scope = access.ByPerson()
+    objects = access.ScopedManager()
 
     class Meta:
         constraints = [
@@ -306,6 +334,9 @@ class Note(models.Model):
     )
     body = models.TextField(_("note"))
     created_at = models.DateTimeField(default=timezone.now)
+
+    access_scope = access.ByPerson()
+    objects = access.ScopedManager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -346,6 +377,9 @@ class Interaction(models.Model):
     detail = models.TextField(_("detail"), blank=True, default="")
     data = models.JSONField(default=dict, blank=True)
     source = models.CharField(max_length=50, blank=True, default="")
+
+    access_scope = access.ByPerson()
+    objects = access.ScopedManager()
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
@@ -396,6 +430,9 @@ class Consent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    access_scope = access.ByPerson()
+    objects = access.ScopedManager()
+
     class Meta:
         ordering = ["-recorded_at", "-id"]
         indexes = [
@@ -425,6 +462,9 @@ class VoteHistory(models.Model):
         _("method"), max_length=10, choices=Method.choices, blank=True, default=""
     )
 
+    access_scope = access.ByPerson()
+    objects = access.ScopedManager()
+
     class Meta:
         verbose_name_plural = _("vote history")
         constraints = [
@@ -445,6 +485,9 @@ class ImportTemplate(models.Model):
     description = models.CharField(_("description"), max_length=255, blank=True, default="")
     mapping = models.JSONField(default=dict)
     builtin = models.BooleanField(default=False)
+
+    access_scope = access.Shared()
+    objects = access.ScopedManager()
 
     class Meta:
         ordering = ["name"]
@@ -489,6 +532,19 @@ class ImportBatch(models.Model):
 
     STALE_AFTER = dt.timedelta(minutes=5)
 
+    area = models.ForeignKey(
+        "geography.Area",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("area"),
+        help_text=_("Who may see it: users whose areas include this one. Empty: campaign-wide."),
+    )
+
+    access_scope = access.ByArea("area", owner="created_by")
+    objects = access.ScopedManager()
+
     class Meta:
         ordering = ["-created_at"]
 
@@ -514,6 +570,9 @@ class ImportRejection(models.Model):
     reason = models.TextField()
     raw = models.TextField()
 
+    access_scope = access.Via("batch")
+    objects = access.ScopedManager()
+
     class Meta:
         ordering = ["batch", "line"]
 
@@ -532,6 +591,9 @@ class ImportChange(models.Model):
     person_id = models.BigIntegerField(db_index=True)
     action = models.CharField(max_length=8, choices=Action.choices)
     before = models.JSONField(default=dict, blank=True)
+
+    access_scope = access.Via("batch")
+    objects = access.ScopedManager()
 
     def __str__(self) -> str:
         return f"{self.action} {self.person_id}"
@@ -559,6 +621,9 @@ class DuplicatePair(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
 
+    access_scope = access.AllOf((access.ByPerson("low"), access.ByPerson("high")))
+    objects = access.ScopedManager()
+
     class Meta:
         ordering = ["-score", "id"]
         constraints = [
@@ -585,6 +650,9 @@ class MergeRecord(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     undone_at = models.DateTimeField(null=True, blank=True)
 
+    access_scope = access.ByOwner("actor", capability="people.merge")
+    objects = access.ScopedManager()
+
     class Meta:
         ordering = ["-created_at"]
 
@@ -605,6 +673,9 @@ class DedupeSettings(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     updated_at = models.DateTimeField(null=True, blank=True)
+
+    access_scope = access.Campaign("people.view", change_capability="people.merge")
+    objects = access.ScopedManager()
 
     class Meta:
         verbose_name = _("duplicate settings")
