@@ -11,6 +11,7 @@ import pytest
 
 from grassroots.accounts import services as account_services
 from grassroots.accounts.models import Role
+from grassroots.core.access import SYSTEM
 from grassroots.geography import services as geo_services
 from grassroots.people import services as people_services
 
@@ -28,21 +29,21 @@ def geo(db):
     part = geo_services.area_kind_ensure(
         code="part", name="Part", is_polling_unit=True, sort_order=5
     )
-    india = geo_services.area_create(actor=None, kind=country, code="IN", name="India")
+    india = geo_services.area_create(actor=SYSTEM, kind=country, code="IN", name="India")
     wb = geo_services.area_create(
-        actor=None, kind=state, code="IN-WB", name="West Bengal", parent=india
+        actor=SYSTEM, kind=state, code="IN-WB", name="West Bengal", parent=india
     )
     ac1 = geo_services.area_create(
-        actor=None, kind=ac, code="IN-WB-AC1", name="Bhabanipur", parent=wb
+        actor=SYSTEM, kind=ac, code="IN-WB-AC1", name="Bhabanipur", parent=wb
     )
     p1 = geo_services.area_create(
-        actor=None, kind=part, code="IN-WB-AC1-P001", name="Part 1", parent=ac1
+        actor=SYSTEM, kind=part, code="IN-WB-AC1-P001", name="Part 1", parent=ac1
     )
     p2 = geo_services.area_create(
-        actor=None, kind=part, code="IN-WB-AC1-P002", name="Part 2", parent=ac1
+        actor=SYSTEM, kind=part, code="IN-WB-AC1-P002", name="Part 2", parent=ac1
     )
     geo_services.polling_station_set(
-        actor=None,
+        actor=SYSTEM,
         area=p1,
         part_number=1,
         name="Mitra Institution",
@@ -54,7 +55,7 @@ def geo(db):
 
 def make_user(username, role_slug, *, scope_all=False, areas=(), superuser=False):
     return account_services.user_create(
-        actor=None,
+        actor=SYSTEM,
         username=username,
         password=PASSWORD,
         roles=Role.objects.filter(slug=role_slug) if role_slug else [],
@@ -81,7 +82,7 @@ def users(geo):
 def people(geo, users):
     """Two people in part 1 (one household), one in part 2."""
     hh = people_services.household_create(
-        actor=None,
+        actor=SYSTEM,
         address={
             "house_number": "12/1",
             "street": "Harish Mukherjee Road",
@@ -92,7 +93,7 @@ def people(geo, users):
         area=geo["p1"],
     )
     ananya = people_services.person_create(
-        actor=None,
+        actor=SYSTEM,
         data={
             "given_name": "Ananya",
             "family_name": "Das",
@@ -108,7 +109,7 @@ def people(geo, users):
         external_ids=[("epic", "WKH0000018")],
     )
     sourav = people_services.person_create(
-        actor=None,
+        actor=SYSTEM,
         data={
             "given_name": "Sourav",
             "family_name": "Das",
@@ -120,7 +121,7 @@ def people(geo, users):
         },
     )
     rahul = people_services.person_create(
-        actor=None,
+        actor=SYSTEM,
         data={
             "given_name": "Rahul",
             "family_name": "Sharma",

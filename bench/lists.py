@@ -15,6 +15,7 @@ import random
 import time
 
 from bench.common import median_ms, print_table, row, scale
+from grassroots.core.access import SYSTEM
 
 FIRST = [
     ("Ananya", "অনন্যা"),
@@ -71,7 +72,7 @@ def _generate(households: int):
 
     area = Area.objects.filter(code=AREA).first()
     if area is None:
-        area = geo.area_create(actor=None, kind=kind, code=AREA, name="Bench part")
+        area = geo.area_create(actor=SYSTEM, kind=kind, code=AREA, name="Bench part")
     if Household.objects.filter(area=area).count() == households:
         print(f"reusing the generated turf ({households:,} households)")
         return area

@@ -26,8 +26,8 @@ and creates, untimed, the people (via ``core.bulk.insert_rows``: households with
 one email or mobile each, consent for a realistic share, 1% do-not-contact, 0.5% suppressed),
 a list of them, the provider account (rate 100,000/s: the pacer does not throttle), the
 template and a draft broadcast; ``platform`` then times ``broadcast_start`` plus the broadcast
-job exactly as a worker runs it (``broadcast_run_task.call``: materialising the messages, the
-compliance decisions, the sends, the progress reports). The compliance clock is fixed at
+job exactly as a worker runs it (``jobs.job_execute``, the generic task's body: materialising
+the messages, the compliance decisions, the sends, the progress reports). The compliance clock is fixed at
 2026-12-02 12:00 America/New_York (the recipients have New York numbers), so quiet hours never
 hold a message. Rates are messages actually sent per second of wall time (blocked recipients
 are part of the platform's work, not of its count); the bare loop sends that same number.
@@ -56,6 +56,7 @@ import time
 from pathlib import Path
 
 from bench.common import print_table, row, scale
+from grassroots.core.access import SYSTEM
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = Path(tempfile.gettempdir()) / "grassroots-bench-messaging"
@@ -557,7 +558,7 @@ def _seed(channel: str, n: int, port: int, connections: int = 0) -> None:
         config["connections"] = str(connections)
     variant = {k: _template(v) if k != "language" else v for k, v in variant.items()}
     account = services.account_save(
-        actor=None,
+        actor=SYSTEM,
         name=f"Bench {kind}",
         kind=kind,
         channels=[channel],
@@ -566,10 +567,10 @@ def _seed(channel: str, n: int, port: int, connections: int = 0) -> None:
         is_default=True,
     )
     template = services.template_save(
-        actor=None, name="Measure K GOTV", channel=channel, variants=[variant]
+        actor=SYSTEM, name="Measure K GOTV", channel=channel, variants=[variant]
     )
     broadcast = services.broadcast_create(
-        actor=None, name="Measure K GOTV", template=template, person_list=person_list
+        actor=SYSTEM, name="Measure K GOTV", template=template, person_list=person_list
     )
     with connection.cursor() as cur:  # a settled database (this server's autovacuum is off)
         for table in ("people_person", "people_household", "people_address",
@@ -584,7 +585,8 @@ def _platform(broadcast_id: int, mode: str = "") -> None:
     "cprofile" runs it under cProfile, "phases" under wall-clock timers (see ``_phases``)."""
     _django()
     _fixed_clock()
-    from grassroots.messaging import services, tasks
+    from grassroots.core import jobs
+    from grassroots.messaging import services
     from grassroots.messaging.models import Broadcast
 
     broadcast = Broadcast.objects.get(pk=broadcast_id)
@@ -596,8 +598,9 @@ def _platform(broadcast_id: int, mode: str = "") -> None:
         profiler = cProfile.Profile()
         profiler.enable()
     start, cpu = time.perf_counter(), time.process_time()
-    services.broadcast_start(actor=None, broadcast=broadcast)
-    outcome = tasks.broadcast_run_task.call(broadcast_id)
+    services.broadcast_start(actor=SYSTEM, broadcast=broadcast)
+    job_id = Broadcast.objects.values_list("job_id", flat=True).get(pk=broadcast_id)
+    outcome = jobs.job_execute(job_id)  # what the worker's generic task does
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     if profiler is not None:
         profiler.disable()

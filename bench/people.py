@@ -15,6 +15,7 @@ import time
 from urllib.parse import quote
 
 from bench.common import median_ms, print_table, row, scale
+from grassroots.core.access import SYSTEM
 
 GIVEN = [
     ("Ananya", "অনন্যা"),
@@ -134,7 +135,7 @@ def _generate_rows(n: int) -> None:
     state = geo.area_kind_ensure(code="state", name="State")
     ac_kind = geo.area_kind_ensure(code="ac", name="Assembly constituency")
     part_kind = geo.area_kind_ensure(code="part", name="Part", is_polling_unit=True)
-    root = geo.area_create(actor=None, kind=state, code="BENCH", name="Bench state")
+    root = geo.area_create(actor=SYSTEM, kind=state, code="BENCH", name="Bench state")
     acs = geo.areas_bulk_create(
         [{"kind": ac_kind, "code": f"BENCH-AC{i:03d}", "name": f"AC {i}"} for i in range(10)], root
     )

@@ -17,6 +17,8 @@ import subprocess
 import sys
 import time
 
+from grassroots.core.access import SYSTEM
+
 
 def _django():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "grassroots.settings")
@@ -261,7 +263,7 @@ def cmd_createadmin(ns) -> int:
 
     password = os.environ.get("GRASSROOTS_ADMIN_PASSWORD") or getpass.getpass("Password: ")
     user = services.user_create(
-        actor=None,
+        actor=SYSTEM,
         username=ns.username,
         password=password,
         email=ns.email or "",

@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from grassroots.accounts.models import Role
 from grassroots.accounts.services import user_create
+from grassroots.core.access import SYSTEM
 
 LOCALE_DIR = Path(settings.LOCALE_PATHS[0])
 PASSWORD = "pw-123456789"
@@ -214,7 +215,7 @@ def test_key_strings_translate_at_run_time(code):
 @pytest.fixture
 def admin_user(db):
     return user_create(
-        actor=None,
+        actor=SYSTEM,
         username="u",
         password=PASSWORD,
         roles=Role.objects.filter(slug="admin"),
@@ -254,7 +255,7 @@ def test_person_detail_is_translated(client, admin_user, people, code):
     from grassroots.people.services import person_update
 
     ananya = people["ananya"]
-    person_update(actor=None, person=ananya, data={"do_not_contact": True})
+    person_update(actor=SYSTEM, person=ananya, data={"do_not_contact": True})
     assert client.login(username="u", password=PASSWORD)
     set_language(client, code)
     body = client.get(reverse("people:person_detail", args=[ananya.pk])).content.decode()

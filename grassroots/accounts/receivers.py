@@ -4,6 +4,7 @@ from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.dispatch import receiver
 
 from grassroots.core import audit
+from grassroots.core.access import SYSTEM
 
 
 def _ip(request):
@@ -18,7 +19,7 @@ def on_login(sender, request, user, **kwargs):
 @receiver(user_login_failed)
 def on_login_failed(sender, credentials, request=None, **kwargs):
     audit.record(
-        actor=None,
+        actor=SYSTEM,
         action="auth.login_failed",
         detail={"username": str(credentials.get("username", ""))[:150]},
         ip_address=_ip(request),

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import models
 
+from grassroots.core import access
 from grassroots.core.models import AuditEvent
 
 
@@ -17,10 +18,10 @@ def record(
     detail: dict[str, Any] | None = None,
     ip_address: str | None = None,
 ) -> AuditEvent:
-    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    user = access.user_or_none(actor)
     return AuditEvent.objects.create(
-        actor=actor if authenticated else None,
-        actor_label=(actor.get_username() if authenticated else "system")[:150],
+        actor=user,
+        actor_label=(user.get_username() if user is not None else "system")[:150],
         action=action,
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",

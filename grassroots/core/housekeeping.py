@@ -14,6 +14,7 @@ import logging
 from django.utils import timezone
 
 from grassroots.core import audit
+from grassroots.core.access import SYSTEM
 from grassroots.core.registry import housekeeping
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,6 @@ def housekeeping_run(now: dt.datetime | None = None) -> dict[str, int]:
         for key, value in (clean(now) or {}).items():
             totals[key] = totals.get(key, 0) + value
     if any(totals.values()):
-        audit.record(actor=None, action="core.housekeeping", detail=totals)
+        audit.record(actor=SYSTEM, action="core.housekeeping", detail=totals)
         log.info("housekeeping: %s", totals)
     return totals

@@ -45,6 +45,7 @@ class Segment(models.Model):
         "owner",
         shared=("visibility", ("shared",)),
         shared_scope=access.ByArea("area", unassigned_readable=True, overlap_for_view=True),
+        capability="accounts.manage",
     )
     objects = access.ScopedManager()
 
@@ -97,6 +98,7 @@ class PersonList(models.Model):
         "owner",
         shared=("visibility", ("shared",)),
         shared_scope=access.ByArea("area", unassigned_readable=True, overlap_for_view=True),
+        capability="accounts.manage",
     )
     objects = access.ScopedManager()
 

@@ -9,7 +9,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from grassroots.lists.compiler import Compiler
-from grassroots.lists.models import ListMember, PersonList, Segment, Visibility
+from grassroots.lists.models import ListMember, PersonList, Segment
 from grassroots.lists.registry import Context
 from grassroots.people.models import Person
 from grassroots.people.selectors import person_visible_to
@@ -17,22 +17,14 @@ from grassroots.people.selectors import person_visible_to
 __all__ = ["person_visible_to"]
 
 
-def _mine_or_shared(actor: Any) -> Q:
-    if getattr(actor, "is_superuser", False):
-        return Q()
-    return Q(owner_id=getattr(actor, "pk", None)) | Q(visibility=Visibility.SHARED)
+def segment_visible_to(actor: Any, action: str = "view") -> QuerySet[Segment]:
+    """One's own segments, and shared ones whose area overlaps one's areas (a segment shared by
+    another district's organiser — its name and definition — is not shown: ADR 0008)."""
+    return Segment.objects.visible_to(actor, action).select_related("owner")
 
 
-def segment_visible_to(actor: Any) -> QuerySet[Segment]:
-    if not getattr(actor, "is_authenticated", False):
-        return Segment.objects.none()
-    return Segment.objects.filter(_mine_or_shared(actor)).select_related("owner")
-
-
-def list_visible_to(actor: Any) -> QuerySet[PersonList]:
-    if not getattr(actor, "is_authenticated", False):
-        return PersonList.objects.none()
-    return PersonList.objects.filter(_mine_or_shared(actor)).select_related("owner", "segment")
+def list_visible_to(actor: Any, action: str = "view") -> QuerySet[PersonList]:
+    return PersonList.objects.visible_to(actor, action).select_related("owner", "segment")
 
 
 def compiler_for(actor: Any, *, now: dt.datetime | None = None) -> Compiler:

@@ -4,26 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grassroots.core import audit
+from grassroots.core import access, audit
+from grassroots.core.exceptions import Forbidden
+from grassroots.geography.selectors import home_area
 from grassroots.lists import selectors
 from grassroots.lists.models import ListMember, PersonList, Segment, Visibility
 
 MAX_NAME = 120
 
 
-def _require(actor: Any, capability: str = "lists.manage") -> None:
-    if not (
-        actor is not None
-        and getattr(actor, "is_authenticated", False)
-        and actor.is_active
-        and actor.has_capability(capability)
-    ):
-        raise PermissionDenied(_("You may not manage segments and lists."))
+CAPABILITY = "lists.manage"
 
 
 def _clean_meta(name: str, visibility: str) -> tuple[str, str]:
@@ -41,22 +36,28 @@ def _clean_meta(name: str, visibility: str) -> tuple[str, str]:
 
 
 def _owned(actor: Any, obj) -> None:
-    if not (getattr(actor, "is_superuser", False) or obj.owner_id == actor.pk):
-        raise PermissionDenied(_("Only its owner can change it."))
+    """Capability, then scope (out of sight = 404), then ownership: a shared segment one may
+    see is still changed only by its owner (403, since one can see it)."""
+    access.require(actor, CAPABILITY)
+    access.require_object(actor, None, obj, access.VIEW)
+    mine = access.is_system(actor) or getattr(actor, "is_superuser", False)
+    if not mine and obj.owner_id != actor.pk:
+        raise Forbidden(_("Only its owner can change it."))
 
 
 @transaction.atomic
 def segment_create(
     *, actor: Any, name: str, definition: dict, description: str = "", visibility: str = "private"
 ) -> Segment:
-    _require(actor)
+    access.require(actor, CAPABILITY)
     name, visibility = _clean_meta(name, visibility)
     selectors.compiler_for(actor).compile(definition)  # refuse what cannot run
     segment = Segment.objects.create(
         name=name,
         description=(description or "").strip(),
         definition=definition,
-        owner=actor,
+        owner=access.user_or_none(actor),
+        area=home_area(actor),
         visibility=visibility,
     )
     audit.record(actor=actor, action="segment.created", obj=segment, detail={"name": name})
@@ -73,7 +74,6 @@ def segment_update(
     description: str | None = None,
     visibility: str | None = None,
 ) -> Segment:
-    _require(actor)
     _owned(actor, segment)
     name, visibility = _clean_meta(
         segment.name if name is None else name,
@@ -93,7 +93,6 @@ def segment_update(
 
 @transaction.atomic
 def segment_delete(*, actor: Any, segment: Segment) -> None:
-    _require(actor)
     _owned(actor, segment)
     audit.record(actor=actor, action="segment.deleted", obj=segment, detail={"name": segment.name})
     segment.delete()
@@ -119,7 +118,7 @@ def list_freeze(
     *, actor: Any, segment: Segment, name: str = "", visibility: str | None = None
 ) -> PersonList:
     """A snapshot: who is in the segment now (within the actor's scope), and when."""
-    _require(actor)
+    access.require(actor, CAPABILITY)
     now = timezone.now()
     people = selectors.segment_people(actor=actor, definition=segment.definition, now=now)
     label = name or _("%(name)s — %(when)s") % {
@@ -133,7 +132,8 @@ def list_freeze(
         segment=segment,
         definition=segment.definition,
         frozen_at=now,
-        owner=actor,
+        owner=access.user_or_none(actor),
+        area=home_area(actor),
         visibility=visibility,
     )
     size = _insert_members(person_list, people)
@@ -158,13 +158,14 @@ def list_create(
     visibility: str = "private",
     source: str = PersonList.Source.MANUAL,
 ) -> PersonList:
-    _require(actor)
+    access.require(actor, CAPABILITY)
     name, visibility = _clean_meta(name, visibility)
     person_list = PersonList.objects.create(
         name=name,
         description=(description or "").strip(),
         source=source,
-        owner=actor,
+        owner=access.user_or_none(actor),
+        area=home_area(actor),
         visibility=visibility,
     )
     if person_ids:
@@ -188,7 +189,6 @@ def _clean_ids(person_ids) -> list[int]:
 @transaction.atomic
 def list_add_people(*, actor: Any, person_list: PersonList, person_ids) -> dict[str, int]:
     """Add people by id; ids the actor cannot see (or that do not exist) are counted, not added."""
-    _require(actor)
     _owned(actor, person_list)
     ids = _clean_ids(person_ids)
     added = 0
@@ -205,7 +205,6 @@ def list_add_people(*, actor: Any, person_list: PersonList, person_ids) -> dict[
 
 @transaction.atomic
 def list_remove_people(*, actor: Any, person_list: PersonList, person_ids) -> int:
-    _require(actor)
     _owned(actor, person_list)
     ids = _clean_ids(person_ids)
     removed = 0
@@ -224,7 +223,6 @@ def list_remove_people(*, actor: Any, person_list: PersonList, person_ids) -> in
 
 @transaction.atomic
 def list_delete(*, actor: Any, person_list: PersonList) -> None:
-    _require(actor)
     _owned(actor, person_list)
     audit.record(
         actor=actor, action="list.deleted", obj=person_list, detail={"name": person_list.name}

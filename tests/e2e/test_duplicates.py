@@ -11,6 +11,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from grassroots.core.access import SYSTEM
+
 pytestmark = pytest.mark.e2e
 
 
@@ -20,13 +22,13 @@ def twins(people, geo):
     from grassroots.people.models import DuplicatePair
 
     twin = services.person_create(
-        actor=None,
+        actor=SYSTEM,
         data={"given_name": "Ananya", "family_name": "Dass", "age": 34, "area": geo["p1"]},
         emails=["a.das@example.org"],
     )
-    services.note_create(actor=None, person=twin, body="Signed up online")
+    services.note_create(actor=SYSTEM, person=twin, body="Signed up online")
     rahul2 = services.person_create(
-        actor=None,
+        actor=SYSTEM,
         data={"given_name": "Rahul", "family_name": "Shrama", "age": 25, "area": geo["p2"]},
     )
     DuplicatePair.objects.create(

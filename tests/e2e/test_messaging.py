@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 
 from grassroots.accounts import services as account_services
 from grassroots.accounts.models import Role
+from grassroots.core.access import SYSTEM
 from grassroots.lists.models import Segment
 from grassroots.messaging import dispatch, services
 from grassroots.messaging.models import Message, Suppression
@@ -34,14 +35,14 @@ def clock(monkeypatch):
 @pytest.fixture
 def campaign(geo, users, password):
     account_services.user_create(
-        actor=None,
+        actor=SYSTEM,
         username="comms",
         password=password,
         roles=Role.objects.filter(slug="communications"),
         scope_all=True,
     )
     services.account_save(
-        actor=None,
+        actor=SYSTEM,
         name="Simulator",
         kind="simulator",
         channels=["sms", "whatsapp", "email", "voice"],
@@ -56,7 +57,7 @@ def campaign(geo, users, password):
         ("Tapas", "+919830033399", "bn"),  # the simulator: numbers ending in 99 reply STOP
     ):
         people[given] = people_services.person_create(
-            actor=None,
+            actor=SYSTEM,
             data={
                 "given_name": given,
                 "family_name": "Sen",
@@ -175,7 +176,7 @@ def test_welcome_sequence_from_the_api_and_the_volunteer_tag(
     """A welcome sequence built on the screen fires for a person created through the API and
     for a person tagged "volunteer"; each person's progress is visible."""
     services.template_save(
-        actor=None,
+        actor=SYSTEM,
         name="Welcome text",
         channel="sms",
         variants=[
@@ -263,7 +264,7 @@ def test_p2p_texter_sends_with_one_key_each_and_answers_a_reply(
     )
     # Arjun's number ends in 97: the simulator has him reply "Yes! Count me in"
     people_services.contact_point_add(
-        actor=None, person=campaign["Arjun"], channel="phone", value="+919830022297",
+        actor=SYSTEM, person=campaign["Arjun"], channel="phone", value="+919830022297",
         is_primary=True,
     )  # fmt: skip
     c = texting.campaign_save(

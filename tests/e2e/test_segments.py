@@ -12,6 +12,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from grassroots.accounts.services import api_token_create
+from grassroots.core.access import SYSTEM
 from grassroots.lists.models import PersonList, Segment
 from grassroots.people import services as people_services
 from grassroots.people.models import Person
@@ -26,7 +27,7 @@ def count_is(page, n: int) -> None:
 def test_build_freeze_print_and_api_agree(page, live_server, login, geo, people, users, shots):
     for given, age, area in (("Moumita", 28, geo["p1"]), ("Priya", 22, geo["p2"])):
         people_services.person_create(
-            actor=None,
+            actor=SYSTEM,
             data={
                 "given_name": given,
                 "family_name": "Sen",
@@ -38,7 +39,10 @@ def test_build_freeze_print_and_api_agree(page, live_server, login, geo, people,
         )
     priya = Person.objects.get(given_name="Priya")
     people_services.interaction_record(
-        actor=None, person=priya, channel="door", occurred_at=timezone.now() - dt.timedelta(days=3)
+        actor=SYSTEM,
+        person=priya,
+        channel="door",
+        occurred_at=timezone.now() - dt.timedelta(days=3),
     )
 
     login(page, "organiser")

@@ -10,6 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from conftest import PASSWORD, make_user
 from grassroots.accounts import selectors, services
 from grassroots.accounts.models import ApiToken, Role, User
+from grassroots.core.access import SYSTEM
 from grassroots.core.models import AuditEvent
 
 
@@ -55,7 +56,7 @@ def test_user_create_hashes_password_sets_access_and_audits(geo, users):
 
 
 def test_user_create_without_password_cannot_sign_in(db):
-    user = services.user_create(actor=None, username="sso-only", password=None)
+    user = services.user_create(actor=SYSTEM, username="sso-only", password=None)
     assert not user.has_usable_password()
 
 
@@ -70,7 +71,7 @@ def test_user_create_rejects_duplicate_username_case_insensitively(users, userna
 
 
 def test_superuser_is_campaign_wide_staff(db):
-    user = services.user_create(actor=None, username="root", password=PASSWORD, is_superuser=True)
+    user = services.user_create(actor=SYSTEM, username="root", password=PASSWORD, is_superuser=True)
     assert user.scope_all and user.is_staff and user.sees_everything
     assert user.has_capability("anything.at_all")
 

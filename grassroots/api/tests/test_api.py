@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 from conftest import make_user
 from grassroots.accounts import services as account_services
 from grassroots.accounts.models import User
+from grassroots.core.access import SYSTEM
 from grassroots.geography import services as geo_services
 from grassroots.people import services as people_services
 from grassroots.people.models import ContactPoint, ExternalId, Person, Tag, Tagging
@@ -56,9 +57,9 @@ def person_count() -> tuple[int, int, int]:
 @pytest.fixture
 def sharma_household(geo, people):
     hh = people_services.household_create(
-        actor=None, address={"street": "Lansdowne Road"}, name="Sharma family", area=geo["p2"]
+        actor=SYSTEM, address={"street": "Lansdowne Road"}, name="Sharma family", area=geo["p2"]
     )
-    people_services.person_update(actor=None, person=people["rahul"], data={"household": hh})
+    people_services.person_update(actor=SYSTEM, person=people["rahul"], data={"household": hh})
     return hh
 
 
@@ -66,7 +67,7 @@ def sharma_household(geo, people):
 def sibling_ac(geo):
     ac_kind = geo["ac"].kind
     return geo_services.area_create(
-        actor=None, kind=ac_kind, code="IN-WB-AC2", name="Kolkata Port", parent=geo["state"]
+        actor=SYSTEM, kind=ac_kind, code="IN-WB-AC2", name="Kolkata Port", parent=geo["state"]
     )
 
 
@@ -219,7 +220,7 @@ def test_contact_points_are_scoped(people, users):
 
 
 def test_tags_are_readable_by_anyone_with_people_view(people, users):
-    tag = people_services.tag_get_or_create(actor=None, name="Booth captain")
+    tag = people_services.tag_get_or_create(actor=SYSTEM, name="Booth captain")
     for who in ("volunteer", "manager"):
         rows = api(users[who]).get("/api/v1/tags/").json()["results"]
         assert [r["slug"] for r in rows] == ["booth-captain"]
@@ -531,7 +532,7 @@ def test_tag_apply_with_out_of_scope_or_missing_ids_is_400_and_tags_nobody(
     people, users, geo, extra_id
 ):
     editor = make_user("p1editor", "field_organiser", areas=[geo["p1"]])
-    people_services.tag_get_or_create(actor=None, name="Booth captain")
+    people_services.tag_get_or_create(actor=SYSTEM, name="Booth captain")
     other = people[extra_id].pk if isinstance(extra_id, str) else extra_id
     response = api(editor).post(
         "/api/v1/tags/booth-captain/apply/", {"people": [people["ananya"].pk, other]}, format="json"
@@ -551,7 +552,7 @@ def test_tag_apply_to_unknown_tag_is_404(people, users):
 
 
 def test_tag_apply_needs_people_edit(people, users):
-    people_services.tag_get_or_create(actor=None, name="Booth captain")
+    people_services.tag_get_or_create(actor=SYSTEM, name="Booth captain")
     assert_error(
         api(users["volunteer"]).post(
             "/api/v1/tags/booth-captain/apply/", {"people": [people["ananya"].pk]}, format="json"
@@ -604,8 +605,8 @@ def test_area_filter_cannot_widen_scope(people, users, geo):
 
 
 def test_tag_filter(people, users):
-    tag = people_services.tag_get_or_create(actor=None, name="Booth captain")
-    people_services.tag_apply(actor=None, tag=tag, people=[people["sourav"]])
+    tag = people_services.tag_get_or_create(actor=SYSTEM, name="Booth captain")
+    people_services.tag_apply(actor=SYSTEM, tag=tag, people=[people["sourav"]])
     c = api(users["manager"])
     assert names(c.get(PEOPLE, {"tag": "booth-captain"})) == {"Sourav"}
     row = c.get(f"{PEOPLE}{people['sourav'].pk}/").json()
@@ -659,13 +660,13 @@ def test_count_respects_scope(people, users):
 
 @pytest.mark.parametrize("n", [3, 30])
 def test_people_list_query_count_does_not_grow(geo, users, django_assert_max_num_queries, n):
-    tag = people_services.tag_get_or_create(actor=None, name="Booth captain")
+    tag = people_services.tag_get_or_create(actor=SYSTEM, name="Booth captain")
     hh = people_services.household_create(
-        actor=None, address={"street": "Elgin Road"}, area=geo["p1"]
+        actor=SYSTEM, address={"street": "Elgin Road"}, area=geo["p1"]
     )
     for i in range(n):
         people_services.person_create(
-            actor=None,
+            actor=SYSTEM,
             data={
                 "given_name": f"P{i:02d}",
                 "family_name": "Sen",

@@ -10,6 +10,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from grassroots.accounts.services import api_token_create
+from grassroots.core.access import SYSTEM
 from grassroots.messaging import dispatch, services
 from grassroots.messaging.models import Message
 from grassroots.people.models import Interaction
@@ -28,7 +29,7 @@ def sim(db, monkeypatch):
         dispatch, "clock", lambda: dt.datetime(2026, 12, 4, 12, 0, tzinfo=ZoneInfo("Asia/Kolkata"))
     )
     return services.account_save(
-        actor=None, name="Sim", kind="simulator", channels=["sms", "email"],
+        actor=SYSTEM, name="Sim", kind="simulator", channels=["sms", "email"],
         config={"from_number": "+15550100"}, secrets={}, is_default=True,
     )  # fmt: skip
 
@@ -85,7 +86,7 @@ def test_permissions_and_scope(people, users, sim):
     from grassroots.accounts.models import Role
 
     p2 = account_services.user_create(
-        actor=None, username="p2comms", password="correct-horse-battery-1",
+        actor=SYSTEM, username="p2comms", password="correct-horse-battery-1",
         roles=Role.objects.filter(slug="communications"), scope_areas=[people["rahul"].area],
     )  # fmt: skip
     r = api(p2).post("/api/v1/messages/send/",

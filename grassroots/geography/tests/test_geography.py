@@ -2,6 +2,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from grassroots.core.access import SYSTEM
 from grassroots.geography import selectors, services
 from grassroots.geography.models import Area
 
@@ -20,7 +21,7 @@ def test_paths_make_descendant_queries_one_range(geo):
 def test_duplicate_area_code_rejected(geo):
     with pytest.raises(ValidationError):
         services.area_create(
-            actor=None,
+            actor=SYSTEM,
             kind=geo["kinds"]["part"],
             code="IN-WB-AC1-P001",
             name="Dup",
@@ -30,7 +31,7 @@ def test_duplicate_area_code_rejected(geo):
 
 def test_polling_station_only_on_polling_units(geo):
     with pytest.raises(ValidationError):
-        services.polling_station_set(actor=None, area=geo["ac"], name="Nope")
+        services.polling_station_set(actor=SYSTEM, area=geo["ac"], name="Nope")
 
 
 def test_scope_of_users(geo, users):
@@ -103,7 +104,7 @@ def test_elections_show_on_areas_below(client_for, geo, users):
 def test_tree_query_count_constant(client_for, geo, users, django_assert_max_num_queries):
     for i in range(3, 30):
         services.area_create(
-            actor=None,
+            actor=SYSTEM,
             kind=geo["kinds"]["part"],
             code=f"IN-WB-AC1-P{i:03d}",
             name=f"Part {i}",

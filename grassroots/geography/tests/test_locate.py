@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from grassroots.core.access import SYSTEM
 from grassroots.geography import services
 from grassroots.geography.locate import AreaLocator, boundary_geometry, locate_areas
 
@@ -44,7 +45,7 @@ def mapped(geo):
     for key, b in boundaries.items():
         type(areas[key]).objects.filter(pk=areas[key].pk).update(boundary=b)
     areas["ac2"] = services.area_create(
-        actor=None,
+        actor=SYSTEM,
         kind=geo["ac"].kind,
         code="IN-WB-AC2",
         name="Kolkata Port",

@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import formats, timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from grassroots.core import audit
+from grassroots.core import access, audit
 from grassroots.geography.selectors import area_visible_to
 from grassroots.lists import selectors
 from grassroots.lists.outputs import documents, labels, rows, tables
@@ -70,16 +70,6 @@ def pdf_limit() -> int:
     return int(getattr(settings, "LISTS_PDF_LIMIT", DEFAULT_PDF_LIMIT))
 
 
-def _require(actor: Any) -> None:
-    if not (
-        actor is not None
-        and getattr(actor, "is_authenticated", False)
-        and actor.is_active
-        and actor.has_capability(CAPABILITY)
-    ):
-        raise PermissionDenied(_("You may not print walk, call or mail lists."))
-
-
 def source_get(*, actor: Any, kind: str, key: Any) -> Source | None:
     """The segment / list / area ``key`` and its people as ``actor`` may see them, or ``None``.
 
@@ -110,7 +100,7 @@ def source_get(*, actor: Any, kind: str, key: Any) -> Source | None:
     return None
 
 
-def _clean(output: str, fmt: str, params: dict) -> dict:
+def options_clean(output: str, fmt: str, params: dict) -> dict:
     if fmt not in OUTPUTS.get(output, ()):
         raise ValidationError(_("There is no %(fmt)s of that.") % {"fmt": fmt.upper()})
     paper = (params.get("paper") or "a4").lower()
@@ -170,8 +160,8 @@ def output_render(
 
     A background job (``outputs.jobs``) passes ``bounded=False`` (no size limit) and
     ``audited=False`` (it audits when the file is downloaded)."""
-    _require(actor)
-    options = _clean(output, fmt, params or {})
+    access.require(actor, CAPABILITY)
+    options = options_clean(output, fmt, params or {})
     if bounded:
         _check_size(output, fmt, source.people)
     today = timezone.localdate()

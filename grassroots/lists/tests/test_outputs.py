@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from pypdf import PdfReader
 
+from grassroots.core.access import SYSTEM
 from grassroots.lists import selectors
 from grassroots.lists.outputs import documents, labels, rows, tables
 from grassroots.people import services as people_services
@@ -23,7 +24,7 @@ META = documents.Meta(title="Ward 7 north", printed_by="tester", printed_on="22 
 
 def household(geo, number, street="Lake Road", *, area=None, name=""):
     return people_services.household_create(
-        actor=None,
+        actor=SYSTEM,
         address={
             "house_number": number,
             "street": street,
@@ -38,7 +39,7 @@ def household(geo, number, street="Lake Road", *, area=None, name=""):
 
 def person(geo, given, family="", hh=None, *, area=None, phones=(), **data):
     return people_services.person_create(
-        actor=None,
+        actor=SYSTEM,
         data={
             "given_name": given,
             "family_name": family,

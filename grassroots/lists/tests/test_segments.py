@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from grassroots.core.access import SYSTEM
 from grassroots.geography.models import Election
 from grassroots.lists import selectors, services
 from grassroots.lists.compiler import DefinitionError
@@ -104,7 +105,7 @@ def test_reachable_by_sms_respects_dnc_landlines_and_opt_outs(people, admin):
 def test_contacted_and_not_contacted(people, admin):
     now = timezone.now()
     people_services.interaction_record(
-        actor=None, person=people["rahul"], channel="door", occurred_at=now - dt.timedelta(days=3)
+        actor=SYSTEM, person=people["rahul"], channel="door", occurred_at=now - dt.timedelta(days=3)
     )
     assert names(admin, seg(one("contacted", days=30))) == ["Rahul"]
     assert names(admin, seg(one("contacted", days=30, negate=True))) == ["Ananya", "Sourav"]
@@ -166,8 +167,8 @@ def test_custom_field(people, admin):
     field = CustomField.objects.create(
         key="caste_group", label="Group", type="choice", choices=["A", "B"]
     )
-    people_services.custom_values_set(actor=None, person=people["ananya"], values={field: "A"})
-    people_services.custom_values_set(actor=None, person=people["rahul"], values={field: "B"})
+    people_services.custom_values_set(actor=SYSTEM, person=people["ananya"], values={field: "A"})
+    people_services.custom_values_set(actor=SYSTEM, person=people["rahul"], values={field: "B"})
     assert names(admin, seg(one("custom_field", field="caste_group", op="eq", value="A"))) == [
         "Ananya"
     ]

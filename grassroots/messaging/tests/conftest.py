@@ -9,6 +9,7 @@ import pytest
 
 from grassroots.accounts import services as account_services
 from grassroots.accounts.models import Role
+from grassroots.core.access import SYSTEM
 from grassroots.messaging import services
 from grassroots.messaging.tests.fakes import FakeMsg91, FakeSmtp, FakeTwilio, FakeWhatsApp
 
@@ -40,7 +41,7 @@ def smtp_server() -> Iterator[FakeSmtp]:
 @pytest.fixture
 def comms(geo):
     return account_services.user_create(
-        actor=None,
+        actor=SYSTEM,
         username="comms",
         password="correct-horse-battery-1",
         roles=Role.objects.filter(slug="communications"),
@@ -51,7 +52,7 @@ def comms(geo):
 @pytest.fixture
 def simulator(comms, settings):
     return services.account_save(
-        actor=None,
+        actor=SYSTEM,
         name="Simulator",
         kind="simulator",
         channels=["sms", "whatsapp", "email", "voice"],
@@ -65,7 +66,7 @@ def simulator(comms, settings):
 def twilio(fake_twilio, settings):
     settings.GRASSROOTS_PUBLIC_URL = "https://campaign.example.org"
     return services.account_save(
-        actor=None,
+        actor=SYSTEM,
         name="Twilio",
         kind="twilio",
         channels=["sms"],
@@ -80,7 +81,7 @@ def smtp_account(smtp_server, settings):
     """The default email account, sending to the loopback SMTP server."""
     settings.GRASSROOTS_PUBLIC_URL = "https://campaign.example.org"
     return services.account_save(
-        actor=None,
+        actor=SYSTEM,
         name="SMTP",
         kind="smtp",
         channels=["email"],

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from grassroots.accounts import services as account_services
 from grassroots.accounts.models import Role
 from grassroots.core import events
+from grassroots.core.access import SYSTEM
 from grassroots.messaging import automations, dispatch, services
 from grassroots.messaging.models import Enrollment, Message
 from grassroots.people import services as people_services
@@ -30,7 +31,7 @@ def clock(monkeypatch):
 @pytest.fixture
 def manager(geo):
     return account_services.user_create(
-        actor=None,
+        actor=SYSTEM,
         username="boss",
         password="correct-horse-battery-1",
         email="boss@example.org",
@@ -42,7 +43,7 @@ def manager(geo):
 @pytest.fixture
 def welcome(geo, manager, clock):
     services.account_save(
-        actor=None, name="Sim", kind="simulator", channels=["sms", "email"], config={},
+        actor=SYSTEM, name="Sim", kind="simulator", channels=["sms", "email"], config={},
         secrets={}, is_default=True,
     )  # fmt: skip
     sms = services.template_save(
@@ -89,7 +90,7 @@ def test_person_created_through_the_api_starts_the_welcome(
     geo, welcome, clock, mailoutbox, deliver
 ):
     asha = people_services.person_create(
-        actor=None,
+        actor=SYSTEM,
         data={"given_name": "Asha", "area": geo["p1"], "preferred_language": "bn"},
         phones=["+919830012346"],
         via="api",
@@ -112,7 +113,7 @@ def test_person_created_through_the_api_starts_the_welcome(
 def test_people_made_on_the_screen_or_imported_do_not_start_an_api_only_trigger(
     geo, welcome, deliver
 ):
-    people_services.person_create(actor=None, data={"given_name": "Ravi"}, via="screen")
+    people_services.person_create(actor=SYSTEM, data={"given_name": "Ravi"}, via="screen")
     deliver()
     assert not Enrollment.objects.exists()
 
@@ -121,17 +122,17 @@ def test_tagging_volunteer_runs_the_whole_sequence_once(
     geo, welcome, clock, mailoutbox, manager, deliver, django_capture_on_commit_callbacks
 ):
     ravi = people_services.person_create(
-        actor=None, data={"given_name": "Ravi", "area": geo["p1"]}, phones=["+919830012347"]
+        actor=SYSTEM, data={"given_name": "Ravi", "area": geo["p1"]}, phones=["+919830012347"]
     )
-    tag = people_services.tag_get_or_create(actor=None, name="Volunteer")
-    people_services.tag_apply(actor=None, tag=tag, people=[ravi])
+    tag = people_services.tag_get_or_create(actor=SYSTEM, name="Volunteer")
+    people_services.tag_apply(actor=SYSTEM, tag=tag, people=[ravi])
     deliver()
     e = Enrollment.objects.get(automation=welcome, person=ravi)
     assert e.trigger == "tag.applied" and e.status == "waiting"
 
     # tagging again, and the event delivered twice: still one enrollment, one message
-    people_services.tag_remove(actor=None, tag=tag, person=ravi)
-    people_services.tag_apply(actor=None, tag=tag, people=[ravi])
+    people_services.tag_remove(actor=SYSTEM, tag=tag, person=ravi)
+    people_services.tag_apply(actor=SYSTEM, tag=tag, people=[ravi])
     deliver()
     assert Enrollment.objects.filter(person=ravi).count() == 1
     assert Message.objects.filter(person=ravi).count() == 1
@@ -153,7 +154,7 @@ def test_tagging_volunteer_runs_the_whole_sequence_once(
 
 def test_editing_a_live_sequence_does_not_send_again(geo, welcome, clock, manager, deliver):
     ravi = people_services.person_create(
-        actor=None, data={"given_name": "Ravi"}, phones=["+919830012347"], via="api"
+        actor=SYSTEM, data={"given_name": "Ravi"}, phones=["+919830012347"], via="api"
     )
     deliver()
     assert Message.objects.filter(person=ravi).count() == 1
@@ -192,7 +193,7 @@ def test_a_step_its_author_may_no_longer_do_stops_with_the_reason(
 ):
     manager.roles.clear()
     ravi = people_services.person_create(
-        actor=None, data={"given_name": "Ravi"}, phones=["+919830012347"], via="api"
+        actor=SYSTEM, data={"given_name": "Ravi"}, phones=["+919830012347"], via="api"
     )
     deliver()
     e = Enrollment.objects.get(person=ravi)
@@ -202,7 +203,7 @@ def test_a_step_its_author_may_no_longer_do_stops_with_the_reason(
 
 def test_keyword_reply_starts_an_automation(geo, manager, clock, deliver):
     account = services.account_save(
-        actor=None, name="Sim", kind="simulator", channels=["sms"], config={}, secrets={},
+        actor=SYSTEM, name="Sim", kind="simulator", channels=["sms"], config={}, secrets={},
         is_default=True,
     )  # fmt: skip
     auto = automations.automation_save(
@@ -213,7 +214,7 @@ def test_keyword_reply_starts_an_automation(geo, manager, clock, deliver):
         steps=[{"kind": "tag", "params": {"tag": "wants to help"}}],
     )
     meera = people_services.person_create(
-        actor=None, data={"given_name": "Meera"}, phones=["+919830012349"]
+        actor=SYSTEM, data={"given_name": "Meera"}, phones=["+919830012349"]
     )
     from grassroots.messaging.providers.base import Inbound
 
@@ -232,10 +233,10 @@ def test_entering_a_segment_starts_it_for_newcomers_only(geo, manager, clock, de
     from grassroots.lists import services as list_services
 
     old = people_services.person_create(
-        actor=None, data={"given_name": "Old", "area": geo["p1"], "support_score": 1}
+        actor=SYSTEM, data={"given_name": "Old", "area": geo["p1"], "support_score": 1}
     )
     new = people_services.person_create(
-        actor=None, data={"given_name": "New", "area": geo["p1"], "support_score": 3}
+        actor=SYSTEM, data={"given_name": "New", "area": geo["p1"], "support_score": 3}
     )
     segment = list_services.segment_create(
         actor=manager, name="Strong supporters",
@@ -249,7 +250,7 @@ def test_entering_a_segment_starts_it_for_newcomers_only(geo, manager, clock, de
     )  # fmt: skip
     services.messaging_tick()  # the first look only records who is there
     assert not Enrollment.objects.filter(automation=auto).exists()
-    people_services.person_update(actor=None, person=new, data={"support_score": 1})
+    people_services.person_update(actor=SYSTEM, person=new, data={"support_score": 1})
     services.messaging_tick()
     assert list(Enrollment.objects.filter(automation=auto).values_list("person", flat=True)) == [
         new.pk
@@ -259,13 +260,26 @@ def test_entering_a_segment_starts_it_for_newcomers_only(geo, manager, clock, de
     assert not Enrollment.objects.filter(person=old).exists()
 
 
-def test_rsvp_and_donation_events_start_automations_for_their_person(geo, manager, deliver):
+@pytest.fixture
+def rsvp_and_donation():
+    """What the events and finance apps declare (their events, about a person)."""
+    events.declare("rsvp.created", "A person RSVPs to an event", ("event_id",),
+                   person_field="person_id")  # fmt: skip
+    events.declare("donation.received", "A person donates", ("amount",), person_field="person_id")
+    yield
+    events.undeclare("rsvp.created")
+    events.undeclare("donation.received")
+
+
+def test_rsvp_and_donation_events_start_automations_for_their_person(
+    geo, manager, deliver, rsvp_and_donation
+):
     auto = automations.automation_save(
         actor=manager, name="Thanks for coming", active=True,
         triggers=[{"event": "rsvp.created"}, {"event": "donation.received"}],
         steps=[{"kind": "tag", "params": {"tag": "engaged"}}],
     )  # fmt: skip
-    p = people_services.person_create(actor=None, data={"given_name": "Rita"})
+    p = people_services.person_create(actor=SYSTEM, data={"given_name": "Rita"})
     events.publish("rsvp.created", {"person_id": p.pk, "event_id": 1})
     events.publish("donation.received", {"person_id": p.pk, "amount": 500})
     deliver()
@@ -281,7 +295,7 @@ def test_an_automation_whose_author_is_gone_stops(geo, manager, deliver):
     manager.delete()
     auto.refresh_from_db()
     assert auto.created_by is None and not auto.system
-    p = people_services.person_create(actor=None, data={"given_name": "Zed"})
+    p = people_services.person_create(actor=SYSTEM, data={"given_name": "Zed"})
     deliver()
     e = Enrollment.objects.get(automation=auto, person=p)
     assert e.status == "failed" and "gone" in e.log[-1]["text"]

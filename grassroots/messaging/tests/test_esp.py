@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.test import override_settings
 
+from grassroots.core.access import SYSTEM
 from grassroots.messaging import services
 from grassroots.messaging.models import Message, Suppression
 from grassroots.messaging.tests.fakes import FakeHTTPServer, RecordedRequest
@@ -43,19 +44,19 @@ def postmark():
 @override_settings(ANYMAIL={"WEBHOOK_SECRET": "hook:secret"})
 def test_postmark_send_and_webhooks(geo, postmark, client):
     services.account_save(
-        actor=None, name="Postmark", kind="esp", channels=["email"],
+        actor=SYSTEM, name="Postmark", kind="esp", channels=["email"],
         config={"esp": "postmark", "api_url": postmark.url + "/",
                 "from_email": "team@campaign.example.org"},
         secrets={"api_key": FakePostmark.token}, is_default=True,
     )  # fmt: skip
     mona = people_services.person_create(
-        actor=None, data={"given_name": "Mona"}, emails=["mona@example.org"]
+        actor=SYSTEM, data={"given_name": "Mona"}, emails=["mona@example.org"]
     )
     people_services.consent_record(
-        actor=None, person=mona, channel="email", purpose="campaign", status="granted"
+        actor=SYSTEM, person=mona, channel="email", purpose="campaign", status="granted"
     )
     msg = services.message_send(
-        actor=None, person=mona, channel="email", subject="Hello", body="See you"
+        actor=SYSTEM, person=mona, channel="email", subject="Hello", body="See you"
     )
     assert msg.status == "sent", msg.status_reason
     sent = postmark.requests[-1].json
@@ -91,17 +92,17 @@ def test_postmark_send_and_webhooks(geo, postmark, client):
 
 def test_refused_recipient_is_not_retried(geo, postmark):
     services.account_save(
-        actor=None, name="Postmark", kind="esp", channels=["email"],
+        actor=SYSTEM, name="Postmark", kind="esp", channels=["email"],
         config={"esp": "postmark", "api_url": postmark.url + "/", "from_email": "t@c.org"},
         secrets={"api_key": FakePostmark.token}, is_default=True,
     )  # fmt: skip
     p = people_services.person_create(
-        actor=None, data={"given_name": "B"}, emails=["bounce@example.org"]
+        actor=SYSTEM, data={"given_name": "B"}, emails=["bounce@example.org"]
     )
     people_services.consent_record(
-        actor=None, person=p, channel="email", purpose="campaign", status="granted"
+        actor=SYSTEM, person=p, channel="email", purpose="campaign", status="granted"
     )
-    msg = services.message_send(actor=None, person=p, channel="email", subject="S", body="B")
+    msg = services.message_send(actor=SYSTEM, person=p, channel="email", subject="S", body="B")
     assert msg.status == "failed" and msg.attempts == 1
     assert FakePostmark.token not in msg.status_reason
     assert Message.objects.count() == 1

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import ValidationError
 
+from grassroots.core.access import SYSTEM
 from grassroots.messaging import dispatch, services
 from grassroots.messaging.models import Message
 from grassroots.messaging.providers.twilio import TwilioProvider
@@ -22,13 +23,13 @@ def _people(geo, n, *, channel):
     out = []
     for i in range(n):
         p = people_services.person_create(
-            actor=None,
+            actor=SYSTEM,
             data={"given_name": f"P{i}", "family_name": "Lane", "area": geo["p1"]},
             phones=[f"+9198300{i:05d}"] if channel == "sms" else [],
             emails=[f"p{i}@example.org"] if channel == "email" else [],
         )
         people_services.consent_record(
-            actor=None, person=p, channel=channel, purpose="campaign", status="granted"
+            actor=SYSTEM, person=p, channel=channel, purpose="campaign", status="granted"
         )
         out.append(p)
     return out
@@ -139,7 +140,7 @@ def test_email_over_parallel_smtp_connections(geo, smtp_server, smtp_account):
 def test_throughput_settings_are_checked(geo, fake_twilio, field, value):
     with pytest.raises(ValidationError) as exc:
         services.account_save(
-            actor=None,
+            actor=SYSTEM,
             name="Twilio",
             kind="twilio",
             channels=["sms"],
@@ -151,7 +152,7 @@ def test_throughput_settings_are_checked(geo, fake_twilio, field, value):
 
 def test_blank_throughput_settings_mean_the_defaults(geo, fake_twilio):
     account = services.account_save(
-        actor=None,
+        actor=SYSTEM,
         name="Twilio",
         kind="twilio",
         channels=["sms"],
@@ -178,7 +179,7 @@ def test_a_broadcast_creates_its_messages_batch_by_batch_between_sends(
     monkeypatch.setattr(dispatch, "BATCH", 3)
     people = _people(geo, 8, channel="sms")
     nophone = people_services.person_create(
-        actor=None, data={"given_name": "No", "family_name": "Phone", "area": geo["p1"]}
+        actor=SYSTEM, data={"given_name": "No", "family_name": "Phone", "area": geo["p1"]}
     )
     template = services.template_save(
         actor=comms, name="T", channel="sms", variants=[{"language": "en", "body": "Hi"}]

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from grassroots.core.access import SYSTEM
 from grassroots.lists import services as list_services
 from grassroots.messaging import dispatch, services
 from grassroots.messaging.models import Broadcast, Message, Suppression
@@ -26,13 +27,13 @@ NOON_IST = dt.datetime(2026, 12, 4, 12, 0, tzinfo=IST)
 
 def _consent(person, channel="sms"):
     people_services.consent_record(
-        actor=None, person=person, channel=channel, purpose="campaign", status="granted"
+        actor=SYSTEM, person=person, channel=channel, purpose="campaign", status="granted"
     )
 
 
 def _person(geo, name, phone=None, email=None, language=""):
     return people_services.person_create(
-        actor=None,
+        actor=SYSTEM,
         data={
             "given_name": name,
             "family_name": "Test",
@@ -256,7 +257,7 @@ def _audience(geo, comms):
         if key != "nophone":
             _consent(p)
     people_services.consent_record(
-        actor=None, person=people["withdrawn"], channel="sms", purpose="campaign",
+        actor=SYSTEM, person=people["withdrawn"], channel="sms", purpose="campaign",
         status="withdrawn",
     )  # fmt: skip
     return people
@@ -358,7 +359,7 @@ def test_paused_broadcast_sends_nothing_until_resumed(
 
 def test_broadcast_needs_the_capability(geo, simulator, users):
     template = services.template_save(
-        actor=None, name="T", channel="sms", variants=[{"language": "en", "body": "Hi"}]
+        actor=SYSTEM, name="T", channel="sms", variants=[{"language": "en", "body": "Hi"}]
     )
     from django.core.exceptions import PermissionDenied
 
@@ -443,7 +444,7 @@ def test_credentials_are_encrypted_and_never_shown(geo, twilio, fake_twilio):
     assert twilio.secret_hints["auth_token"].endswith(fake_twilio.auth_token[-4:])
     # saving without retyping the secret keeps it
     services.account_save(
-        actor=None, account=twilio, name="Twilio 2", kind="twilio", channels=["sms"],
+        actor=SYSTEM, account=twilio, name="Twilio 2", kind="twilio", channels=["sms"],
         config=twilio.config, secrets={"auth_token": ""},
     )  # fmt: skip
     assert dispatch.provider_for(twilio).secrets["auth_token"] == fake_twilio.auth_token
@@ -497,7 +498,7 @@ def test_tracked_email_counts_opens_and_clicks_without_an_open_redirect(
 
     settings.GRASSROOTS_PUBLIC_URL = "https://campaign.example.org"
     services.account_save(
-        actor=None, name="SMTP", kind="smtp", channels=["email"],
+        actor=SYSTEM, name="SMTP", kind="smtp", channels=["email"],
         config={"host": smtp_server.host, "port": str(smtp_server.port),
                 "from_email": "team@campaign.example.org", "rate": "1000"},
         secrets={}, is_default=True,
@@ -596,7 +597,7 @@ def test_voice_broadcast_plays_a_recording_with_press_9_to_opt_out(geo, twilio, 
     asha = _person(geo, "Asha", phone="+919830012346")
     _consent(asha, "phone")
     template = services.template_save(
-        actor=None, name="Call", channel="voice",
+        actor=SYSTEM, name="Call", channel="voice",
         variants=[{"language": "en", "body": "Hello from the campaign",
                    "provider_template": "https://campaign.example.org/rally.mp3"}],
     )  # fmt: skip

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from grassroots.accounts import services as account_services
 from grassroots.accounts.models import Role
+from grassroots.core.access import SYSTEM
 from grassroots.lists import services as list_services
 from grassroots.messaging import dispatch, services, texting
 from grassroots.messaging.models import Message, Suppression, TextingContact
@@ -24,7 +25,7 @@ C = TextingContact.Status
 
 def _user(username, role, **scope):
     return account_services.user_create(
-        actor=None,
+        actor=SYSTEM,
         username=username,
         password="correct-horse-battery-1",
         roles=Role.objects.filter(slug=role),
@@ -36,7 +37,7 @@ def _user(username, role, **scope):
 def setup(geo, monkeypatch):
     monkeypatch.setattr(dispatch, "clock", lambda: dt.datetime(2026, 12, 4, 12, 0, tzinfo=IST))
     account = services.account_save(
-        actor=None, name="Sim", kind="simulator", channels=["sms"],
+        actor=SYSTEM, name="Sim", kind="simulator", channels=["sms"],
         config={"from_number": "+15550100"}, secrets={}, is_default=True,
     )  # fmt: skip
     boss = _user("boss", "communications", scope_all=True)
@@ -46,12 +47,12 @@ def setup(geo, monkeypatch):
     for i in range(7):
         people.append(
             people_services.person_create(
-                actor=None,
+                actor=SYSTEM,
                 data={"given_name": f"P{i}", "area": geo["p1"] if i < 5 else geo["p2"]},
                 phones=[f"+91983001234{i}"],
             )
         )
-    nophone = people_services.person_create(actor=None, data={"given_name": "Nophone"})
+    nophone = people_services.person_create(actor=SYSTEM, data={"given_name": "Nophone"})
     lst = list_services.list_create(
         actor=boss, name="all", person_ids=[p.pk for p in [*people, nophone]]
     )

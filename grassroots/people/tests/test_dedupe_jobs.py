@@ -10,8 +10,11 @@ import pytest
 from django.urls import reverse
 
 from grassroots.accounts.models import Role
+from grassroots.core.access import SYSTEM
 from grassroots.core.models import AuditEvent, Job
-from grassroots.people import dedupe, dedupe_jobs, duplicates
+from grassroots.people.dedupe import jobs as dedupe_jobs
+from grassroots.people.dedupe import review as duplicates
+from grassroots.people.dedupe import scoring
 from grassroots.people.imports import services as import_services
 from grassroots.people.models import (
     DuplicatePair,
@@ -133,7 +136,7 @@ def test_auto_merge_is_off_by_default(
 def test_auto_merge_merges_pairs_at_or_above_the_threshold_and_is_undoable(
     client_for, planted, users, django_capture_on_commit_callbacks
 ):
-    scores = {(lo, hi): s for lo, hi, s, _r in dedupe.find_duplicates()}
+    scores = {(lo, hi): s for lo, hi, s, _r in scoring.find_duplicates()}
     threshold = 0.9
     above = {pair for pair, s in scores.items() if s >= threshold}
     below = {pair for pair, s in scores.items() if s < threshold}
@@ -199,7 +202,7 @@ def test_a_real_import_searches_its_own_people_for_duplicates(
 
     # Mitali is already known (a sign-up: no EPIC, a year older on our form) with her mobile
     known = services.person_create(
-        actor=None,
+        actor=SYSTEM,
         data={"given_name": "Mitali", "family_name": "Ghosh", "age": 42, "area": geo["p1"]},
         phones=["9830011111"],
     )

@@ -12,8 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from conftest import make_user
+from grassroots.core.access import SYSTEM
 from grassroots.core.models import AuditEvent
-from grassroots.people import duplicates, merge, services
+from grassroots.people import merge, services
+from grassroots.people.dedupe import review as duplicates
 from grassroots.people.models import (
     DuplicatePair,
     MergeRecord,
@@ -37,21 +39,21 @@ def dups(geo, people, users):
     """Ananya twice in part 1; Rahul twice in part 2; an Ananya look-alike in part 2."""
     ananya = people["ananya"]
     ananya2 = services.person_create(
-        actor=None,
+        actor=SYSTEM,
         data={"given_name": "Ananya", "family_name": "Dass", "age": 34, "area": geo["p1"]},
         phones=["+91 98300 99999"],
         emails=["a.das@example.org"],
     )
     services.note_create(actor=users["manager"], person=ananya2, body="Signed up online")
-    tag = services.tag_get_or_create(actor=None, name="Volunteer")
-    services.tag_apply(actor=None, tag=tag, people=[ananya2])
+    tag = services.tag_get_or_create(actor=SYSTEM, name="Volunteer")
+    services.tag_apply(actor=SYSTEM, tag=tag, people=[ananya2])
     rahul2 = services.person_create(
-        actor=None,
+        actor=SYSTEM,
         data={"given_name": "Rahul", "family_name": "Shrama", "age": 25, "area": geo["p2"]},
         phones=["+91 94330 55555"],
     )
     other = services.person_create(
-        actor=None,
+        actor=SYSTEM,
         data={"given_name": "Ananya", "family_name": "Das", "age": 35, "area": geo["p2"]},
     )
     return {
@@ -133,8 +135,8 @@ def test_queue_query_count_does_not_grow_with_pairs(client_for, dups, users, geo
     with CaptureQueriesContext(connection) as few:
         c.get(QUEUE)
     for i in range(10):
-        a = services.person_create(actor=None, data={"given_name": f"X{i}", "area": geo["p1"]})
-        b = services.person_create(actor=None, data={"given_name": f"X{i}", "area": geo["p1"]})
+        a = services.person_create(actor=SYSTEM, data={"given_name": f"X{i}", "area": geo["p1"]})
+        b = services.person_create(actor=SYSTEM, data={"given_name": f"X{i}", "area": geo["p1"]})
         pair_of(a, b, 0.9, ["same name"])
     with CaptureQueriesContext(connection) as many:
         c.get(QUEUE)
@@ -471,7 +473,7 @@ def test_auto_merge_stays_inside_the_scope_of_whoever_started_the_search(dups, g
     assert DuplicatePair.objects.get(pk=dups["p_rahul"].pk).status == "pending"
     # the system (an import by someone without a user, or a campaign-wide search) merges all
     Person.objects.filter(pk=dups["rahul2"].pk).update(support_score=3, source="sign-up")
-    counts = duplicates.auto_merge(actor=None, threshold=0.9)
+    counts = duplicates.auto_merge(actor=SYSTEM, threshold=0.9)
     assert counts["auto_merged"] == 1
     assert not Person.objects.filter(pk=dups["rahul2"].pk).exists()
     rahul = Person.objects.get(pk=dups["rahul"].pk)

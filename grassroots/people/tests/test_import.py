@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ValidationError
 
+from grassroots.core.access import SYSTEM
 from grassroots.geography import services as geo_services
 from grassroots.people.imports import services
 from grassroots.people.models import (
@@ -287,7 +288,7 @@ def test_dry_run_counts_but_writes_nothing(geo, tmp_path):
 
 def test_us_voter_file_with_vote_history(geo, tmp_path):
     us = geo_services.area_create(
-        actor=None,
+        actor=SYSTEM,
         kind=geo["kinds"]["part"],
         code="US-CA-P1",
         name="Precinct 1",
@@ -299,7 +300,7 @@ def test_us_voter_file_with_vote_history(geo, tmp_path):
         ("us-2024-general", "2024-11-05"),
     ):
         geo_services.election_create(
-            actor=None,
+            actor=SYSTEM,
             name=code,
             kind="general",
             date=dt.date.fromisoformat(date),
@@ -403,17 +404,17 @@ def test_the_mappings_date_format_decides_ambiguous_dates(geo, tmp_path):
 def test_mapping_that_maps_nothing_or_missing_columns(geo, tmp_path):
     path = write_csv(tmp_path / "roll.csv", ROLL_HEADER, ROLL_ROWS)
     with pytest.raises(ValidationError, match="maps no column"):
-        services.import_create(actor=None, path=path, mapping={"columns": {}})
+        services.import_create(actor=SYSTEM, path=path, mapping={"columns": {}})
     with pytest.raises(ValidationError, match="not in the file"):
         services.import_create(
-            actor=None, path=path, mapping={"columns": {"Nope": "person.given_name"}}
+            actor=SYSTEM, path=path, mapping={"columns": {"Nope": "person.given_name"}}
         )
     with pytest.raises(ValidationError, match="unknown field"):
         services.import_create(
-            actor=None, path=path, mapping={"columns": {"Name": "person.shoe_size"}}
+            actor=SYSTEM, path=path, mapping={"columns": {"Name": "person.shoe_size"}}
         )
     with pytest.raises(ValidationError, match="No import template"):
-        services.import_create(actor=None, path=path, template="nope")
+        services.import_create(actor=SYSTEM, path=path, template="nope")
     assert ImportBatch.objects.count() == 0
 
 
@@ -424,7 +425,7 @@ def test_header_only_and_binary_files(geo, tmp_path):
     png = tmp_path / "x.csv"
     png.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
     with pytest.raises(ValidationError):
-        services.import_create(actor=None, path=png, template="india-roll")
+        services.import_create(actor=SYSTEM, path=png, template="india-roll")
 
 
 @pytest.mark.skipif(
@@ -473,7 +474,7 @@ def test_an_import_killed_midway_can_be_run_again_without_duplicates(geo, tmp_pa
         for i in range(1, 8)
     ]
     path = write_csv(tmp_path / "roll.csv", ROLL_HEADER, rows)
-    batch = services.import_create(actor=None, path=path, template="india-roll")
+    batch = services.import_create(actor=SYSTEM, path=path, template="india-roll")
     ImportBatch.objects.filter(pk=batch.pk).update(status="running")
 
     class Killed(Exception):
@@ -489,13 +490,13 @@ def test_an_import_killed_midway_can_be_run_again_without_duplicates(geo, tmp_pa
     batch.refresh_from_db()
     assert batch.status == "running" and not batch.is_stale
     with pytest.raises(ValidationError):  # still "running": not yet safe to start again
-        services.import_again(actor=None, batch=batch)
+        services.import_again(actor=SYSTEM, batch=batch)
     ImportBatch.objects.filter(pk=batch.pk).update(
         heartbeat_at=timezone.now() - dt.timedelta(minutes=10)
     )
     batch.refresh_from_db()
     assert batch.is_stale
-    again = services.import_again(actor=None, batch=batch)
+    again = services.import_again(actor=SYSTEM, batch=batch)
     counts = services.import_run(batch=again)
     assert counts["created"] == 4 and counts["unchanged"] == 3 and counts["rejected"] == 0
     assert Person.objects.count() == 7
@@ -548,7 +549,7 @@ def test_people_without_an_area_code_land_in_the_area_covering_their_coordinates
         ["Code wins over coordinates", "22.521", "88.341", "E Road", "IN-WB-AC1-P002", "5"],
     ]
     path = write_csv(tmp_path / "geo.csv", ["Name", "Lat", "Lon", "Street", "Area", "Id"], rows)
-    batch = services.import_create(actor=None, path=path, mapping=mapping)
+    batch = services.import_create(actor=SYSTEM, path=path, mapping=mapping)
     counts = services.import_run(batch=batch)
     assert counts["created"] == 5 and counts["rejected"] == 0
     where = dict(Person.objects.values_list("full_name", "area__code"))
@@ -560,5 +561,5 @@ def test_people_without_an_area_code_land_in_the_area_covering_their_coordinates
         "Code wins over coordinates": "IN-WB-AC1-P002",
     }
     # Re-importing changes nothing: the located area is the one already stored.
-    again = services.import_create(actor=None, path=path, mapping=mapping)
+    again = services.import_create(actor=SYSTEM, path=path, mapping=mapping)
     assert services.import_run(batch=again)["unchanged"] == 5

@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 
+from grassroots.core.access import SYSTEM
 from grassroots.core.bulk import insert_rows
 from grassroots.people.imports import services
 from grassroots.people.imports.engine import Importer
@@ -50,7 +51,7 @@ def roll_row(i: int, *, name=None, house=None, part="1", mobile="", age="40", id
 
 
 def import_with_chunk(path, chunk, *, dry_run=False):
-    batch = services.import_create(actor=None, path=path, template="india-roll", dry_run=dry_run)
+    batch = services.import_create(actor=SYSTEM, path=path, template="india-roll", dry_run=dry_run)
     ImportBatch.objects.filter(pk=batch.pk).update(status="running")
     out = Importer(batch, chunk=chunk).run()
     ImportBatch.objects.filter(pk=batch.pk).update(
@@ -290,7 +291,7 @@ def test_household_keys_join_people_across_chunks(geo, tmp_path, dry_run):
     rows = [["A", "Ann One", "1"], ["B", "Bob Two", "2"], ["A", "Cat One", "3"],
             ["C", "Dan Three", "4"], ["B", "Eve Two", "5"], ["A", "Fay One", "6"]]  # fmt: skip
     path = write_csv(tmp_path / "hh.csv", ["HH", "Name", "ID"], rows)
-    batch = services.import_create(actor=None, path=path, mapping=mapping, dry_run=dry_run)
+    batch = services.import_create(actor=SYSTEM, path=path, mapping=mapping, dry_run=dry_run)
     out = Importer(batch, chunk=2).run()
     assert out.counts() == {"created": 6, "updated": 0, "unchanged": 0, "rejected": 0, "rows": 6}
     if dry_run:

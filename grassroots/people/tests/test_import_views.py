@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conftest import make_user
+from grassroots.core.access import SYSTEM
 from grassroots.core.models import AuditEvent, Job
 from grassroots.people.imports import services
 from grassroots.people.models import ImportBatch, Person
@@ -59,7 +60,7 @@ def finished_batch(tmp_path, *, dry_run: bool, rows=ROLL_ROWS) -> ImportBatch:
     """A batch that has already run (straight through the services, no view)."""
     path = tmp_path / "roll.csv"
     path.write_bytes(roll_bytes(rows))
-    batch = services.import_create(actor=None, path=path, template="india-roll", dry_run=dry_run)
+    batch = services.import_create(actor=SYSTEM, path=path, template="india-roll", dry_run=dry_run)
     services.import_run(batch=batch)
     batch.refresh_from_db()
     return batch
@@ -264,7 +265,7 @@ def test_upload_check_run_rejects_and_rollback(
 def test_run_before_the_check_finished_is_refused(client_for, users, geo, tmp_path):
     path = tmp_path / "roll.csv"
     path.write_bytes(roll_bytes(ROLL_ROWS))
-    check = services.import_create(actor=None, path=path, template="india-roll", dry_run=True)
+    check = services.import_create(actor=SYSTEM, path=path, template="india-roll", dry_run=True)
     c = client_for(users["manager"])
     r = c.post(reverse("people:import_detail", args=[check.pk]), {"action": "run"}, follow=True)
     assert "Wait for the check to finish first." in body(r)
@@ -393,7 +394,7 @@ def test_a_long_check_is_not_called_stopped(client_for, users, geo, tmp_path):
     c = client_for(users["manager"])
     for dry_run, stale_shown in ((True, False), (False, True)):
         batch = services.import_create(
-            actor=None, path=path, template="india-roll", dry_run=dry_run
+            actor=SYSTEM, path=path, template="india-roll", dry_run=dry_run
         )
         ImportBatch.objects.filter(pk=batch.pk).update(status="running", created_at=long_ago)
         page = body(c.get(reverse("people:import_detail", args=[batch.pk])))
@@ -403,7 +404,7 @@ def test_a_long_check_is_not_called_stopped(client_for, users, geo, tmp_path):
 def test_htmx_partial_for_a_running_batch_without_a_job(client_for, users, geo, tmp_path):
     path = tmp_path / "roll.csv"
     path.write_bytes(roll_bytes(ROLL_ROWS))
-    batch = services.import_create(actor=None, path=path, template="india-roll")
+    batch = services.import_create(actor=SYSTEM, path=path, template="india-roll")
     ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.RUNNING)
     c = client_for(users["manager"])
     page = body(c.get(reverse("people:import_detail", args=[batch.pk]), HTTP_HX_REQUEST="true"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
+from grassroots.core.access import SYSTEM
 from grassroots.core.models import AuditEvent
 from grassroots.people import merge, services
 from grassroots.people.models import (
@@ -22,13 +23,13 @@ from grassroots.people.models import (
 def twins(geo, users):
     """Ananya entered twice: once from the roll, once from a sign-up form."""
     a = services.person_create(
-        actor=None,
+        actor=SYSTEM,
         data={"given_name": "Ananya", "family_name": "Das", "age": 34, "area": geo["p1"]},
         phones=["+919830012345"],
         external_ids=[("epic", "WKH0000018")],
     )
     b = services.person_create(
-        actor=None,
+        actor=SYSTEM,
         data={
             "given_name": "Ananya",
             "family_name": "Dass",
@@ -40,11 +41,11 @@ def twins(geo, users):
         phones=["+919830012345", "+919830099999"],
         emails=["ananya@example.org"],
     )
-    tag = services.tag_get_or_create(actor=None, name="Volunteer")
-    services.tag_apply(actor=None, tag=tag, people=[a, b])  # both tagged: a clash on merge
+    tag = services.tag_get_or_create(actor=SYSTEM, name="Volunteer")
+    services.tag_apply(actor=SYSTEM, tag=tag, people=[a, b])  # both tagged: a clash on merge
     services.note_create(actor=users["manager"], person=b, body="Signed up online")
     services.consent_record(
-        actor=None,
+        actor=SYSTEM,
         person=b,
         channel="email",
         purpose="campaign",
@@ -114,7 +115,7 @@ def test_merge_moves_rows_of_any_model_pointing_at_person(twins, geo):
 
     a, b, _pair = twins
     e = election_create(
-        actor=None,
+        actor=SYSTEM,
         name="2021",
         kind="general",
         date=dt.date(2021, 4, 1),
@@ -122,7 +123,7 @@ def test_merge_moves_rows_of_any_model_pointing_at_person(twins, geo):
         code="wb-2021",
     )
     VoteHistory.objects.create(person=b, election=e, voted=True)
-    merge.person_merge(actor=None, survivor=a, loser=b)
+    merge.person_merge(actor=SYSTEM, survivor=a, loser=b)
     assert VoteHistory.objects.get().person_id == a.pk
 
 
@@ -136,7 +137,7 @@ def test_not_a_duplicate_is_remembered(twins, users):
 def test_merge_rejects_self_and_unknown_fields(twins):
     a, b, _ = twins
     with pytest.raises(ValidationError):
-        merge.person_merge(actor=None, survivor=a, loser=a)
+        merge.person_merge(actor=SYSTEM, survivor=a, loser=a)
     with pytest.raises(ValidationError):
-        merge.person_merge(actor=None, survivor=a, loser=b, take_from_loser=["password"])
+        merge.person_merge(actor=SYSTEM, survivor=a, loser=b, take_from_loser=["password"])
     assert Person.objects.count() == 2

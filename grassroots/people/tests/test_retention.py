@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from grassroots import cli
+from grassroots.core.access import SYSTEM
 from grassroots.core.housekeeping import housekeeping_run
 from grassroots.core.models import AuditEvent, Job
 from grassroots.people.imports import services
@@ -80,7 +81,7 @@ def test_stray_files_in_the_exports_folder_expire_too(db, media):
 
 
 def _import(path, **kw) -> ImportBatch:
-    batch = services.import_create(actor=None, path=path, template="india-roll", **kw)
+    batch = services.import_create(actor=SYSTEM, path=path, template="india-roll", **kw)
     services.import_run(batch=batch)
     batch.refresh_from_db()
     return batch
@@ -113,12 +114,12 @@ def test_old_imports_lose_file_rejects_and_rollback_data_but_keep_the_record(geo
     assert not ImportRejection.objects.filter(batch=batch).exists()
     assert Person.objects.count() == 3  # the people themselves are not touched
     with pytest.raises(ValidationError, match="retention"):
-        services.import_rollback(actor=None, batch=batch)
+        services.import_rollback(actor=SYSTEM, batch=batch)
 
 
 def test_a_file_still_used_by_a_recent_import_is_kept(geo, tmp_path):
     check = _import(write_csv(tmp_path / "roll.csv", ROLL_HEADER, ROLL_ROWS), dry_run=True)
-    real = services.import_again(actor=None, batch=check)
+    real = services.import_again(actor=SYSTEM, batch=check)
     services.import_run(batch=real)
     assert real.stored_path == check.stored_path
     _age_batch(check, 40)  # the check is old, the real import is not
@@ -137,7 +138,7 @@ def test_an_expired_check_cannot_be_run_again(geo, tmp_path):
     housekeeping_run()
     check.refresh_from_db()
     with pytest.raises(ValidationError, match="upload it again"):
-        services.import_again(actor=None, batch=check)
+        services.import_again(actor=SYSTEM, batch=check)
 
 
 def test_housekeeping_command_prints_counts(db, capsys):

@@ -1,5 +1,6 @@
 import pytest
 
+from grassroots.core.access import SYSTEM
 from grassroots.people import services
 from grassroots.people.selectors import area_people_stats, person_list, person_timeline
 
@@ -84,10 +85,10 @@ def test_timeline_merges_interactions_notes_tags_and_consent(people, users):
     services.interaction_record(
         actor=users["volunteer"], person=p, channel="door", outcome="contact"
     )
-    tag = services.tag_get_or_create(actor=None, name="Donor")
+    tag = services.tag_get_or_create(actor=SYSTEM, name="Donor")
     services.tag_apply(actor=users["manager"], tag=tag, people=[p])
     services.consent_record(
-        actor=None, person=p, channel="email", purpose="campaign", status="granted"
+        actor=SYSTEM, person=p, channel="email", purpose="campaign", status="granted"
     )
     kinds = {e.kind for e in person_timeline(p)}
     assert kinds == {"note", "interaction", "tag", "consent"}

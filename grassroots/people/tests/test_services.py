@@ -3,6 +3,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
+from grassroots.core.access import SYSTEM
 from grassroots.core.models import AuditEvent, OutboxEvent
 from grassroots.people import services
 from grassroots.people.models import ContactPoint, Person, Tagging
@@ -40,7 +41,7 @@ def test_person_create_normalises_contacts_and_ids(people):
 )
 def test_person_create_rejects_bad_input_and_saves_nothing(geo, data, field, message):
     with pytest.raises(ValidationError) as exc:
-        services.person_create(actor=None, data={**data, "area": geo["p1"]})
+        services.person_create(actor=SYSTEM, data={**data, "area": geo["p1"]})
     assert field in exc.value.message_dict
     assert message in " ".join(exc.value.message_dict[field])
     assert Person.objects.count() == 0
@@ -49,7 +50,7 @@ def test_person_create_rejects_bad_input_and_saves_nothing(geo, data, field, mes
 def test_bad_phone_rolls_back_the_whole_person(geo):
     with pytest.raises(ValidationError) as exc:
         services.person_create(
-            actor=None, data={"given_name": "Mita", "area": geo["p1"]}, phones=["12"]
+            actor=SYSTEM, data={"given_name": "Mita", "area": geo["p1"]}, phones=["12"]
         )
     assert "not a valid phone number" in " ".join(
         exc.value.messages
@@ -61,7 +62,7 @@ def test_bad_phone_rolls_back_the_whole_person(geo):
 def test_invalid_epic_is_rejected(geo):
     with pytest.raises(ValidationError) as exc:
         services.person_create(
-            actor=None,
+            actor=SYSTEM,
             data={"given_name": "Mita", "area": geo["p1"]},
             external_ids=[("epic", "WKH0000019")],
         )
@@ -72,13 +73,13 @@ def test_invalid_epic_is_rejected(geo):
 def test_external_id_cannot_belong_to_two_people(people):
     with pytest.raises(ValidationError):
         services.external_id_add(
-            actor=None, person=people["rahul"], namespace="epic", value="WKH0000018"
+            actor=SYSTEM, person=people["rahul"], namespace="epic", value="WKH0000018"
         )
 
 
 def test_duplicate_contact_point_is_idempotent(people):
     a = services.contact_point_add(
-        actor=None, person=people["ananya"], channel="phone", value="09830012345"
+        actor=SYSTEM, person=people["ananya"], channel="phone", value="09830012345"
     )
     assert a.value == "+919830012345"
     assert people["ananya"].contact_points.filter(channel="phone").count() == 1
@@ -87,7 +88,7 @@ def test_duplicate_contact_point_is_idempotent(people):
 def test_bad_email_message(people):
     with pytest.raises(ValidationError) as exc:
         services.contact_point_add(
-            actor=None, person=people["rahul"], channel="email", value="not-an-email"
+            actor=SYSTEM, person=people["rahul"], channel="email", value="not-an-email"
         )
     assert "not a valid email" in exc.value.messages[0]
 
@@ -99,7 +100,7 @@ def test_tag_apply_is_idempotent_and_audits_bulk(people, users):
     assert services.tag_apply(actor=users["manager"], tag=tag, people=ids) == 0
     assert Tagging.objects.filter(tag=tag).count() == 2
     assert AuditEvent.objects.filter(action="people.bulk_tagged").count() == 2
-    assert services.tag_get_or_create(actor=None, name="volunteer") == tag
+    assert services.tag_get_or_create(actor=SYSTEM, name="volunteer") == tag
 
 
 def test_interaction_updates_last_contacted(people, users):
@@ -113,7 +114,7 @@ def test_interaction_updates_last_contacted(people, users):
     people["ananya"].refresh_from_db()
     assert people["ananya"].last_contacted_at is not None
     with pytest.raises(ValidationError):
-        services.interaction_record(actor=None, person=people["ananya"], channel="pigeon")
+        services.interaction_record(actor=SYSTEM, person=people["ananya"], channel="pigeon")
 
 
 def test_consent_is_append_only_and_audited(people, users):
@@ -152,13 +153,13 @@ def test_custom_values_are_typed(people):
         key="issues", label="Issues", type="multi_choice", choices=["Water", "Roads"]
     )
     services.custom_values_set(
-        actor=None, person=people["rahul"], values={num: "12", multi: ["Water"]}
+        actor=SYSTEM, person=people["rahul"], values={num: "12", multi: ["Water"]}
     )
     values = {v.field.key: v.value for v in people["rahul"].custom_values.select_related("field")}
     assert values == {"income": 12, "issues": ["Water"]}
     with pytest.raises(ValidationError) as exc:
         services.custom_values_set(
-            actor=None, person=people["rahul"], values={num: "twelve", multi: ["Moon"]}
+            actor=SYSTEM, person=people["rahul"], values={num: "twelve", multi: ["Moon"]}
         )
     assert set(exc.value.message_dict) == {"cf_income", "cf_issues"}
     # nothing changed on error

@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from grassroots.core.access import SYSTEM
 from grassroots.people.models import ContactPoint, Note, Person, Tagging
 from grassroots.people.services import person_create
 
@@ -153,7 +154,7 @@ def test_organiser_cannot_create_outside_scope(client_for, geo, users):
     from grassroots.geography import services as geo_services
 
     other = geo_services.area_create(
-        actor=None,
+        actor=SYSTEM,
         kind=geo["kinds"]["part"],
         code="IN-WB-AC9-P001",
         name="Elsewhere",
@@ -189,9 +190,9 @@ def test_organiser_bulk_tag_ignores_out_of_scope_ids(client_for, people, users, 
     from grassroots.geography import services as geo_services
 
     other = geo_services.area_create(
-        actor=None, kind=geo["kinds"]["part"], code="X-P9", name="X", parent=geo["state"]
+        actor=SYSTEM, kind=geo["kinds"]["part"], code="X-P9", name="X", parent=geo["state"]
     )
-    outsider = person_create(actor=None, data={"given_name": "Out", "area": other})
+    outsider = person_create(actor=SYSTEM, data={"given_name": "Out", "area": other})
     client_for(users["organiser"]).post(
         reverse("people:bulk_tag"), {"tag_name": "T", "ids": f"{outsider.pk},{people['rahul'].pk}"}
     )
@@ -229,7 +230,7 @@ def test_person_list_query_count_is_constant(
 ):
     for i in range(n):
         person_create(
-            actor=None,
+            actor=SYSTEM,
             data={"given_name": f"P{i}", "area": geo["p1"], "age": 30},
             phones=[f"+9198300{i:05d}"],
         )
@@ -257,13 +258,13 @@ def test_household_views_scoped(client_for, people, users):
     from grassroots.people.services import household_create
 
     other = geo_services.area_create(
-        actor=None,
+        actor=SYSTEM,
         kind=geo_services.area_kind_ensure(code="part", name="Part"),
         code="IN-WB-AC1-P003",
         name="Part 3",
         parent=people["ananya"].area.parent,
     )
-    hh2 = household_create(actor=None, address={"street": "Elgin Road"}, area=other)
+    hh2 = household_create(actor=SYSTEM, address={"street": "Elgin Road"}, area=other)
     assert (
         client_for(users["volunteer"])
         .get(reverse("people:household_detail", args=[hh2.pk]))
@@ -279,7 +280,7 @@ def test_person_page_shows_vote_history(client_for, people, users, geo):
     from grassroots.people.models import VoteHistory
 
     e = election_create(
-        actor=None,
+        actor=SYSTEM,
         name="2024 General",
         kind="general",
         date=dt.date(2024, 11, 5),
@@ -303,7 +304,7 @@ def test_household_list_query_count_is_constant(
 
     for i in range(n):
         household_create(
-            actor=None, address={"house_number": str(i), "street": "Elgin Road"}, area=geo["p1"]
+            actor=SYSTEM, address={"house_number": str(i), "street": "Elgin Road"}, area=geo["p1"]
         )
     c = client_for(users["manager"])
     with django_assert_max_num_queries(10):
