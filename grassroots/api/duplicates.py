@@ -14,7 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from grassroots.api.permissions import CapabilityPermission
-from grassroots.people import duplicates
+from grassroots.people.dedupe import review
 from grassroots.people.models import DuplicatePair, MergeRecord
 
 
@@ -55,7 +55,7 @@ class DuplicatePairSerializer(serializers.ModelSerializer):
         ]
 
     def get_reason_labels(self, obj) -> list[str]:
-        return duplicates.reason_labels(obj.reasons)
+        return review.reason_labels(obj.reasons)
 
 
 class MergeInSerializer(serializers.Serializer):
@@ -77,7 +77,7 @@ class MergeRecordSerializer(serializers.ModelSerializer):
         fields = ["id", "survivor_id", "loser_id", "loser_name", "actor", "created_at", "undone_at"]
 
     def get_loser_name(self, obj) -> str:
-        return duplicates.loser_name(obj)
+        return review.loser_name(obj)
 
 
 def _min_score(request) -> float | None:
@@ -96,7 +96,7 @@ def _min_score(request) -> float | None:
 def _decide(call):
     try:
         return call()
-    except duplicates.DuplicateError as exc:
+    except review.DuplicateError as exc:
         raise Conflict(" ".join(exc.messages)) from exc
 
 
@@ -113,12 +113,12 @@ class DuplicatePairViewSet(
     def get_queryset(self):
         status_ = self.request.query_params.get("status", "pending")
         if self.action != "list":
-            return duplicates.pair_visible_to(self.request.user).select_related(
+            return review.pair_visible_to(self.request.user).select_related(
                 "low__area", "high__area", "decided_by"
             )
-        if status_ not in duplicates.STATUSES:
+        if status_ not in review.STATUSES:
             raise exceptions.ValidationError({"status": ["pending or distinct."]})
-        return duplicates.pair_list(
+        return review.pair_list(
             actor=self.request.user, status=status_, min_score=_min_score(self.request)
         )
 
@@ -134,13 +134,13 @@ class DuplicatePairViewSet(
             raise exceptions.ValidationError({"survivor": ["One of the pair's two people."]})
         choices = {}
         for group, person_id in data.validated_data.get("values_from", {}).items():
-            if group not in duplicates.GROUPS_BY_KEY:
+            if group not in review.GROUPS_BY_KEY:
                 raise exceptions.ValidationError({"values_from": [f"{group}: unknown field."]})
             if person_id not in sides:
                 raise exceptions.ValidationError({"values_from": [f"{group}: not in this pair."]})
             choices[group] = sides[person_id]
         record = _decide(
-            lambda: duplicates.pair_merge(
+            lambda: review.pair_merge(
                 actor=request.user, pair=pair, survivor_side=survivor, choices=choices
             )
         )
@@ -151,7 +151,7 @@ class DuplicatePairViewSet(
     def distinct(self, request, pk=None):
         """Not a duplicate: never proposed again."""
         pair = self.get_object()
-        pair = _decide(lambda: duplicates.pair_mark_distinct(actor=request.user, pair=pair))
+        pair = _decide(lambda: review.pair_mark_distinct(actor=request.user, pair=pair))
         return Response(DuplicatePairSerializer(pair).data)
 
 
@@ -164,13 +164,13 @@ class MergeRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     write_capability = "people.merge"
 
     def get_queryset(self):
-        return duplicates.merge_list(actor=self.request.user)
+        return review.merge_list(actor=self.request.user)
 
     @extend_schema(request=None, responses={200: MergeRecordSerializer})
     @action(detail=True, methods=["post"])
     def undo(self, request, pk=None):
         """Bring the merged-away person back with everything that was theirs."""
         record = self.get_object()
-        _decide(lambda: duplicates.merge_undo(actor=request.user, record=record))
+        _decide(lambda: review.merge_undo(actor=request.user, record=record))
         record.refresh_from_db()
         return Response(MergeRecordSerializer(record).data)

@@ -1,6 +1,6 @@
 """Export a segment's or a list's people (chosen columns, CSV/XLSX) as an audited job.
 
-The job is a people export (``people.export_jobs.JOB_KIND``): the same status page, download
+The job is a people export (``people.exports.jobs.JOB_KIND``): the same status page, download
 (only for the person who started it), file writer, formula-injection defence and retention.
 """
 
@@ -19,8 +19,8 @@ from grassroots.core.jobs import job_create
 from grassroots.core.models import Job
 from grassroots.lists import selectors
 from grassroots.lists.models import PersonList, Segment
-from grassroots.people import exports
-from grassroots.people.export_jobs import JOB_KIND
+from grassroots.people.exports import services as exports
+from grassroots.people.exports.jobs import JOB_KIND
 
 
 def _require(actor: Any) -> None:

@@ -289,7 +289,7 @@ class ListExportView(CapabilityRequiredMixin, View):
         return {"person_list": _list_or_404(request.user, pk)}
 
     def _render(self, request, target, *, columns, fmt, errors=(), status=200):
-        from grassroots.people import exports
+        from grassroots.people.exports import services as exports
 
         obj = target.get("segment") or target.get("person_list")
         ctx = {
@@ -308,7 +308,7 @@ class ListExportView(CapabilityRequiredMixin, View):
         return render(request, "lists/export_form.html", ctx, status=status)
 
     def get(self, request, kind, pk):
-        from grassroots.people import exports
+        from grassroots.people.exports import services as exports
 
         return self._render(
             request, self._target(request, kind, pk), columns=exports.DEFAULT_COLUMNS, fmt="csv"

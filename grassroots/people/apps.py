@@ -16,7 +16,8 @@ class PeopleConfig(AppConfig):
             person_panels,
         )
         from grassroots.geography.selectors import area_stats_providers
-        from grassroots.people import dedupe_views, selectors
+        from grassroots.people import selectors
+        from grassroots.people.dedupe import views as dedupe_views
 
         nav_items.register(NavItem(_("People"), "people:person_list", "people.view", 10))
         nav_items.register(NavItem(_("Households"), "people:household_list", "people.view", 15))

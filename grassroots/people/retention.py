@@ -20,8 +20,8 @@ from django.conf import settings
 from django.db.models import Q
 
 from grassroots.core.models import Job
-from grassroots.people import exports
-from grassroots.people.export_jobs import JOB_KIND, export_file_path
+from grassroots.people.exports import services as exports
+from grassroots.people.exports.jobs import JOB_KIND, export_file_path
 from grassroots.people.models import ImportBatch, ImportChange, ImportRejection
 
 CHUNK = 5000

@@ -1,6 +1,8 @@
 from django.urls import path
 
-from grassroots.people import dedupe_views, export_views, views
+from grassroots.people import views
+from grassroots.people.dedupe import views as dedupe_views
+from grassroots.people.exports import views as export_views
 from grassroots.people.imports import views as import_views
 
 app_name = "people"

@@ -21,7 +21,7 @@ from grassroots.core import audit
 from grassroots.core.jobs import job_create
 from grassroots.core.models import Job
 from grassroots.lists.outputs import services
-from grassroots.people.exports import export_dir
+from grassroots.people.exports.services import export_dir
 
 JOB_KIND = "lists.output"
 

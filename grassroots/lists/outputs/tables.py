@@ -1,6 +1,6 @@
 """The CSVs: header plus rows, produced line by line for a streaming response.
 
-Same conventions as the people export (``people.exports``): UTF-8 with a BOM (Excel then
+Same conventions as the people export (``people.exports.services``): UTF-8 with a BOM (Excel then
 opens Bengali/Devanagari correctly) and every cell through ``exports.safe_cell``, the one
 defence against spreadsheet formula injection. (``exports._write_csv`` writes to a file, so it
 cannot feed a streaming response; the line encoding below is the same ``csv.writer``.)
@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from django.utils.translation import gettext as _
 
 from grassroots.lists.outputs import rows
-from grassroots.people.exports import safe_cell
+from grassroots.people.exports.services import safe_cell
 
 BOM = "\ufeff"
 

@@ -2,8 +2,8 @@
 button) or only the people an import just wrote (started by the import task).
 
 ``dedupe_start`` creates the Job and enqueues ``tasks.people_dedupe_task`` after commit; the
-task calls ``dedupe_work``, which runs ``dedupe.dedupe_run`` and then, when a data manager has
-set an auto-merge threshold, ``duplicates.auto_merge``.
+task calls ``dedupe_work``, which runs ``scoring.dedupe_run`` and then, when a data manager has
+set an auto-merge threshold, ``review.auto_merge``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from grassroots.core import audit
 from grassroots.core.jobs import job_create
 from grassroots.core.models import Job
-from grassroots.people import duplicates
+from grassroots.people.dedupe import review
 from grassroots.people.models import ImportBatch, ImportChange
 
 JOB_KIND = "people.dedupe"
@@ -31,7 +31,7 @@ def dedupe_start(*, actor: Any, batch: ImportBatch | None = None) -> Job:
     A person starting a full search needs ``people.merge``; the import's follow-up search is
     started by the import itself (its ``actor`` is whoever ran the import)."""
     if batch is None:
-        duplicates._require(actor)
+        review.require_review(actor)
         title = _("Find duplicates among everyone")
     else:
         title = _("Find duplicates of the people imported from %(file)s") % {"file": batch.filename}
@@ -79,15 +79,15 @@ def dedupe_work(*, job: Job, actor: Any, batch_id: str | None, reporter) -> dict
     if person_ids is not None:
         reporter.log(f"Looking for duplicates of {len(person_ids):,} imported people.")
     # pandas, scikit-learn and recordlinkage load here, not when Django starts (5 s).
-    from grassroots.people import dedupe
+    from grassroots.people.dedupe import scoring
 
-    counts = dedupe.dedupe_run(actor=actor, person_ids=person_ids, reporter=reporter)
-    threshold = duplicates.settings_get().auto_merge_threshold
+    counts = scoring.dedupe_run(actor=actor, person_ids=person_ids, reporter=reporter)
+    threshold = review.settings_get().auto_merge_threshold
     result: dict[str, Any] = {**counts, "auto_merged": 0, "incremental": person_ids is not None}
     if threshold is not None:
         reporter.job.total += 1
         result.update(
-            duplicates.auto_merge(
+            review.auto_merge(
                 actor=actor,
                 threshold=threshold,
                 person_ids=person_ids,
@@ -97,8 +97,8 @@ def dedupe_work(*, job: Job, actor: Any, batch_id: str | None, reporter) -> dict
         )
         result["threshold"] = threshold
         reporter.advance(reporter.job.total, force=True)
-    result["pending"] = duplicates.DuplicatePair.objects.filter(
-        status=duplicates.DuplicatePair.Status.PENDING
+    result["pending"] = review.DuplicatePair.objects.filter(
+        status=review.DuplicatePair.Status.PENDING
     ).count()
     result["queue_url"] = reverse("people:duplicate_list")
     return result

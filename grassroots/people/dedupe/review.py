@@ -61,7 +61,7 @@ def can_review(actor: Any) -> bool:
     )
 
 
-def _require(actor: Any) -> None:
+def require_review(actor: Any) -> None:
     if not can_review(actor):
         raise PermissionDenied(_("You may not merge people."))
 
@@ -483,7 +483,7 @@ def pair_merge(
 ) -> MergeRecord:
     """Merge a pending pair: ``survivor_side`` ("low"/"high") is kept and takes the loser's
     value for every group ``choices`` sets to the loser's side."""
-    _require(actor)
+    require_review(actor)
     pair = _lock_pending(pair)
     take = take_from_choices(survivor_side=survivor_side, choices=choices or {})
     survivor_id, loser_id = (
@@ -506,7 +506,7 @@ def pair_merge(
 @transaction.atomic
 def pair_mark_distinct(*, actor: Any, pair: DuplicatePair) -> DuplicatePair:
     """Mark a pending pair "not a duplicate" (once: a decided pair is not decided again)."""
-    _require(actor)
+    require_review(actor)
     pair = _lock_pending(pair)
     return merge.duplicate_mark_distinct(actor=actor, pair=pair)
 
@@ -514,7 +514,7 @@ def pair_mark_distinct(*, actor: Any, pair: DuplicatePair) -> DuplicatePair:
 @transaction.atomic
 def pair_reopen(*, actor: Any, pair: DuplicatePair) -> DuplicatePair:
     """Put a pair marked "not a duplicate" back in the queue."""
-    _require(actor)
+    require_review(actor)
     pair = DuplicatePair.objects.select_for_update().get(pk=pair.pk)
     if pair.status != DuplicatePair.Status.DISTINCT:
         raise DuplicateError(_("Only a pair marked “not a duplicate” can be reviewed again."))
@@ -531,7 +531,7 @@ def pair_reopen(*, actor: Any, pair: DuplicatePair) -> DuplicatePair:
 
 def merge_undo(*, actor: Any, record: MergeRecord) -> Person:
     """Undo a merge the actor can see, when the merged-away person was inside their scope."""
-    _require(actor)
+    require_review(actor)
     if record.undone_at is not None:
         raise DuplicateError(_("This merge was already undone."))
     if not can_undo(actor, record):
@@ -558,7 +558,7 @@ def settings_get() -> DedupeSettings:
 
 @transaction.atomic
 def settings_update(*, actor: Any, auto_merge_threshold: float | None) -> DedupeSettings:
-    _require(actor)
+    require_review(actor)
     if not can_change_settings(actor):
         raise PermissionDenied(_("Only someone who sees the whole campaign may change auto-merge."))
     if auto_merge_threshold is not None and not AUTO_MERGE_MIN <= auto_merge_threshold <= 1:

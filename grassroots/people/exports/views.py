@@ -12,7 +12,8 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 
 from grassroots.accounts.permissions import CapabilityRequiredMixin
-from grassroots.people import export_jobs, exports, selectors
+from grassroots.people import selectors
+from grassroots.people.exports import jobs, services
 
 
 def _ip(request) -> str | None:
@@ -25,9 +26,9 @@ class ExportStartView(CapabilityRequiredMixin, View):
     capability = "people.export"
 
     def _render(self, request, params, *, columns, fmt, errors=(), status=200):
-        filters = exports.export_filters(params)
+        filters = services.export_filters(params)
         try:
-            export_jobs.validate_filters(filters)
+            jobs.validate_filters(filters)
             count = selectors.person_list(actor=request.user, filters=filters).count()
         except ValidationError as exc:
             errors = [*errors, *exc.messages]
@@ -35,26 +36,26 @@ class ExportStartView(CapabilityRequiredMixin, View):
         ctx = {
             "columns": [
                 (key, label, key in columns)
-                for key, (label, _get) in exports.EXPORT_COLUMNS.items()
+                for key, (label, _get) in services.EXPORT_COLUMNS.items()
             ],
-            "formats": list(exports.FORMATS.items()),
+            "formats": list(services.FORMATS.items()),
             "fmt": fmt,
             "filters": filters,
             "querystring": urlencode(filters, doseq=True),
-            "filter_summary": exports.filter_summary(filters),
+            "filter_summary": services.filter_summary(filters),
             "count": count,
             "errors": errors,
         }
         return render(request, "people/export_form.html", ctx, status=status)
 
     def get(self, request):
-        return self._render(request, request.GET, columns=exports.DEFAULT_COLUMNS, fmt="csv")
+        return self._render(request, request.GET, columns=services.DEFAULT_COLUMNS, fmt="csv")
 
     def post(self, request):
         columns = request.POST.getlist("columns")
         fmt = request.POST.get("format", "csv")
         try:
-            job = export_jobs.people_export_start(
+            job = jobs.people_export_start(
                 actor=request.user,
                 filters=request.POST,
                 columns=columns,
@@ -72,7 +73,7 @@ class ExportStatusView(CapabilityRequiredMixin, View):
     capability = "people.export"
 
     def get(self, request, job_id):
-        job = export_jobs.export_job_get(actor=request.user, job_id=job_id)
+        job = jobs.export_job_get(actor=request.user, job_id=job_id)
         if job is None:
             raise Http404
         return render(request, "people/export_status.html", {"job": job})
@@ -85,9 +86,7 @@ class ExportDownloadView(CapabilityRequiredMixin, View):
     capability = "people.export"
 
     def get(self, request, job_id):
-        found = export_jobs.people_export_file(
-            actor=request.user, job_id=job_id, ip_address=_ip(request)
-        )
+        found = jobs.people_export_file(actor=request.user, job_id=job_id, ip_address=_ip(request))
         if found is None:
             raise Http404
         path, filename = found

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
-from grassroots.people.exports import safe_cell
+from grassroots.people.exports.services import safe_cell
 from grassroots.people.models import ImportBatch, ImportRejection
 
 

@@ -1,0 +1,1 @@
+"""People exports: the columns and formats, the export job, and the screens."""
