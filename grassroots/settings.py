@@ -172,16 +172,27 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("GRASSROOTS_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
-# Background work: one task API, the queue is configuration (ARCHITECTURE §1).
+# Background work: one task API, the queue is configuration (ARCHITECTURE §1; ADR 0010).
+# Two queues by urgency, each with its own worker: "urgent" (sending, webhooks and replies,
+# outbox delivery, the minute tick) never waits behind "batch" (imports, dedupe, exports, PDFs).
 TASK_BACKEND = os.environ.get("GRASSROOTS_TASK_BACKEND", "db")
+TASK_QUEUES = ["urgent", "batch"]
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 if TASK_BACKEND == "immediate":
-    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    TASKS = {
+        "default": {
+            "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+            "QUEUES": TASK_QUEUES,
+        }
+    }
 elif TASK_BACKEND == "rq":
-    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
-    RQ_QUEUES = {"default": {"URL": REDIS_URL}}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": TASK_QUEUES}}
+    RQ_QUEUES = {name: {"URL": REDIS_URL} for name in TASK_QUEUES}
 else:
-    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": TASK_QUEUES}}
+# A running job holds a lease its worker renews (a third of it at a time); a job whose lease
+# ran out (the worker was killed) is resumed or failed by the minute tick.
+JOB_LEASE_SECONDS = float(os.environ.get("GRASSROOTS_JOB_LEASE_SECONDS", "30"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -3,7 +3,12 @@
 from grassroots.settings import *  # noqa: F403
 from grassroots.settings import DATABASES
 
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+        "QUEUES": ["urgent", "batch"],
+    }
+}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -11,3 +16,6 @@ STORAGES = {
 }
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+# publish() of an event type no app declared raises (production logs an error instead)
+GRASSROOTS_STRICT_EVENTS = True

@@ -26,6 +26,7 @@ class Job(models.Model):
         RUNNING = "running", _("Running")
         SUCCEEDED = "succeeded", _("Succeeded")
         FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(max_length=64)
@@ -41,10 +42,20 @@ class Job(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # the runner's ids (``core.jobs.Runner.start``), its queue, when it was (last) enqueued
+    params = models.JSONField(default=dict, blank=True)
+    queue = models.CharField(max_length=32, blank=True, default="")
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    # a running job is held by its worker's heartbeat until then (a killed worker lets it go)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    cancel_requested_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "created_at"], name="core_job_status_idx")]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="core_job_status_idx"),
+            models.Index(fields=["queue", "status", "enqueued_at"], name="core_job_queue_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.title} ({self.get_status_display()})"
@@ -59,7 +70,7 @@ class Job(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in {self.Status.SUCCEEDED, self.Status.FAILED}
+        return self.status in {self.Status.SUCCEEDED, self.Status.FAILED, self.Status.CANCELLED}
 
 
 class AuditEvent(models.Model):

@@ -12,4 +12,9 @@ class ListsConfig(AppConfig):
         from grassroots.lists import builtin_filters
 
         builtin_filters.register_all()
+        from grassroots.lists import export_jobs
+        from grassroots.people.exports.jobs import export_sources
+
+        export_sources["segment"] = export_jobs.export_source("segment")
+        export_sources["list"] = export_jobs.export_source("list")
         nav_items.register(NavItem(_("Segments"), "lists:segment_list", "people.view", 20))

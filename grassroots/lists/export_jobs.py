@@ -1,6 +1,7 @@
 """Export a segment's or a list's people (chosen columns, CSV/XLSX) as an audited job.
 
-The job is a people export (``people.exports.jobs.JOB_KIND``): the same status page, download
+The job is a people export run by the one export runner, the segment or list being its
+source (``export_sources``, registered in ``ListsConfig.ready``) (``people.exports.jobs.JOB_KIND``): the same status page, download
 (only for the person who started it), file writer, formula-injection defence and retention.
 """
 
@@ -9,13 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from grassroots.core import audit
-from grassroots.core.jobs import job_create
+from grassroots.core import jobs
 from grassroots.core.models import Job
 from grassroots.lists import selectors
 from grassroots.lists.models import PersonList, Segment
@@ -65,28 +63,29 @@ def list_export_start(
         "Export %(n)s people of “%(name)s” (%(fmt)s)",
         count,
     ) % {"n": f"{count:,}", "name": obj.name, "fmt": fmt.upper()}
-    with transaction.atomic():
-        job = job_create(kind=JOB_KIND, title=title[:200], total=count, actor=actor)
-        audit.record(
-            actor=actor,
-            action="people.exported",
-            obj=job,
-            detail={**ref, "columns": columns, "format": fmt, "rows": count},
-            ip_address=ip_address,
-        )
-        args = {
-            "job_id": str(job.pk),
-            "actor_id": actor.pk,
-            "columns": columns,
-            "fmt": fmt,
-            "language": translation.get_language(),
-            **ref,
-        }
+    source, source_id = ("segment", segment.pk) if segment is not None else ("list", person_list.pk)
+    return jobs.runner(JOB_KIND).start(
+        actor=actor,
+        title=title[:200],
+        total=count,
+        audit={
+            "action": "people.exported",
+            "detail": {**ref, "columns": columns, "format": fmt, "rows": count},
+            "ip_address": ip_address,
+        },
+        columns=columns,
+        fmt=fmt,
+        source=source,
+        source_id=source_id,
+    )
 
-        def enqueue() -> None:
-            from grassroots.lists.tasks import list_export_task
 
-            list_export_task.enqueue(**args)
+def export_source(kind: str):
+    """The people of a segment or list for the export runner (``people.exports.jobs``
+    ``export_sources``), as the actor may see them when the job runs."""
 
-        transaction.on_commit(enqueue)
-    return job
+    def people(actor: Any, source_id: int):
+        ref = {"segment_id": source_id} if kind == "segment" else {"list_id": source_id}
+        return people_of(actor, **ref)[1]
+
+    return people

@@ -22,8 +22,17 @@ class MessagingConfig(AppConfig):
             person_panels,
             timeline_sources,
         )
-        from grassroots.messaging import automations, demo, panels, selectors, services
+        from grassroots.messaging import (
+            automations,
+            demo,
+            dispatch,
+            panels,
+            selectors,
+            services,
+            tasks,
+        )
 
+        dispatch.simulator_webhooks = tasks.simulator_webhooks_task.enqueue
         for name in PROVIDER_MODULES:
             importlib.import_module(f"grassroots.messaging.providers.{name}")
         nav_items.register(

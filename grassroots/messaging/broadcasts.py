@@ -15,8 +15,10 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grassroots.core import audit, bulk, events
-from grassroots.core.jobs import JobReporter, job_create
+from grassroots.core import access, audit, bulk, events, jobs
+from grassroots.core.access import SYSTEM
+from grassroots.core.jobs import JobReporter
+from grassroots.core.models import Job
 from grassroots.lists import services as list_services
 from grassroots.lists.models import ListMember, PersonList, Segment
 from grassroots.messaging import dispatch
@@ -32,6 +34,7 @@ from grassroots.people.models import Person
 
 S = Message.Status
 B = Broadcast.Status
+RUNNER = "messaging.broadcast"
 
 
 # --- broadcasts --------------------------------------------------------------------------------
@@ -66,7 +69,7 @@ def broadcast_test_send(*, actor: Any, broadcast: Broadcast, to: str) -> Message
         html=text["html"],
         template_variant=text["variant"],
         account=account,
-        created_by=actor if _user(actor) else None,
+        created_by=access.user_or_none(actor),
     )
     dispatch.dispatch([message.pk])
     message.refresh_from_db()
@@ -132,7 +135,7 @@ def broadcast_create(
         ab_sample=int(ab_sample or 20),
         ab_metric=ab_metric,
         ab_wait=int(ab_wait or 60),
-        created_by=actor if _user(actor) else None,
+        created_by=access.user_or_none(actor),
     )
     audit.record(actor=actor, action="messaging.broadcast_created", obj=broadcast, detail={})
     return broadcast
@@ -155,11 +158,11 @@ def broadcast_start(*, actor: Any, broadcast: Broadcast) -> Broadcast:
             broadcast.person_list = frozen
         if broadcast.person_list is None:
             raise ValidationError(_("The audience list no longer exists."))
-        job = job_create(
-            kind="messaging.broadcast",
+        job = jobs.runner(RUNNER).create(
+            actor=actor,
             title=_("Broadcast “%(name)s”") % {"name": broadcast.name},
             total=broadcast.person_list.size,
-            actor=actor,
+            broadcast_id=broadcast.pk,
         )
         later = broadcast.scheduled_at and broadcast.scheduled_at > dispatch.clock()
         broadcast.status = B.SCHEDULED if later else B.SENDING
@@ -178,9 +181,27 @@ def broadcast_start(*, actor: Any, broadcast: Broadcast) -> Broadcast:
 
 
 def _enqueue_run(broadcast: Broadcast) -> None:
-    from grassroots.messaging import tasks
+    """Run the broadcast's job (again) after commit: the ``messaging.broadcast`` runner
+    (``messaging.runners.BroadcastRunner``) on the urgent queue."""
+    job = Job.objects.filter(pk=broadcast.job_id).first() if broadcast.job_id else None
+    if job is None:  # a broadcast from before jobs were runners
+        job = jobs.runner(RUNNER).create(
+            actor=broadcast.created_by,
+            title=_("Broadcast “%(name)s”") % {"name": broadcast.name},
+            total=broadcast.recipients,
+            broadcast_id=broadcast.pk,
+        )
+        Broadcast.objects.filter(pk=broadcast.pk).update(job=job)
+    jobs.job_requeue(job)
 
-    transaction.on_commit(lambda: tasks.broadcast_run_task.enqueue(broadcast.pk))
+
+def broadcast_release(broadcast_id: int) -> int:
+    """The messages a dead worker claimed for this broadcast go back to the queue at once
+    (same uuid: a provider that did get one drops the duplicate); the recipients it had not
+    created yet are created by the job's next run."""
+    return Message.objects.filter(broadcast_id=broadcast_id, status=S.SENDING).update(
+        status=S.PENDING, claim="", held_until=None, updated_at=timezone.now()
+    )
 
 
 def broadcast_set_status(*, actor: Any, broadcast: Broadcast, action: str) -> Broadcast:
@@ -426,7 +447,7 @@ def ab_decide(broadcast: Broadcast, now: dt.datetime | None = None) -> str:
                 batch = []
         _ab_save(batch)
         audit.record(
-            actor=None,
+            actor=SYSTEM,
             action="messaging.ab_decided",
             obj=b,
             detail={"winner": winner, "results": results},

@@ -21,7 +21,7 @@ import threading
 import time
 import uuid
 from collections import defaultdict, deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,6 +53,9 @@ logger = logging.getLogger(__name__)
 BATCH = 500
 RETRY_DELAYS = (60, 300, 1800)  # seconds before the 2nd, 3rd, 4th attempt of a retryable error
 STUCK_AFTER = dt.timedelta(minutes=10)
+# Queues the simulator's receipts and replies (``tasks.simulator_webhooks_task.enqueue``), set
+# by ``MessagingConfig.ready``: this module never imports the task module (ADR 0010).
+simulator_webhooks: Callable[[int, list[dict]], Any] | None = None
 S = Message.Status
 INTERACTION_CHANNEL = {"sms": "sms", "whatsapp": "whatsapp", "email": "email", "voice": "phone"}
 
@@ -766,17 +769,12 @@ def _record(
     recorder.sent(m, now)
     simulate = getattr(provider, "events_for", None)
     if simulate is not None:
-        from grassroots.messaging import tasks
-
         requests = simulate(outbound, result, replies=not m.system)
-        if requests:
+        if requests and simulator_webhooks is not None:
             payload = [r.__dict__ | {"body": r.body.decode()} for r in requests]
             account_id = m.account_id
-            recorder.later(
-                lambda: transaction.on_commit(
-                    lambda: tasks.simulator_webhooks_task.enqueue(account_id, payload)
-                )
-            )
+            enqueue = simulator_webhooks
+            recorder.later(lambda: transaction.on_commit(lambda: enqueue(account_id, payload)))
     return "sent"
 
 

@@ -1,10 +1,11 @@
 """PDFs too big to make while someone waits: made by a background ``core.Job`` instead.
 
-``output_job_start`` checks and audits (``list.output_queued``) and enqueues
-``tasks.lists_output_task`` after commit; the task makes the PDF with no size limit and keeps it
-in the people exports folder (so ``people.retention`` deletes it with the other exports after
-``EXPORT_RETENTION``); ``output_job_file`` hands it to the person who asked, and nobody else,
-auditing the download (``list.output_downloaded``).
+``output_job_start`` checks and audits (``list.output_queued``) and starts the
+``lists.output`` runner (``lists.runners.OutputRunner``, run after commit by the generic task);
+it makes the PDF with no size limit and keeps it in the people exports folder (so
+``people.retention`` deletes it with the other exports after ``EXPORT_RETENTION``);
+``output_job_file`` hands it to the person who asked, and nobody else, auditing the download
+(``list.output_downloaded``).
 """
 
 from __future__ import annotations
@@ -14,11 +15,9 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import translation
 from django.utils.translation import gettext as _
 
-from grassroots.core import audit
-from grassroots.core.jobs import job_create
+from grassroots.core import access, audit, jobs
 from grassroots.core.models import Job
 from grassroots.lists.outputs import services
 from grassroots.people.exports.services import export_dir
@@ -47,15 +46,24 @@ def output_job_start(
     ip_address: str | None = None,
 ) -> Job:
     """Queue the PDF ``output`` of ``source`` (a segment, list or area the actor can see)."""
-    services._require(actor)
+    access.require(actor, services.CAPABILITY)
     if fmt != "pdf":
         raise PermissionDenied(_("Only PDFs are made in the background; CSVs download at once."))
-    options = services._clean(output, fmt, params)
+    options = services.options_clean(output, fmt, params)
     clean_params = {k: str(v) for k, v in options.items()}
     title = f"{_titles().get(output, output)}: {source.name}"[:200]
     key = source.obj.code if kind == "area" else source.obj.pk
     with transaction.atomic():
-        job = job_create(kind=JOB_KIND, title=title, total=1, actor=actor)
+        job = jobs.runner(JOB_KIND).start(
+            actor=actor,
+            title=title,
+            total=1,
+            kind=kind,
+            key=str(key),
+            output=output,
+            fmt=fmt,
+            params=clean_params,
+        )
         audit.record(
             actor=actor,
             action="list.output_queued",
@@ -63,23 +71,6 @@ def output_job_start(
             detail={"source": kind, "output": output, "format": fmt, "job": str(job.pk), **options},
             ip_address=ip_address,
         )
-        args = {
-            "job_id": str(job.pk),
-            "actor_id": actor.pk,
-            "kind": kind,
-            "key": str(key),
-            "output": output,
-            "fmt": fmt,
-            "params": clean_params,
-            "language": translation.get_language(),
-        }
-
-        def enqueue() -> None:
-            from grassroots.lists.outputs.tasks import lists_output_task
-
-            lists_output_task.enqueue(**args)
-
-        transaction.on_commit(enqueue)
     return job
 
 
@@ -103,7 +94,7 @@ def output_job_get(*, actor: Any, job_id: Any) -> Job | None:
 def output_job_file(
     *, actor: Any, job_id: Any, ip_address: str | None = None
 ) -> tuple[Path, str] | None:
-    services._require(actor)
+    access.require(actor, services.CAPABILITY)
     job = output_job_get(actor=actor, job_id=job_id)
     if job is None or job.status != Job.Status.SUCCEEDED:
         return None

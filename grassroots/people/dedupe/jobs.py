@@ -1,9 +1,10 @@
 """Finding duplicates as a visible background ``core.Job``: over everyone (the "Find duplicates"
 button) or only the people an import just wrote (started by the import task).
 
-``dedupe_start`` creates the Job and enqueues ``tasks.people_dedupe_task`` after commit; the
-task calls ``dedupe_work``, which runs ``scoring.dedupe_run`` and then, when a data manager has
-set an auto-merge threshold, ``review.auto_merge``.
+``dedupe_start`` starts the ``people.dedupe`` runner (``people.runners.DedupeRunner``: the
+Job, its audit record, the generic task after commit); the runner calls ``dedupe_work``, which
+runs ``scoring.dedupe_run`` and then, when a data manager has set an auto-merge threshold,
+``review.auto_merge``.
 """
 
 from __future__ import annotations
@@ -11,12 +12,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from grassroots.core import audit
-from grassroots.core.jobs import job_create
+from grassroots.core import jobs
 from grassroots.core.models import Job
 from grassroots.people.dedupe import review
 from grassroots.people.models import ImportBatch, ImportChange
@@ -35,21 +34,12 @@ def dedupe_start(*, actor: Any, batch: ImportBatch | None = None) -> Job:
         title = _("Find duplicates among everyone")
     else:
         title = _("Find duplicates of the people imported from %(file)s") % {"file": batch.filename}
-    with transaction.atomic():
-        job = job_create(kind=JOB_KIND, title=title[:200], actor=actor)
-        if batch is None:
-            audit.record(actor=actor, action="people.dedupe_started", obj=job)
-        job_id = str(job.pk)
-        actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
-        batch_id = str(batch.pk) if batch is not None else None
-
-        def enqueue() -> None:
-            from grassroots.people.tasks import people_dedupe_task
-
-            people_dedupe_task.enqueue(job_id=job_id, actor_id=actor_id, batch_id=batch_id)
-
-        transaction.on_commit(enqueue)
-    return job
+    return jobs.runner(JOB_KIND).start(
+        actor=actor,
+        title=title[:200],
+        audit={"action": "people.dedupe_started"} if batch is None else None,
+        batch_id=str(batch.pk) if batch is not None else None,
+    )
 
 
 def dedupe_after_import(*, batch: ImportBatch) -> Job | None:

@@ -1,22 +1,21 @@
 """Services for people exports: start one (a visible, audited ``core.Job``) and hand out its file.
 
-A view calls ``people_export_start``; the work runs in ``tasks.people_export_task`` after commit;
+A view calls ``people_export_start``; the work runs in the ``people.export`` runner
+(``people.runners.ExportRunner``) after commit;
 ``people_export_file`` gives the finished file to the person who asked for it, and nobody else.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from grassroots.core import audit
-from grassroots.core.jobs import job_create
+from grassroots.core import audit, jobs
 from grassroots.core.models import Job
 from grassroots.people import selectors
 from grassroots.people.exports import services
@@ -25,6 +24,10 @@ from grassroots.people.models import Person
 
 JOB_KIND = "people.export"
 CAPABILITY = "people.export"
+
+# Other apps' people to export, by name: ``(actor, source_id) -> queryset of Person``, checked
+# again (visibility and scope) when the job runs. ``lists`` registers "segment" and "list".
+export_sources: dict[str, Callable[[Any, Any], Any]] = {}
 
 
 def _require(actor: Any) -> None:
@@ -65,31 +68,19 @@ def people_export_start(
         "fmt": fmt.upper(),
     }
 
-    with transaction.atomic():
-        job = job_create(kind=JOB_KIND, title=title, total=count, actor=actor)
-        audit.record(
-            actor=actor,
-            action="people.exported",
-            obj=job,
-            detail={"filters": filters, "columns": columns, "format": fmt, "rows": count},
-            ip_address=ip_address,
-        )
-        job_id, actor_id, language = str(job.pk), actor.pk, translation.get_language()
-
-        def enqueue() -> None:
-            from grassroots.people.tasks import people_export_task
-
-            people_export_task.enqueue(
-                job_id=job_id,
-                actor_id=actor_id,
-                filters=filters,
-                columns=columns,
-                fmt=fmt,
-                language=language,
-            )
-
-        transaction.on_commit(enqueue)
-    return job
+    return jobs.runner(JOB_KIND).start(
+        actor=actor,
+        title=title,
+        total=count,
+        audit={
+            "action": "people.exported",
+            "detail": {"filters": filters, "columns": columns, "format": fmt, "rows": count},
+            "ip_address": ip_address,
+        },
+        filters=filters,
+        columns=columns,
+        fmt=fmt,
+    )
 
 
 def export_job_get(*, actor: Any, job_id: Any) -> Job | None:

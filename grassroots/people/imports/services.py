@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import uuid
 from pathlib import Path
 from typing import Any
@@ -12,8 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from grassroots.core import audit, events
-from grassroots.core.jobs import job_create
+from grassroots.core import access, audit, events, jobs
 from grassroots.people.imports.engine import Importer
 from grassroots.people.imports.mapping import validate_mapping
 from grassroots.people.imports.reader import ImportFileError, open_sheet
@@ -27,6 +27,8 @@ from grassroots.people.models import (
     ImportTemplate,
     Person,
 )
+
+logger = logging.getLogger(__name__)
 
 
 def template_mapping(name: str) -> dict:
@@ -107,7 +109,7 @@ def import_create(
         mapping=mapping,
         template=template,
         dry_run=dry_run,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=access.user_or_none(actor),
     )
 
 
@@ -141,13 +143,21 @@ def import_run(*, batch: ImportBatch, reporter=None) -> dict[str, int]:
 
 
 def import_start(*, actor: Any, batch: ImportBatch):
-    """Queue the import as a visible background job."""
-    from grassroots.people.imports.tasks import import_task
-
-    job = job_create(kind="people.import", title=f"Import {batch.filename}", actor=actor)
-    ImportBatch.objects.filter(pk=batch.pk).update(job=job)
-    transaction.on_commit(lambda: import_task.enqueue(str(batch.pk), str(job.pk)))
+    """Queue the import as a visible background job (the ``people.import`` runner)."""
+    with transaction.atomic():
+        job = jobs.runner("people.import").start(
+            actor=actor, title=f"Import {batch.filename}", batch_id=str(batch.pk)
+        )
+        ImportBatch.objects.filter(pk=batch.pk).update(job=job)
     return job
+
+
+def import_stopped(*, batch_id: Any, reason: str) -> None:
+    """An import whose job was cancelled or whose worker died: not left ``running``."""
+    ImportBatch.objects.filter(
+        pk=batch_id, status__in=[ImportBatch.Status.DRAFT, ImportBatch.Status.RUNNING]
+    ).update(status=ImportBatch.Status.FAILED, finished_at=timezone.now())
+    logger.info("Import %s stopped: %s", batch_id, reason)
 
 
 @transaction.atomic
@@ -242,5 +252,5 @@ def import_again(*, actor: Any, batch: ImportBatch) -> ImportBatch:
         mapping=batch.mapping,
         template=batch.template,
         dry_run=False,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=access.user_or_none(actor),
     )
