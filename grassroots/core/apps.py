@@ -16,3 +16,9 @@ class CoreConfig(AppConfig):
         # every app's job runners (``<app>.runners``), so the generic task finds them by name
         autodiscover_modules("runners")
         every_minute.register(jobs.recover_orphans)
+
+        # the event catalogue: every app declares what it publishes in ``<app>/events.py``
+        from grassroots.core import events, outbox
+
+        events.collect_declarations()
+        every_minute.register(outbox.delivery_tick)

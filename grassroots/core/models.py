@@ -9,6 +9,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from grassroots.core import access
+
 
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -97,14 +99,19 @@ class AuditEvent(models.Model):
 
 
 class OutboxEvent(models.Model):
-    """A domain event, written in the transaction that caused it and delivered after commit."""
+    """A domain event, written in the transaction that caused it and delivered after commit.
+
+    A delivery run fans it out into one ``OutboxDelivery`` per subscriber (``fanned_out_at``)
+    and marks it delivered once every one of them is done."""
 
     name = models.CharField(max_length=100, db_index=True)
     payload = models.JSONField(default=dict)
     created_at = models.DateTimeField(default=timezone.now)
+    fanned_out_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.TextField(blank=True, default="")
+
+    access_scope = access.SystemOnly("accounts.manage")
+    objects = access.ScopedManager()
 
     class Meta:
         ordering = ["id"]
@@ -113,8 +120,62 @@ class OutboxEvent(models.Model):
                 fields=["id"],
                 name="core_outbox_pending_idx",
                 condition=models.Q(delivered_at__isnull=True),
-            )
+            ),
+            models.Index(
+                fields=["id"],
+                name="core_outbox_fanout_idx",
+                condition=models.Q(fanned_out_at__isnull=True, delivered_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.name} #{self.pk}"
+
+
+class OutboxDelivery(models.Model):
+    """One event for one subscriber: retried with back-off on its own, parked as a dead letter
+    after too many failures (never dropped), and never re-run because a sibling failed."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        DONE = "done", _("Delivered")
+        DEAD = "dead", _("Dead letter")
+
+    event = models.ForeignKey(OutboxEvent, on_delete=models.CASCADE, related_name="deliveries")
+    subscriber = models.CharField(max_length=200)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_error = models.TextField(blank=True, default="")
+    # a claim is a lease: a worker that dies mid-delivery loses it when locked_until passes
+    claimed_by = models.CharField(max_length=100, blank=True, default="")
+    locked_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    # plumbing: the system works it; admins see the dead letters (``core.outbox``)
+    access_scope = access.SystemOnly("accounts.manage")
+    objects = access.ScopedManager()
+
+    class Meta:
+        ordering = ["event_id", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "subscriber"], name="core_outbox_delivery_once"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at", "event"],
+                name="core_delivery_due_idx",
+                condition=models.Q(status="pending"),
+            ),
+            models.Index(
+                fields=["-finished_at"],
+                name="core_delivery_dead_idx",
+                condition=models.Q(status="dead"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.subscriber} ({self.status})"

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
-from grassroots.core import health
+from grassroots.core import events, health, outbox
 from grassroots.core.models import Job
 from grassroots.core.registry import dashboard_tiles
 
@@ -41,3 +45,31 @@ def job_status(request, pk):
     ):
         raise Http404
     return render(request, "core/job_status.html", {"job": job})
+
+
+@login_required
+def dead_letter_list(request):
+    """Event deliveries parked after too many failures: the error, and a Retry button."""
+    qs = outbox.dead_letter_list(actor=request.user)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    for d in page.object_list:
+        etype = events.event_type(d.event.name)
+        d.event_label = etype.label if etype else ""
+        d.error_summary = d.last_error.split("\n", 1)[0]
+    return render(
+        request,
+        "core/dead_letter_list.html",
+        {"page": page, "max_attempts": outbox.MAX_ATTEMPTS, "querystring": ""},
+    )
+
+
+@login_required
+@require_POST
+def delivery_retry(request, pk):
+    delivery = outbox.delivery_retry(actor=request.user, delivery_id=pk)
+    flash.success(
+        request,
+        _("Delivery of %(event)s to %(subscriber)s queued again.")
+        % {"event": delivery.event, "subscriber": delivery.subscriber},
+    )
+    return redirect("core:dead_letter_list")

@@ -43,8 +43,10 @@ class MessagingConfig(AppConfig):
         every_minute.register(services.messaging_tick)
         demo_seeders.register(demo.seed)
         demo_seeders.register(demo.seed_more)
-        for name in automations.EVENTS:  # automations start from these domain events
-            events.subscriber(name)(automations.on_event)
+        # automations start from any event about a person (the catalogue says which)
+        events.subscriber(lambda t: t.about_a_person, key=automations.SUBSCRIBER_KEY)(
+            automations.on_event
+        )
         from anymail.signals import tracking
 
         from grassroots.messaging import esp_webhooks

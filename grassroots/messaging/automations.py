@@ -1,10 +1,11 @@
 """Automations: sequences of steps that start for a person when a domain event fires.
 
-Triggers are domain events from the outbox (``person.created``, ``tag.applied``,
-``message.received``), matched against each active automation's trigger list. Starting is
-idempotent — a person goes through an automation at most once (unique enrollment) — and each
-``send`` step's message is keyed by enrollment × step key (unique), so a re-delivered event, a
-re-run tick or an edited sequence never sends a step twice. Steps:
+Triggers are domain events from the outbox — any type in the catalogue with a person field
+(``person.created``, ``tag.applied``, ``message.received``, RSVPs, donations…) — matched
+against each active automation's trigger list. Starting is idempotent — a person goes through
+an automation at most once (unique enrollment) — and each ``send`` step's message is keyed by
+enrollment × step key (unique), so a re-delivered event, a re-run tick or an edited sequence
+never sends a step twice. Steps:
 
 =========  ==========================================================================
 ``wait``   ``{"days", "hours", "minutes"}``: continue after that long (the minute tick)
@@ -31,9 +32,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from grassroots.core import audit
+from grassroots.core import audit, events
 from grassroots.lists import services as list_services
 from grassroots.lists.models import PersonList
 from grassroots.messaging import dispatch
@@ -49,14 +49,19 @@ from grassroots.people.models import ContactPoint, Person, Tag, Tagging
 
 E = Enrollment.Status
 K = AutomationStep.Kind
-EVENTS = {
-    "person.created": gettext_lazy("A person is added"),
-    "tag.applied": gettext_lazy("A person is tagged"),
-    "message.received": gettext_lazy("A person replies with a keyword"),
-    # published by the events and finance apps (RSVPs, donations) with a "person_id"
-    "rsvp.created": gettext_lazy("A person RSVPs to an event"),
-    "donation.received": gettext_lazy("A person donates"),
-}
+# The automation's own key in the outbox's delivery table: keep it stable (ADR 0009).
+SUBSCRIBER_KEY = "messaging.automations.start"
+# Triggers with settings of their own; every other event about a person is a plain checkbox.
+DETAILED = ("person.created", "tag.applied", "message.received")
+
+
+def trigger_events() -> dict[str, Any]:
+    """What can start an automation: every event type in the catalogue that is about a person
+    (declared by the app that publishes it: people, messaging, and higher apps such as RSVPs
+    and donations), name → translated label."""
+    return {t.name: t.label for t in events.person_event_types()}
+
+
 SEGMENT = "segment.entered"  # not an outbox event: the minute tick compares memberships
 CONDITIONS = ("has_tag", "lacks_tag", "has_phone", "has_email", "language")
 MAX_STEPS = 30
@@ -71,7 +76,7 @@ def _clean_triggers(triggers: Any) -> list[dict[str, str]]:
         raise ValidationError({"triggers": _("Choose what starts the automation.")})
     out = []
     for t in triggers:
-        if not isinstance(t, dict) or t.get("event") not in (*EVENTS, SEGMENT):
+        if not isinstance(t, dict) or t.get("event") not in (*trigger_events(), SEGMENT):
             raise ValidationError({"triggers": _("Unknown trigger.")})
         event = t["event"]
         if event == SEGMENT:
@@ -84,7 +89,7 @@ def _clean_triggers(triggers: Any) -> list[dict[str, str]]:
             if segment is None:
                 raise ValidationError({"triggers": _("Choose the segment people enter.")})
             out.append({"event": event, "segment": segment.pk})
-        elif event in ("rsvp.created", "donation.received"):
+        elif event not in DETAILED:
             out.append({"event": event})
         elif event == "person.created":
             via = str(t.get("via") or "")
@@ -239,7 +244,7 @@ def _matches(trigger: dict, event: str, payload: dict) -> bool:
     if event == "message.received":
         body = str(payload.get("body") or "").strip().upper()
         return bool(body) and body.split()[0].strip(".!?,") == trigger.get("keyword")
-    return event in ("rsvp.created", "donation.received")
+    return True  # any other event about a person: it happened
 
 
 def _people_of(event: str, payload: dict) -> list[int]:
@@ -254,12 +259,16 @@ def _people_of(event: str, payload: dict) -> list[int]:
                 tag_id=payload.get("tag_id"), created_at=dt.datetime.fromisoformat(at)
             ).values_list("person_id", flat=True)
         )
-    pid = payload.get("person_id")
-    return [int(pid)] if pid else []
+    etype = events.event_type(event)
+    value = payload.get(etype.person_field if etype and etype.person_field else "person_id")
+    if isinstance(value, list):
+        return [int(i) for i in value]
+    return [int(value)] if value else []
 
 
 def on_event(event) -> int:
-    """Outbox subscriber: start every active automation whose trigger matches."""
+    """Outbox subscriber (``SUBSCRIBER_KEY``, for every event about a person): start every
+    active automation whose trigger matches."""
     payload = dict(event.payload or {})
     if event.name == "tag.applied" and "tag" not in payload:
         payload["tag"] = (

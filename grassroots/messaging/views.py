@@ -40,7 +40,7 @@ PAGE_SIZE = 50
 MAX_WEBHOOK = 256 * 1024  # bytes
 
 
-def _errors(exc: ValidationError) -> dict[str, list[str]]:
+def validation_errors(exc: ValidationError) -> dict[str, list[str]]:
     if hasattr(exc, "error_dict"):
         return {k: [str(m) for e in v for m in e.messages] for k, v in exc.error_dict.items()}
     return {"__all__": list(exc.messages)}
@@ -190,7 +190,7 @@ class BroadcastCreateView(CapabilityRequiredMixin, View):
                 ab_wait=form.cleaned_data["ab_wait"] or 60,
             )
         except ValidationError as exc:
-            for field, errs in _errors(exc).items():
+            for field, errs in validation_errors(exc).items():
                 form.add_error(field if field in form.fields else None, errs)
             return self._render(request, form)
         return redirect("messaging:broadcast_detail", broadcast.pk)
@@ -385,7 +385,7 @@ class TemplateEditView(CapabilityRequiredMixin, View):
             )
         except ValidationError as exc:
             return self._render(
-                request, template, data, variants or [{"language": "en"}], _errors(exc), 400
+                request, template, data, variants or [{"language": "en"}], validation_errors(exc), 400
             )
         flash.success(request, _("Template saved."))
         return redirect("messaging:template_edit", template.pk)
@@ -508,7 +508,7 @@ class AccountEditView(CapabilityRequiredMixin, View):
                 active=data["active"],
             )
         except ValidationError as exc:
-            return self._render(request, account, kind, data, _errors(exc), 400)
+            return self._render(request, account, kind, data, validation_errors(exc), 400)
         flash.success(request, _("Provider account saved."))
         return redirect("messaging:account_list")
 
@@ -633,11 +633,14 @@ class AutomationListView(CapabilityRequiredMixin, View):
             .order_by("name", "id")
         )
         page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-        return render(
-            request,
-            "messaging/automation_list.html",
-            {"page": page, "querystring": "", "events": automations.EVENTS},
-        )
+        labels = automations.trigger_events()
+        for a in page.object_list:  # each trigger with its label from the event catalogue
+            a.trigger_list = [
+                {**t, "label": labels.get(t.get("event"), t.get("event"))}
+                for t in a.triggers
+                if isinstance(t, dict)
+            ]
+        return render(request, "messaging/automation_list.html", {"page": page, "querystring": ""})
 
 
 def _editor_state(automation: Automation | None, triggers=None, steps=None) -> dict:
@@ -668,10 +671,14 @@ def _editor_state(automation: Automation | None, triggers=None, steps=None) -> d
                 "on": "segment.entered" in by_event,
                 "segment": str(by_event.get("segment.entered", {}).get("segment", "")),
             },
-            "rsvp": {"on": "rsvp.created" in by_event},
-            "donation": {"on": "donation.received" in by_event},
+            # every other event about a person in the catalogue (RSVPs, donations…)
+            "others": {name: name in by_event for name in _other_triggers()},
         },
     }
+
+
+def _other_triggers() -> dict[str, str]:
+    return {k: v for k, v in automations.trigger_events().items() if k not in automations.DETAILED}
 
 
 class AutomationEditView(CapabilityRequiredMixin, View):
@@ -689,6 +696,7 @@ class AutomationEditView(CapabilityRequiredMixin, View):
                 "state": state,
                 "errors": errors,
                 "kinds": AutomationStep.Kind.choices,
+                "other_triggers": _other_triggers(),
                 "templates": Template.objects.all(),
                 "lists": list_selectors.list_visible_to(request.user)[:300],
                 "segments": list_selectors.segment_visible_to(request.user)[:300],
@@ -740,7 +748,7 @@ class AutomationEditView(CapabilityRequiredMixin, View):
         except ValidationError as exc:
             return self._render(
                 request, automation, data, _editor_state(automation, triggers, steps),
-                _errors(exc), 400,
+                validation_errors(exc), 400,
             )  # fmt: skip
         flash.success(request, _("Automation saved."))
         return redirect("messaging:automation_edit", automation.pk)

@@ -26,8 +26,9 @@ document.addEventListener("alpine:init", () => {
         if (this.triggers.tagged.on) out.push({ event: "tag.applied", tag: this.triggers.tagged.tag });
         if (this.triggers.keyword.on) out.push({ event: "message.received", keyword: this.triggers.keyword.keyword });
         if (this.triggers.segment.on) out.push({ event: "segment.entered", segment: this.triggers.segment.segment });
-        if (this.triggers.rsvp.on) out.push({ event: "rsvp.created" });
-        if (this.triggers.donation.on) out.push({ event: "donation.received" });
+        for (const [event, on] of Object.entries(this.triggers.others || {})) {
+          if (on) out.push({ event });  // the catalogue's other events about a person
+        }
         return JSON.stringify(out);
       },
     };
