@@ -114,8 +114,9 @@ def seed(*, users: dict) -> dict[str, int]:
 
 def seed_more(*, users: dict) -> dict[str, int]:
     """A welcome automation and a P2P texting campaign, so those screens are not empty."""
-    from grassroots.messaging import automations, texting
+    from grassroots.messaging import automations
     from grassroots.messaging.models import Automation, TextingCampaign
+    from grassroots.messaging.texting import services as texting
 
     made = {"automations": 0, "texting_campaigns": 0}
     welcome = Template.objects.filter(name="Volunteer welcome").first()

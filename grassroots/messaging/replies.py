@@ -195,11 +195,11 @@ def inbound_record(*, account: ProviderAccount, inbound: Inbound) -> Message:
         created_at=inbound.received_at or timezone.now(),
     )
     if last is not None and last.texting_contact_id:
-        from grassroots.messaging import texting
+        from grassroots.messaging.texting import services as texting
 
         texting.on_reply(message)  # the conversation goes back to the texter who sent
     else:
-        from grassroots.messaging import inbox
+        from grassroots.messaging.inbox import services as inbox
 
         inbox.thread_for_inbound(message)
     outcome = {

@@ -48,7 +48,7 @@ def messaging_tick(now: dt.datetime | None = None) -> dict[str, Any]:
 
     resumed = automations.run_due(now)
     entered = automations.segment_entries(now)
-    from grassroots.messaging import texting
+    from grassroots.messaging.texting import services as texting
 
     released = texting.release_idle()
     return {

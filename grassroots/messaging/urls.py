@@ -1,6 +1,8 @@
 from django.urls import include, path
 
-from grassroots.messaging import inbox_views, texting_views, views
+from grassroots.messaging import views
+from grassroots.messaging.inbox import views as inbox_views
+from grassroots.messaging.texting import views as texting_views
 
 app_name = "messaging"
 

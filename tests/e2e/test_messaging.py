@@ -255,8 +255,8 @@ def test_p2p_texter_sends_with_one_key_each_and_answers_a_reply(
     page, live_server, login, campaign, clock, users, shots
 ):
     from grassroots.lists import services as list_services
-    from grassroots.messaging import texting
     from grassroots.messaging.models import TextingContact
+    from grassroots.messaging.texting import services as texting
 
     boss = users["manager"]
     lst = list_services.list_create(

@@ -13,9 +13,10 @@ from grassroots.accounts import services as account_services
 from grassroots.accounts.models import Role
 from grassroots.core.access import SYSTEM
 from grassroots.lists import services as list_services
-from grassroots.messaging import dispatch, services, texting
+from grassroots.messaging import dispatch, services
 from grassroots.messaging.models import Message, Suppression, TextingContact
 from grassroots.messaging.providers.base import Inbound
+from grassroots.messaging.texting import services as texting
 from grassroots.people import services as people_services
 from grassroots.people.models import CustomField, CustomFieldValue, Tagging
 

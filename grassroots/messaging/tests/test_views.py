@@ -9,9 +9,10 @@ from django.urls import reverse
 from grassroots.accounts import services as account_services
 from grassroots.accounts.models import Role
 from grassroots.core.access import SYSTEM
-from grassroots.messaging import automations, services, texting
+from grassroots.messaging import automations, services
 from grassroots.messaging.models import InboxThread, Message, Template
 from grassroots.messaging.providers.base import Inbound
+from grassroots.messaging.texting import services as texting
 
 PASSWORD = "correct-horse-battery-1"
 

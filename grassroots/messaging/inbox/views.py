@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from grassroots.accounts.permissions import CapabilityRequiredMixin
-from grassroots.messaging import inbox
+from grassroots.messaging.inbox import services as inbox
 from grassroots.messaging.models import InboxThread
 
 TABS = ("open", "mine", "unassigned", "closed")

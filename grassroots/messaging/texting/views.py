@@ -13,7 +13,6 @@ from django.views import View
 
 from grassroots.accounts.permissions import CapabilityRequiredMixin
 from grassroots.lists import selectors as list_selectors
-from grassroots.messaging import texting
 from grassroots.messaging.models import (
     CannedResponse,
     Message,
@@ -21,7 +20,8 @@ from grassroots.messaging.models import (
     TextingCampaign,
     TextingContact,
 )
-from grassroots.messaging.views import _errors
+from grassroots.messaging.texting import services as texting
+from grassroots.messaging.views import validation_errors
 from grassroots.people.selectors import person_visible_to
 
 C = TextingContact.Status
@@ -162,7 +162,7 @@ class CampaignEditView(CapabilityRequiredMixin, View):
                 canned=canned,
             )
         except ValidationError as exc:
-            return self._render(request, campaign, data, _errors(exc), 400)
+            return self._render(request, campaign, data, validation_errors(exc), 400)
         flash.success(request, _("Texting campaign saved."))
         return redirect("messaging:texting_detail", campaign.pk)
 

@@ -1,0 +1,1 @@
+"""Peer-to-peer texting: campaigns, batches, replies (services) and the screens (views)."""
