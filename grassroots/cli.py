@@ -1,7 +1,7 @@
 """The ``grassroots`` command for operators.
 
 grassroots serve [--host 127.0.0.1] [--port 8000] [--workers 2] [--with-worker]
-grassroots worker              # background task worker (database queue or RQ)
+grassroots worker [--queue urgent|batch]   # task workers, one per queue (database or RQ)
 grassroots housekeeping        # delete export files and import data past their retention
 grassroots demo [--seed 42] [--scale 1.0]   # migrate and seed the demo campaign
 grassroots createadmin USERNAME [--email E]  # asks for a password
@@ -35,19 +35,52 @@ def cmd_manage(args: list[str]) -> int:
     return 0
 
 
-def _worker_argv(burst: bool = False) -> list[str]:
-    """The worker for the configured queue; ``burst`` drains the queue and exits."""
+QUEUES = ("urgent", "batch")  # one worker each: a long import never holds up a send
+
+
+def _worker_argv(burst: bool = False, queue: str = "urgent") -> list[str]:
+    """The worker for one queue of the configured backend; ``burst`` drains it and exits."""
     manage = [sys.executable, "-m", "grassroots.cli", "manage"]
     if os.environ.get("GRASSROOTS_TASK_BACKEND", "db") == "rq":
         # django-tasks-rq needs its own Job class to run Task objects and record results.
-        argv = [*manage, "rqworker", "--job-class", "django_tasks_rq.backend.Job", "default"]
+        argv = [*manage, "rqworker", "--job-class", "django_tasks_rq.backend.Job", queue]
         return [*argv, "--burst"] if burst else argv
-    argv = [*manage, "db_worker", "--queue-name", "default"]
+    argv = [*manage, "db_worker", "--queue-name", queue]
     return [*argv, "--batch"] if burst else argv
 
 
+def _start_workers(queues=QUEUES) -> dict[str, subprocess.Popen]:
+    return {queue: subprocess.Popen(_worker_argv(queue=queue)) for queue in queues}
+
+
 def cmd_worker(ns) -> int:
-    return subprocess.call(_worker_argv(burst=ns.burst))
+    """One worker process per queue (``--queue`` for just one); they stop together."""
+    queues = [ns.queue] if ns.queue else list(QUEUES)
+    if ns.burst:  # urgent first, then the batch work
+        return max(subprocess.call(_worker_argv(burst=True, queue=q)) for q in queues)
+    if len(queues) == 1:
+        return subprocess.call(_worker_argv(queue=queues[0]))
+    workers = _start_workers(queues)
+
+    def stop(*_):
+        for proc in workers.values():
+            if proc.poll() is None:
+                proc.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while all(proc.poll() is None for proc in workers.values()):
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop()
+        for proc in workers.values():
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    return max(proc.returncode or 0 for proc in workers.values())
 
 
 HOUSEKEEPING_EVERY = 3600  # seconds
@@ -76,9 +109,7 @@ def cmd_serve(ns) -> int:
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
-    worker = None
-    if ns.with_worker:
-        worker = subprocess.Popen(_worker_argv())
+    workers: dict[str, subprocess.Popen] = _start_workers() if ns.with_worker else {}
     argv = [
         sys.executable,
         "-m",
@@ -99,7 +130,7 @@ def cmd_serve(ns) -> int:
     print(f"Grassroots is running on http://{ns.host}:{ns.port}/  (Ctrl+C to stop)", flush=True)
 
     def stop(*_):
-        for proc in (server, worker):
+        for proc in (server, *workers.values()):
             if proc and proc.poll() is None:
                 proc.terminate()
 
@@ -108,22 +139,23 @@ def cmd_serve(ns) -> int:
     next_tick = time.monotonic() + 5  # then every minute: held messages, scheduled sends
     try:
         while server.poll() is None:
-            if worker is not None and time.monotonic() >= next_tick:
+            if workers and time.monotonic() >= next_tick:
                 next_tick = time.monotonic() + 60
                 _queue_tick()
-            if worker is not None and time.monotonic() >= next_housekeeping:
+            if workers and time.monotonic() >= next_housekeeping:
                 next_housekeeping = time.monotonic() + HOUSEKEEPING_EVERY
                 _queue_housekeeping()
-            if worker is not None and worker.poll() is not None:
-                print("worker exited; restarting it", flush=True)
-                time.sleep(1)
-                worker = subprocess.Popen(_worker_argv())
+            for queue, proc in list(workers.items()):
+                if proc.poll() is not None:
+                    print(f"{queue} worker exited; restarting it", flush=True)
+                    time.sleep(1)
+                    workers[queue] = subprocess.Popen(_worker_argv(queue=queue))
             time.sleep(1)
     except KeyboardInterrupt:
         pass
     finally:
         stop()
-        for proc in (server, worker):
+        for proc in (server, *workers.values()):
             if proc:
                 try:
                     proc.wait(timeout=10)
@@ -298,10 +330,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--workers", type=int, default=int(os.environ.get("GRASSROOTS_WEB_WORKERS", "2"))
     )
-    p.add_argument("--with-worker", action="store_true", help="also run a task worker")
+    p.add_argument(
+        "--with-worker", action="store_true", help="also run the task workers (urgent, batch)"
+    )
     p.set_defaults(func=cmd_serve)
-    p = sub.add_parser("worker", help="run a background task worker")
+    p = sub.add_parser("worker", help="run the background task workers (one per queue)")
     p.add_argument("--burst", action="store_true", help="run what is queued, then exit")
+    p.add_argument("--queue", choices=QUEUES, help="run only this queue's worker")
     p.set_defaults(func=cmd_worker)
     p = sub.add_parser("demo", help="migrate and seed the demo campaign (idempotent)")
     p.add_argument("--seed", type=int, default=42)

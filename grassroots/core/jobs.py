@@ -140,14 +140,10 @@ class Runner:
 
     @classmethod
     def may_manage(cls, user: Any, job: Job) -> bool:
-        """See and cancel the job: its creator, or someone with the runner's capability."""
-        if not getattr(user, "is_authenticated", False):
-            return False
-        if job.created_by_id is not None and job.created_by_id == user.pk:
-            return True
-        return bool(cls.capability and user.has_capability(cls.capability)) or bool(
-            user.has_capability("*")
-        )
+        """See and cancel the job: its creator, an administrator, or — for a job nobody owns
+        (an import's follow-up search, a scheduled send) — someone with the runner's
+        capability. Anyone else gets 404, as for a missing job."""
+        return job_visible(user, job)
 
     # --- the work ----------------------------------------------------------------------------
     def run(self, reporter: JobReporter, **ids: Any) -> dict[str, Any] | None:
@@ -401,8 +397,7 @@ def recover_orphans(now: dt.datetime | None = None) -> dict[str, int]:
 
 def job_cancel(*, actor: Any, job: Job) -> Job:
     """Ask a job to stop: a queued one ends at once, a running one between two batches."""
-    cls = runners.get(job.kind)
-    if cls is None or not cls.cancellable or not cls.may_manage(actor, job):
+    if not job_cancellable(actor, job):
         raise PermissionDenied("This job cannot be cancelled by you.")
     from grassroots.core import audit
 
@@ -415,6 +410,28 @@ def job_cancel(*, actor: Any, job: Job) -> Job:
         audit.record(actor=actor, action="core.job_cancelled", obj=job, detail={"kind": job.kind})
     job.refresh_from_db()
     return job
+
+
+def job_visible(user: Any, job: Job) -> bool:
+    """Whether ``user`` may see (and cancel) ``job``; see ``Runner.may_manage``."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if job.created_by_id is not None and job.created_by_id == user.pk:
+        return True
+    if user.has_capability("*"):
+        return True
+    cls = runners.get(job.kind)
+    return bool(
+        job.created_by_id is None
+        and cls is not None
+        and cls.capability
+        and user.has_capability(cls.capability)
+    )
+
+
+def job_cancellable(user: Any, job: Job) -> bool:
+    cls = runners.get(job.kind)
+    return bool(cls and cls.cancellable and not job.is_finished and job_visible(user, job))
 
 
 def jobs_ahead(job: Job) -> int | None:
