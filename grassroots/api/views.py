@@ -66,18 +66,8 @@ class PersonViewSet(
             )
         )
 
-    def _check_area(self, data, *, creating: bool):
-        area = data.get("area")
-        if area is not None:
-            if not area_visible_to(self.request.user).filter(pk=area.pk).exists():
-                raise ValidationError({"area": [f"Unknown area code “{area.code}”."]})
-        elif (creating or "area" in data) and not self.request.user.sees_everything:
-            # A scoped user's people must stay inside their scope.
-            raise ValidationError({"area": ["Choose an area in your scope."]})
-
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
-        self._check_area(data, creating=True)
         ext = []
         for raw in data.pop("external_ids_in", []):
             try:
@@ -104,7 +94,6 @@ class PersonViewSet(
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
-        self._check_area(data, creating=False)
         if set(data) - set(PERSON_WRITE_FIELDS):
             raise ValidationError(
                 {k: ["Not writable here."] for k in set(data) - set(PERSON_WRITE_FIELDS)}

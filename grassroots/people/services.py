@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from grassroots.core import audit, bulk, events
+from grassroots.core import access, audit, bulk, events
+from grassroots.core.exceptions import Invalid, NotFound
 from grassroots.core.phones import normalize_email, normalize_phone
 from grassroots.people.models import (
     Address,
@@ -57,6 +58,38 @@ PERSON_FIELDS = (
     "area",
     "serial_number",
 )
+
+# Capabilities (declared in ``people.capabilities``): who a person is and how to reach them is
+# ``people.edit``; what happened with them (notes, contacts, tags, answers) is ``people.note``.
+EDIT = "people.edit"
+NOTE = "people.note"
+
+
+def _require_person(actor: Any, capability: str, person: Person | int) -> None:
+    """Capability (403), then the person inside the actor's scope (404, like a missing one)."""
+    access.require(actor, capability)
+    if access.is_system(actor) or getattr(actor, "sees_everything", False):
+        return
+    pk = person.pk if isinstance(person, Person) else person
+    if not Person.objects.visible_to(actor, access.CHANGE).filter(pk=pk).exists():
+        raise NotFound
+
+
+def _check_area(actor: Any, data: dict[str, Any], *, creating: bool) -> None:
+    """A scoped user's people stay inside their scope: the area named must be one of theirs, and
+    a scoped user may not create (or move) a person out of every area."""
+    from grassroots.geography.models import Area
+
+    if "area" not in data and not creating:
+        return
+    area = data.get("area")
+    if area is not None:
+        area_id = area.pk if hasattr(area, "pk") else area
+        if not Area.objects.visible_to(actor, access.CHANGE).filter(pk=area_id).exists():
+            code = getattr(area, "code", area_id)
+            raise Invalid({"area": _("Unknown area code “%(code)s”.") % {"code": code}})
+    elif not (access.is_system(actor) or getattr(actor, "sees_everything", False)):
+        raise Invalid({"area": _("Choose an area in your scope.")})
 
 
 def _full_name(p: Person) -> str:
@@ -114,6 +147,8 @@ def person_create(
 ) -> Person:
     """``via`` says where the person came from ("api", "form", …), for event subscribers
     (an automation may welcome only people who signed up through the API)."""
+    access.require(actor, EDIT)
+    _check_area(actor, data, creating=True)
     person = Person()
     _apply_person_fields(person, dict(data))
     person.save()
@@ -141,6 +176,8 @@ def person_create(
 
 @transaction.atomic
 def person_update(*, actor: Any, person: Person, data: dict[str, Any]) -> Person:
+    _require_person(actor, EDIT, person)
+    _check_area(actor, data, creating=False)
     person = Person.objects.select_for_update().get(pk=person.pk)
     before = {k: getattr(person, k) for k in data if k in PERSON_FIELDS}
     _apply_person_fields(person, dict(data))
@@ -160,6 +197,7 @@ def person_update(*, actor: Any, person: Person, data: dict[str, Any]) -> Person
 
 @transaction.atomic
 def external_id_add(*, actor: Any, person: Person, namespace: str, value: str) -> ExternalId:
+    _require_person(actor, EDIT, person)
     namespace, value = clean_external_id(namespace, value)
     existing = ExternalId.objects.filter(namespace=namespace, value=value).first()
     if existing is not None:
@@ -185,6 +223,7 @@ def contact_point_add(
     source: str = "",
     region: str | None = None,
 ) -> ContactPoint:
+    _require_person(actor, EDIT, person)
     if channel == ContactPoint.Channel.PHONE:
         normalized, detected_kind = normalize_phone(value, region)
         kind = phone_kind if phone_kind is not None else detected_kind
@@ -220,6 +259,7 @@ def contact_point_update(
     is_primary: bool | None = None,
     whatsapp: bool | None = None,
 ) -> ContactPoint:
+    _require_person(actor, EDIT, contact_point.person_id)
     if status is not None:
         if status not in ContactPoint.Status.values:
             raise ValidationError(_("Unknown status."))
@@ -237,6 +277,7 @@ def contact_point_update(
 
 @transaction.atomic
 def contact_point_delete(*, actor: Any, contact_point: ContactPoint) -> None:
+    _require_person(actor, EDIT, contact_point.person_id)
     person_id, channel, was_primary = (
         contact_point.person_id,
         contact_point.channel,
@@ -254,6 +295,7 @@ def contact_point_delete(*, actor: Any, contact_point: ContactPoint) -> None:
 
 
 def tag_get_or_create(*, actor: Any, name: str) -> Tag:
+    access.require(actor, NOTE)
     name = clean_name(name, _("Tag"), 60, required=True)
     slug = (
         slugify(name, allow_unicode=True)[:60]
@@ -278,11 +320,16 @@ def tag_apply(
     tags: list[Tag] | None = None,
 ) -> int:
     """Tag many people at once; already-tagged people are skipped. Returns rows added."""
+    access.require(actor, NOTE)
     tag_list = tags if tags is not None else [tag]
     ids = [p.pk if isinstance(p, Person) else int(p) for p in people]
+    if not (access.is_system(actor) or getattr(actor, "sees_everything", False)):
+        visible = access.visible_ids(Person, actor, ids, access.CHANGE)
+        if len(visible) != len(set(ids)):
+            raise NotFound
     added = 0
     now = timezone.now()
-    user = actor if getattr(actor, "is_authenticated", False) else None
+    user = access.user_or_none(actor)
     for t in tag_list:
         new_ids: list[int] = []
         for start in range(0, len(ids), 5000):
@@ -321,6 +368,7 @@ def tag_apply(
 
 @transaction.atomic
 def tag_remove(*, actor: Any, tag: Tag, person: Person) -> bool:
+    _require_person(actor, NOTE, person)
     deleted, _ = Tagging.objects.filter(tag=tag, person=person).delete()
     return bool(deleted)
 
@@ -330,6 +378,7 @@ def tag_remove(*, actor: Any, tag: Tag, person: Person) -> bool:
 
 @transaction.atomic
 def note_create(*, actor: Any, person: Person, body: str) -> Note:
+    _require_person(actor, NOTE, person)
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": _("Write something first.")})
@@ -337,7 +386,7 @@ def note_create(*, actor: Any, person: Person, body: str) -> Note:
         raise ValidationError({"body": _("A note is at most 10,000 characters.")})
     note = Note.objects.create(
         person=person,
-        author=actor if getattr(actor, "is_authenticated", False) else None,
+        author=access.user_or_none(actor),
         body=body,
     )
     events.publish("note.created", {"person_id": person.pk, "note_id": note.pk})
@@ -361,6 +410,7 @@ def interaction_record(
     if channel not in Interaction.Channel.values:
         raise ValidationError({"channel": _("Unknown channel.")})
     person_id = person.pk if isinstance(person, Person) else int(person)
+    _require_person(actor, NOTE, person_id)
     occurred_at = occurred_at or timezone.now()
     if occurred_at > timezone.now() + dt.timedelta(minutes=5):
         raise ValidationError({"occurred_at": _("An interaction cannot be in the future.")})
@@ -373,7 +423,7 @@ def interaction_record(
         data=data or {},
         occurred_at=occurred_at,
         source=source[:50],
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor=access.user_or_none(actor),
     )
     # moved forward only (as interactions_record_bulk): one UPDATE, no MAX over the history
     Person.objects.filter(pk=person_id).filter(
@@ -437,6 +487,9 @@ def consent_record(
     source: str = "",
     wording: str = "",
 ) -> Consent:
+    # Anyone who may note a contact may record a withdrawal (an opt-out said at the door or in
+    # a text must never wait for an editor); giving consent is an edit of the person.
+    _require_person(actor, NOTE if status == Consent.Status.WITHDRAWN else EDIT, person)
     consent = Consent(
         person=person,
         channel=channel,
@@ -445,7 +498,7 @@ def consent_record(
         lawful_basis=lawful_basis,
         source=source[:100],
         wording=wording[:5000],
-        recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        recorded_by=access.user_or_none(actor),
     )
     consent.full_clean()
     consent.save()
@@ -506,6 +559,7 @@ def custom_value_clean(field: CustomField, raw: Any) -> Any:
 
 @transaction.atomic
 def custom_values_set(*, actor: Any, person: Person, values: dict[CustomField, Any]) -> None:
+    _require_person(actor, NOTE, person)
     errors = {}
     cleaned = {}
     for field, raw in values.items():
@@ -531,6 +585,7 @@ def custom_values_set(*, actor: Any, person: Person, values: dict[CustomField, A
 def household_create(
     *, actor: Any, address: dict[str, Any], name: str = "", area=None
 ) -> Household:
+    access.require(actor, EDIT)
     addr = Address(area=area, match_key=address_match_key(address), **address)
     addr.full_clean()
     addr.save()
