@@ -504,28 +504,46 @@ def _finish_if_done(broadcast_id: int) -> None:
 
 
 def broadcast_stats(broadcast: Broadcast) -> dict[str, int]:
-    counts = dict(
-        broadcast.messages.values("status").annotate(n=Count("id")).values_list("status", "n")
-    )
-    agg = broadcast.messages.aggregate(
-        opened=Count("id", filter=Q(opened_at__isnull=False)),
-        clicked=Count("id", filter=Q(clicked_at__isnull=False)),
-        replied=Count("replies", distinct=True),
-        opted_out=Count("replies", filter=Q(replies__status_code="opt_out"), distinct=True),
-    )
-    sent = counts.get(S.SENT, 0) + counts.get(S.DELIVERED, 0)
-    # while it sends, the recipients whose message is not created yet are queued too
-    unmade = 0
-    if broadcast.status in (B.SENDING, B.PAUSED):
-        unmade = max(broadcast.recipients - sum(counts.values()), 0)
-    return {
-        "recipients": broadcast.recipients,
-        "queued": counts.get(S.PENDING, 0) + counts.get(S.SENDING, 0) + unmade,
-        "held": counts.get(S.HELD, 0),
-        "blocked": counts.get(S.BLOCKED, 0),
-        "sent": sent,
-        "delivered": counts.get(S.DELIVERED, 0),
-        "failed": counts.get(S.FAILED, 0),
-        "cancelled": counts.get(S.CANCELLED, 0),
-        **agg,
+    return broadcast_stats_many([broadcast])[broadcast.pk]
+
+
+def broadcast_stats_many(broadcasts: list[Broadcast]) -> dict[int, dict[str, int]]:
+    """``broadcast_stats`` for many broadcasts (a list page) in one query, by broadcast id."""
+    statuses = [value for value, _label in S.choices]
+    rows = {
+        row.pop("broadcast_id"): row
+        for row in Message.objects.filter(broadcast_id__in=[b.pk for b in broadcasts])
+        .values("broadcast_id")
+        .annotate(
+            **{f"s_{st}": Count("id", filter=Q(status=st), distinct=True) for st in statuses},
+            opened=Count("id", filter=Q(opened_at__isnull=False), distinct=True),
+            clicked=Count("id", filter=Q(clicked_at__isnull=False), distinct=True),
+            replied=Count("replies", distinct=True),
+            opted_out=Count("replies", filter=Q(replies__status_code="opt_out"), distinct=True),
+        )
+        .order_by()
     }
+    result = {}
+    for broadcast in broadcasts:
+        row = rows.get(broadcast.pk, {})
+        counts = {st: row.get(f"s_{st}", 0) for st in statuses}
+        sent = counts[S.SENT] + counts[S.DELIVERED]
+        # while it sends, the recipients whose message is not created yet are queued too
+        unmade = 0
+        if broadcast.status in (B.SENDING, B.PAUSED):
+            unmade = max(broadcast.recipients - sum(counts.values()), 0)
+        result[broadcast.pk] = {
+            "recipients": broadcast.recipients,
+            "queued": counts[S.PENDING] + counts[S.SENDING] + unmade,
+            "held": counts[S.HELD],
+            "blocked": counts[S.BLOCKED],
+            "sent": sent,
+            "delivered": counts[S.DELIVERED],
+            "failed": counts[S.FAILED],
+            "cancelled": counts[S.CANCELLED],
+            "opened": row.get("opened", 0),
+            "clicked": row.get("clicked", 0),
+            "replied": row.get("replied", 0),
+            "opted_out": row.get("opted_out", 0),
+        }
+    return result

@@ -21,7 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from grassroots.accounts.permissions import CapabilityRequiredMixin
 from grassroots.lists import selectors as list_selectors
-from grassroots.messaging import automations, rendering, selectors, services
+from grassroots.messaging import automations, broadcasts, rendering, selectors, services
 from grassroots.messaging.models import (
     Automation,
     AutomationStep,
@@ -58,8 +58,10 @@ class BroadcastListView(CapabilityRequiredMixin, View):
         if q:
             qs = qs.filter(Q(name__icontains=q) | Q(template__name__icontains=q))
         page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        sent = [b for b in page.object_list if b.status != "draft"]
+        stats = broadcasts.broadcast_stats_many(sent)
         for b in page.object_list:
-            b.stats = services.broadcast_stats(b) if b.status != "draft" else None
+            b.stats = stats.get(b.pk)
         return render(
             request,
             "messaging/broadcast_list.html",
@@ -385,7 +387,12 @@ class TemplateEditView(CapabilityRequiredMixin, View):
             )
         except ValidationError as exc:
             return self._render(
-                request, template, data, variants or [{"language": "en"}], validation_errors(exc), 400
+                request,
+                template,
+                data,
+                variants or [{"language": "en"}],
+                validation_errors(exc),
+                400,
             )
         flash.success(request, _("Template saved."))
         return redirect("messaging:template_edit", template.pk)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages as flash
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -42,9 +43,19 @@ class CampaignListView(TexterMixin, View):
         if not request.user.has_capability("messaging.send"):
             qs = qs.filter(status=TextingCampaign.Status.ACTIVE)
         page = Paginator(qs, 50).get_page(request.GET.get("page"))
+        mine = dict(
+            TextingContact.objects.filter(
+                campaign__in=page.object_list,
+                texter=request.user,
+                status__in=[C.ASSIGNED, C.REPLIED],
+            )
+            .values("campaign_id")
+            .annotate(n=Count("id"))
+            .values_list("campaign_id", "n")
+            .order_by()
+        )
         for c in page.object_list:
-            c.mine = c.contacts.filter(texter=request.user, status__in=[C.ASSIGNED, C.REPLIED])
-            c.mine = c.mine.count()
+            c.mine = mine.get(c.pk, 0)
         return render(request, "messaging/texting_list.html", {"page": page, "querystring": ""})
 
 
