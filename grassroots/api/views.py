@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from grassroots.api import serializers as s
 from grassroots.api.permissions import CapabilityPermission
+from grassroots.core.filters import ScopedFilterSet
 from grassroots.geography.models import Area
 from grassroots.geography.selectors import area_visible_to
 from grassroots.people import selectors, services
@@ -127,7 +128,7 @@ class HouseholdViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
 
-class ContactPointFilter(df.FilterSet):
+class ContactPointFilter(ScopedFilterSet):
     class Meta:
         model = ContactPoint
         fields = ["person", "channel", "status"]
@@ -207,7 +208,7 @@ class TagViewSet(
         return Response({"tagged": len(ids), "added": added}, status=status.HTTP_200_OK)
 
 
-class AreaFilter(df.FilterSet):
+class AreaFilter(ScopedFilterSet):
     parent = df.CharFilter(field_name="parent__code")
     kind = df.CharFilter(field_name="kind__code")
     q = df.CharFilter(field_name="name", lookup_expr="icontains")

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from grassroots.core.filters import ScopedFilterSet
 from grassroots.core.phones import try_normalize_phone
 from grassroots.geography.models import Area
 from grassroots.people.models import Consent, ContactPoint, ExternalId, Person, Tag, Tagging
@@ -84,7 +85,7 @@ ORDERINGS = {
 }
 
 
-class PersonFilter(df.FilterSet):
+class PersonFilter(ScopedFilterSet):
     q = df.CharFilter(method="filter_q", label=_("Search"))
     area = df.ModelChoiceFilter(queryset=Area.objects.all(), method="filter_area", label=_("Area"))
     area_code = df.CharFilter(method="filter_area_code", label=_("Area code"))

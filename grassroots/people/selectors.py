@@ -45,7 +45,7 @@ def person_list(*, actor: Any, filters: dict | None = None) -> QuerySet[Person]:
 
     base = person_visible_to(actor).select_related("area")
     if filters is not None:
-        fs = PersonFilter(clean_filter_params(filters), queryset=base)
+        fs = PersonFilter(clean_filter_params(filters), queryset=base, actor=actor)
         base = fs.qs if fs.is_valid() else base.none()
     return base.prefetch_related(
         Prefetch("contact_points", queryset=ContactPoint.objects.filter(is_primary=True)),

@@ -42,7 +42,9 @@ class PersonListView(CapabilityRequiredMixin, View):
 
     def get(self, request):
         params = selectors.clean_filter_params(request.GET)
-        fs = PersonFilter(params or None, queryset=selectors.person_visible_to(request.user))
+        fs = PersonFilter(
+            params or None, queryset=selectors.person_visible_to(request.user), request=request
+        )
         qs = selectors.person_list(actor=request.user, filters=request.GET)
         page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
         params = params.copy()

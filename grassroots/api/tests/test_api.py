@@ -211,10 +211,15 @@ def test_contact_points_are_scoped(people, users):
     rows = vol.get("/api/v1/contact-points/").json()["results"]
     assert {r["value"] for r in rows} == {"+919830012345", "ananya@example.org"}
     assert_error(vol.get(f"/api/v1/contact-points/{rahul_phone.pk}/"), 404, "not_found")
-    # Filtering by an out-of-scope person finds nothing rather than leaking it.
-    response = vol.get("/api/v1/contact-points/", {"person": people["rahul"].pk})
-    assert response.status_code == 200
-    assert response.json()["results"] == []
+    # Filtering by an out-of-scope person answers exactly as for a person who does not exist
+    # (no existence oracle: a 200-empty for "exists, not yours" against a 400 for "missing").
+    hidden = vol.get("/api/v1/contact-points/", {"person": people["rahul"].pk})
+    missing = vol.get("/api/v1/contact-points/", {"person": 10**9})
+    assert hidden.status_code == missing.status_code == 400
+    assert hidden.json()["error"]["code"] == missing.json()["error"]["code"] == "invalid"
+    assert set(hidden.json()["error"]["fields"]) == set(missing.json()["error"]["fields"])
+    own = vol.get("/api/v1/contact-points/", {"person": people["ananya"].pk})
+    assert {r["value"] for r in own.json()["results"]} == {"+919830012345", "ananya@example.org"}
     all_rows = api(users["manager"]).get("/api/v1/contact-points/").json()["results"]
     assert "+919433055555" in {r["value"] for r in all_rows}
 
