@@ -52,6 +52,9 @@ class Job(models.Model):
     lease_until = models.DateTimeField(null=True, blank=True)
     cancel_requested_at = models.DateTimeField(null=True, blank=True)
 
+    access_scope = access.ByOwner("created_by", capability="accounts.manage")
+    objects = access.ScopedManager()
+
     class Meta:
         ordering = ["-created_at"]
         indexes = [
@@ -89,6 +92,9 @@ class AuditEvent(models.Model):
     detail = models.JSONField(default=dict, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    access_scope = access.Campaign("audit.view")
+    objects = access.ScopedManager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

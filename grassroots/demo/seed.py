@@ -33,6 +33,7 @@ from django.db import models, transaction
 from grassroots.accounts.models import Role, User
 from grassroots.accounts.services import roles_ensure_defaults, user_create
 from grassroots.core import audit, registry
+from grassroots.core.access import SYSTEM
 from grassroots.core.bulk import insert_rows
 from grassroots.geography.models import Area, Election, PollingStation
 from grassroots.geography.services import (
@@ -1342,7 +1343,7 @@ def _write_users(
             existing.append(username)
             continue
         user = user_create(
-            actor=None,
+            actor=SYSTEM,
             username=username,
             password=None,
             first_name=first,
@@ -1367,12 +1368,12 @@ def _write_elections(areas: dict[str, Area]) -> dict[str, Election]:
         if code in elections:
             continue
         election = election_create(
-            actor=None, name=name, kind=kind, date=date, area=areas[area_code], code=code
+            actor=SYSTEM, name=name, kind=kind, date=date, area=areas[area_code], code=code
         )
         elections[code] = election
         for office, race_area, seats in races:
             race_create(
-                actor=None, election=election, area=areas[race_area], office=office, seats=seats
+                actor=SYSTEM, election=election, area=areas[race_area], office=office, seats=seats
             )
     return elections
 
@@ -1651,7 +1652,7 @@ def seed_demo(*, seed: int = 42, reporter: JobReporter | None = None, scale: flo
             custom_fields=len(fields),
         )
         audit.record(
-            actor=None, action="demo.seeded", detail={"seed": seed, "scale": scale, **counts}
+            actor=SYSTEM, action="demo.seeded", detail={"seed": seed, "scale": scale, **counts}
         )
     progress.add(0, force=True)
     seconds = round(time.perf_counter() - started, 2)

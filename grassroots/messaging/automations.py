@@ -33,7 +33,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from grassroots.core import audit, events
+from grassroots.core import access, audit, events
 from grassroots.lists import services as list_services
 from grassroots.lists.models import PersonList
 from grassroots.messaging import dispatch
@@ -204,7 +204,7 @@ def automation_save(
     if errors:
         raise ValidationError(errors)
     automation = automation or Automation(
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=access.user_or_none(actor),
         system=actor is None,
     )
     automation.name, automation.description = name.strip()[:120], (description or "").strip()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from grassroots.core.access import SYSTEM
 from grassroots.lists.models import Segment
 from grassroots.messaging import services as messaging
 from grassroots.messaging.models import ProviderAccount, Template
@@ -66,7 +67,7 @@ def seed(*, users: dict) -> dict[str, int]:
     made = {"provider_accounts": 0, "templates": 0, "segments": 0}
     if not ProviderAccount.objects.exists():
         messaging.account_save(
-            actor=None,
+            actor=SYSTEM,
             name="Simulator",
             kind="simulator",
             channels=["sms", "whatsapp", "email", "voice"],
@@ -78,7 +79,7 @@ def seed(*, users: dict) -> dict[str, int]:
     for spec in DEMO_TEMPLATES:
         if not Template.objects.filter(name=spec["name"]).exists():
             messaging.template_save(
-                actor=None,
+                actor=SYSTEM,
                 name=spec["name"],
                 channel=spec["channel"],
                 purpose=spec.get("purpose", "campaign"),
@@ -122,7 +123,7 @@ def seed_more(*, users: dict) -> dict[str, int]:
     welcome = Template.objects.filter(name="Volunteer welcome").first()
     if welcome and not Automation.objects.exists():
         automations.automation_save(
-            actor=None,
+            actor=SYSTEM,
             name="Welcome new volunteers",
             description="When someone is tagged “volunteer”: the welcome email, a day later "
             "the rally invitation by SMS (if they have a phone), then the tag “welcomed”.",

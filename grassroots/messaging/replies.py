@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grassroots.core import audit, events
+from grassroots.core.access import SYSTEM
 from grassroots.messaging import dispatch, keywords
 from grassroots.messaging.models import (
     Broadcast,
@@ -211,7 +212,7 @@ def inbound_record(*, account: ProviderAccount, inbound: Inbound) -> Message:
     }.get(verdict.kind, "replied")
     if person is not None:
         people_services.interaction_record(
-            actor=None,
+            actor=SYSTEM,
             person=person,
             channel=dispatch.INTERACTION_CHANNEL[channel],
             direction="inbound",
@@ -227,7 +228,7 @@ def inbound_record(*, account: ProviderAccount, inbound: Inbound) -> Message:
         )  # fmt: skip
         if person is not None:
             people_services.consent_record(
-                actor=None,
+                actor=SYSTEM,
                 person=person,
                 channel=channel if channel != "voice" else "phone",
                 purpose="campaign",
@@ -244,7 +245,7 @@ def inbound_record(*, account: ProviderAccount, inbound: Inbound) -> Message:
         if was_out:
             if person is not None:
                 people_services.consent_record(
-                    actor=None,
+                    actor=SYSTEM,
                     person=person,
                     channel=channel if channel != "voice" else "phone",
                     purpose="campaign",
@@ -329,7 +330,7 @@ def unsubscribe(*, token: str) -> Message:
                   message.person_id, "unsubscribe link")  # fmt: skip
         if message.person_id:
             people_services.consent_record(
-                actor=None,
+                actor=SYSTEM,
                 person=message.person,
                 channel="email",
                 purpose=message.purpose,

@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from grassroots.core import audit
+from grassroots.core import access, audit
 from grassroots.messaging import dispatch, rendering
 from grassroots.messaging import secrets as secret_store
 from grassroots.messaging.models import (
@@ -175,7 +175,7 @@ def template_save(
         raise ValidationError(errors)
     if default_language not in seen:
         default_language = (variants[0].get("language") or "en").strip().lower()
-    template = template or Template(created_by=actor if _user(actor) else None)
+    template = template or Template(created_by=access.user_or_none(actor))
     template.name, template.channel = name.strip()[:120], channel
     template.purpose, template.default_language = purpose, default_language
     template.save()
@@ -316,7 +316,7 @@ def message_send(
         subject=subject[:200],
         body=body,
         account=account,
-        created_by=actor if _user(actor) else None,
+        created_by=access.user_or_none(actor),
     )
     dispatch.dispatch([message.pk])
     message.refresh_from_db()

@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from grassroots.core import audit, events
+from grassroots.core import access, audit, events
 from grassroots.people.models import DuplicatePair, MergeRecord, Person
 from grassroots.people.services import PERSON_FIELDS, _apply_person_fields
 
@@ -70,7 +70,7 @@ def person_merge(
         survivor_id=survivor.pk,
         loser_id=loser.pk,
         loser_snapshot=_dump(loser),
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor=access.user_or_none(actor),
     )
     moved, removed = [], []
     for model, field in _related():
@@ -182,7 +182,7 @@ def person_merge_undo(*, actor: Any, record: MergeRecord) -> Person:
 def duplicate_mark_distinct(*, actor: Any, pair: DuplicatePair) -> DuplicatePair:
     """ "Not a duplicate": remembered, so later dedupe runs never propose the pair again."""
     pair.status = DuplicatePair.Status.DISTINCT
-    pair.decided_by = actor if getattr(actor, "is_authenticated", False) else None
+    pair.decided_by = access.user_or_none(actor)
     pair.decided_at = timezone.now()
     pair.save(update_fields=["status", "decided_by", "decided_at"])
     audit.record(

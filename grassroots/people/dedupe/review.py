@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import get_language_info, gettext_lazy
 from django.utils.translation import gettext as _
 
-from grassroots.core import audit
+from grassroots.core import access, audit
 from grassroots.geography.selectors import area_visible_to, scope_paths, scope_q
 from grassroots.people import merge
 from grassroots.people.models import (
@@ -597,7 +597,7 @@ def auto_merge(
     if person_ids is not None:
         ids = list(person_ids)
         qs = qs.filter(Q(low_id__in=ids) | Q(high_id__in=ids)) if ids else qs.none()
-    user = actor if getattr(actor, "is_authenticated", False) else None
+    user = access.user_or_none(actor)
     if user is not None:  # a search someone started merges only inside their areas
         qs = qs.filter(pk__in=pair_visible_to(user).values("id"))
     candidates = list(qs.order_by("-score", "id").values_list("id", flat=True))
