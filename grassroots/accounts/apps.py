@@ -8,8 +8,12 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self):
-        from grassroots.accounts import receivers  # noqa: F401
-        from grassroots.core.registry import NavItem, nav_items
+        from grassroots.accounts import (
+            demo,
+            receivers,  # noqa: F401
+        )
+        from grassroots.core.registry import DemoSeeder, NavItem, demo_seeders, nav_items
 
         nav_items.register(NavItem(_("Users"), "accounts:user_list", "accounts.manage", 80))
         nav_items.register(NavItem(_("Audit log"), "accounts:audit_list", "audit.view", 90))
+        demo_seeders.register(DemoSeeder(demo.seed, 20))  # after geography: scopes are areas

@@ -5,8 +5,10 @@
 - ``person_panels``: ``PersonPanel`` sections on the person page (``{% person_panels person %}``).
 - ``every_minute``: functions ``(now) -> dict`` run once a minute by ``core.tasks.tick_task``
   (``grassroots serve --with-worker`` queues it): held messages, scheduled broadcasts, …
-- ``demo_seeders``: functions ``(*, users) -> dict[str, int]`` that add an app's part to the demo
-  campaign after the people are in (idempotent: they skip what exists).
+- ``demo_seeders``: ``DemoSeeder`` entries, each app's part of the demo campaign, run in
+  ``order`` by ``grassroots.demo.seed.seed_demo`` with one shared ``DemoRun``: geography (10:
+  areas, polling stations, elections), accounts (20: logins), people (30: the electorate), then
+  the apps above (100+). Idempotent: they skip what exists.
 - ``timeline_sources``: functions ``(person, limit) -> list`` of ``people.selectors.TimelineEntry``
   that higher apps add to a person's timeline (held and blocked messages, …).
 - ``housekeeping``: functions ``(now) -> dict[str, int]`` that delete what has outlived its
@@ -45,6 +47,32 @@ class PersonPanel:
 
     template: str
     context: Callable[[Any, Any], dict | None]
+    order: int = 100
+
+
+@dataclass
+class DemoRun:
+    """What the demo seeders share during one ``seed_demo``: the seed and scale, the plan it
+    drew (``people.demo.Plan``), the progress (``log(text)``, ``add(rows)``), and what earlier
+    seeders made for later ones: areas and elections by code, users by username, and the
+    logins made (and the demo usernames found already taken) for the CLI to print."""
+
+    seed: int
+    scale: float
+    plan: Any
+    progress: Any
+    areas: dict[str, Any] = field(default_factory=dict)
+    elections: dict[str, Any] = field(default_factory=dict)
+    users: dict[str, Any] = field(default_factory=dict)
+    logins: list[tuple[str, str, str]] = field(default_factory=list)
+    existing_users: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DemoSeeder:
+    """``seed(run) -> counts`` adds an app's part of the demo; lower ``order`` runs first."""
+
+    seed: Callable[[DemoRun], dict[str, int]]
     order: int = 100
 
 

@@ -9,9 +9,11 @@ class GeographyConfig(AppConfig):
 
     def ready(self):
         from grassroots.core import access
-        from grassroots.core.registry import NavItem, nav_items
+        from grassroots.core.registry import DemoSeeder, NavItem, demo_seeders, nav_items
+        from grassroots.geography import demo
         from grassroots.geography.selectors import scope_q
 
         access.set_area_strategy(scope_q)
 
         nav_items.register(NavItem(_("Areas"), "geography:area_tree", "geography.view", 20))
+        demo_seeders.register(DemoSeeder(demo.seed, 10))

@@ -14,6 +14,7 @@ class MessagingConfig(AppConfig):
 
         from grassroots.core import events
         from grassroots.core.registry import (
+            DemoSeeder,
             NavItem,
             PersonPanel,
             demo_seeders,
@@ -41,8 +42,8 @@ class MessagingConfig(AppConfig):
         nav_items.register(NavItem(_("Texting"), "messaging:texting_list", "messaging.text", 31))
         timeline_sources.register(selectors.timeline_entries)
         every_minute.register(services.messaging_tick)
-        demo_seeders.register(demo.seed)
-        demo_seeders.register(demo.seed_more)
+        demo_seeders.register(DemoSeeder(demo.seed, 100))  # after people
+        demo_seeders.register(DemoSeeder(demo.seed_more, 110))
         # automations start from any event about a person (the catalogue says which)
         events.subscriber(lambda t: t.about_a_person, key=automations.SUBSCRIBER_KEY)(
             automations.on_event

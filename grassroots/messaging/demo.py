@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from grassroots.core.access import SYSTEM
 from grassroots.lists.models import Segment
 from grassroots.messaging import services as messaging
 from grassroots.messaging.models import ProviderAccount, Template
+
+if TYPE_CHECKING:
+    from grassroots.core.registry import DemoRun
 
 DEMO_TEMPLATES = [
     {
@@ -61,9 +66,10 @@ DEMO_TEMPLATES = [
 ]
 
 
-def seed(*, users: dict) -> dict[str, int]:
+def seed(run: DemoRun) -> dict[str, int]:
     """A simulator provider (sends nothing, answers like a real one), templates in several
     languages and a segment to send them to: the messaging screens have something to show."""
+    users = run.users
     made = {"provider_accounts": 0, "templates": 0, "segments": 0}
     if not ProviderAccount.objects.exists():
         messaging.account_save(
@@ -113,11 +119,13 @@ def seed(*, users: dict) -> dict[str, int]:
     return made
 
 
-def seed_more(*, users: dict) -> dict[str, int]:
+def seed_more(run: DemoRun) -> dict[str, int]:
     """A welcome automation and a P2P texting campaign, so those screens are not empty."""
     from grassroots.messaging import automations
     from grassroots.messaging.models import Automation, TextingCampaign
     from grassroots.messaging.texting import services as texting
+
+    users = run.users
 
     made = {"automations": 0, "texting_campaigns": 0}
     welcome = Template.objects.filter(name="Volunteer welcome").first()

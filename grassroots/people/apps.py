@@ -35,3 +35,8 @@ class PeopleConfig(AppConfig):
 
         housekeeping.register(retention.exports_expire)
         housekeeping.register(retention.imports_expire)
+
+        from grassroots.core.registry import DemoSeeder, demo_seeders
+        from grassroots.people import demo
+
+        demo_seeders.register(DemoSeeder(demo.seed, 30))  # after geography and accounts

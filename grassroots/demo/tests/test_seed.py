@@ -209,3 +209,15 @@ def test_existing_accounts_are_left_alone():
     assert result["existing_users"] == ["admin"]
     assert "admin" not in {u for u, _r, _s in result["logins"]}
     assert User.objects.get(username="admin").check_password("their-own-password")
+
+
+def test_each_app_seeds_its_own_part_in_order():
+    from grassroots.core.registry import demo_seeders
+
+    modules = [s.seed.__module__ for s in demo_seeders]
+    assert modules[:3] == [
+        "grassroots.geography.demo",  # areas first: logins are scoped to them
+        "grassroots.accounts.demo",
+        "grassroots.people.demo.seed",  # people need areas, elections and users
+    ]
+    assert modules.index("grassroots.messaging.demo") > 2
