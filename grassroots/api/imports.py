@@ -26,6 +26,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from grassroots.api.permissions import CapabilityPermission
+from grassroots.api.scoping import ScopedViewSetMixin
 from grassroots.people.imports import selectors, services, uploads
 from grassroots.people.imports.mapping import validate_mapping
 from grassroots.people.imports.reader import ImportFileError, preview
@@ -183,7 +184,9 @@ class CSVRenderer(renderers.BaseRenderer):
     list=extend_schema(summary="List imports and checks, newest first"),
     retrieve=extend_schema(summary="One import: status, counts, job progress"),
 )
-class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ImportViewSet(
+    ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Imports of voter files and spreadsheets (capability ``people.import``)."""
 
     serializer_class = ImportBatchSerializer

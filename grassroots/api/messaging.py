@@ -15,6 +15,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from grassroots.api.permissions import CapabilityPermission
+from grassroots.api.scoping import ScopedViewSetMixin
 from grassroots.lists import selectors as list_selectors
 from grassroots.messaging import services
 from grassroots.messaging.models import Broadcast, Channel, Message, Template
@@ -60,6 +61,7 @@ class TemplateSerializer(serializers.ModelSerializer):
 
 
 class TemplateViewSet(
+    ScopedViewSetMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -112,6 +114,7 @@ class BroadcastSerializer(serializers.ModelSerializer):
 
 
 class BroadcastViewSet(
+    ScopedViewSetMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

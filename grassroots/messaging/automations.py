@@ -34,6 +34,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from grassroots.core import access, audit, events
+from grassroots.geography.selectors import home_area
 from grassroots.lists import services as list_services
 from grassroots.lists.models import PersonList
 from grassroots.messaging import dispatch
@@ -182,10 +183,9 @@ def automation_save(
 ) -> Automation:
     """Create or edit. Steps keep their keys across edits, so people part-way through keep
     their place, and nobody is sent a step they already had."""
-    if actor is not None and not (
-        getattr(actor, "is_authenticated", False) and actor.has_capability("messaging.send")
-    ):
-        raise PermissionDenied
+    access.require(actor, "messaging.send")
+    if automation is not None:
+        access.require_object(actor, "messaging.send", automation)
     errors: dict[str, Any] = {}
     if not (name or "").strip():
         errors["name"] = _("Give the automation a name.")
@@ -205,7 +205,8 @@ def automation_save(
         raise ValidationError(errors)
     automation = automation or Automation(
         created_by=access.user_or_none(actor),
-        system=actor is None,
+        system=access.is_system(actor),
+        area=home_area(actor),
     )
     automation.name, automation.description = name.strip()[:120], (description or "").strip()
     automation.triggers, automation.active = triggers, active
@@ -333,7 +334,7 @@ def advance(enrollment: Enrollment, now: dt.datetime | None = None) -> Enrollmen
     steps = list(automation.steps.order_by("position"))
     i = _next_index(steps, enrollment) if enrollment.step_key or enrollment.step_position else 0
     person = Person.objects.filter(pk=enrollment.person_id).first()
-    actor = automation.created_by
+    actor = automation.created_by or (access.SYSTEM if automation.system else None)
     to_send: list[int] = []
     status = E.ACTIVE
     if actor is None and not automation.system:
@@ -513,7 +514,7 @@ def segment_entries(now: dt.datetime | None = None) -> int:
             if trigger.get("event") != SEGMENT:
                 continue
             segment = Segment.objects.filter(pk=trigger.get("segment")).first()
-            actor = automation.created_by
+            actor = automation.created_by or (access.SYSTEM if automation.system else None)
             if segment is None or actor is None:
                 continue
             try:

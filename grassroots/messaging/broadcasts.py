@@ -19,6 +19,7 @@ from grassroots.core import access, audit, bulk, events, jobs
 from grassroots.core.access import SYSTEM
 from grassroots.core.jobs import JobReporter
 from grassroots.core.models import Job
+from grassroots.geography.selectors import home_area
 from grassroots.lists import services as list_services
 from grassroots.lists.models import ListMember, PersonList, Segment
 from grassroots.messaging import dispatch
@@ -29,7 +30,7 @@ from grassroots.messaging.models import (
     ProviderAccount,
     Template,
 )
-from grassroots.messaging.services import _require, _user, best_addresses, render_for  # noqa: F401
+from grassroots.messaging.services import SEND, best_addresses, render_for  # noqa: F401
 from grassroots.people.models import Person
 
 S = Message.Status
@@ -46,7 +47,7 @@ def broadcast_test_send(*, actor: Any, broadcast: Broadcast, to: str) -> Message
     from grassroots.core.phones import normalize_email, normalize_phone
     from grassroots.messaging import selectors
 
-    _require(actor, "messaging.send")
+    access.require_object(actor, SEND, broadcast)
     to = (to or "").strip()
     try:
         to = normalize_email(to) if broadcast.channel == Channel.EMAIL else normalize_phone(to)[0]
@@ -94,7 +95,12 @@ def broadcast_create(
     ab_metric: str = "replied",
     ab_wait: int = 60,
 ) -> Broadcast:
-    _require(actor, "messaging.send")
+    """A draft broadcast in the sender's area: the template, the audience and the account must
+    be ones the sender may see (anything else is 404, as if it did not exist)."""
+    access.require(actor, SEND)
+    for obj in (template, template_b, segment, person_list, account):
+        if obj is not None:
+            access.require_object(actor, SEND, obj, access.VIEW)
     errors = {}
     if template_b is not None:
         if template_b.channel != template.channel or template_b.pk == template.pk:
@@ -136,6 +142,7 @@ def broadcast_create(
         ab_metric=ab_metric,
         ab_wait=int(ab_wait or 60),
         created_by=access.user_or_none(actor),
+        area=home_area(actor),
     )
     audit.record(actor=actor, action="messaging.broadcast_created", obj=broadcast, detail={})
     return broadcast
@@ -144,7 +151,7 @@ def broadcast_create(
 def broadcast_start(*, actor: Any, broadcast: Broadcast) -> Broadcast:
     """Freeze the audience (a segment becomes a snapshot list, within the sender's scope) and
     send now, or at the scheduled time."""
-    _require(actor, "messaging.send")
+    access.require_object(actor, SEND, broadcast)
     with transaction.atomic():
         broadcast = Broadcast.objects.select_for_update().get(pk=broadcast.pk)
         if broadcast.status != B.DRAFT:
@@ -206,7 +213,7 @@ def broadcast_release(broadcast_id: int) -> int:
 
 def broadcast_set_status(*, actor: Any, broadcast: Broadcast, action: str) -> Broadcast:
     """pause, resume or cancel."""
-    _require(actor, "messaging.send")
+    access.require_object(actor, SEND, broadcast)
     with transaction.atomic():
         b = Broadcast.objects.select_for_update().get(pk=broadcast.pk)
         if action == "pause" and b.status in (B.SENDING, B.SCHEDULED):

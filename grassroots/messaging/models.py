@@ -534,7 +534,11 @@ class TextingCampaign(TimeStampedModel):
         help_text=_("Who may see it: users whose areas include this one. Empty: campaign-wide."),
     )
 
-    access_scope = access.ByArea("area", owner="created_by", overlap_for_view=True)
+    # Texters read a campaign meant for an area containing theirs, or a campaign-wide one;
+    # organising it needs its area inside theirs.
+    access_scope = access.ByArea(
+        "area", owner="created_by", unassigned_readable=True, overlap_for_view=True
+    )
     objects = access.ScopedManager()
 
     class Meta:

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grassroots.core import audit, events
+from grassroots.core import access, audit, events
 from grassroots.core.access import SYSTEM
 from grassroots.messaging import dispatch, keywords
 from grassroots.messaging.models import (
@@ -22,7 +22,7 @@ from grassroots.messaging.models import (
     WebhookEvent,
 )
 from grassroots.messaging.providers.base import Inbound, Receipt, WebhookRejected, WebhookRequest
-from grassroots.messaging.services import _require, _user, best_addresses, render_for  # noqa: F401
+from grassroots.messaging.services import SEND, best_addresses, render_for  # noqa: F401
 from grassroots.people import services as people_services
 from grassroots.people.models import ContactPoint, Person
 
@@ -124,7 +124,7 @@ def suppression_add(
     received from a partner)."""
     from grassroots.core.phones import normalize_email, normalize_phone
 
-    _require(actor, "messaging.send")
+    access.require(actor, SEND)
     if channel not in Channel.values:
         raise ValidationError({"channel": _("Choose a channel.")})
     try:
@@ -145,7 +145,7 @@ def suppression_add(
 @transaction.atomic
 def suppression_remove(*, actor: Any, suppression: Suppression) -> None:
     """Take an address off the list (the person asked to hear from us again, in writing)."""
-    _require(actor, "messaging.send")
+    access.require_object(actor, SEND, suppression)
     audit.record(
         actor=actor,
         action="messaging.suppression_removed",

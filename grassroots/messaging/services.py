@@ -11,11 +11,12 @@ from __future__ import annotations
 import secrets as pysecrets
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from grassroots.core import access, audit
+from grassroots.geography.selectors import home_area
 from grassroots.messaging import dispatch, rendering
 from grassroots.messaging import secrets as secret_store
 from grassroots.messaging.models import (
@@ -31,14 +32,8 @@ from grassroots.people.models import ContactPoint, Person
 
 S = Message.Status
 B = Broadcast.Status
+SEND = "messaging.send"
 LANGUAGES = ("en", "hi", "bn", "it", "es", "ta", "te", "mr", "ur", "gu", "kn", "ml", "pa", "or")
-
-
-def _require(actor: Any, capability: str) -> None:
-    if actor is not None and not (
-        getattr(actor, "is_authenticated", False) and actor.has_capability(capability)
-    ):
-        raise PermissionDenied
 
 
 # --- provider accounts -------------------------------------------------------------------------
@@ -59,7 +54,9 @@ def account_save(
 ) -> ProviderAccount:
     """Create or change an account. Blank secrets keep the stored value (the screen never
     shows them back), so editing a setting does not mean typing the token again."""
-    _require(actor, "messaging.configure")
+    access.require(actor, "messaging.configure")
+    if account is not None:
+        access.require_object(actor, "messaging.configure", account)
     cls = provider_class(kind)
     errors = {}
     if not (name or "").strip():
@@ -142,8 +139,12 @@ def template_save(
     variants: list[dict[str, str]],
 ) -> Template:
     """A template and its language variants (``[{"language", "subject", "body", "html",
-    "provider_template"}]``); variants not listed are removed. Every variant must render."""
-    _require(actor, "messaging.send")
+    "provider_template"}]``); variants not listed are removed. Every variant must render.
+    A new template belongs to the author's area (campaign-wide templates are read by everyone;
+    an area's templates only inside it)."""
+    access.require(actor, SEND)
+    if template is not None:
+        access.require_object(actor, SEND, template)
     errors: dict[str, Any] = {}
     if not (name or "").strip():
         errors["name"] = _("Give the template a name.")
@@ -175,7 +176,7 @@ def template_save(
         raise ValidationError(errors)
     if default_language not in seen:
         default_language = (variants[0].get("language") or "en").strip().lower()
-    template = template or Template(created_by=access.user_or_none(actor))
+    template = template or Template(created_by=access.user_or_none(actor), area=home_area(actor))
     template.name, template.channel = name.strip()[:120], channel
     template.purpose, template.default_language = purpose, default_language
     template.save()
@@ -204,10 +205,6 @@ def template_save(
     template.variants.exclude(pk__in=keep).delete()
     audit.record(actor=actor, action="messaging.template_saved", obj=template, detail={})
     return template
-
-
-def _user(actor: Any) -> bool:
-    return bool(getattr(actor, "is_authenticated", False))
 
 
 def person_context(person: Person, *, campaign: str = "", city: str = "", area: str = "") -> dict:
@@ -295,7 +292,7 @@ def message_send(
 ) -> Message:
     """One message to one person (a test send, a staff reply): queued and dispatched at once,
     through the same compliance layer as a broadcast."""
-    _require(actor, "messaging.send")
+    access.require_object(actor, SEND, person)
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": _("Write the message.")})

@@ -54,7 +54,9 @@ class BroadcastListView(CapabilityRequiredMixin, View):
 
     def get(self, request):
         q = request.GET.get("q", "").strip()[:100]
-        qs = Broadcast.objects.select_related("template", "person_list", "segment")
+        qs = Broadcast.objects.visible_to(request.user).select_related(
+            "template", "person_list", "segment"
+        )
         if q:
             qs = qs.filter(Q(name__icontains=q) | Q(template__name__icontains=q))
         page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -132,8 +134,11 @@ class BroadcastForm(forms.Form):
 
     def __init__(self, *args, actor=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["template"].queryset = Template.objects.all()
-        self.fields["template_b"].queryset = Template.objects.all()
+        self.fields["template"].queryset = Template.objects.visible_to(actor)
+        self.fields["template_b"].queryset = Template.objects.visible_to(actor)
+        self.fields["account"].queryset = ProviderAccount.objects.visible_to(actor).filter(
+            active=True
+        )
         choices = [("", "—")]
         segs = [
             (f"segment:{s.pk}", _("Segment: %(name)s") % {"name": s.name})
@@ -162,7 +167,7 @@ class BroadcastCreateView(CapabilityRequiredMixin, View):
         return render(
             request,
             "messaging/broadcast_form.html",
-            {"form": form, "has_templates": Template.objects.exists()},
+            {"form": form, "has_templates": Template.objects.visible_to(request.user).exists()},
         )
 
     def post(self, request):
@@ -198,9 +203,12 @@ class BroadcastCreateView(CapabilityRequiredMixin, View):
         return redirect("messaging:broadcast_detail", broadcast.pk)
 
 
-def _broadcast_or_404(pk) -> Broadcast:
+def _broadcast_or_404(user, pk) -> Broadcast:
+    """Another area's broadcast answers 404, exactly like a missing one."""
     return get_object_or_404(
-        Broadcast.objects.select_related("template", "person_list", "segment", "account", "job"),
+        Broadcast.objects.visible_to(user).select_related(
+            "template", "person_list", "segment", "account", "job"
+        ),
         pk=pk,
     )
 
@@ -209,7 +217,7 @@ class BroadcastDetailView(CapabilityRequiredMixin, View):
     capability = "messaging.send"
 
     def get(self, request, pk):
-        broadcast = _broadcast_or_404(pk)
+        broadcast = _broadcast_or_404(request.user, pk)
         variants = list(broadcast.template.variants.all())
         preview = []
         sample = selectors.audience_sample(request.user, broadcast, 5)
@@ -238,7 +246,7 @@ class BroadcastStatsView(CapabilityRequiredMixin, View):
     capability = "messaging.send"
 
     def get(self, request, pk):
-        broadcast = _broadcast_or_404(pk)
+        broadcast = _broadcast_or_404(request.user, pk)
         return render(
             request,
             "messaging/_broadcast_stats.html",
@@ -250,7 +258,7 @@ class BroadcastActionView(CapabilityRequiredMixin, View):
     capability = "messaging.send"
 
     def post(self, request, pk, action):
-        broadcast = _broadcast_or_404(pk)
+        broadcast = _broadcast_or_404(request.user, pk)
         try:
             if action == "start":
                 services.broadcast_start(actor=request.user, broadcast=broadcast)
@@ -293,7 +301,7 @@ class TemplateListView(CapabilityRequiredMixin, View):
     capability = "messaging.send"
 
     def get(self, request):
-        qs = Template.objects.prefetch_related("variants")
+        qs = Template.objects.visible_to(request.user).prefetch_related("variants")
         page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
         return render(request, "messaging/template_list.html", {"page": page, "querystring": ""})
 
@@ -326,7 +334,9 @@ class TemplateEditView(CapabilityRequiredMixin, View):
     capability = "messaging.send"
 
     def get(self, request, pk=None):
-        template = get_object_or_404(Template, pk=pk) if pk else None
+        template = (
+            get_object_or_404(Template.objects.visible_to(request.user), pk=pk) if pk else None
+        )
         variants = (
             [
                 {
@@ -371,7 +381,9 @@ class TemplateEditView(CapabilityRequiredMixin, View):
         )
 
     def post(self, request, pk=None):
-        template = get_object_or_404(Template, pk=pk) if pk else None
+        template = (
+            get_object_or_404(Template.objects.visible_to(request.user), pk=pk) if pk else None
+        )
         data = {k: request.POST.get(k, "") for k in ("name", "channel", "purpose",
                                                      "default_language")}  # fmt: skip
         variants = _variants_from(request.POST)
@@ -404,7 +416,7 @@ class TemplatePreviewView(CapabilityRequiredMixin, View):
     capability = "messaging.send"
 
     def get(self, request, pk):
-        template = get_object_or_404(Template, pk=pk)
+        template = get_object_or_404(Template.objects.visible_to(request.user), pk=pk)
         person = None
         if request.GET.get("person", "").isdigit():
             person = (
@@ -436,7 +448,7 @@ class AccountListView(CapabilityRequiredMixin, View):
         return render(
             request,
             "messaging/account_list.html",
-            {"accounts": ProviderAccount.objects.all(), "kinds": sorted(registry.values(),
+            {"accounts": ProviderAccount.objects.visible_to(request.user), "kinds": sorted(registry.values(),
                                                                         key=lambda c: c.kind)},
         )  # fmt: skip
 
@@ -445,7 +457,11 @@ class AccountEditView(CapabilityRequiredMixin, View):
     capability = "messaging.configure"
 
     def get(self, request, pk=None):
-        account = get_object_or_404(ProviderAccount, pk=pk) if pk else None
+        account = (
+            get_object_or_404(ProviderAccount.objects.visible_to(request.user), pk=pk)
+            if pk
+            else None
+        )
         kind = account.kind if account else request.GET.get("kind", "simulator")
         if kind not in registry:
             raise Http404
@@ -489,7 +505,11 @@ class AccountEditView(CapabilityRequiredMixin, View):
         )
 
     def post(self, request, pk=None):
-        account = get_object_or_404(ProviderAccount, pk=pk) if pk else None
+        account = (
+            get_object_or_404(ProviderAccount.objects.visible_to(request.user), pk=pk)
+            if pk
+            else None
+        )
         kind = account.kind if account else request.POST.get("kind", "")
         if kind not in registry:
             raise Http404
@@ -630,7 +650,8 @@ class AutomationListView(CapabilityRequiredMixin, View):
 
     def get(self, request):
         qs = (
-            Automation.objects.annotate(
+            Automation.objects.visible_to(request.user)
+            .annotate(
                 running=Count(
                     "enrollments", filter=Q(enrollments__status__in=["active", "waiting"])
                 ),
@@ -704,7 +725,7 @@ class AutomationEditView(CapabilityRequiredMixin, View):
                 "errors": errors,
                 "kinds": AutomationStep.Kind.choices,
                 "other_triggers": _other_triggers(),
-                "templates": Template.objects.all(),
+                "templates": Template.objects.visible_to(request.user),
                 "lists": list_selectors.list_visible_to(request.user)[:300],
                 "segments": list_selectors.segment_visible_to(request.user)[:300],
                 "staff": get_user_model().objects.filter(is_active=True).order_by("username"),
@@ -720,7 +741,9 @@ class AutomationEditView(CapabilityRequiredMixin, View):
         )
 
     def get(self, request, pk=None):
-        automation = get_object_or_404(Automation, pk=pk) if pk else None
+        automation = (
+            get_object_or_404(Automation.objects.visible_to(request.user), pk=pk) if pk else None
+        )
         data = {
             "name": automation.name if automation else "",
             "description": automation.description if automation else "",
@@ -731,7 +754,9 @@ class AutomationEditView(CapabilityRequiredMixin, View):
     def post(self, request, pk=None):
         import json
 
-        automation = get_object_or_404(Automation, pk=pk) if pk else None
+        automation = (
+            get_object_or_404(Automation.objects.visible_to(request.user), pk=pk) if pk else None
+        )
         data = {
             "name": request.POST.get("name", ""),
             "description": request.POST.get("description", "")[:2000],
@@ -767,7 +792,7 @@ class AutomationPeopleView(CapabilityRequiredMixin, View):
     capability = "messaging.send"
 
     def get(self, request, pk):
-        automation = get_object_or_404(Automation, pk=pk)
+        automation = get_object_or_404(Automation.objects.visible_to(request.user), pk=pk)
         visible = people_selectors.person_visible_to(request.user).values("pk")
         qs = automation.enrollments.filter(person__in=visible).select_related("person")
         status = request.GET.get("status", "")

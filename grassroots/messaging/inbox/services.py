@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grassroots.core import audit
+from grassroots.core import access, audit
 from grassroots.messaging.models import InboxThread, Message
 from grassroots.people.selectors import person_visible_to
 
@@ -63,11 +63,12 @@ def thread_messages(thread: InboxThread) -> QuerySet[Message]:
 
 
 def thread_read(*, actor: Any, thread: InboxThread) -> None:
+    _require(actor, thread)
     InboxThread.objects.filter(pk=thread.pk).update(unread=0)
 
 
 def thread_assign(*, actor: Any, thread: InboxThread, user) -> InboxThread:
-    _require(actor)
+    _require(actor, thread)
     thread.assigned_to = user
     thread.save(update_fields=["assigned_to"])
     audit.record(
@@ -80,7 +81,7 @@ def thread_assign(*, actor: Any, thread: InboxThread, user) -> InboxThread:
 
 
 def thread_set_status(*, actor: Any, thread: InboxThread, status: str) -> InboxThread:
-    _require(actor)
+    _require(actor, thread)
     if status not in InboxThread.Status.values:
         raise ValidationError(_("Unknown status."))
     thread.status = status
@@ -90,7 +91,7 @@ def thread_set_status(*, actor: Any, thread: InboxThread, status: str) -> InboxT
 
 def thread_reply(*, actor: Any, thread: InboxThread, body: str) -> Message:
     """Answer in the thread, through the same checks as every message."""
-    _require(actor)
+    _require(actor, thread)
     from grassroots.messaging import dispatch
 
     body = (body or "").strip()
@@ -127,6 +128,6 @@ def thread_reply(*, actor: Any, thread: InboxThread, body: str) -> Message:
     return message
 
 
-def _require(actor: Any) -> None:
-    if not (getattr(actor, "is_authenticated", False) and actor.has_capability("messaging.send")):
-        raise PermissionDenied
+def _require(actor: Any, thread: InboxThread) -> None:
+    """``messaging.send``, and the thread's person inside the actor's areas (404 otherwise)."""
+    access.require_object(actor, "messaging.send", thread)

@@ -104,7 +104,7 @@ class SuppressionView(CapabilityRequiredMixin, View):
         from grassroots.messaging.models import Channel, Suppression
 
         q = request.GET.get("q", "").strip()[:100]
-        qs = Suppression.objects.select_related("person")
+        qs = Suppression.objects.visible_to(request.user).select_related("person")
         if not getattr(request.user, "sees_everything", False):
             from grassroots.people.selectors import person_visible_to
 
@@ -124,7 +124,9 @@ class SuppressionView(CapabilityRequiredMixin, View):
 
         try:
             if request.POST.get("remove"):
-                sup = get_object_or_404(Suppression, pk=request.POST["remove"])
+                sup = get_object_or_404(
+                    Suppression.objects.visible_to(request.user), pk=request.POST["remove"]
+                )
                 services.suppression_remove(actor=request.user, suppression=sup)
                 flash.success(request, _("Removed from the list."))
             else:

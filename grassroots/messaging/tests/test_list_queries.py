@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from grassroots.core.access import SYSTEM
@@ -13,13 +11,14 @@ from grassroots.messaging.models import Broadcast
 from grassroots.messaging.providers.base import Inbound
 from grassroots.messaging.tests.test_views import PASSWORD, staff  # noqa: F401  (fixture)
 from grassroots.messaging.texting import services as texting
+from grassroots.testing.queries import assert_constant_queries
 
 
 def _make(n: int, *, users, people, start: int) -> None:
     from grassroots.lists import services as list_services
 
     lst = list_services.list_create(
-        actor=users["manager"], name=f"list {start}",
+        actor=users["manager"], name=f"list {start}", visibility="shared",
         person_ids=[p.pk for p in people.values() if hasattr(p, "given_name")],
     )  # fmt: skip
     account = services.account_save(
@@ -45,12 +44,6 @@ def _make(n: int, *, users, people, start: int) -> None:
         )  # fmt: skip
 
 
-def _count(client, url: str) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        assert client.get(url).status_code == 200
-    return len(ctx.captured_queries)
-
-
 @pytest.mark.parametrize(
     "name",
     [
@@ -64,9 +57,8 @@ def _count(client, url: str) -> int:
 def test_list_query_count_does_not_grow_with_rows(client, staff, people, name):  # noqa: F811
     client.login(username="comms", password=PASSWORD)
     url = reverse(name)
-    _make(2, users=staff, people=people, start=0)
-    _count(client, url)  # warm caches (session, content types)
-    two = _count(client, url)
-    _make(6, users=staff, people=people, start=100)
-    eight = _count(client, url)
-    assert eight == two
+    assert_constant_queries(
+        lambda n, start: _make(n, users=staff, people=people, start=start),
+        lambda: client.get(url),
+        sizes=(2, 8),
+    )

@@ -38,7 +38,7 @@ def objects(staff, people):
     from grassroots.lists import services as list_services
 
     lst = list_services.list_create(
-        actor=staff["manager"], name="all", person_ids=[p.pk for p in people.values()
+        actor=staff["manager"], name="all", visibility="shared", person_ids=[p.pk for p in people.values()
                                                         if hasattr(p, "given_name")],
     )  # fmt: skip
     broadcast = services.broadcast_create(

@@ -21,7 +21,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grassroots.core import audit
+from grassroots.core import access, audit
+from grassroots.geography.selectors import home_area
 from grassroots.lists import services as list_services
 from grassroots.lists.models import ListMember, PersonList, Segment
 from grassroots.messaging import dispatch, rendering
@@ -41,9 +42,23 @@ C = TextingContact.Status
 T = TextingCampaign.Status
 
 
-def _require(actor: Any, capability: str = "messaging.send") -> None:
-    if not (getattr(actor, "is_authenticated", False) and actor.has_capability(capability)):
-        raise PermissionDenied
+SEND = "messaging.send"
+
+
+def _require(actor: Any, campaign: TextingCampaign | None = None) -> None:
+    """``messaging.send`` (an organiser's action), and the campaign inside the actor's areas:
+    another area's campaign answers 404, as if it did not exist."""
+    access.require(actor, SEND)
+    if campaign is not None:
+        access.require_object(actor, SEND, campaign)
+
+
+def _require_texter_or_supervisor(actor: Any, contact: TextingContact) -> None:
+    """The contact's own texter, or an organiser of a campaign inside their areas."""
+    if access.is_user(actor) and contact.texter_id == actor.pk:
+        return
+    access.require(actor, SEND)
+    access.require_object(actor, SEND, contact.campaign)
 
 
 def can_text(actor: Any) -> bool:
@@ -69,7 +84,10 @@ def campaign_save(
     release_after: int = 60,
     canned: list[dict[str, str]] | None = None,
 ) -> TextingCampaign:
-    _require(actor)
+    _require(actor, campaign)
+    for obj in (segment, person_list, account):
+        if obj is not None:
+            access.require_object(actor, SEND, obj, access.VIEW)
     errors: dict[str, Any] = {}
     if not (name or "").strip():
         errors["name"] = _("Give the campaign a name.")
@@ -113,7 +131,9 @@ def campaign_save(
         )
     if errors:
         raise ValidationError(errors)
-    campaign = campaign or TextingCampaign(created_by=actor)
+    campaign = campaign or TextingCampaign(
+        created_by=access.user_or_none(actor), area=home_area(actor)
+    )
     campaign.name, campaign.script = name.strip()[:120], script.strip()
     if campaign.status == T.DRAFT:
         campaign.segment, campaign.person_list = segment, person_list
@@ -135,7 +155,7 @@ def campaign_save(
 @transaction.atomic
 def campaign_start(*, actor: Any, campaign: TextingCampaign) -> TextingCampaign:
     """Freeze the audience into contacts (people with a phone that can take texts)."""
-    _require(actor)
+    _require(actor, campaign)
     campaign = TextingCampaign.objects.select_for_update().get(pk=campaign.pk)
     if campaign.status != T.DRAFT:
         raise ValidationError(_("This campaign has already started."))
@@ -172,7 +192,7 @@ def campaign_start(*, actor: Any, campaign: TextingCampaign) -> TextingCampaign:
 
 
 def campaign_close(*, actor: Any, campaign: TextingCampaign) -> TextingCampaign:
-    _require(actor)
+    _require(actor, campaign)
     TextingCampaign.objects.filter(pk=campaign.pk).update(status=T.CLOSED)
     campaign.status = T.CLOSED
     return campaign
@@ -186,6 +206,7 @@ def request_batch(*, actor: Any, campaign: TextingCampaign) -> int:
     text). Returns how many they got."""
     if not can_text(actor):
         raise PermissionDenied
+    access.require_object(actor, None, campaign, access.VIEW)
     if campaign.status != T.ACTIVE:
         raise ValidationError(_("This campaign is not texting now."))
     now = timezone.now()
@@ -266,7 +287,7 @@ def _queue(contact: TextingContact, actor, body: str) -> Message:
         body=body,
         account=account,
         texting_contact=contact,
-        created_by=actor,
+        created_by=access.user_or_none(actor),
     )
 
 
@@ -275,10 +296,7 @@ def reply(
 ) -> Message:
     """The texter answers (free text or a canned response, which may also tag the person or
     record a survey answer)."""
-    if contact.texter_id != getattr(actor, "pk", None) and not (
-        getattr(actor, "is_authenticated", False) and actor.has_capability("messaging.send")
-    ):
-        raise PermissionDenied
+    _require_texter_or_supervisor(actor, contact)
     if canned is not None:
         if canned.campaign_id != contact.campaign_id:
             raise PermissionDenied
@@ -311,10 +329,7 @@ def reply(
 
 def mark(*, actor: Any, contact: TextingContact, outcome: str) -> TextingContact:
     """One click: ``opted_out``, ``wrong`` (number) or ``done`` (close the conversation)."""
-    if contact.texter_id != getattr(actor, "pk", None) and not (
-        getattr(actor, "is_authenticated", False) and actor.has_capability("messaging.send")
-    ):
-        raise PermissionDenied
+    _require_texter_or_supervisor(actor, contact)
     if outcome not in (C.OPTED_OUT, C.WRONG, C.DONE):
         raise ValidationError(_("Unknown outcome."))
     with transaction.atomic():
@@ -383,7 +398,7 @@ def release_idle(now: dt.datetime | None = None) -> int:
 def reassign(*, actor: Any, campaign: TextingCampaign, from_user, to_user=None) -> int:
     """Hand ``from_user``'s conversations (and untexted contacts) to ``to_user``; without a
     ``to_user`` their untexted contacts go back to the pool."""
-    _require(actor)
+    _require(actor, campaign)
     with transaction.atomic():
         mine = TextingContact.objects.filter(campaign=campaign, texter=from_user)
         if to_user is None:

@@ -39,7 +39,7 @@ class TexterMixin(CapabilityRequiredMixin):
 
 class CampaignListView(TexterMixin, View):
     def get(self, request):
-        qs = TextingCampaign.objects.all()
+        qs = TextingCampaign.objects.visible_to(request.user)
         if not request.user.has_capability("messaging.send"):
             qs = qs.filter(status=TextingCampaign.Status.ACTIVE)
         page = Paginator(qs, 50).get_page(request.GET.get("page"))
@@ -82,7 +82,11 @@ class CampaignEditView(CapabilityRequiredMixin, View):
         )
 
     def get(self, request, pk=None):
-        campaign = get_object_or_404(TextingCampaign, pk=pk) if pk else None
+        campaign = (
+            get_object_or_404(TextingCampaign.objects.visible_to(request.user), pk=pk)
+            if pk
+            else None
+        )
         data = {
             "name": campaign.name if campaign else "",
             "script": campaign.script
@@ -122,7 +126,11 @@ class CampaignEditView(CapabilityRequiredMixin, View):
         return self._render(request, campaign, data, {})
 
     def post(self, request, pk=None):
-        campaign = get_object_or_404(TextingCampaign, pk=pk) if pk else None
+        campaign = (
+            get_object_or_404(TextingCampaign.objects.visible_to(request.user), pk=pk)
+            if pk
+            else None
+        )
         p = request.POST
         canned = [
             {
@@ -153,7 +161,9 @@ class CampaignEditView(CapabilityRequiredMixin, View):
             else None
         )
         account = (
-            ProviderAccount.objects.filter(pk=data["account"], active=True).first()
+            ProviderAccount.objects.visible_to(request.user)
+            .filter(pk=data["account"], active=True)
+            .first()
             if str(data["account"]).isdigit()
             else None
         )
@@ -182,7 +192,7 @@ class CampaignDetailView(TexterMixin, View):
     """Progress per texter; supervisors start, close and reassign here."""
 
     def get(self, request, pk):
-        campaign = get_object_or_404(TextingCampaign, pk=pk)
+        campaign = get_object_or_404(TextingCampaign.objects.visible_to(request.user), pk=pk)
         from django.contrib.auth import get_user_model
 
         return render(
@@ -197,7 +207,7 @@ class CampaignDetailView(TexterMixin, View):
         )
 
     def post(self, request, pk):
-        campaign = get_object_or_404(TextingCampaign, pk=pk)
+        campaign = get_object_or_404(TextingCampaign.objects.visible_to(request.user), pk=pk)
         if not request.user.has_capability("messaging.send"):
             raise PermissionDenied
         action = request.POST.get("action")
@@ -229,7 +239,7 @@ class TexterView(TexterMixin, View):
     """The texter's screen: the next first message to send (Enter sends it), and replies."""
 
     def get(self, request, pk):
-        campaign = get_object_or_404(TextingCampaign, pk=pk)
+        campaign = get_object_or_404(TextingCampaign.objects.visible_to(request.user), pk=pk)
         return render(request, "messaging/texting_texter.html", self._context(request, campaign))
 
     def _context(self, request, campaign):
@@ -245,7 +255,7 @@ class TexterView(TexterMixin, View):
         }
 
     def post(self, request, pk):
-        campaign = get_object_or_404(TextingCampaign, pk=pk)
+        campaign = get_object_or_404(TextingCampaign.objects.visible_to(request.user), pk=pk)
         action = request.POST.get("action")
         try:
             if action == "batch":
@@ -286,7 +296,7 @@ class TexterView(TexterMixin, View):
 class ConversationView(TexterMixin, View):
     def _contact(self, request, pk, contact_pk) -> TextingContact:
         contact = get_object_or_404(
-            TextingContact.objects.select_related("person", "campaign"),
+            TextingContact.objects.visible_to(request.user).select_related("person", "campaign"),
             pk=contact_pk,
             campaign_id=pk,
             person__in=person_visible_to(request.user).values("pk"),
