@@ -26,7 +26,6 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from grassroots.api.permissions import CapabilityPermission
-from grassroots.api.scoping import ScopedViewSetMixin
 from grassroots.people.imports import selectors, services, uploads
 from grassroots.people.imports.mapping import validate_mapping
 from grassroots.people.imports.reader import ImportFileError, preview
@@ -184,9 +183,7 @@ class CSVRenderer(renderers.BaseRenderer):
     list=extend_schema(summary="List imports and checks, newest first"),
     retrieve=extend_schema(summary="One import: status, counts, job progress"),
 )
-class ImportViewSet(
-    ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
+class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Imports of voter files and spreadsheets (capability ``people.import``)."""
 
     serializer_class = ImportBatchSerializer
@@ -198,17 +195,17 @@ class ImportViewSet(
     ordering_fields = ["created_at"]
 
     def get_queryset(self):
-        return selectors.import_batch_list()
+        return selectors.import_batch_list(self.request.user)
 
     def get_object(self):
-        batch = selectors.import_batch_get(self.kwargs["pk"])
+        batch = selectors.import_batch_get(self.request.user, self.kwargs["pk"])
         if batch is None:
             raise exceptions.NotFound()
         self.check_object_permissions(self.request, batch)
         return batch
 
     def _answer(self, batch, code):
-        batch = selectors.import_batch_get(batch.pk)
+        batch = selectors.import_batch_get(self.request.user, batch.pk)
         data = ImportBatchSerializer(batch, context={"request": self.request}).data
         return Response(data, status=code, headers={"Location": data["links"]["self"]})
 

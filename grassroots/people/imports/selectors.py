@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -12,14 +13,19 @@ from grassroots.people.exports.services import safe_cell
 from grassroots.people.models import ImportBatch, ImportRejection
 
 
-def import_batch_list() -> QuerySet[ImportBatch]:
-    """Every import, newest first (imports are not scoped by area: ``people.import`` sees all)."""
-    return ImportBatch.objects.select_related("job", "created_by").order_by("-created_at")
+def import_batch_list(actor: Any) -> QuerySet[ImportBatch]:
+    """The imports the actor may see, newest first: those of their areas and their own (an
+    import takes its author's home area; campaign-wide imports only for campaign-wide users)."""
+    return (
+        ImportBatch.objects.visible_to(actor)
+        .select_related("job", "created_by")
+        .order_by("-created_at")
+    )
 
 
-def import_batch_get(pk) -> ImportBatch | None:
+def import_batch_get(actor: Any, pk) -> ImportBatch | None:
     try:
-        return import_batch_list().filter(pk=pk).first()
+        return import_batch_list(actor).filter(pk=pk).first()
     except (ValueError, TypeError, ValidationError):  # not a UUID
         return None
 

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from grassroots.core import access, audit, events, jobs
+from grassroots.geography.selectors import home_area
 from grassroots.people.imports.engine import Importer
 from grassroots.people.imports.mapping import validate_mapping
 from grassroots.people.imports.reader import ImportFileError, open_sheet
@@ -29,6 +30,9 @@ from grassroots.people.models import (
 )
 
 logger = logging.getLogger(__name__)
+
+
+IMPORT = "people.import"
 
 
 def template_mapping(name: str) -> dict:
@@ -110,6 +114,7 @@ def import_create(
         template=template,
         dry_run=dry_run,
         created_by=access.user_or_none(actor),
+        area=home_area(actor),
     )
 
 
@@ -144,6 +149,7 @@ def import_run(*, batch: ImportBatch, reporter=None) -> dict[str, int]:
 
 def import_start(*, actor: Any, batch: ImportBatch):
     """Queue the import as a visible background job (the ``people.import`` runner)."""
+    access.require_object(actor, IMPORT, batch)
     with transaction.atomic():
         job = jobs.runner("people.import").start(
             actor=actor, title=f"Import {batch.filename}", batch_id=str(batch.pk)
@@ -163,6 +169,7 @@ def import_stopped(*, batch_id: Any, reason: str) -> None:
 @transaction.atomic
 def import_rollback(*, actor: Any, batch: ImportBatch) -> dict[str, int]:
     """Remove the people an import created and restore the values it changed."""
+    access.require_object(actor, IMPORT, batch)
     batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.dry_run or batch.status != ImportBatch.Status.SUCCEEDED:
         raise ValidationError("Only a finished import can be rolled back.")
@@ -228,6 +235,7 @@ def import_again(*, actor: Any, batch: ImportBatch) -> ImportBatch:
     Rows finished before a stop were committed batch by batch; running the file again matches
     them (identifier, then name + birth date + address), so nothing is duplicated.
     """
+    access.require_object(actor, IMPORT, batch)
     if batch.status == ImportBatch.Status.RUNNING and batch.is_stale:
         ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.FAILED)
         batch.status = ImportBatch.Status.FAILED
@@ -253,4 +261,5 @@ def import_again(*, actor: Any, batch: ImportBatch) -> ImportBatch:
         template=batch.template,
         dry_run=False,
         created_by=access.user_or_none(actor),
+        area=home_area(actor),
     )
