@@ -1,118 +1,104 @@
-"""Capabilities are the unit of permission; roles are named bundles of them (data, not code)."""
+"""Capabilities are the unit of permission; roles are named bundles of them (data, not code).
+
+Each app declares its own capabilities, and what the default roles get of them, in its own
+``grassroots/<app>/capabilities.py``::
+
+    CAPABILITIES = {"messaging.send": _("Write message templates; send messages")}
+    DEFAULT_GRANTS = {"communications": ["messaging.send"], ...}  # keyed by role slug
+
+``all_capabilities()`` and ``default_roles()`` collect them from the installed grassroots apps
+(looked up at run time, so accounts imports no higher app). The default roles themselves (slug,
+name, 2FA) are declared here; admins may edit them or add more.
+"""
 
 from __future__ import annotations
 
+import functools
+import importlib
+from types import ModuleType
+
+from django.apps import apps
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import module_has_submodule
 from django.utils.translation import gettext_lazy as _
 
 ALL = "*"
 
 CAPABILITIES: dict[str, str] = {
-    "people.view": _("See people, households and their timelines"),
-    "people.note": _("Add notes and record interactions"),
-    "people.edit": _("Create and edit people, tags, contact points and consent"),
-    "people.merge": _("Merge duplicate people"),
-    "people.import": _("Import voter files and spreadsheets"),
-    "people.export": _("Export people"),
-    "lists.manage": _("Build and save segments and lists; print walk, call and mail lists"),
-    "messaging.send": _("Write message templates; send messages and broadcasts"),
-    "messaging.configure": _("Configure messaging providers and their credentials"),
-    "messaging.text": _("Text people in peer-to-peer texting campaigns (within their areas)"),
-    "geography.view": _("Browse areas, booths, elections and races"),
-    "geography.edit": _("Create and edit areas, booths, elections and races"),
     "accounts.manage": _("Manage users, roles, scopes and 2FA requirements"),
     "audit.view": _("Browse the audit log"),
-    "api.use": _("Use the API with a personal token (scoped like the screens)"),
 }
 
-# The default roles every installation starts with. Admins may edit them or add more.
-DEFAULT_ROLES: list[dict] = [
-    {"slug": "admin", "name": "Admin", "capabilities": [ALL], "require_2fa": False},
-    {
-        "slug": "campaign_manager",
-        "name": "Campaign manager",
-        "capabilities": [
-            "people.view",
-            "people.note",
-            "people.edit",
-            "people.merge",
-            "people.import",
-            "people.export",
-            "lists.manage",
-            "messaging.send",
-            "messaging.configure",
-            "geography.view",
-            "geography.edit",
-            "audit.view",
-            "api.use",
-        ],
-        "require_2fa": False,
-    },
-    {
-        "slug": "data_manager",
-        "name": "Data manager",
-        "capabilities": [
-            "people.view",
-            "people.note",
-            "people.edit",
-            "people.merge",
-            "people.import",
-            "people.export",
-            "lists.manage",
-            "geography.view",
-            "geography.edit",
-            "api.use",
-        ],
-        "require_2fa": False,
-    },
-    {
-        "slug": "field_organiser",
-        "name": "Field organiser",
-        "capabilities": [
-            "people.view",
-            "people.note",
-            "people.edit",
-            "lists.manage",
-            "messaging.text",
-            "geography.view",
-            "api.use",
-        ],
-        "require_2fa": False,
-    },
-    {
-        "slug": "finance",
-        "name": "Finance",
-        "capabilities": ["people.view", "geography.view", "api.use"],
-        "require_2fa": False,
-    },
-    {
-        "slug": "communications",
-        "name": "Communications",
-        "capabilities": [
-            "people.view",
-            "people.note",
-            "lists.manage",
-            "messaging.send",
-            "geography.view",
-            "api.use",
-        ],
-        "require_2fa": False,
-    },
-    {
-        "slug": "volunteer",
-        "name": "Volunteer",
-        "capabilities": [
-            "people.view",
-            "people.note",
-            "messaging.text",
-            "geography.view",
-            "api.use",
-        ],
-        "require_2fa": False,
-    },
-    {
-        "slug": "auditor",
-        "name": "Auditor",
-        "capabilities": ["people.view", "geography.view", "audit.view", "api.use"],
-        "require_2fa": False,
-    },
+# The default roles every installation starts with, in display order.
+ROLES: list[dict] = [
+    {"slug": "admin", "name": "Admin", "require_2fa": False},
+    {"slug": "campaign_manager", "name": "Campaign manager", "require_2fa": False},
+    {"slug": "data_manager", "name": "Data manager", "require_2fa": False},
+    {"slug": "field_organiser", "name": "Field organiser", "require_2fa": False},
+    {"slug": "finance", "name": "Finance", "require_2fa": False},
+    {"slug": "communications", "name": "Communications", "require_2fa": False},
+    {"slug": "volunteer", "name": "Volunteer", "require_2fa": False},
+    {"slug": "auditor", "name": "Auditor", "require_2fa": False},
 ]
+
+DEFAULT_GRANTS: dict[str, list[str]] = {
+    "admin": [ALL],
+    "campaign_manager": ["audit.view"],
+    "auditor": ["audit.view"],
+}
+
+
+def capability_modules() -> list[ModuleType]:
+    """The ``capabilities`` module of every installed grassroots app that has one."""
+    modules = []
+    for config in apps.get_app_configs():
+        if config.name.startswith("grassroots.") and module_has_submodule(
+            config.module, "capabilities"
+        ):
+            modules.append(importlib.import_module(f"{config.name}.capabilities"))
+    return modules
+
+
+def collect(modules: list[ModuleType]) -> tuple[dict[str, str], list[dict]]:
+    """The capability catalogue and the default roles that ``modules`` declare together.
+
+    Raises ``ImproperlyConfigured`` for a capability declared twice, a grant to a role that is
+    not a default role, or a grant of a capability no module declares.
+    """
+    catalogue: dict[str, str] = {}
+    for module in modules:
+        for name, label in getattr(module, "CAPABILITIES", {}).items():
+            if name in catalogue or name == ALL:
+                raise ImproperlyConfigured(f"{module.__name__}: capability {name!r} taken")
+            catalogue[name] = label
+    order = {ALL: -1} | {name: i for i, name in enumerate(catalogue)}
+    granted: dict[str, set[str]] = {spec["slug"]: set() for spec in ROLES}
+    for module in modules:
+        for slug, capabilities in getattr(module, "DEFAULT_GRANTS", {}).items():
+            if slug not in granted:
+                raise ImproperlyConfigured(f"{module.__name__}: no default role {slug!r}")
+            unknown = [c for c in capabilities if c not in order]
+            if unknown:
+                raise ImproperlyConfigured(f"{module.__name__}: undeclared capabilities {unknown}")
+            granted[slug].update(capabilities)
+    roles = [
+        {**spec, "capabilities": sorted(granted[spec["slug"]], key=order.__getitem__)}
+        for spec in ROLES
+    ]
+    return catalogue, roles
+
+
+@functools.cache
+def _collected() -> tuple[dict[str, str], list[dict]]:
+    apps.check_apps_ready()
+    return collect(capability_modules())
+
+
+def all_capabilities() -> dict[str, str]:
+    """Every capability the installed apps declare: name → description, in app order."""
+    return dict(_collected()[0])
+
+
+def default_roles() -> list[dict]:
+    """The default roles with the capabilities every installed app grants them."""
+    return [{**role, "capabilities": list(role["capabilities"])} for role in _collected()[1]]

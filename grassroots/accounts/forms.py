@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from grassroots.accounts.capabilities import ALL, CAPABILITIES
+from grassroots.accounts.capabilities import ALL, all_capabilities
 from grassroots.accounts.models import Role, User
 
 
@@ -108,11 +108,16 @@ class UserCreateForm(UserAccessForm):
         return username
 
 
+def capability_choices() -> list[tuple[str, str]]:
+    """Everything, then every capability the installed apps declare (collected at run time)."""
+    return [(ALL, _("Everything"))] + [(k, f"{k} — {v}") for k, v in all_capabilities().items()]
+
+
 class RoleForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     capabilities = forms.MultipleChoiceField(
         label=_("Capabilities"),
-        choices=[(ALL, _("Everything"))] + [(k, f"{k} — {v}") for k, v in CAPABILITIES.items()],
+        choices=capability_choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from grassroots.accounts.capabilities import ALL, CAPABILITIES, DEFAULT_ROLES
+from grassroots.accounts.capabilities import ALL, all_capabilities, default_roles
 from grassroots.accounts.models import ApiToken, Role, User
 from grassroots.core import audit
 
@@ -20,7 +20,7 @@ from grassroots.core import audit
 def roles_ensure_defaults() -> list[Role]:
     """Create the default roles that are missing; never overwrite an admin's edits."""
     roles = []
-    for spec in DEFAULT_ROLES:
+    for spec in default_roles():
         role, _created = Role.objects.get_or_create(
             slug=spec["slug"],
             defaults={
@@ -142,7 +142,8 @@ def user_update_access(
 def role_update(
     *, actor: Any, role: Role, name: str, capabilities: list[str], require_2fa: bool
 ) -> Role:
-    unknown = [c for c in capabilities if c != ALL and c not in CAPABILITIES]
+    known = all_capabilities()
+    unknown = [c for c in capabilities if c != ALL and c not in known]
     if unknown:
         raise ValidationError(_("Unknown capabilities: %(caps)s") % {"caps": ", ".join(unknown)})
     before = {"name": role.name, "capabilities": role.capabilities, "require_2fa": role.require_2fa}

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from grassroots.core import access, audit, events
 from grassroots.people.models import DuplicatePair, MergeRecord, Person
-from grassroots.people.services import PERSON_FIELDS, _apply_person_fields
+from grassroots.people.services import PERSON_FIELDS, apply_person_fields
 
 SKIP_RELATED = {DuplicatePair}
 
@@ -85,7 +85,7 @@ def person_merge(
     current = _dump(survivor)["fields"]
     record.survivor_before = {f: current.get(f) for f in take}
     if take:
-        _apply_person_fields(survivor, {f: getattr(loser, f) for f in take})
+        apply_person_fields(survivor, {f: getattr(loser, f) for f in take})
     last = [d for d in (survivor.last_contacted_at, loser.last_contacted_at) if d]
     survivor.last_contacted_at = max(last) if last else None
     survivor.save()
@@ -151,7 +151,7 @@ def person_merge_undo(*, actor: Any, record: MergeRecord) -> Person:
         for name in record.survivor_before:
             field = Person._meta.get_field(name)
             setattr(survivor, field.attname, getattr(restored, field.attname))
-        _apply_person_fields(survivor, {})
+        apply_person_fields(survivor, {})
         survivor.save()
     for pair in pairs:
         DuplicatePair.objects.update_or_create(

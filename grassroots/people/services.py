@@ -96,7 +96,12 @@ def _full_name(p: Person) -> str:
     return " ".join(x for x in [p.given_name, p.middle_name, p.family_name] if x)
 
 
-def _apply_person_fields(person: Person, data: dict[str, Any]) -> None:
+def apply_person_fields(person: Person, data: dict[str, Any]) -> None:
+    """Set ``data`` on ``person`` in memory (cleaned names, derived fields) and validate; no save.
+
+    Shared by the person create/update services and the merge, so a merged survivor obeys the
+    same rules as an edited person. Raises ``ValidationError`` with per-field messages.
+    """
     errors: dict[str, list] = {}
     for field in ("given_name", "middle_name", "family_name", "relative_name", "native_name"):
         if field in data:
@@ -150,7 +155,7 @@ def person_create(
     access.require(actor, EDIT)
     _check_area(actor, data, creating=True)
     person = Person()
-    _apply_person_fields(person, dict(data))
+    apply_person_fields(person, dict(data))
     person.save()
     errors: dict[str, list[str]] = {}
     for field, channel, values in (("phones", "phone", phones), ("emails", "email", emails)):
@@ -180,7 +185,7 @@ def person_update(*, actor: Any, person: Person, data: dict[str, Any]) -> Person
     _check_area(actor, data, creating=False)
     person = Person.objects.select_for_update().get(pk=person.pk)
     before = {k: getattr(person, k) for k in data if k in PERSON_FIELDS}
-    _apply_person_fields(person, dict(data))
+    apply_person_fields(person, dict(data))
     person.save()
     changed = sorted(k for k in before if before[k] != getattr(person, k))
     if "do_not_contact" in changed:

@@ -2,14 +2,17 @@ from django.db import migrations
 
 
 def add_default_roles(apps, schema_editor):
-    from grassroots.accounts.capabilities import DEFAULT_ROLES
+    from grassroots.accounts.capabilities import default_roles
 
     Role = apps.get_model("accounts", "Role")
-    for spec in DEFAULT_ROLES:
+    for spec in default_roles():
         Role.objects.get_or_create(
             slug=spec["slug"],
-            defaults={"name": spec["name"], "capabilities": spec["capabilities"],
-                      "require_2fa": spec["require_2fa"]},
+            defaults={
+                "name": spec["name"],
+                "capabilities": spec["capabilities"],
+                "require_2fa": spec["require_2fa"],
+            },
         )
 
 

@@ -353,10 +353,10 @@ def test_role_edit_rejects_unknown_capability(users, client_for):
     assert response.status_code == 400
     target.refresh_from_db()
     assert target.capabilities == [
+        "geography.view",
         "people.view",
         "people.note",
         "messaging.text",
-        "geography.view",
         "api.use",
     ]
 

@@ -6,25 +6,7 @@ created or renamed are left as they are.
 
 from django.db import migrations
 
-ROLES = ("campaign_manager", "data_manager", "field_organiser")
-
-
-def grant(apps, schema_editor):
-    Role = apps.get_model("accounts", "Role")
-    for role in Role.objects.filter(slug__in=ROLES):
-        caps = list(role.capabilities or [])
-        if "lists.manage" not in caps and "*" not in caps:
-            role.capabilities = [*caps, "lists.manage"]
-            role.save(update_fields=["capabilities"])
-
-
-def revoke(apps, schema_editor):
-    Role = apps.get_model("accounts", "Role")
-    for role in Role.objects.filter(slug__in=ROLES):
-        caps = [c for c in role.capabilities or [] if c != "lists.manage"]
-        if caps != role.capabilities:
-            role.capabilities = caps
-            role.save(update_fields=["capabilities"])
+from grassroots.accounts import migration_helpers
 
 
 class Migration(migrations.Migration):
@@ -33,4 +15,12 @@ class Migration(migrations.Migration):
         ("accounts", "0002_add_default_roles"),
     ]
 
-    operations = [migrations.RunPython(grant, revoke)]
+    operations = [
+        migration_helpers.grant(
+            {
+                "campaign_manager": ["lists.manage"],
+                "data_manager": ["lists.manage"],
+                "field_organiser": ["lists.manage"],
+            }
+        )
+    ]
