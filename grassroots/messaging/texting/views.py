@@ -63,9 +63,10 @@ class CampaignEditView(CapabilityRequiredMixin, View):
     capability = "messaging.send"
 
     def _render(self, request, campaign, data, errors, status=200):
-        canned = data.get("canned") or []
-        while len(canned) < max(4, len(canned) + 1):
-            canned.append({})
+        canned = list(data.get("canned") or [])
+        # at least four rows, and always one empty row to add another (computed once: the
+        # target must not grow with the list it pads)
+        canned += [{} for _ in range(max(4, len(canned) + 1) - len(canned))]
         return render(
             request,
             "messaging/texting_form.html",
@@ -76,7 +77,7 @@ class CampaignEditView(CapabilityRequiredMixin, View):
                 "errors": errors,
                 "segments": list_selectors.segment_visible_to(request.user)[:300],
                 "lists": list_selectors.list_visible_to(request.user)[:300],
-                "accounts": ProviderAccount.objects.filter(active=True),
+                "accounts": ProviderAccount.objects.visible_to(request.user).filter(active=True),
             },
             status=status,
         )

@@ -22,8 +22,8 @@ MAX_UPLOAD = uploads.MAX_UPLOAD
 
 
 def _get_batch(request, pk) -> ImportBatch:
-    batch = ImportBatch.objects.filter(pk=pk).select_related("job", "created_by").first()
-    if batch is None:
+    batch = selectors.import_batch_get(request.user, pk)
+    if batch is None:  # missing, or another area's: the same answer
         raise Http404
     return batch
 
@@ -32,13 +32,13 @@ class ImportListView(CapabilityRequiredMixin, View):
     capability = "people.import"
 
     def get(self, request):
-        page = Paginator(ImportBatch.objects.select_related("created_by"), 25).get_page(
+        page = Paginator(selectors.import_batch_list(request.user), 25).get_page(
             request.GET.get("page")
         )
         return render(request, "people/import_list.html", {"page": page, "form": UploadForm()})
 
     def _invalid(self, request, form):
-        page = Paginator(ImportBatch.objects.select_related("created_by"), 25).get_page(1)
+        page = Paginator(selectors.import_batch_list(request.user), 25).get_page(1)
         return render(request, "people/import_list.html", {"page": page, "form": form}, status=400)
 
     def post(self, request):
