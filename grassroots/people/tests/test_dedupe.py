@@ -339,3 +339,51 @@ def test_incremental_run_only_pairs_the_given_people(planted):
         _pair(planted["tapas"], planted["tapas2"])
     ]
     assert scoring.dedupe_run(person_ids=[])["pairs"] == 0
+
+
+def test_incremental_run_finds_what_the_full_run_finds_for_those_people(planted):
+    """The search after an import (``person_ids``) gives, for those people, exactly the pairs and
+    scores the full search gives: the same blocking, against everyone."""
+    full = scoring.find_duplicates(threshold=0.5)
+    everyone = [p.pk for p in planted.values() if hasattr(p, "given_name")]
+    focus_sets = [[pk] for pk in everyone] + [
+        [planted["tapas2"].pk, planted["amit_young"].pk, planted["rahul2"].pk],
+        everyone,
+    ]
+    for focus in focus_sets:
+        expected = [pair for pair in full if pair[0] in focus or pair[1] in focus]
+        assert scoring.find_duplicates(person_ids=focus, threshold=0.5) == expected, focus
+
+
+def test_the_fitted_model_is_kept_on_disk_and_loaded_by_the_next_process(
+    settings, tmp_path, monkeypatch
+):
+    """A worker process loads the classifier instead of fitting it inside the job it runs."""
+    from grassroots.people.dedupe import training
+
+    settings.DATA_DIR = tmp_path
+    fits = []
+
+    def fake_fit():
+        fits.append(1)
+        return {"model": len(fits)}
+
+    monkeypatch.setattr(training, "fit_model", fake_fit)
+    fresh_process_model = scoring.model.__wrapped__  # without the per-process cache
+    assert fresh_process_model() == {"model": 1}
+    path = scoring.model_cache_path()
+    assert path.parent == tmp_path / "cache" and path.exists()
+    assert fresh_process_model() == {"model": 1}  # loaded, not fitted again
+    assert len(fits) == 1
+    path.write_bytes(b"truncated")  # a broken copy is fitted again and replaced
+    assert fresh_process_model() == {"model": 2}
+    assert fresh_process_model() == {"model": 2}
+    assert len(fits) == 2
+    assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temporary files left
+
+
+def test_the_model_cache_is_named_by_the_code_that_shapes_the_model(settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    path = scoring.model_cache_path()
+    assert path.name.startswith("dedupe-model-") and path.suffix == ".pickle"
+    assert scoring.model_cache_path() == path  # stable for the same code and libraries
