@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "grassroots.core.middleware.ErrorMiddleware",
 ]
 
 ROOT_URLCONF = "grassroots.urls"

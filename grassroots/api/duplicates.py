@@ -18,12 +18,6 @@ from grassroots.people.dedupe import review
 from grassroots.people.models import DuplicatePair, MergeRecord
 
 
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "conflict"
-    default_detail = "This pair was already decided."
-
-
 class PairPersonSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     full_name = serializers.CharField()
@@ -94,10 +88,9 @@ def _min_score(request) -> float | None:
 
 
 def _decide(call):
-    try:
-        return call()
-    except review.DuplicateError as exc:
-        raise Conflict(" ".join(exc.messages)) from exc
+    """A decision that cannot be made now raises ``review.DuplicateError`` (a ``Conflict``):
+    ``api.errors`` answers 409."""
+    return call()
 
 
 class DuplicatePairViewSet(

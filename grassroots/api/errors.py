@@ -9,6 +9,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from grassroots.core.exceptions import Conflict
+
 
 def _flatten(detail):
     if isinstance(detail, dict):
@@ -22,8 +24,18 @@ def _flatten(detail):
     return str(detail)
 
 
+class ConflictError(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+    default_detail = "The request conflicts with the current state."
+
+
 def exception_handler(exc, context):
-    if isinstance(exc, DjangoValidationError):
+    """``core.exceptions`` mapped once: NotFound 404, Forbidden 403, Conflict 409, Invalid (and
+    any Django ``ValidationError``) 400 with its fields."""
+    if isinstance(exc, Conflict):
+        exc = ConflictError(" ".join(exc.messages) or None)
+    elif isinstance(exc, DjangoValidationError):
         detail = (
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )

@@ -26,16 +26,11 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from grassroots.api.permissions import CapabilityPermission
+from grassroots.core.exceptions import Conflict
 from grassroots.people.imports import selectors, services, uploads
 from grassroots.people.imports.mapping import validate_mapping
 from grassroots.people.imports.reader import ImportFileError, preview
 from grassroots.people.models import ImportBatch
-
-
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "conflict"
-    default_detail = "The import is not in a state that allows this."
 
 
 def _messages(exc: DjangoValidationError) -> list[str]:
@@ -252,9 +247,9 @@ class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                     template=data.get("template") or "",
                     dry_run=data["dry_run"],
                 )
+            except Conflict:
+                raise  # 409 (api.errors): the same file is being imported right now
             except DjangoValidationError as exc:
-                if "being imported right now" in " ".join(exc.messages):
-                    raise Conflict(" ".join(exc.messages))
                 raise serializers.ValidationError({"file": _messages(exc)})
         services.import_start(actor=request.user, batch=batch)
         return self._answer(batch, status.HTTP_201_CREATED)
@@ -270,10 +265,7 @@ class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @action(detail=True, methods=["post"])
     def run(self, request, pk=None):
         batch = self.get_object()
-        try:
-            real = services.import_again(actor=request.user, batch=batch)
-        except DjangoValidationError as exc:
-            raise Conflict(" ".join(exc.messages))
+        real = services.import_again(actor=request.user, batch=batch)  # Conflict: 409
         services.import_start(actor=request.user, batch=real)
         return self._answer(real, status.HTTP_202_ACCEPTED)
 

@@ -21,6 +21,7 @@ from django.utils.translation import get_language_info, gettext_lazy
 from django.utils.translation import gettext as _
 
 from grassroots.core import access, audit
+from grassroots.core.exceptions import Conflict
 from grassroots.geography.selectors import area_visible_to, scope_paths, scope_q
 from grassroots.people import merge
 from grassroots.people.models import (
@@ -48,7 +49,7 @@ STATUSES = {
 }
 
 
-class DuplicateError(ValidationError):
+class DuplicateError(Conflict):
     """A decision that cannot be made now (already decided, merged away…), with a clear message."""
 
 

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from grassroots.core import access, audit, events, jobs
+from grassroots.core.exceptions import Conflict
 from grassroots.geography.selectors import home_area
 from grassroots.people.imports.engine import Importer
 from grassroots.people.imports.mapping import validate_mapping
@@ -101,9 +102,7 @@ def import_create(
         raise
     if not dry_run and _running_elsewhere(sha):
         stored.unlink(missing_ok=True)
-        raise ValidationError(
-            "This file is being imported right now; wait for that import to finish."
-        )
+        raise Conflict("This file is being imported right now; wait for that import to finish.")
     return ImportBatch.objects.create(
         id=batch_id,
         filename=(filename or source.name)[:255],
@@ -172,7 +171,7 @@ def import_rollback(*, actor: Any, batch: ImportBatch) -> dict[str, int]:
     access.require_object(actor, IMPORT, batch)
     batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.dry_run or batch.status != ImportBatch.Status.SUCCEEDED:
-        raise ValidationError("Only a finished import can be rolled back.")
+        raise Conflict("Only a finished import can be rolled back.")
     if batch.is_expired:
         raise ValidationError(
             "This import is older than the retention window; it can no longer be rolled back."
@@ -243,15 +242,13 @@ def import_again(*, actor: Any, batch: ImportBatch) -> ImportBatch:
         not batch.dry_run and batch.status == ImportBatch.Status.FAILED
     )
     if not again:
-        raise ValidationError("Wait for the check to finish first.")
+        raise Conflict("Wait for the check to finish first.")
     if not batch.stored_path or not Path(batch.stored_path).is_file():
-        raise ValidationError(
+        raise Conflict(
             "The file of this import was deleted after the retention window; upload it again."
         )
     if _running_elsewhere(batch.sha256):
-        raise ValidationError(
-            "This file is being imported right now; wait for that import to finish."
-        )
+        raise Conflict("This file is being imported right now; wait for that import to finish.")
     return ImportBatch.objects.create(
         filename=batch.filename,
         stored_path=batch.stored_path,
