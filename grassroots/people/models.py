@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from grassroots.core import access
 from grassroots.core.models import TimeStampedModel
+from grassroots.people import contact
 
 
 class Address(TimeStampedModel):
@@ -200,9 +201,7 @@ class ExternalId(models.Model):
 
 
 class ContactPoint(TimeStampedModel):
-    class Channel(models.TextChoices):
-        PHONE = "phone", _("Phone")
-        EMAIL = "email", _("Email")
+    Channel = contact.channel_subset(*contact.CONTACT_POINT_CHANNELS)
 
     class PhoneKind(models.TextChoices):
         MOBILE = "mobile", _("Mobile")
@@ -348,17 +347,22 @@ class Note(models.Model):
 class Interaction(models.Model):
     """The universal contact log: every door, call, text, email, event, donation or case."""
 
-    class Channel(models.TextChoices):
-        DOOR = "door", _("Door")
-        PHONE = "phone", _("Phone")
-        SMS = "sms", _("SMS")
-        WHATSAPP = "whatsapp", _("WhatsApp")
-        EMAIL = "email", _("Email")
-        EVENT = "event", _("Event")
-        DONATION = "donation", _("Donation")
-        CASE = "case", _("Case")
-        MEETING = "meeting", _("Meeting")
-        OTHER = "other", _("Other")
+    # Every contact channel, plus the contacts that are not a channel of their own.
+    Channel = contact.channel_subset(
+        contact.Channel.DOOR,
+        contact.Channel.PHONE,
+        contact.Channel.SMS,
+        contact.Channel.WHATSAPP,
+        contact.Channel.EMAIL,
+        contact.Channel.POST,
+        extra=[
+            ("EVENT", "event", _("Event")),
+            ("DONATION", "donation", _("Donation")),
+            ("CASE", "case", _("Case")),
+            ("MEETING", "meeting", _("Meeting")),
+            ("OTHER", "other", _("Other")),
+        ],
+    )
 
     class Direction(models.TextChoices):
         OUTBOUND = "outbound", _("Outbound")
@@ -392,18 +396,15 @@ class Interaction(models.Model):
 class Consent(models.Model):
     """An append-only record; the latest per channel × purpose is the person's current answer."""
 
-    class Channel(models.TextChoices):
-        EMAIL = "email", _("Email")
-        SMS = "sms", _("SMS")
-        WHATSAPP = "whatsapp", _("WhatsApp")
-        PHONE = "phone", _("Phone calls")
-        POST = "post", _("Post")
-
-    class Purpose(models.TextChoices):
-        CAMPAIGN = "campaign", _("Campaign updates")
-        FUNDRAISING = "fundraising", _("Fundraising")
-        VOLUNTEERING = "volunteering", _("Volunteering")
-        RESEARCH = "research", _("Surveys and research")
+    # One can consent to be reached on any channel but the door (a canvass is not opt-in).
+    Channel = contact.channel_subset(
+        contact.Channel.EMAIL,
+        contact.Channel.SMS,
+        contact.Channel.WHATSAPP,
+        contact.Channel.PHONE,
+        contact.Channel.POST,
+    )
+    Purpose = contact.Purpose
 
     class Basis(models.TextChoices):
         CONSENT = "consent", _("Consent")
