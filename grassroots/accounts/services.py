@@ -14,7 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from grassroots.accounts.capabilities import ALL, all_capabilities, default_roles
 from grassroots.accounts.models import ApiToken, Role, User
-from grassroots.core import audit
+from grassroots.core import access, audit
 
 
 def roles_ensure_defaults() -> list[Role]:
@@ -31,6 +31,9 @@ def roles_ensure_defaults() -> list[Role]:
         )
         roles.append(role)
     return roles
+
+
+MANAGE = "accounts.manage"
 
 
 def _area_model():
@@ -51,6 +54,7 @@ def user_create(
     scope_areas: Iterable[Any] = (),
     is_superuser: bool = False,
 ) -> User:
+    access.require(actor, MANAGE)
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": _("A user with that username already exists.")})
     user = User(
@@ -94,6 +98,7 @@ def user_update_access(
     is_active: bool | None = None,
 ) -> User:
     """Change a user's roles, geographic scope and active flag; audit what changed."""
+    access.require(actor, MANAGE)
     before = {
         "roles": sorted(r.slug for r in user.roles.all()),
         "scope_all": user.scope_all,
@@ -142,6 +147,7 @@ def user_update_access(
 def role_update(
     *, actor: Any, role: Role, name: str, capabilities: list[str], require_2fa: bool
 ) -> Role:
+    access.require(actor, MANAGE)
     known = all_capabilities()
     unknown = [c for c in capabilities if c != ALL and c not in known]
     if unknown:
@@ -183,6 +189,7 @@ def totp_device_confirm(*, user: User, device: TOTPDevice, token: str) -> bool:
 
 @transaction.atomic
 def totp_devices_remove(*, actor: Any, user: User) -> int:
+    access.require(actor, MANAGE)
     count, _ = TOTPDevice.objects.filter(user=user).delete()
     if count:
         audit.record(actor=actor, action="user.2fa_reset", obj=user)

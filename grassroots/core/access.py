@@ -370,11 +370,13 @@ def visible_ids(
     ids = [i for i in ids if i not in (None, "")]
     if not ids:
         return set()
+    from django.core.exceptions import ValidationError
+
     try:
         return set(
             restrict(model._default_manager.filter(pk__in=ids), actor, action).values_list(
                 "pk", flat=True
             )
         )
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, ValidationError):  # a malformed id is an unknown one
         return set()

@@ -115,12 +115,6 @@ def test_audit_log(world):
     )  # fmt: skip
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="accounts.services.user_update_access (like user_create, role_update and "
-    "totp_devices_remove) checks no capability: only the views do (ARCHITECTURE: services "
-    "call access.require)",
-)
 def test_the_access_services_themselves_refuse_a_user_without_accounts_manage(world):
     volunteer = world["users"]["volunteer"]
     with pytest.raises(Forbidden):
