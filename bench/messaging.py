@@ -12,9 +12,9 @@ with one connection shows its rate without that.
 ``BENCH=sms`` — the same for SMS through a Twilio-shaped fake (``POST …/Messages.json``: basic
 auth, idempotency token, form fields, Twilio's JSON answer) against a bare ``httpx.Client`` loop
 POSTing the same forms; then the compliance layer's own cost per message (``compliance.decide``
-over N pre-built ``Recipient`` objects, and ``dispatch._recipients`` — the per-batch DB context
+over N pre-built ``Recipient`` objects, and ``sending.recipients.recipients_for`` — the per-batch DB context
 — in batches of 500); then N/10 inbound replies (10% "STOP", the rest free text) as correctly
-signed Twilio webhooks through ``services.webhook_handle``, against a minimal handler (verify
+signed Twilio webhooks through ``webhooks.webhook_handle``, against a minimal handler (verify
 the signature, record the event id, store the inbound message: one transaction per request)
 and a ``bulk_create`` of the same rows.
 
@@ -419,10 +419,10 @@ def _django() -> None:
 
 def _fixed_clock(when: str = FIXED_NOW) -> dt.datetime:
     """Every compliance decision of this process is taken at ``when``."""
-    from grassroots.messaging import dispatch
+    from grassroots.messaging import sending
 
     now = dt.datetime.fromisoformat(when)
-    dispatch.clock = lambda: now
+    sending.clock = lambda: now
     return now
 
 
@@ -458,6 +458,7 @@ def _seed(channel: str, n: int, port: int, connections: int = 0) -> None:
     from grassroots.core.bulk import insert_rows
     from grassroots.lists.models import ListMember, PersonList
     from grassroots.messaging import services
+    from grassroots.messaging.broadcasts import services as broadcasts
     from grassroots.messaging.models import Suppression
     from grassroots.people.models import Address, Consent, ContactPoint, Household, Person
 
@@ -569,7 +570,7 @@ def _seed(channel: str, n: int, port: int, connections: int = 0) -> None:
     template = services.template_save(
         actor=SYSTEM, name="Measure K GOTV", channel=channel, variants=[variant]
     )
-    broadcast = services.broadcast_create(
+    broadcast = broadcasts.broadcast_create(
         actor=SYSTEM, name="Measure K GOTV", template=template, person_list=person_list
     )
     with connection.cursor() as cur:  # a settled database (this server's autovacuum is off)
@@ -586,7 +587,7 @@ def _platform(broadcast_id: int, mode: str = "") -> None:
     _django()
     _fixed_clock()
     from grassroots.core import jobs
-    from grassroots.messaging import services
+    from grassroots.messaging.broadcasts import services as broadcasts
     from grassroots.messaging.models import Broadcast
 
     broadcast = Broadcast.objects.get(pk=broadcast_id)
@@ -598,13 +599,13 @@ def _platform(broadcast_id: int, mode: str = "") -> None:
         profiler = cProfile.Profile()
         profiler.enable()
     start, cpu = time.perf_counter(), time.process_time()
-    services.broadcast_start(actor=SYSTEM, broadcast=broadcast)
+    broadcasts.broadcast_start(actor=SYSTEM, broadcast=broadcast)
     job_id = Broadcast.objects.values_list("job_id", flat=True).get(pk=broadcast_id)
     outcome = jobs.job_execute(job_id)  # what the worker's generic task does
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     if profiler is not None:
         profiler.disable()
-    stats = services.broadcast_stats(Broadcast.objects.get(pk=broadcast_id))
+    stats = broadcasts.broadcast_stats(Broadcast.objects.get(pk=broadcast_id))
     status = Broadcast.objects.get(pk=broadcast_id).status
     sent = max(stats["sent"], 1)
     if profiler is not None:
@@ -635,9 +636,11 @@ def _phases() -> dict[str, list]:
     from django.db.models.query import QuerySet
 
     from grassroots.core.jobs import JobReporter
-    from grassroots.messaging import broadcasts, compliance, dispatch
+    from grassroots.messaging import sending
+    from grassroots.messaging.broadcasts import audience
     from grassroots.messaging.providers.smtp import SmtpProvider
     from grassroots.messaging.providers.twilio import TwilioProvider
+    from grassroots.messaging.sending import compliance, links, loop, pipeline, recorder
     from grassroots.people import services as people_services
 
     timers: dict[str, list] = {}
@@ -656,11 +659,12 @@ def _phases() -> dict[str, list]:
         return wrapper
 
     targets = [
-        (broadcasts, ["render_for"]),
-        (dispatch, ["_dispatch_batch", "_recipients", "_outbound", "_record", "reverse"]),
-        (dispatch.Pipeline, ["submit", "collect", "close"]),
-        (dispatch._Recorder, ["flush"]),
-        (dispatch, ["unsubscribe_url"]),
+        (audience, ["render_for"]),
+        (loop, ["_dispatch_batch", "recipients_for"]),
+        (pipeline, ["outbound_for", "record_result", "unsubscribe_url"]),
+        (links, ["reverse"]),
+        (sending.Pipeline, ["submit", "collect", "close"]),
+        (recorder.Recorder, ["flush"]),
         (compliance, ["decide"]),
         (signing, ["dumps"]),
         (people_services, ["interactions_record_bulk"]),
@@ -794,12 +798,14 @@ def _bare_sms(port: int, count: int) -> None:
 
 
 def _compliance(broadcast_id: int) -> None:
-    """``dispatch._recipients`` per batch of 500 (DB), then ``compliance.decide`` over all the
+    """``sending.recipients.recipients_for`` per batch of 500 (DB), then ``compliance.decide`` over all the
     Recipient objects it built (pure), at noon and at 23:00 (every SMS held)."""
     _django()
     now = _fixed_clock()
-    from grassroots.messaging import compliance, dispatch
+    from grassroots.messaging import sending
     from grassroots.messaging.models import Message
+    from grassroots.messaging.sending import compliance
+    from grassroots.messaging.sending.recipients import recipients_for
 
     ids = list(
         Message.objects.filter(broadcast_id=broadcast_id)
@@ -808,10 +814,10 @@ def _compliance(broadcast_id: int) -> None:
     )
     context_s = 0.0
     recipients = []
-    for start in range(0, len(ids), dispatch.BATCH):
-        messages = list(Message.objects.filter(pk__in=ids[start : start + dispatch.BATCH]))
+    for start in range(0, len(ids), sending.BATCH):
+        messages = list(Message.objects.filter(pk__in=ids[start : start + sending.BATCH]))
         t = time.perf_counter()
-        built = dispatch._recipients(messages, now)  # noqa: SLF001 - what dispatch times
+        built = recipients_for(messages, now)
         context_s += time.perf_counter() - t
         recipients.extend(built.values())
     out = {"messages": len(ids), "context_us": context_s / len(ids) * 1e6}
@@ -831,11 +837,11 @@ def _webhook_requests(account, senders: list[str], prefix: str) -> list:
 
     from django.urls import reverse
 
-    from grassroots.messaging import dispatch
+    from grassroots.messaging import sending
     from grassroots.messaging.providers.base import WebhookRequest
     from grassroots.messaging.tests.fakes import twilio_signature
 
-    url = dispatch.public_url(reverse("messaging:webhook", args=[account.uuid]))
+    url = sending.public_url(reverse("messaging:webhook", args=[account.uuid]))
     requests = []
     for i, sender in enumerate(senders):
         sid = f"SM{prefix}{i:030d}"
@@ -878,7 +884,7 @@ def _webhook_requests(account, senders: list[str], prefix: str) -> list:
 
 
 def _webhooks(account_id: int, broadcast_id: int, count: int) -> None:
-    """N/10 signed inbound webhooks through ``services.webhook_handle``; then a minimal
+    """N/10 signed inbound webhooks through ``webhooks.webhook_handle``; then a minimal
     handler (signature, event id, inbound row: one transaction each) and a bulk_create."""
     _django()
     _fixed_clock()
@@ -890,8 +896,8 @@ def _webhooks(account_id: int, broadcast_id: int, count: int) -> None:
     from django.db import transaction
     from django.db.models import Count
 
-    from grassroots.messaging import services
     from grassroots.messaging.models import Message, ProviderAccount, WebhookEvent
+    from grassroots.messaging.replies import webhooks
 
     account = ProviderAccount.objects.get(pk=account_id)
     senders = list(
@@ -903,7 +909,7 @@ def _webhooks(account_id: int, broadcast_id: int, count: int) -> None:
     statuses: dict[int, int] = {}
     start = time.perf_counter()
     for request in requests:
-        status = services.webhook_handle(account, request)[0]
+        status = webhooks.webhook_handle(account, request)[0]
         statuses[status] = statuses.get(status, 0) + 1
     platform_s = time.perf_counter() - start
     inbound = dict(
@@ -1101,7 +1107,7 @@ def run_sms() -> list[dict]:
                 bare_us, m),
             row("sms", "compliance.decide per message, 23:00 (µs)", comp["decide_late_us"], "µs",
                 bare_us, m),
-            row("sms", "dispatch._recipients per message (µs)", comp["context_us"], "µs",
+            row("sms", "recipients_for per message (µs)", comp["context_us"], "µs",
                 bare_us, m),
         ]  # fmt: skip
 

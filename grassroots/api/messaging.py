@@ -18,6 +18,7 @@ from grassroots.api.permissions import CapabilityPermission
 from grassroots.api.scoping import ScopedViewSetMixin
 from grassroots.lists import selectors as list_selectors
 from grassroots.messaging import services
+from grassroots.messaging.broadcasts import services as broadcasts
 from grassroots.messaging.models import Broadcast, Channel, Message, Template
 from grassroots.people.selectors import person_visible_to
 
@@ -110,7 +111,7 @@ class BroadcastSerializer(serializers.ModelSerializer):
                             "started_at", "finished_at", "created_at", "stats"]  # fmt: skip
 
     def get_stats(self, obj) -> dict:
-        return services.broadcast_stats(obj) if obj.status != "draft" else {}
+        return broadcasts.broadcast_stats(obj) if obj.status != "draft" else {}
 
 
 class BroadcastViewSet(
@@ -142,7 +143,7 @@ class BroadcastViewSet(
         ):
             raise NotFound("No such list.")
         try:
-            serializer.instance = services.broadcast_create(
+            serializer.instance = broadcasts.broadcast_create(
                 actor=user,
                 name=d.get("name", ""),
                 template=d["template"],
@@ -166,9 +167,9 @@ class BroadcastViewSet(
         broadcast = self.get_object()
         try:
             if verb == "start":
-                broadcast = services.broadcast_start(actor=request.user, broadcast=broadcast)
+                broadcast = broadcasts.broadcast_start(actor=request.user, broadcast=broadcast)
             else:
-                broadcast = services.broadcast_set_status(
+                broadcast = broadcasts.broadcast_set_status(
                     actor=request.user, broadcast=broadcast, action=verb
                 )
         except DjangoValidationError as exc:

@@ -23,17 +23,10 @@ class MessagingConfig(AppConfig):
             person_panels,
             timeline_sources,
         )
-        from grassroots.messaging import (
-            automations,
-            demo,
-            dispatch,
-            panels,
-            selectors,
-            services,
-            tasks,
-        )
+        from grassroots.messaging import demo, panels, selectors, sending, tasks, tick
+        from grassroots.messaging.automations import services as automations
 
-        dispatch.simulator_webhooks = tasks.simulator_webhooks_task.enqueue
+        sending.simulator_webhooks = tasks.simulator_webhooks_task.enqueue
         for name in PROVIDER_MODULES:
             importlib.import_module(f"grassroots.messaging.providers.{name}")
         nav_items.register(
@@ -41,7 +34,7 @@ class MessagingConfig(AppConfig):
         )
         nav_items.register(NavItem(_("Texting"), "messaging:texting_list", "messaging.text", 31))
         timeline_sources.register(selectors.timeline_entries)
-        every_minute.register(services.messaging_tick)
+        every_minute.register(tick.messaging_tick)
         demo_seeders.register(DemoSeeder(demo.seed, 100))  # after people
         demo_seeders.register(DemoSeeder(demo.seed_more, 110))
         # automations start from any event about a person (the catalogue says which)
@@ -50,7 +43,7 @@ class MessagingConfig(AppConfig):
         )
         from anymail.signals import tracking
 
-        from grassroots.messaging import esp_webhooks
+        from grassroots.messaging.replies import esp
 
-        tracking.connect(esp_webhooks.on_tracking, dispatch_uid="grassroots-esp-tracking")
+        tracking.connect(esp.on_tracking, dispatch_uid="grassroots-esp-tracking")
         person_panels.register(PersonPanel("messaging/_person_panel.html", panels.person_panel, 40))

@@ -121,7 +121,7 @@ def seed(run: DemoRun) -> dict[str, int]:
 
 def seed_more(run: DemoRun) -> dict[str, int]:
     """A welcome automation and a P2P texting campaign, so those screens are not empty."""
-    from grassroots.messaging import automations
+    from grassroots.messaging.automations import services as automations
     from grassroots.messaging.models import Automation, TextingCampaign
     from grassroots.messaging.texting import services as texting
 

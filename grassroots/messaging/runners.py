@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from grassroots.core.jobs import URGENT, JobReporter, Runner
-from grassroots.messaging import broadcasts
+from grassroots.messaging.broadcasts import services as broadcasts
 
 
 class BroadcastRunner(Runner):

@@ -1,9 +1,9 @@
 """Messaging writes: provider accounts, templates, rendering for a person, single sends.
 
-Broadcasts are in ``broadcasts``, receipts/replies/unsubscribes in ``replies``, the minute clock
-in ``tick`` — all reachable as ``services.<name>``. Everything that sends goes through
-``dispatch`` (compliance inside); everything a provider tells us goes through
-``replies.webhook_handle`` (the HTTP view and the simulator alike).
+Broadcasts are in ``broadcasts``, receipts/replies/unsubscribes in ``replies``, automations in
+``automations``, the minute clock in ``tick``. Everything that sends goes through ``sending``
+(compliance inside); everything a provider tells us goes through
+``replies.webhooks.webhook_handle`` (the HTTP view and the simulator alike).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from grassroots.core import access, audit
 from grassroots.geography.selectors import home_area
-from grassroots.messaging import dispatch, rendering
+from grassroots.messaging import rendering, sending
 from grassroots.messaging import secrets as secret_store
 from grassroots.messaging.models import (
     Broadcast,
@@ -301,7 +301,7 @@ def message_send(
         raise ValidationError(
             {"to": _("%(name)s has no address for this channel.") % {"name": person.full_name}}
         )
-    account = account or dispatch.default_account(channel)
+    account = account or sending.default_account(channel)
     message = Message.objects.create(
         person=person,
         channel=channel,
@@ -315,23 +315,6 @@ def message_send(
         account=account,
         created_by=access.user_or_none(actor),
     )
-    dispatch.dispatch([message.pk])
+    sending.dispatch([message.pk])
     message.refresh_from_db()
     return message
-
-
-# The rest of the messaging writes live in their own modules (``broadcasts``, ``replies``,
-# ``tick``); ``services.<name>`` still finds them, so callers need not know the split.
-_SPLIT = ("broadcasts", "replies", "tick")
-
-
-def __getattr__(name: str):
-    if name.startswith("__"):  # the import machinery asks for __path__ etc.
-        raise AttributeError(name)
-    import importlib
-
-    for module in _SPLIT:
-        found = getattr(importlib.import_module(f"grassroots.messaging.{module}"), name, None)
-        if found is not None:
-            return found
-    raise AttributeError(name)

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from grassroots.messaging import services
 from grassroots.messaging.models import ProviderAccount
 from grassroots.messaging.providers.base import WebhookRequest
+from grassroots.messaging.replies.webhooks import webhook_handle
 
 
 @task(queue_name="urgent")
@@ -25,5 +25,5 @@ def simulator_webhooks_task(account_id: int, requests: list[dict]) -> list[int]:
             form=r.get("form") or {},
             query=r.get("query") or {},
         )
-        statuses.append(services.webhook_handle(account, request)[0])
+        statuses.append(webhook_handle(account, request)[0])
     return statuses

@@ -1,27 +1,34 @@
 from django.urls import include, path
 
 from grassroots.messaging import views
+from grassroots.messaging.automations import views as automation_views
+from grassroots.messaging.broadcasts import views as broadcast_views
 from grassroots.messaging.inbox import views as inbox_views
+from grassroots.messaging.replies import views as reply_views
 from grassroots.messaging.texting import views as texting_views
 
 app_name = "messaging"
 
 urlpatterns = [
-    path("messaging/", views.BroadcastListView.as_view(), name="broadcast_list"),
-    path("messaging/broadcasts/new/", views.BroadcastCreateView.as_view(), name="broadcast_create"),
+    path("messaging/", broadcast_views.BroadcastListView.as_view(), name="broadcast_list"),
+    path(
+        "messaging/broadcasts/new/",
+        broadcast_views.BroadcastCreateView.as_view(),
+        name="broadcast_create",
+    ),
     path(
         "messaging/broadcasts/<int:pk>/",
-        views.BroadcastDetailView.as_view(),
+        broadcast_views.BroadcastDetailView.as_view(),
         name="broadcast_detail",
     ),
     path(
         "messaging/broadcasts/<int:pk>/stats/",
-        views.BroadcastStatsView.as_view(),
+        broadcast_views.BroadcastStatsView.as_view(),
         name="broadcast_stats",
     ),
     path(
         "messaging/broadcasts/<int:pk>/<slug:action>/",
-        views.BroadcastActionView.as_view(),
+        broadcast_views.BroadcastActionView.as_view(),
         name="broadcast_action",
     ),
     path("messaging/templates/", views.TemplateListView.as_view(), name="template_list"),
@@ -32,18 +39,24 @@ urlpatterns = [
         views.TemplatePreviewView.as_view(),
         name="template_preview",
     ),
-    path("messaging/automations/", views.AutomationListView.as_view(), name="automation_list"),
     path(
-        "messaging/automations/new/", views.AutomationEditView.as_view(), name="automation_create"
+        "messaging/automations/",
+        automation_views.AutomationListView.as_view(),
+        name="automation_list",
+    ),
+    path(
+        "messaging/automations/new/",
+        automation_views.AutomationEditView.as_view(),
+        name="automation_create",
     ),
     path(
         "messaging/automations/<int:pk>/",
-        views.AutomationEditView.as_view(),
+        automation_views.AutomationEditView.as_view(),
         name="automation_edit",
     ),
     path(
         "messaging/automations/<int:pk>/people/",
-        views.AutomationPeopleView.as_view(),
+        automation_views.AutomationPeopleView.as_view(),
         name="automation_people",
     ),
     path("messaging/texting/", texting_views.CampaignListView.as_view(), name="texting_list"),
@@ -75,9 +88,9 @@ urlpatterns = [
     path("messaging/accounts/new/", views.AccountEditView.as_view(), name="account_create"),
     path("messaging/accounts/<int:pk>/", views.AccountEditView.as_view(), name="account_edit"),
     path("messaging/people/<int:pk>/send/", views.PersonSendView.as_view(), name="person_send"),
-    path("messaging/hooks/<uuid:uuid>/", views.webhook, name="webhook"),
+    path("messaging/hooks/<uuid:uuid>/", reply_views.webhook, name="webhook"),
     path("messaging/anymail/", include("anymail.urls")),
-    path("u/<str:token>/", views.UnsubscribeView.as_view(), name="unsubscribe"),
-    path("m/o/<str:token>", views.tracking_open, name="open"),
-    path("m/c/<str:token>/", views.tracking_click, name="click"),
+    path("u/<str:token>/", reply_views.UnsubscribeView.as_view(), name="unsubscribe"),
+    path("m/o/<str:token>", reply_views.tracking_open, name="open"),
+    path("m/c/<str:token>/", reply_views.tracking_click, name="click"),
 ]

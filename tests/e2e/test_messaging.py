@@ -2,7 +2,7 @@
 SMS broadcast to a segment through the simulator, watches the counts, and sees a simulated STOP
 reply opt a person out on their timeline; an SMS to India at 22:30 IST is held and goes at 09:00.
 
-The compliance clock (``messaging.dispatch.clock``) is set by the test: the live server runs in
+The compliance clock (``messaging.sending.clock``) is set by the test: the live server runs in
 this process, so the held/released story does not depend on when CI runs."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from grassroots.accounts import services as account_services
 from grassroots.accounts.models import Role
 from grassroots.core.access import SYSTEM
 from grassroots.lists.models import Segment
-from grassroots.messaging import dispatch, services
+from grassroots.messaging import sending, services, tick
 from grassroots.messaging.models import Message, Suppression
 from grassroots.people import services as people_services
 
@@ -28,7 +28,7 @@ IST = ZoneInfo("Asia/Kolkata")
 @pytest.fixture
 def clock(monkeypatch):
     now = {"t": dt.datetime(2026, 12, 4, 12, 0, tzinfo=IST)}
-    monkeypatch.setattr(dispatch, "clock", lambda: now["t"])
+    monkeypatch.setattr(sending, "clock", lambda: now["t"])
     return now
 
 
@@ -157,11 +157,11 @@ def test_template_broadcast_stop_and_quiet_hours(page, live_server, login, campa
     assert held.held_until == dt.datetime(2026, 12, 5, 9, 0, tzinfo=IST)
 
     clock["t"] = dt.datetime(2026, 12, 5, 8, 59, tzinfo=IST)  # never early
-    services.messaging_tick()
+    tick.messaging_tick()
     held.refresh_from_db()
     assert held.status == "held"
     clock["t"] = dt.datetime(2026, 12, 5, 9, 0, tzinfo=IST)
-    services.messaging_tick()
+    tick.messaging_tick()
     held.refresh_from_db()
     assert held.status == "delivered"
     page.reload()
@@ -240,7 +240,7 @@ def test_welcome_sequence_from_the_api_and_the_volunteer_tag(
 
     # the wait is over: both finish, tagged "welcomed"
     clock["t"] = clock["t"] + dt.timedelta(days=1, minutes=1)
-    services.messaging_tick()
+    tick.messaging_tick()
     page.goto(f"{live_server.url}/messaging/automations/")
     page.get_by_role("link", name="Welcome new people").click()
     page.get_by_role("link", name="People in it").click()

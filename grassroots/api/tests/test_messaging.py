@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from grassroots.accounts.services import api_token_create
 from grassroots.core.access import SYSTEM
-from grassroots.messaging import dispatch, services
+from grassroots.messaging import sending, services
 from grassroots.messaging.models import Message
 from grassroots.people.models import Interaction
 
@@ -26,7 +26,7 @@ def api(user) -> APIClient:
 @pytest.fixture
 def sim(db, monkeypatch):
     monkeypatch.setattr(
-        dispatch, "clock", lambda: dt.datetime(2026, 12, 4, 12, 0, tzinfo=ZoneInfo("Asia/Kolkata"))
+        sending, "clock", lambda: dt.datetime(2026, 12, 4, 12, 0, tzinfo=ZoneInfo("Asia/Kolkata"))
     )
     return services.account_save(
         actor=SYSTEM, name="Sim", kind="simulator", channels=["sms", "email"],

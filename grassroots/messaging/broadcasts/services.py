@@ -1,28 +1,26 @@
 """Broadcasts: test sends, creating and starting (the audience frozen), pause/resume/cancel,
-the sending job, A/B tests, counts. Sending itself is ``dispatch``'s."""
+the sending job, counts. The messages are created by ``audience``, A/B tests decided by
+``abtests``; sending itself is ``sending``'s."""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import uuid
-from collections.abc import Iterator
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grassroots.core import access, audit, bulk, events, jobs
-from grassroots.core.access import SYSTEM
+from grassroots.core import access, audit, events, jobs
 from grassroots.core.jobs import JobReporter
 from grassroots.core.models import Job
 from grassroots.geography.selectors import home_area
 from grassroots.lists import services as list_services
 from grassroots.lists.models import ListMember, PersonList, Segment
-from grassroots.messaging import dispatch
+from grassroots.messaging import sending
+from grassroots.messaging.broadcasts.audience import materialise_chunks
 from grassroots.messaging.models import (
     Broadcast,
     Channel,
@@ -30,7 +28,7 @@ from grassroots.messaging.models import (
     ProviderAccount,
     Template,
 )
-from grassroots.messaging.services import SEND, best_addresses, render_for  # noqa: F401
+from grassroots.messaging.services import SEND, render_for
 from grassroots.people.models import Person
 
 S = Message.Status
@@ -57,7 +55,7 @@ def broadcast_test_send(*, actor: Any, broadcast: Broadcast, to: str) -> Message
     sample = selectors.audience_sample(actor, broadcast, 1)
     person = sample[0] if sample else Person(given_name=_("Test"), full_name=_("Test"))
     text = render_for(broadcast.template, person)
-    account = broadcast.account or dispatch.default_account(broadcast.channel)
+    account = broadcast.account or sending.default_account(broadcast.channel)
     message = Message.objects.create(
         channel=broadcast.channel,
         purpose=broadcast.purpose,
@@ -72,7 +70,7 @@ def broadcast_test_send(*, actor: Any, broadcast: Broadcast, to: str) -> Message
         account=account,
         created_by=access.user_or_none(actor),
     )
-    dispatch.dispatch([message.pk])
+    sending.dispatch([message.pk])
     message.refresh_from_db()
     audit.record(actor=actor, action="messaging.test_sent", obj=broadcast, detail={"to": to[-4:]})
     return message
@@ -115,7 +113,7 @@ def broadcast_create(
         errors["name"] = _("Give the broadcast a name.")
     if (segment is None) == (person_list is None):
         errors["audience"] = _("Choose a segment or a list as the audience.")
-    account = account or dispatch.default_account(template.channel)
+    account = account or sending.default_account(template.channel)
     if account is None:
         errors["account"] = _("No provider account sends %(channel)s yet.") % {
             "channel": template.get_channel_display()
@@ -171,7 +169,7 @@ def broadcast_start(*, actor: Any, broadcast: Broadcast) -> Broadcast:
             total=broadcast.person_list.size,
             broadcast_id=broadcast.pk,
         )
-        later = broadcast.scheduled_at and broadcast.scheduled_at > dispatch.clock()
+        later = broadcast.scheduled_at and broadcast.scheduled_at > sending.clock()
         broadcast.status = B.SCHEDULED if later else B.SENDING
         broadcast.job = job
         broadcast.recipients = broadcast.person_list.size
@@ -183,11 +181,11 @@ def broadcast_start(*, actor: Any, broadcast: Broadcast) -> Broadcast:
             detail={"recipients": broadcast.recipients, "scheduled": bool(later)},
         )
         if not later:
-            _enqueue_run(broadcast)
+            enqueue_run(broadcast)
     return broadcast
 
 
-def _enqueue_run(broadcast: Broadcast) -> None:
+def enqueue_run(broadcast: Broadcast) -> None:
     """Run the broadcast's job (again) after commit: the ``messaging.broadcast`` runner
     (``messaging.runners.BroadcastRunner``) on the urgent queue."""
     job = Job.objects.filter(pk=broadcast.job_id).first() if broadcast.job_id else None
@@ -220,7 +218,7 @@ def broadcast_set_status(*, actor: Any, broadcast: Broadcast, action: str) -> Br
             b.status = B.PAUSED
         elif action == "resume" and b.status == B.PAUSED:
             b.status = B.SENDING
-            _enqueue_run(b)
+            enqueue_run(b)
         elif action == "cancel" and b.status in (B.SENDING, B.SCHEDULED, B.PAUSED, B.DRAFT):
             b.status, b.finished_at = B.CANCELLED, timezone.now()
             b.messages.filter(status__in=[S.PENDING, S.HELD]).update(
@@ -242,18 +240,18 @@ def broadcast_run(broadcast_id: int, reporter: JobReporter | None = None) -> dic
     if broadcast.status != B.SENDING:
         return {"skipped": broadcast.status}
     if broadcast.started_at is None:
-        Broadcast.objects.filter(pk=broadcast.pk).update(started_at=dispatch.clock())
-    pipeline = dispatch.Pipeline(pace=dispatch.Pacer(dispatch.provider_for(broadcast.account).rate))
-    total = dispatch.Outcome()
+        Broadcast.objects.filter(pk=broadcast.pk).update(started_at=sending.clock())
+    pipeline = sending.Pipeline(pace=sending.Pacer(sending.provider_for(broadcast.account).rate))
+    total = sending.Outcome()
     # progress = messages dealt with: counted once here, then from each batch's outcome (a
     # count over the whole broadcast per batch cost more than the batch at 100,000)
     done = broadcast.messages.exclude(status=S.PENDING).count()
     # the messages are created a batch at a time between sends, so the first ones go at once
     # and the lanes send while the next batch is written
-    chunks = _materialise_chunks(broadcast, dispatch.BATCH)
+    chunks = materialise_chunks(broadcast, sending.BATCH)
     creating = True
 
-    def count(outcome: dispatch.Outcome) -> None:
+    def count(outcome: sending.Outcome) -> None:
         nonlocal done
         total.add(outcome)
         done += outcome.sent + outcome.held + outcome.blocked + outcome.failed + outcome.retry
@@ -272,19 +270,19 @@ def broadcast_run(broadcast_id: int, reporter: JobReporter | None = None) -> dic
             ids = list(
                 broadcast.messages.filter(status=S.PENDING, held_until__isnull=True)
                 .order_by("id")
-                .values_list("id", flat=True)[: dispatch.BATCH]
+                .values_list("id", flat=True)[: sending.BATCH]
             )
             if not ids:
                 if creating:
                     continue
                 break
-            count(dispatch.dispatch(ids, pipeline=pipeline))
+            count(sending.dispatch(ids, pipeline=pipeline))
     finally:  # what the lanes sent is recorded even if something broke
         try:
             count(pipeline.close())
         finally:
             pipeline.shutdown()
-    _finish_if_done(broadcast.pk)
+    finish_if_done(broadcast.pk)
     if (
         reporter is not None
         and not Broadcast.objects.filter(pk=broadcast.pk, status=B.PAUSED).exists()
@@ -294,183 +292,6 @@ def broadcast_run(broadcast_id: int, reporter: JobReporter | None = None) -> dic
         if not reporter.job.is_finished:
             reporter.succeed({**broadcast_stats(broadcast), **total.as_dict()})
     return total.as_dict()
-
-
-def _ab_group(broadcast: Broadcast, person_id: int) -> str:
-    """ "a" or "b" for the sample of an A/B test, "" for the rest: a stable hash of the person
-    and the broadcast, so a restart puts everyone in the same group again."""
-    if not broadcast.template_b_id:
-        return ""
-    h = int(hashlib.sha256(f"{broadcast.pk}:{person_id}".encode()).hexdigest()[:8], 16) % 10000
-    if h >= broadcast.ab_sample * 100:
-        return ""
-    return "a" if h % 2 == 0 else "b"
-
-
-PERSON_FIELDS = (
-    "id", "given_name", "family_name", "full_name", "native_name", "preferred_language",
-    "area__name", "household__address__city",
-)  # fmt: skip
-
-
-def _materialise_chunks(broadcast: Broadcast, size: int = 1000) -> Iterator[int]:
-    """Create the broadcast's messages, ``size`` recipients at a time, yielding after each
-    chunk how many of its messages were created not pending (blocked: no address; held: A/B
-    wait). A restart skips the people who already have theirs (unique per broadcast and
-    person). In an A/B test the sample gets version A or B now; the others wait (held,
-    "ab_wait") for the winner."""
-    templates = {"a": broadcast.template, "b": broadcast.template_b}
-    variants = {k: list(t.variants.all()) for k, t in templates.items() if t is not None}
-    compiled: dict = {}
-    sender = broadcast.account.config.get("from_number") or broadcast.account.config.get(
-        "from_email", ""
-    )
-    members = (
-        ListMember.objects.filter(list=broadcast.person_list)
-        .exclude(person_id__in=Message.objects.filter(broadcast=broadcast).values("person_id"))
-        .order_by("person_id")
-        .values_list("person_id", flat=True)
-    )
-    ids = list(members)
-    waiting = _("Waiting for the A/B test to pick the better version.")
-    for start in range(0, len(ids), size):
-        chunk = ids[start : start + size]
-        # only what a template can use (render_for, person_context): a person row has dozens
-        # of columns, most of them dates that cost more to read than the rest of the work
-        people = (
-            Person.objects.filter(pk__in=chunk)
-            .select_related("area", "household__address")
-            .only(*PERSON_FIELDS)
-        )
-        addresses = best_addresses(chunk, broadcast.channel)
-        rows = []
-        for person in people:
-            to = addresses.get(person.pk, "")
-            group = _ab_group(broadcast, person.pk)
-            wait = bool(broadcast.template_b_id) and not group and not broadcast.ab_winner
-            key = group or broadcast.ab_winner or "a"
-            text = (
-                {"subject": "", "body": "", "html": "", "variant": None}
-                if wait
-                else render_for(templates[key], person, variants[key], compiled)
-            )
-            if not to:
-                status, code, reason = (
-                    S.BLOCKED,
-                    "no_address",
-                    _("No usable %(channel)s address.")
-                    % {"channel": broadcast.get_channel_display()},
-                )
-            elif wait:
-                status, code, reason = S.HELD, "ab_wait", waiting
-            else:
-                status, code, reason = S.PENDING, "", ""
-            variant = text["variant"]
-            rows.append(
-                {
-                    "uuid": uuid.uuid4(),
-                    "person_id": person.pk,
-                    "channel": broadcast.channel,
-                    "purpose": broadcast.purpose,
-                    "to_address": to,
-                    "from_address": sender,
-                    "subject": text["subject"],
-                    "body": text["body"],
-                    "html": text["html"],
-                    "template_variant_id": variant.pk if variant is not None else None,
-                    "broadcast_id": broadcast.pk,
-                    "account_id": broadcast.account_id,
-                    "ab_variant": group,
-                    "status": status,
-                    "status_code": code,
-                    "status_reason": reason,
-                    "created_by_id": broadcast.created_by_id,
-                }
-            )
-        _insert_messages(rows)
-        yield sum(1 for row in rows if row["status"] != S.PENDING)
-
-
-def _insert_messages(rows: list[dict[str, Any]]) -> None:
-    """Plain rows in, fast (``COPY`` on PostgreSQL). If another run of the job created some of
-    the same messages meanwhile (unique per broadcast and person), the chunk is inserted again
-    skipping those: nobody gets a second message."""
-    try:
-        with transaction.atomic():
-            bulk.insert_rows(Message, rows)
-    except IntegrityError:
-        Message.objects.bulk_create(
-            [Message(**row) for row in rows], batch_size=500, ignore_conflicts=True
-        )
-
-
-def ab_results(broadcast: Broadcast) -> dict[str, dict[str, int]]:
-    """Per version of an A/B test: sent, delivered, replied, clicked (and the rate of the
-    metric that decides)."""
-    out = {}
-    for key in ("a", "b"):
-        qs = broadcast.messages.filter(ab_variant=key)
-        sent = qs.filter(status__in=[S.SENT, S.DELIVERED]).count()
-        row = {
-            "sent": sent,
-            "delivered": qs.filter(status=S.DELIVERED).count(),
-            "replied": qs.filter(replies__isnull=False).distinct().count(),
-            "clicked": qs.filter(clicked_at__isnull=False).count(),
-        }
-        row["rate"] = round(row[broadcast.ab_metric] / sent, 4) if sent else 0.0
-        out[key] = row
-    return out
-
-
-def ab_decide(broadcast: Broadcast, now: dt.datetime | None = None) -> str:
-    """After the wait: the version with the higher rate wins (A on a tie); everyone still
-    waiting gets it, rendered in their language, and the sending job runs again."""
-    now = now or dispatch.clock()
-    with transaction.atomic():
-        b = Broadcast.objects.select_for_update().get(pk=broadcast.pk)
-        if b.ab_winner or not b.template_b_id or b.started_at is None:
-            return b.ab_winner
-        if now < b.started_at + dt.timedelta(minutes=b.ab_wait):
-            return ""
-        results = ab_results(b)
-        winner = "b" if results["b"]["rate"] > results["a"]["rate"] else "a"
-        b.ab_winner = winner
-        b.save(update_fields=["ab_winner", "updated_at"])
-        template = b.template_b if winner == "b" else b.template
-        variants = list(template.variants.all())
-        compiled: dict = {}
-        waiting = b.messages.filter(status=S.HELD, status_code="ab_wait").select_related(
-            "person", "person__area", "person__household__address"
-        )
-        batch = []
-        for m in waiting.iterator(chunk_size=1000):
-            text = render_for(template, m.person, variants, compiled)
-            m.subject, m.body, m.html = text["subject"], text["body"], text["html"]
-            m.template_variant = text["variant"]
-            m.status, m.status_code, m.status_reason = S.PENDING, "", ""
-            batch.append(m)
-            if len(batch) >= 1000:
-                _ab_save(batch)
-                batch = []
-        _ab_save(batch)
-        audit.record(
-            actor=SYSTEM,
-            action="messaging.ab_decided",
-            obj=b,
-            detail={"winner": winner, "results": results},
-        )
-        if b.status == B.SENDING:
-            _enqueue_run(b)
-    return winner
-
-
-def _ab_save(messages: list[Message]) -> None:
-    if messages:
-        Message.objects.bulk_update(
-            messages,
-            ["subject", "body", "html", "template_variant", "status", "status_code",
-             "status_reason"],
-        )  # fmt: skip
 
 
 def _unmade(broadcast: Broadcast) -> bool:
@@ -485,16 +306,16 @@ def _unmade(broadcast: Broadcast) -> bool:
 
 def creation_stalled(broadcast: Broadcast, now: dt.datetime) -> bool:
     """A sending broadcast whose job stopped before creating every recipient's message (its
-    worker died): nothing of it has moved for ``dispatch.STUCK_AFTER``. Running the job again
+    worker died): nothing of it has moved for ``sending.STUCK_AFTER``. Running the job again
     carries on where it stopped — nobody gets a second message."""
     if broadcast.status != B.SENDING or not _unmade(broadcast):
         return False
     last = Message.objects.filter(broadcast=broadcast).aggregate(m=Max("updated_at"))["m"]
     last = max(filter(None, [last, broadcast.started_at]), default=None)
-    return last is None or last < now - dispatch.STUCK_AFTER
+    return last is None or last < now - sending.STUCK_AFTER
 
 
-def _finish_if_done(broadcast_id: int) -> None:
+def finish_if_done(broadcast_id: int) -> None:
     with transaction.atomic():
         b = Broadcast.objects.select_for_update().get(pk=broadcast_id)
         if b.status != B.SENDING:

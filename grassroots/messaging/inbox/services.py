@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grassroots.core import access, audit
+from grassroots.messaging import sending
 from grassroots.messaging.models import InboxThread, Message
 from grassroots.people.selectors import person_visible_to
 
@@ -92,8 +93,6 @@ def thread_set_status(*, actor: Any, thread: InboxThread, status: str) -> InboxT
 def thread_reply(*, actor: Any, thread: InboxThread, body: str) -> Message:
     """Answer in the thread, through the same checks as every message."""
     _require(actor, thread)
-    from grassroots.messaging import dispatch
-
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": _("Write the reply.")})
@@ -108,7 +107,7 @@ def thread_reply(*, actor: Any, thread: InboxThread, body: str) -> Message:
         .order_by("-created_at")
         .first()
     )
-    account = (last_in.account if last_in else None) or dispatch.default_account(thread.channel)
+    account = (last_in.account if last_in else None) or sending.default_account(thread.channel)
     message = Message.objects.create(
         person_id=thread.person_id,
         channel=thread.channel,
@@ -120,7 +119,7 @@ def thread_reply(*, actor: Any, thread: InboxThread, body: str) -> Message:
         created_by=actor,
         purpose=last_in.purpose if last_in else "campaign",
     )
-    dispatch.dispatch([message.pk])
+    sending.dispatch([message.pk])
     InboxThread.objects.filter(pk=thread.pk).update(
         last_message_at=timezone.now(), last_body=body[:200], unread=0
     )

@@ -119,18 +119,18 @@ class SuppressionView(CapabilityRequiredMixin, View):
         )
 
     def post(self, request):
-        from grassroots.messaging import services
         from grassroots.messaging.models import Suppression
+        from grassroots.messaging.replies import suppressions
 
         try:
             if request.POST.get("remove"):
                 sup = get_object_or_404(
                     Suppression.objects.visible_to(request.user), pk=request.POST["remove"]
                 )
-                services.suppression_remove(actor=request.user, suppression=sup)
+                suppressions.suppression_remove(actor=request.user, suppression=sup)
                 flash.success(request, _("Removed from the list."))
             else:
-                services.suppression_add(
+                suppressions.suppression_add(
                     actor=request.user,
                     channel=request.POST.get("channel", ""),
                     address=request.POST.get("address", "")[:254],

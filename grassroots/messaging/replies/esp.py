@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 
 from grassroots.messaging.models import Message, ProviderAccount, Suppression, WebhookEvent
 from grassroots.messaging.providers.base import Receipt
+from grassroots.messaging.replies.receipts import receipt_apply
 
 STATUSES = {
     "delivered": "delivered",
@@ -22,8 +23,6 @@ STATUSES = {
 
 def on_tracking(sender, event, esp_name, **kwargs) -> None:
     """anymail's ``tracking`` signal: find our message by the ESP's id and apply the event once."""
-    from grassroots.messaging import services
-
     message = (
         Message.objects.filter(provider_id=str(event.message_id or ""), account__kind="esp")
         .select_related("account")
@@ -47,7 +46,7 @@ def on_tracking(sender, event, esp_name, **kwargs) -> None:
             status = STATUSES.get(event.event_type)
             if status is None:
                 return
-            services.receipt_apply(
+            receipt_apply(
                 account=account,
                 receipt=Receipt(
                     provider_id=message.provider_id,

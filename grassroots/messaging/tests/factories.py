@@ -13,6 +13,7 @@ from factory.django import DjangoModelFactory
 from grassroots.core.access import SYSTEM
 from grassroots.lists.tests.factories import PersonListFactory
 from grassroots.messaging import services
+from grassroots.messaging.broadcasts import services as broadcasts
 from grassroots.messaging.models import Broadcast, ProviderAccount, Template
 
 
@@ -61,4 +62,4 @@ class BroadcastFactory(DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, actor=SYSTEM, **kwargs):
-        return services.broadcast_create(actor=actor, **kwargs)
+        return broadcasts.broadcast_create(actor=actor, **kwargs)

@@ -33,6 +33,7 @@ def _setup() -> None:
     from grassroots.geography import services as geo_services
     from grassroots.lists import services as list_services
     from grassroots.messaging import services
+    from grassroots.messaging.broadcasts import services as broadcasts
     from grassroots.people import services as people_services
 
     call_command("migrate", verbosity=0, interactive=False)
@@ -70,8 +71,8 @@ def _setup() -> None:
         actor=comms, name="T", channel="sms", variants=[{"language": "en", "body": "Hi"}]
     )
     lst = list_services.list_create(actor=comms, name="l", person_ids=[p.pk for p in people])
-    b = services.broadcast_create(actor=comms, name="B", template=template, person_list=lst)
-    services.broadcast_start(actor=comms, broadcast=b)
+    b = broadcasts.broadcast_create(actor=comms, name="B", template=template, person_list=lst)
+    broadcasts.broadcast_start(actor=comms, broadcast=b)
 
 
 def _provider(log: Path, block_after: int | None):
@@ -100,12 +101,13 @@ def main(mode: str, log: Path) -> None:
 
     django.setup()
     from grassroots.core import jobs
-    from grassroots.messaging import broadcasts, dispatch
+    from grassroots.messaging import sending
+    from grassroots.messaging.broadcasts import services as broadcasts
     from grassroots.messaging.models import Broadcast
 
-    dispatch.clock = lambda: NOON_IST  # inside the recipients' calling hours
-    dispatch.BATCH = BATCH
-    dispatch.simulator_webhooks = None  # no receipts: nothing else runs here
+    sending.clock = lambda: NOON_IST  # inside the recipients' calling hours
+    sending.BATCH = BATCH
+    sending.simulator_webhooks = None  # no receipts: nothing else runs here
     if mode == "setup":
         _setup()
         return

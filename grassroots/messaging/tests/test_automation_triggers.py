@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from grassroots.core import events
-from grassroots.messaging import automations
+from grassroots.messaging.automations import services as automations
 
 
 @pytest.fixture

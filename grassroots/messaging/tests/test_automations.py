@@ -12,8 +12,10 @@ from grassroots.accounts import services as account_services
 from grassroots.accounts.models import Role
 from grassroots.core import events
 from grassroots.core.access import SYSTEM
-from grassroots.messaging import automations, dispatch, services
+from grassroots.messaging import sending, services, tick
+from grassroots.messaging.automations import services as automations
 from grassroots.messaging.models import Enrollment, Message
+from grassroots.messaging.replies import inbound
 from grassroots.people import services as people_services
 from grassroots.people.models import Note, Tagging
 
@@ -24,7 +26,7 @@ NOON = dt.datetime(2026, 12, 4, 12, 0, tzinfo=IST)
 @pytest.fixture
 def clock(monkeypatch):
     now = {"t": NOON}
-    monkeypatch.setattr(dispatch, "clock", lambda: now["t"])
+    monkeypatch.setattr(sending, "clock", lambda: now["t"])
     return now
 
 
@@ -103,7 +105,7 @@ def test_person_created_through_the_api_starts_the_welcome(
 
     # an hour later: not tagged volunteer, so the branch ends it
     clock["t"] = NOON + dt.timedelta(hours=1)
-    services.messaging_tick()
+    tick.messaging_tick()
     e.refresh_from_db()
     assert e.status == "exited"
     assert not Tagging.objects.filter(person=asha, tag__name="welcomed").exists()
@@ -138,12 +140,12 @@ def test_tagging_volunteer_runs_the_whole_sequence_once(
     assert Message.objects.filter(person=ravi).count() == 1
 
     clock["t"] = NOON + dt.timedelta(minutes=59)
-    services.messaging_tick()
+    tick.messaging_tick()
     e.refresh_from_db()
     assert e.status == "waiting"  # not a minute early
     clock["t"] = NOON + dt.timedelta(hours=1)
     with django_capture_on_commit_callbacks(execute=True):  # the email goes after commit
-        services.messaging_tick()
+        tick.messaging_tick()
     e.refresh_from_db()
     assert e.status == "done"
     assert Tagging.objects.filter(person=ravi, tag__name="welcomed").exists()
@@ -170,7 +172,7 @@ def test_editing_a_live_sequence_does_not_send_again(geo, welcome, clock, manage
         triggers=welcome.triggers, steps=edited,
     )  # fmt: skip
     clock["t"] = NOON + dt.timedelta(hours=2)
-    services.messaging_tick()
+    tick.messaging_tick()
     assert Message.objects.filter(person=ravi).count() == 1
 
 
@@ -218,7 +220,7 @@ def test_keyword_reply_starts_an_automation(geo, manager, clock, deliver):
     )
     from grassroots.messaging.providers.base import Inbound
 
-    services.inbound_record(
+    inbound.inbound_record(
         account=account,
         inbound=Inbound(
             provider_id="x1", channel="sms", sender="+919830012349", to="+1", body="Join!"
@@ -248,14 +250,14 @@ def test_entering_a_segment_starts_it_for_newcomers_only(geo, manager, clock, de
         triggers=[{"event": "segment.entered", "segment": segment.pk}],
         steps=[{"kind": "tag", "params": {"tag": "thanked"}}],
     )  # fmt: skip
-    services.messaging_tick()  # the first look only records who is there
+    tick.messaging_tick()  # the first look only records who is there
     assert not Enrollment.objects.filter(automation=auto).exists()
     people_services.person_update(actor=SYSTEM, person=new, data={"support_score": 1})
-    services.messaging_tick()
+    tick.messaging_tick()
     assert list(Enrollment.objects.filter(automation=auto).values_list("person", flat=True)) == [
         new.pk
     ]
-    services.messaging_tick()  # staying in it starts nothing more
+    tick.messaging_tick()  # staying in it starts nothing more
     assert Enrollment.objects.filter(automation=auto).count() == 1
     assert not Enrollment.objects.filter(person=old).exists()
 

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from grassroots.messaging import compliance as c
-from grassroots.messaging.compliance import Recipient, decide
+from grassroots.messaging.sending import compliance as c
+from grassroots.messaging.sending.compliance import Recipient, decide
 
 UTC = dt.UTC
 IST = ZoneInfo("Asia/Kolkata")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from grassroots.messaging.keywords import HELP, OPT_IN, OPT_OUT, PHRASES, classify
+from grassroots.messaging.replies.keywords import HELP, OPT_IN, OPT_OUT, PHRASES, classify
 
 OUT, IN, HLP, MAYBE, WRONG = "opt_out", "opt_in", "help", "possible_opt_out", "wrong_number"
 

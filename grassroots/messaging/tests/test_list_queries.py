@@ -6,9 +6,12 @@ import pytest
 from django.urls import reverse
 
 from grassroots.core.access import SYSTEM
-from grassroots.messaging import automations, services
+from grassroots.messaging import services
+from grassroots.messaging.automations import services as automations
+from grassroots.messaging.broadcasts import services as broadcasts
 from grassroots.messaging.models import Broadcast
 from grassroots.messaging.providers.base import Inbound
+from grassroots.messaging.replies import inbound
 from grassroots.messaging.tests.test_views import PASSWORD, staff  # noqa: F401  (fixture)
 from grassroots.messaging.texting import services as texting
 from grassroots.testing.queries import assert_constant_queries
@@ -29,7 +32,7 @@ def _make(n: int, *, users, people, start: int) -> None:
         template = services.template_save(
             actor=SYSTEM, name=f"T{i}", channel="sms", variants=[{"language": "en", "body": "Hi"}]
         )
-        b = services.broadcast_create(
+        b = broadcasts.broadcast_create(
             actor=SYSTEM, name=f"B{i}", template=template, person_list=lst
         )
         Broadcast.objects.filter(pk=b.pk).update(status=Broadcast.Status.DONE)
@@ -37,7 +40,7 @@ def _make(n: int, *, users, people, start: int) -> None:
             actor=SYSTEM, name=f"A{i}", triggers=[], steps=[{"kind": "tag", "params": {"tag": "x"}}]
         )
         texting.campaign_save(actor=users["comms"], name=f"C{i}", script="Hi", person_list=lst)
-        services.inbound_record(
+        inbound.inbound_record(
             account=account,
             inbound=Inbound(provider_id=f"i{i}", channel="sms", sender=f"+9198300{i:05d}",
                             to="+15550100", body="Who is this?"),

@@ -10,7 +10,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from grassroots.core.access import SYSTEM
-from grassroots.messaging import dispatch, services
+from grassroots.messaging import sending, services
+from grassroots.messaging.broadcasts import services as broadcasts
 from grassroots.messaging.models import Message
 from grassroots.messaging.providers.twilio import TwilioProvider
 from grassroots.people import services as people_services
@@ -61,10 +62,10 @@ def test_lanes_send_each_message_once_and_record_every_result(geo, twilio, fake_
     people = _people(geo, 60, channel="sms")
     msgs = _queue(people, twilio, "sms")
     # a small window, so the calling thread waits on lanes and records while they still send
-    pipeline = dispatch.Pipeline(window=7)
+    pipeline = sending.Pipeline(window=7)
     try:
-        first = dispatch.dispatch([m.pk for m in msgs[:30]], now=NOON_IST, pipeline=pipeline)
-        second = dispatch.dispatch([m.pk for m in msgs[30:]], now=NOON_IST, pipeline=pipeline)
+        first = sending.dispatch([m.pk for m in msgs[:30]], now=NOON_IST, pipeline=pipeline)
+        second = sending.dispatch([m.pk for m in msgs[30:]], now=NOON_IST, pipeline=pipeline)
         rest = pipeline.close()
     finally:
         pipeline.shutdown()
@@ -93,7 +94,7 @@ def test_an_adapter_bug_fails_one_message_and_the_rest_go(geo, twilio, fake_twil
         return real_send(self, message)
 
     monkeypatch.setattr(TwilioProvider, "send", send)
-    out = dispatch.dispatch([m.pk for m in msgs], now=NOON_IST)
+    out = sending.dispatch([m.pk for m in msgs], now=NOON_IST)
 
     assert (out.sent, out.failed) == (4, 1)
     broken = Message.objects.get(pk=msgs[2].pk)
@@ -105,11 +106,11 @@ def test_retryable_answers_from_a_lane_are_queued_again(geo, twilio, fake_twilio
     people = _people(geo, 3, channel="sms")
     msgs = _queue(people, twilio, "sms")
     fake_twilio.fail_next(1, status=503)
-    out = dispatch.dispatch([m.pk for m in msgs], now=NOON_IST)
+    out = sending.dispatch([m.pk for m in msgs], now=NOON_IST)
     assert (out.sent, out.retry) == (2, 1)
     again = Message.objects.get(status=Message.Status.PENDING)
-    assert again.held_until == NOON_IST + dt.timedelta(seconds=dispatch.RETRY_DELAYS[0])
-    dispatch.dispatch([again.pk], now=again.held_until)
+    assert again.held_until == NOON_IST + dt.timedelta(seconds=sending.RETRY_DELAYS[0])
+    sending.dispatch([again.pk], now=again.held_until)
     assert Message.objects.filter(status=Message.Status.SENT).count() == 3
     assert len(fake_twilio.messages) == 3
 
@@ -120,7 +121,7 @@ def test_email_over_parallel_smtp_connections(geo, smtp_server, smtp_account):
     account.save(update_fields=["config"])
     people = _people(geo, 30, channel="email")
     msgs = _queue(people, account, "email")
-    out = dispatch.dispatch([m.pk for m in msgs], now=NOON_IST)
+    out = sending.dispatch([m.pk for m in msgs], now=NOON_IST)
 
     assert out.sent == 30
     received = sorted(r for mail in smtp_server.messages for r in mail.rcpt_tos)
@@ -159,7 +160,7 @@ def test_blank_throughput_settings_mean_the_defaults(geo, fake_twilio):
         config={"api_base": fake_twilio.url, "rate": "", "connections": ""},
         secrets={},
     )
-    provider = dispatch.provider_for(account)
+    provider = sending.provider_for(account)
     assert provider.rate == TwilioProvider.default_rate
     assert provider.connections == TwilioProvider.default_connections
 
@@ -176,7 +177,7 @@ def test_a_broadcast_creates_its_messages_batch_by_batch_between_sends(
     from grassroots.messaging.models import Broadcast
 
     monkeypatch.setattr(timezone, "now", lambda: NOON_IST.astimezone(dt.UTC))
-    monkeypatch.setattr(dispatch, "BATCH", 3)
+    monkeypatch.setattr(sending, "BATCH", 3)
     people = _people(geo, 8, channel="sms")
     nophone = people_services.person_create(
         actor=SYSTEM, data={"given_name": "No", "family_name": "Phone", "area": geo["p1"]}
@@ -187,19 +188,19 @@ def test_a_broadcast_creates_its_messages_batch_by_batch_between_sends(
     lst = list_services.list_create(
         actor=comms, name="all", person_ids=[p.pk for p in [*people, nophone]]
     )
-    b = services.broadcast_create(actor=comms, name="B", template=template, person_list=lst)
+    b = broadcasts.broadcast_create(actor=comms, name="B", template=template, person_list=lst)
     seen = []
-    real = dispatch.dispatch
+    real = sending.dispatch
 
     def spy(ids, **kw):
         seen.append(
-            (Message.objects.filter(broadcast=b).count(), services.broadcast_stats(b)["queued"])
+            (Message.objects.filter(broadcast=b).count(), broadcasts.broadcast_stats(b)["queued"])
         )
         return real(ids, **kw)
 
-    monkeypatch.setattr(dispatch, "dispatch", spy)
+    monkeypatch.setattr(sending, "dispatch", spy)
     with django_capture_on_commit_callbacks(execute=True):
-        b = services.broadcast_start(actor=comms, broadcast=b)
+        b = broadcasts.broadcast_start(actor=comms, broadcast=b)
     b.refresh_from_db()
 
     assert seen[0][0] == 3  # the first batch went before the rest were created
@@ -221,7 +222,7 @@ def test_creating_a_broadcasts_messages_reads_people_in_bulk(geo, comms, simulat
     from django.test.utils import CaptureQueriesContext
 
     from grassroots.lists import services as list_services
-    from grassroots.messaging import broadcasts
+    from grassroots.messaging.broadcasts import audience
 
     template = services.template_save(
         actor=comms,
@@ -236,9 +237,11 @@ def test_creating_a_broadcasts_messages_reads_people_in_bulk(geo, comms, simulat
         lst = list_services.list_create(
             actor=comms, name=f"l{n}", person_ids=[p.pk for p in people]
         )
-        b = services.broadcast_create(actor=comms, name=f"B{n}", template=template, person_list=lst)
+        b = broadcasts.broadcast_create(
+            actor=comms, name=f"B{n}", template=template, person_list=lst
+        )
         with CaptureQueriesContext(connection) as ctx:
-            list(broadcasts._materialise_chunks(b))
+            list(audience.materialise_chunks(b))
         assert b.messages.count() == n
         assert b.messages.filter(body__startswith="Hi P0 Lane of").exists()
         return len(ctx.captured_queries)
@@ -253,7 +256,7 @@ def test_two_runs_creating_the_same_messages_give_each_person_one(
     looked: the fast insert fails on the unique (broadcast, person) and the chunk goes in again
     without that person's second message."""
     from grassroots.lists import services as list_services
-    from grassroots.messaging import broadcasts
+    from grassroots.messaging.broadcasts import audience
 
     account = simulator
     template = services.template_save(
@@ -261,8 +264,8 @@ def test_two_runs_creating_the_same_messages_give_each_person_one(
     )
     people = _people(geo, 4, channel="sms")
     lst = list_services.list_create(actor=comms, name="l", person_ids=[p.pk for p in people])
-    b = services.broadcast_create(actor=comms, name="B", template=template, person_list=lst)
-    real = broadcasts.best_addresses
+    b = broadcasts.broadcast_create(actor=comms, name="B", template=template, person_list=lst)
+    real = audience.best_addresses
 
     def racing(ids, channel):
         Message.objects.create(
@@ -271,8 +274,8 @@ def test_two_runs_creating_the_same_messages_give_each_person_one(
         )  # fmt: skip
         return real(ids, channel)
 
-    monkeypatch.setattr(broadcasts, "best_addresses", racing)
-    list(broadcasts._materialise_chunks(b))
+    monkeypatch.setattr(audience, "best_addresses", racing)
+    list(audience.materialise_chunks(b))
     assert sorted(b.messages.values_list("person_id", flat=True)) == sorted(p.pk for p in people)
 
 
@@ -285,7 +288,8 @@ def test_a_broadcast_whose_job_died_while_creating_messages_is_carried_on(
     from django.utils import timezone
 
     from grassroots.lists import services as list_services
-    from grassroots.messaging import broadcasts
+    from grassroots.messaging import tick
+    from grassroots.messaging.broadcasts import audience
     from grassroots.messaging.models import Broadcast
 
     monkeypatch.setattr(timezone, "now", lambda: NOON_IST.astimezone(dt.UTC))
@@ -294,24 +298,24 @@ def test_a_broadcast_whose_job_died_while_creating_messages_is_carried_on(
         actor=comms, name="T", channel="sms", variants=[{"language": "en", "body": "Hi"}]
     )
     lst = list_services.list_create(actor=comms, name="l", person_ids=[p.pk for p in people])
-    b = services.broadcast_create(actor=comms, name="B", template=template, person_list=lst)
-    b = services.broadcast_start(actor=comms, broadcast=b)  # job queued, not run
+    b = broadcasts.broadcast_create(actor=comms, name="B", template=template, person_list=lst)
+    b = broadcasts.broadcast_start(actor=comms, broadcast=b)  # job queued, not run
     Broadcast.objects.filter(pk=b.pk).update(started_at=NOON_IST)
     # the dead run: one batch of two created and sent, then nothing
-    next(broadcasts._materialise_chunks(Broadcast.objects.get(pk=b.pk), 2))
-    dispatch.dispatch(list(b.messages.values_list("pk", flat=True)), now=NOON_IST)
+    next(audience.materialise_chunks(Broadcast.objects.get(pk=b.pk), 2))
+    sending.dispatch(list(b.messages.values_list("pk", flat=True)), now=NOON_IST)
     assert b.messages.count() == 2
 
     soon = NOON_IST + dt.timedelta(minutes=3)
     with django_capture_on_commit_callbacks(execute=True):
-        services.messaging_tick(now=soon)
+        tick.messaging_tick(now=soon)
     b.refresh_from_db()
     assert b.status == Broadcast.Status.SENDING  # not done: three have no message yet
     assert b.messages.count() == 2  # and not run again yet: it may still be working
 
     later = NOON_IST + dt.timedelta(minutes=11)
     with django_capture_on_commit_callbacks(execute=True):
-        services.messaging_tick(now=later)
+        tick.messaging_tick(now=later)
     b.refresh_from_db()
     assert b.status == Broadcast.Status.DONE
     assert sorted(b.messages.values_list("person_id", flat=True)) == sorted(p.pk for p in people)

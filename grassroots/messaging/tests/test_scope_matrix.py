@@ -12,7 +12,9 @@ from django.urls import reverse
 
 from grassroots.accounts.tests.factories import UserFactory
 from grassroots.lists import services as list_services
-from grassroots.messaging import automations, services
+from grassroots.messaging import services
+from grassroots.messaging.automations import services as automations
+from grassroots.messaging.broadcasts import services as broadcasts
 from grassroots.messaging.models import Automation, Broadcast, Message, Template, TextingCampaign
 from grassroots.messaging.texting import services as texting
 from grassroots.people.models import ImportBatch
@@ -40,10 +42,10 @@ def world(geo, people, simulator):
         variants=[{"language": "en", "body": "Hello {{ first_name }}"}],
     )  # fmt: skip
     w["template"] = template
-    w["draft"] = services.broadcast_create(
+    w["draft"] = broadcasts.broadcast_create(
         actor=here, name=f"{SECRET} draft", template=template, person_list=lst
     )
-    sending = services.broadcast_create(
+    sending = broadcasts.broadcast_create(
         actor=here, name=f"{SECRET} sending", template=template, person_list=lst,
     )  # fmt: skip
     Broadcast.objects.filter(pk=sending.pk).update(status=Broadcast.Status.SENDING)

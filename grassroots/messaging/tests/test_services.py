@@ -14,8 +14,12 @@ from django.utils import timezone
 
 from grassroots.core.access import SYSTEM
 from grassroots.lists import services as list_services
-from grassroots.messaging import dispatch, services
+from grassroots.messaging import sending, services, tick
+from grassroots.messaging.broadcasts import abtests
+from grassroots.messaging.broadcasts import services as broadcasts
 from grassroots.messaging.models import Broadcast, Message, Suppression
+from grassroots.messaging.replies import inbound
+from grassroots.messaging.sending.pipeline import outbound_for
 from grassroots.messaging.tests.fakes import twilio_signature
 from grassroots.people import selectors as people_selectors
 from grassroots.people import services as people_services
@@ -60,7 +64,7 @@ def test_sms_to_india_at_2230_ist_is_held_until_0900_and_released_then(geo, simu
     msg = _queue(asha, "+919830012346", simulator, "Meeting tomorrow")
     late = dt.datetime(2026, 12, 4, 22, 30, tzinfo=IST)
 
-    out = dispatch.dispatch([msg.pk], now=late)
+    out = sending.dispatch([msg.pk], now=late)
 
     msg.refresh_from_db()
     assert (out.held, out.sent) == (1, 0)
@@ -72,11 +76,11 @@ def test_sms_to_india_at_2230_ist_is_held_until_0900_and_released_then(geo, simu
     assert any(e.kind == "message" and "09:00" in e.body for e in entries)
 
     # a minute early: still held (never sent early)
-    services.messaging_tick(now=dt.datetime(2026, 12, 5, 8, 59, tzinfo=IST))
+    tick.messaging_tick(now=dt.datetime(2026, 12, 5, 8, 59, tzinfo=IST))
     msg.refresh_from_db()
     assert msg.status == Message.Status.HELD
     # at 09:00 IST it goes
-    services.messaging_tick(now=dt.datetime(2026, 12, 5, 9, 0, tzinfo=IST))
+    tick.messaging_tick(now=dt.datetime(2026, 12, 5, 9, 0, tzinfo=IST))
     msg.refresh_from_db()
     assert msg.status in (Message.Status.SENT, Message.Status.DELIVERED)
     assert Interaction.objects.filter(person=asha, channel="sms", outcome="sent").count() == 1
@@ -89,7 +93,7 @@ def test_held_message_is_dropped_when_its_broadcast_window_has_passed(geo, simul
         actor=comms, name="Rally", channel="sms", variants=[{"language": "en", "body": "Rally!"}]
     )
     lst = list_services.list_create(actor=comms, name="one", person_ids=[asha.pk])
-    b = services.broadcast_create(
+    b = broadcasts.broadcast_create(
         actor=comms,
         name="Rally tonight",
         template=template,
@@ -101,7 +105,7 @@ def test_held_message_is_dropped_when_its_broadcast_window_has_passed(geo, simul
         broadcast=b,
     )  # fmt: skip
     Broadcast.objects.filter(pk=b.pk).update(status="sending")
-    dispatch.dispatch([msg.pk], now=dt.datetime(2026, 12, 4, 22, 30, tzinfo=IST))
+    sending.dispatch([msg.pk], now=dt.datetime(2026, 12, 4, 22, 30, tzinfo=IST))
     msg.refresh_from_db()
     assert msg.status == Message.Status.BLOCKED and msg.status_code == "window_passed"
 
@@ -126,7 +130,7 @@ def test_stop_reply_opts_out_confirms_once_and_blocks_later_sends(
     asha = _person(geo, "Asha", phone="+919830012346")
     _consent(asha)
     msg = _queue(asha, "+919830012346", twilio, "Vote on Thursday!")
-    dispatch.dispatch([msg.pk], now=NOON_IST)
+    sending.dispatch([msg.pk], now=NOON_IST)
     msg.refresh_from_db()
     assert msg.status == Message.Status.SENT
     assert len(fake_twilio.messages) == 1
@@ -199,11 +203,11 @@ def test_retryable_provider_error_is_retried_later_with_the_same_key(geo, twilio
     _consent(asha)
     msg = _queue(asha, "+919830012346", twilio)
     fake_twilio.fail_next(1, status=429)
-    out = dispatch.dispatch([msg.pk], now=NOON_IST)
+    out = sending.dispatch([msg.pk], now=NOON_IST)
     msg.refresh_from_db()
     assert out.retry == 1 and msg.status == Message.Status.PENDING and msg.held_until
     assert fake_twilio.messages == []
-    dispatch.dispatch([msg.pk], now=msg.held_until)
+    sending.dispatch([msg.pk], now=msg.held_until)
     msg.refresh_from_db()
     assert msg.status == Message.Status.SENT and msg.attempts == 2
     assert len(fake_twilio.messages) == 1
@@ -214,7 +218,7 @@ def test_invalid_number_fails_and_is_suppressed(geo, twilio, fake_twilio):
     _consent(asha)
     msg = _queue(asha, "+919830012346", twilio)
     fake_twilio.fail_next(1, status=400, code=21211, message="Invalid 'To' Phone Number")
-    dispatch.dispatch([msg.pk], now=NOON_IST)
+    sending.dispatch([msg.pk], now=NOON_IST)
     msg.refresh_from_db()
     assert msg.status == Message.Status.FAILED and msg.status_code == "21211"
     assert Suppression.objects.get(address="+919830012346").reason == "wrong_number"
@@ -227,13 +231,13 @@ def test_a_worker_dying_after_the_provider_call_does_not_send_twice(geo, twilio,
     asha = _person(geo, "Asha", phone="+919830012346")
     _consent(asha)
     msg = _queue(asha, "+919830012346", twilio)
-    provider = dispatch.provider_for(twilio)
-    first = provider.send(dispatch._outbound(msg, None))  # the call that reached the provider
+    provider = sending.provider_for(twilio)
+    first = provider.send(outbound_for(msg, None))  # the call that reached the provider
     Message.objects.filter(pk=msg.pk).update(
         status=Message.Status.SENDING, updated_at=timezone.now() - dt.timedelta(minutes=30)
     )
-    assert dispatch.recover_stuck() == 1
-    dispatch.dispatch([msg.pk], now=NOON_IST)
+    assert sending.recover_stuck() == 1
+    sending.dispatch([msg.pk], now=NOON_IST)
     msg.refresh_from_db()
     assert msg.status == Message.Status.SENT
     assert msg.provider_id == first.provider_id
@@ -291,9 +295,9 @@ def test_broadcast_to_a_segment_through_the_simulator(
             ]
         },
     )
-    b = services.broadcast_create(actor=comms, name="Rally", template=template, segment=segment)
+    b = broadcasts.broadcast_create(actor=comms, name="Rally", template=template, segment=segment)
     with django_capture_on_commit_callbacks(execute=True):  # the job runs (immediate backend)
-        b = services.broadcast_start(actor=comms, broadcast=b)
+        b = broadcasts.broadcast_start(actor=comms, broadcast=b)
     b.refresh_from_db()
 
     assert b.person_list is not None and b.person_list.size == len(people)
@@ -311,16 +315,16 @@ def test_broadcast_to_a_segment_through_the_simulator(
     # the simulated STOP reply opted that person out, on their timeline
     assert Suppression.objects.filter(address="+919830012399", reason="opted_out").exists()
     assert any(e.badge == "opted out" for e in people_selectors.person_timeline(people["stop"]))
-    stats = services.broadcast_stats(b)
+    stats = broadcasts.broadcast_stats(b)
     assert stats["delivered"] == 3 and stats["opted_out"] == 1 and stats["replied"] == 1
     assert b.status == Broadcast.Status.DONE
     assert b.job.status == "succeeded"
 
     # running the job again sends nobody a second message
-    services.broadcast_run(b.pk)
+    broadcasts.broadcast_run(b.pk)
     assert b.messages.count() == len(people)
     Broadcast.objects.filter(pk=b.pk).update(status="sending")
-    services.broadcast_run(b.pk)
+    broadcasts.broadcast_run(b.pk)
     assert b.messages.count() == len(people)
     assert Message.objects.filter(broadcast=b, attempts__gt=1).count() == 0
 
@@ -336,25 +340,25 @@ def test_paused_broadcast_sends_nothing_until_resumed(
     lst = list_services.list_create(
         actor=comms, name="all", person_ids=[p.pk for p in people.values()]
     )
-    b = services.broadcast_create(
+    b = broadcasts.broadcast_create(
         actor=comms,
         name="Later",
         template=template,
         person_list=lst,
         scheduled_at=timezone.now() + dt.timedelta(hours=1),
     )
-    b = services.broadcast_start(actor=comms, broadcast=b)
+    b = broadcasts.broadcast_start(actor=comms, broadcast=b)
     assert b.status == Broadcast.Status.SCHEDULED and b.messages.count() == 0
-    services.broadcast_set_status(actor=comms, broadcast=b, action="pause")
+    broadcasts.broadcast_set_status(actor=comms, broadcast=b, action="pause")
     with django_capture_on_commit_callbacks(execute=True):
-        services.messaging_tick(now=timezone.now() + dt.timedelta(hours=2))
+        tick.messaging_tick(now=timezone.now() + dt.timedelta(hours=2))
     assert b.messages.count() == 0
     with django_capture_on_commit_callbacks(execute=True):
-        services.broadcast_set_status(actor=comms, broadcast=b, action="resume")
+        broadcasts.broadcast_set_status(actor=comms, broadcast=b, action="resume")
     b.refresh_from_db()
     assert b.messages.filter(status="delivered").count() == 3
     with pytest.raises(ValidationError):
-        services.broadcast_start(actor=comms, broadcast=b)
+        broadcasts.broadcast_start(actor=comms, broadcast=b)
 
 
 def test_broadcast_needs_the_capability(geo, simulator, users):
@@ -364,7 +368,7 @@ def test_broadcast_needs_the_capability(geo, simulator, users):
     from django.core.exceptions import PermissionDenied
 
     with pytest.raises(PermissionDenied):
-        services.broadcast_create(
+        broadcasts.broadcast_create(
             actor=users["volunteer"], name="x", template=template, person_list=None
         )
 
@@ -447,7 +451,7 @@ def test_credentials_are_encrypted_and_never_shown(geo, twilio, fake_twilio):
         actor=SYSTEM, account=twilio, name="Twilio 2", kind="twilio", channels=["sms"],
         config=twilio.config, secrets={"auth_token": ""},
     )  # fmt: skip
-    assert dispatch.provider_for(twilio).secrets["auth_token"] == fake_twilio.auth_token
+    assert sending.provider_for(twilio).secrets["auth_token"] == fake_twilio.auth_token
 
 
 def test_test_send_goes_to_the_given_number_marked_test(geo, simulator, comms):
@@ -459,10 +463,10 @@ def test_test_send_goes_to_the_given_number_marked_test(geo, simulator, comms):
         variants=[{"language": "en", "body": "Hi {{ first_name }}"}],
     )
     lst = list_services.list_create(actor=comms, name="l", person_ids=[asha.pk])
-    b = services.broadcast_create(actor=comms, name="B", template=template, person_list=lst)
+    b = broadcasts.broadcast_create(actor=comms, name="B", template=template, person_list=lst)
     with pytest.raises(ValidationError):
-        services.broadcast_test_send(actor=comms, broadcast=b, to="not a number")
-    msg = services.broadcast_test_send(actor=comms, broadcast=b, to="+91 98300 11111")
+        broadcasts.broadcast_test_send(actor=comms, broadcast=b, to="not a number")
+    msg = broadcasts.broadcast_test_send(actor=comms, broadcast=b, to="+91 98300 11111")
     assert msg.to_address == "+919830011111" and msg.body == "[TEST] Hi Asha"
     assert msg.person is None and not b.messages.exists()
 
@@ -474,19 +478,19 @@ def test_whatsapp_free_text_only_inside_the_24_hour_window(geo, simulator, comms
 
     ContactPoint.objects.filter(person=asha).update(whatsapp=True)
     out = _queue(asha, "+919830012346", simulator, "Hello on WhatsApp", channel="whatsapp")
-    dispatch.dispatch([out.pk], now=NOON_IST)
+    sending.dispatch([out.pk], now=NOON_IST)
     out.refresh_from_db()
     assert out.status == "blocked" and out.status_code == "whatsapp_window"
     from grassroots.messaging.providers.base import Inbound
 
-    services.inbound_record(
+    inbound.inbound_record(
         account=simulator,
         inbound=Inbound(provider_id="w1", channel="whatsapp", sender="+919830012346",
                         to="+15550100", body="Hi there",
                         received_at=NOON_IST - dt.timedelta(hours=1)),
     )  # fmt: skip
     again = _queue(asha, "+919830012346", simulator, "Thanks for writing", channel="whatsapp")
-    dispatch.dispatch([again.pk], now=NOON_IST)
+    sending.dispatch([again.pk], now=NOON_IST)
     again.refresh_from_db()
     assert again.status in ("sent", "delivered"), again.status_reason
 
@@ -511,11 +515,11 @@ def test_tracked_email_counts_opens_and_clicks_without_an_open_redirect(
                    "html": '<p>Read <a href="https://example.org/news?a=1">the news</a></p>'}],
     )  # fmt: skip
     lst = list_services.list_create(actor=comms, name="l", person_ids=[mona.pk])
-    b = services.broadcast_create(
+    b = broadcasts.broadcast_create(
         actor=comms, name="B", template=template, person_list=lst, track=True
     )
     with django_capture_on_commit_callbacks(execute=True):
-        services.broadcast_start(actor=comms, broadcast=b)
+        broadcasts.broadcast_start(actor=comms, broadcast=b)
     html = smtp_server.messages[0].message.get_body(("html",)).get_content()
     assert "https://example.org/news" not in html  # through the counter
     click = re.search(r'href="https://campaign.example.org(/m/c/[^"]+)"', html).group(1)
@@ -529,7 +533,7 @@ def test_tracked_email_counts_opens_and_clicks_without_an_open_redirect(
     assert r.status_code == 302 and r["Location"] == "https://example.org/news?a=1"
     msg.refresh_from_db()
     assert msg.clicked_at is not None
-    assert services.broadcast_stats(b)["clicked"] == 1
+    assert broadcasts.broadcast_stats(b)["clicked"] == 1
     assert client.get("/m/c/forged-token/").status_code == 404
     assert client.get("/m/o/forged").status_code == 200  # a pixel always answers, records nothing
 
@@ -538,7 +542,7 @@ def test_ab_test_sends_the_better_version_to_the_rest(
     geo, simulator, comms, monkeypatch, django_capture_on_commit_callbacks
 ):
     now = {"t": NOON_IST}
-    monkeypatch.setattr(dispatch, "clock", lambda: now["t"])
+    monkeypatch.setattr(sending, "clock", lambda: now["t"])
     people = [_person(geo, f"P{i}", phone=f"+9198300{i:05d}") for i in range(10, 50)]
     a = services.template_save(
         actor=comms, name="A", channel="sms", variants=[{"language": "en", "body": "Version A"}]
@@ -548,13 +552,15 @@ def test_ab_test_sends_the_better_version_to_the_rest(
     )
     lst = list_services.list_create(actor=comms, name="l", person_ids=[p.pk for p in people])
     with pytest.raises(ValidationError):
-        services.broadcast_create(actor=comms, name="x", template=a, person_list=lst, template_b=a)
-    b = services.broadcast_create(
+        broadcasts.broadcast_create(
+            actor=comms, name="x", template=a, person_list=lst, template_b=a
+        )
+    b = broadcasts.broadcast_create(
         actor=comms, name="AB", template=a, person_list=lst, template_b=b_tpl, ab_sample=50,
         ab_metric="replied", ab_wait=30,
     )  # fmt: skip
     with django_capture_on_commit_callbacks(execute=True):
-        services.broadcast_start(actor=comms, broadcast=b)
+        broadcasts.broadcast_start(actor=comms, broadcast=b)
     b.refresh_from_db()
     groups = {k: b.messages.filter(ab_variant=k) for k in ("a", "b", "")}
     assert groups["a"].exists() and groups["b"].exists()
@@ -567,25 +573,25 @@ def test_ab_test_sends_the_better_version_to_the_rest(
     from grassroots.messaging.providers.base import Inbound
 
     for i, m in enumerate(groups["b"][:3]):  # B gets replies
-        services.inbound_record(
+        inbound.inbound_record(
             account=simulator,
             inbound=Inbound(provider_id=f"r{i}", channel="sms", sender=m.to_address,
                             to="+15550100", body="Love it"),
         )  # fmt: skip
     now["t"] = NOON_IST + dt.timedelta(minutes=29)
     with django_capture_on_commit_callbacks(execute=True):
-        services.messaging_tick()
+        tick.messaging_tick()
     b.refresh_from_db()
     assert b.ab_winner == ""  # not before the wait is over
     now["t"] = NOON_IST + dt.timedelta(minutes=31)
     with django_capture_on_commit_callbacks(execute=True):
-        services.messaging_tick()
+        tick.messaging_tick()
     b.refresh_from_db()
     assert b.ab_winner == "b"
     assert set(b.messages.filter(ab_variant="").values_list("body", flat=True)) == {"Version B"}
     assert not b.messages.filter(status__in=["pending", "held"]).exists()
     assert b.messages.count() == len(people)
-    results = services.ab_results(b)
+    results = abtests.ab_results(b)
     assert results["b"]["replied"] == 3 and results["a"]["replied"] == 0
 
 
@@ -605,7 +611,7 @@ def test_voice_broadcast_plays_a_recording_with_press_9_to_opt_out(geo, twilio, 
         person=asha, channel="voice", to_address="+919830012346", body="Hello from the campaign",
         account=twilio, template_variant=template.variants.get(),
     )  # fmt: skip
-    dispatch.dispatch([msg.pk], now=NOON_IST)
+    sending.dispatch([msg.pk], now=NOON_IST)
     msg.refresh_from_db()
     assert msg.status == "sent", msg.status_reason
     twiml = fake_twilio.calls[-1]["Twiml"][0]
@@ -636,7 +642,7 @@ def test_whatsapp_templates_go_only_once_approved(geo, simulator, comms):
         person=asha, channel="whatsapp", to_address="+919830012346", body="Rally",
         account=simulator, template_variant=variant,
     )  # fmt: skip
-    dispatch.dispatch([msg.pk], now=NOON_IST)
+    sending.dispatch([msg.pk], now=NOON_IST)
     msg.refresh_from_db()
     assert msg.status == "blocked" and msg.status_code == "template_not_approved"
     services.template_save(
@@ -648,6 +654,6 @@ def test_whatsapp_templates_go_only_once_approved(geo, simulator, comms):
         person=asha, channel="whatsapp", to_address="+919830012346", body="Rally",
         account=simulator, template_variant=template.variants.get(),
     )  # fmt: skip
-    dispatch.dispatch([again.pk], now=NOON_IST)
+    sending.dispatch([again.pk], now=NOON_IST)
     again.refresh_from_db()
     assert again.status in ("sent", "delivered"), again.status_reason

@@ -13,9 +13,10 @@ from grassroots.accounts import services as account_services
 from grassroots.accounts.models import Role
 from grassroots.core.access import SYSTEM
 from grassroots.lists import services as list_services
-from grassroots.messaging import dispatch, services
+from grassroots.messaging import sending, services
 from grassroots.messaging.models import Message, Suppression, TextingContact
 from grassroots.messaging.providers.base import Inbound
+from grassroots.messaging.replies import inbound
 from grassroots.messaging.texting import services as texting
 from grassroots.people import services as people_services
 from grassroots.people.models import CustomField, CustomFieldValue, Tagging
@@ -36,7 +37,7 @@ def _user(username, role, **scope):
 
 @pytest.fixture
 def setup(geo, monkeypatch):
-    monkeypatch.setattr(dispatch, "clock", lambda: dt.datetime(2026, 12, 4, 12, 0, tzinfo=IST))
+    monkeypatch.setattr(sending, "clock", lambda: dt.datetime(2026, 12, 4, 12, 0, tzinfo=IST))
     account = services.account_save(
         actor=SYSTEM, name="Sim", kind="simulator", channels=["sms"],
         config={"from_number": "+15550100"}, secrets={}, is_default=True,
@@ -113,7 +114,7 @@ def test_one_press_one_text_and_replies_come_back_to_the_texter(setup):
             actor=setup["ben"], contact=texting.next_contact(actor=ana, campaign=c)
         )
 
-    services.inbound_record(
+    inbound.inbound_record(
         account=setup["account"],
         inbound=Inbound(provider_id="in1", channel="sms", sender=contact.phone, to="+15550100",
                         body="Yes I will!"),
@@ -134,7 +135,7 @@ def test_stop_reply_and_one_click_outcomes(setup):
     texting.request_batch(actor=ana, campaign=c)
     first = texting.next_contact(actor=ana, campaign=c)
     texting.send_initial(actor=ana, contact=first)
-    services.inbound_record(
+    inbound.inbound_record(
         account=setup["account"],
         inbound=Inbound(provider_id="in2", channel="sms", sender=first.phone, to="+1", body="stop"),
     )

@@ -9,9 +9,12 @@ from django.urls import reverse
 from grassroots.accounts import services as account_services
 from grassroots.accounts.models import Role
 from grassroots.core.access import SYSTEM
-from grassroots.messaging import automations, services
+from grassroots.messaging import services
+from grassroots.messaging.automations import services as automations
+from grassroots.messaging.broadcasts import services as broadcasts
 from grassroots.messaging.models import InboxThread, Message, Template
 from grassroots.messaging.providers.base import Inbound
+from grassroots.messaging.replies import inbound, suppressions
 from grassroots.messaging.texting import services as texting
 
 PASSWORD = "correct-horse-battery-1"
@@ -41,7 +44,7 @@ def objects(staff, people):
         actor=staff["manager"], name="all", visibility="shared", person_ids=[p.pk for p in people.values()
                                                         if hasattr(p, "given_name")],
     )  # fmt: skip
-    broadcast = services.broadcast_create(
+    broadcast = broadcasts.broadcast_create(
         actor=SYSTEM, name="B", template=template, person_list=lst
     )
     auto = automations.automation_save(
@@ -50,7 +53,7 @@ def objects(staff, people):
     camp = texting.campaign_save(
         actor=staff["comms"], name="T", script="Hi {{ first_name }}", person_list=lst
     )
-    services.inbound_record(
+    inbound.inbound_record(
         account=account,
         inbound=Inbound(provider_id="i1", channel="sms", sender="+919830012345", to="+15550100",
                         body="Who is this?"),
@@ -157,7 +160,7 @@ def test_inbox_thread_assign_reply_close_and_reopen(client, staff, objects, peop
     client.post(reverse("messaging:inbox_thread", args=[thread.pk]), {"action": "closed"})
     thread.refresh_from_db()
     assert thread.status == "closed"
-    services.inbound_record(
+    inbound.inbound_record(
         account=objects["account"],
         inbound=Inbound(provider_id="i2", channel="sms", sender="+919830012345", to="+15550100",
                         body="Thanks"),
@@ -210,7 +213,7 @@ def test_a_bounce_marks_the_contact_point(objects, people):
     from grassroots.messaging.models import Suppression
     from grassroots.people.models import ContactPoint
 
-    services._suppress("email", "ananya@example.org", Suppression.Reason.BOUNCED, None)
+    suppressions.suppress("email", "ananya@example.org", Suppression.Reason.BOUNCED, None)
     assert ContactPoint.objects.get(value="ananya@example.org").status == "bounced"
 
 

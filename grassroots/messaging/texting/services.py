@@ -25,7 +25,7 @@ from grassroots.core import access, audit
 from grassroots.geography.selectors import home_area
 from grassroots.lists import services as list_services
 from grassroots.lists.models import ListMember, PersonList, Segment
-from grassroots.messaging import dispatch, rendering
+from grassroots.messaging import rendering, sending
 from grassroots.messaging.models import (
     CannedResponse,
     Message,
@@ -105,7 +105,7 @@ def campaign_save(
         errors["batch_size"] = _("A batch is 1 to 500 contacts.")
     if not 5 <= int(release_after or 0) <= 1440:
         errors["release_after"] = _("Between 5 minutes and a day.")
-    account = account or dispatch.default_account("sms")
+    account = account or sending.default_account("sms")
     if account is None:
         errors["account"] = _("No provider account sends SMS yet.")
     clean_canned = []
@@ -271,7 +271,7 @@ def send_initial(*, actor: Any, contact: TextingContact) -> Message:
         now = timezone.now()
         locked.status, locked.sent_at, locked.last_activity_at = C.SENT, now, now
         locked.save(update_fields=["status", "sent_at", "last_activity_at"])
-    dispatch.dispatch([message.pk])
+    sending.dispatch([message.pk])
     message.refresh_from_db()
     return message
 
@@ -322,7 +322,7 @@ def reply(
         TextingContact.objects.filter(pk=contact.pk).update(
             status=C.SENT, last_activity_at=timezone.now()
         )
-    dispatch.dispatch([message.pk])
+    sending.dispatch([message.pk])
     message.refresh_from_db()
     return message
 

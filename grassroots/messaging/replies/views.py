@@ -1,0 +1,103 @@
+"""Public endpoints: provider webhooks, unsubscribe links, tracked opens and clicks."""
+
+from __future__ import annotations
+
+import urllib.parse
+
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import render
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+
+from grassroots.messaging.models import ProviderAccount
+from grassroots.messaging.providers.base import WebhookRequest
+from grassroots.messaging.replies import tracking, webhooks
+
+MAX_WEBHOOK = 256 * 1024  # bytes
+
+# --- public: provider webhooks and unsubscribe links ------------------------------------------
+
+
+@csrf_exempt
+def webhook(request, uuid):
+    account = ProviderAccount.objects.filter(uuid=uuid, active=True).first()
+    if account is None:
+        raise Http404
+    if request.method == "GET":  # WhatsApp Cloud API's subscription handshake
+        challenge = None
+        if account.kind == "whatsapp_cloud":
+            from grassroots.messaging.providers.whatsapp import verify_subscription
+            from grassroots.messaging.sending import provider_for
+
+            token = provider_for(account).secrets.get("verify_token", "")
+            challenge = verify_subscription(request.GET.dict(), token) if token else None
+        if challenge is None:
+            return HttpResponse("forbidden", status=403, content_type="text/plain")
+        return HttpResponse(challenge, content_type="text/plain")
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST", "GET"])
+    if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_WEBHOOK:
+        return HttpResponse("too large", status=413, content_type="text/plain")
+    body = request.body
+    form = {}
+    if request.content_type == "application/x-www-form-urlencoded":
+        form = {k: v for k, v in urllib.parse.parse_qsl(body.decode("utf-8", "replace"))}
+    hook = WebhookRequest(
+        method="POST",
+        url=_public_absolute(request),
+        headers={k.lower(): v for k, v in request.headers.items()},
+        body=body,
+        form=form,
+        query=request.GET.dict(),
+    )
+    status, content_type, text = webhooks.webhook_handle(account, hook)
+    return HttpResponse(text, status=status, content_type=content_type)
+
+
+def _public_absolute(request) -> str:
+    """The URL the provider signed: our public URL + the path and query it called."""
+    from django.conf import settings
+
+    base = settings.GRASSROOTS_PUBLIC_URL.rstrip("/")
+    return base + request.get_full_path()
+
+
+@method_decorator(csrf_exempt, name="dispatch")  # mail clients' one-click POST has no token
+class UnsubscribeView(View):
+    """The link in every email (GET asks, POST confirms; mail clients' one-click POST too)."""
+
+    def get(self, request, token):
+        return render(request, "messaging/unsubscribe.html", {"token": token, "done": False})
+
+    def post(self, request, token):
+        try:
+            tracking.unsubscribe(token=token)
+        except ValidationError as exc:
+            return render(
+                request,
+                "messaging/unsubscribe.html",
+                {"token": token, "error": exc.messages[0]},
+                status=400,
+            )
+        return render(request, "messaging/unsubscribe.html", {"token": token, "done": True})
+
+
+PIXEL = bytes.fromhex(
+    "47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b"
+)
+
+
+def tracking_open(request, token):
+    tracking.tracking_open(token=token.removesuffix(".gif"))
+    response = HttpResponse(PIXEL, content_type="image/gif")
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def tracking_click(request, token):
+    url = tracking.tracking_click(token=token)
+    if url is None:
+        raise Http404
+    return HttpResponseRedirect(url)
