@@ -19,7 +19,7 @@ from grassroots.api.scoping import ScopedViewSetMixin
 from grassroots.lists import selectors as list_selectors
 from grassroots.messaging import services
 from grassroots.messaging.broadcasts import services as broadcasts
-from grassroots.messaging.models import Broadcast, Channel, Message, Template
+from grassroots.messaging.models import Broadcast, Channel, Message, Purpose, Template
 from grassroots.people.selectors import person_visible_to
 
 
@@ -82,7 +82,7 @@ class TemplateViewSet(
                 template=template,
                 name=d.get("name", template.name if template else ""),
                 channel=d.get("channel", template.channel if template else ""),
-                purpose=d.get("purpose", template.purpose if template else "campaign"),
+                purpose=d.get("purpose", template.purpose if template else Purpose.CAMPAIGN),
                 default_language=d.get(
                     "default_language", template.default_language if template else "en"
                 ),
@@ -192,9 +192,7 @@ class SendSerializer(serializers.Serializer):
     channel = serializers.ChoiceField(choices=Channel.choices)
     body = serializers.CharField(max_length=5000)
     subject = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    purpose = serializers.ChoiceField(
-        choices=["campaign", "fundraising", "volunteering", "research"], default="campaign"
-    )
+    purpose = serializers.ChoiceField(choices=Purpose.choices, default=Purpose.CAMPAIGN)
 
 
 class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

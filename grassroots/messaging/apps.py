@@ -37,6 +37,10 @@ class MessagingConfig(AppConfig):
         every_minute.register(tick.messaging_tick)
         demo_seeders.register(DemoSeeder(demo.seed, 100))  # after people
         demo_seeders.register(DemoSeeder(demo.seed_more, 110))
+        # the kinds of automation step messaging knows (higher apps register theirs)
+        from grassroots.messaging.automations import steps as automation_steps
+
+        automation_steps.register_builtins()
         # automations start from any event about a person (the catalogue says which)
         events.subscriber(lambda t: t.about_a_person, key=automations.SUBSCRIBER_KEY)(
             automations.on_event

@@ -17,20 +17,17 @@ from django.utils.translation import gettext_lazy as _
 
 from grassroots.core import access
 from grassroots.core.models import TimeStampedModel
+from grassroots.people import contact
 
-
-class Channel(models.TextChoices):
-    SMS = "sms", _("SMS")
-    WHATSAPP = "whatsapp", _("WhatsApp")
-    EMAIL = "email", _("Email")
-    VOICE = "voice", _("Voice broadcast")
-
-
-class Purpose(models.TextChoices):  # the same values as people.Consent.Purpose
-    CAMPAIGN = "campaign", _("Campaign updates")
-    FUNDRAISING = "fundraising", _("Fundraising")
-    VOLUNTEERING = "volunteering", _("Volunteering")
-    RESEARCH = "research", _("Surveys and research")
+# The channels a message goes out on: three of the contact channels (people.contact), plus a
+# voice broadcast, which reaches the person's phone (contact.consent_channel).
+Channel = contact.channel_subset(
+    contact.Channel.SMS,
+    contact.Channel.WHATSAPP,
+    contact.Channel.EMAIL,
+    extra=[("VOICE", contact.VOICE, _("Voice broadcast"))],
+)
+Purpose = contact.Purpose
 
 
 class ProviderAccount(TimeStampedModel):
@@ -428,19 +425,13 @@ class Automation(TimeStampedModel):
 
 
 class AutomationStep(models.Model):
-    class Kind(models.TextChoices):
-        WAIT = "wait", _("Wait")
-        SEND = "send", _("Send a message")
-        BRANCH = "branch", _("Continue only if")
-        TAG = "tag", _("Tag the person")
-        LIST = "list", _("Add to a list")
-        NOTIFY = "notify", _("Notify a staff member")
-
     automation = models.ForeignKey(Automation, on_delete=models.CASCADE, related_name="steps")
     position = models.PositiveSmallIntegerField()
     # Stays the same when the sequence is edited: what a person has done is keyed by it.
     key = models.CharField(max_length=32)
-    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # A key of the step registry (messaging.automations.registry): messaging's own (wait, send,
+    # branch, tag, list, notify) and those higher apps register; no fixed choices here.
+    kind = models.CharField(max_length=40)
     params = models.JSONField(default=dict, blank=True)
 
     access_scope = access.Via("automation")

@@ -28,6 +28,7 @@ from grassroots.messaging.models import (
     TemplateVariant,
 )
 from grassroots.messaging.providers import provider_class
+from grassroots.people import contact
 from grassroots.people.models import ContactPoint, Person
 
 S = Message.Status
@@ -258,7 +259,7 @@ def render_for(template: Template, person: Person, variants=None, compiled=None)
 def best_addresses(person_ids: list[int], channel: str) -> dict[int, str]:
     """Each person's best usable address for a channel: the primary active (or unverified)
     phone / email; WhatsApp needs a WhatsApp-capable phone."""
-    cp_channel = "email" if channel == Channel.EMAIL else "phone"
+    cp_channel = contact.contact_point_channel(channel)
     qs = ContactPoint.objects.filter(
         person_id__in=person_ids,
         channel=cp_channel,

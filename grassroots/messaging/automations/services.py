@@ -5,18 +5,9 @@ Triggers are domain events from the outbox — any type in the catalogue with a 
 against each active automation's trigger list. Starting is idempotent — a person goes through
 an automation at most once (unique enrollment) — and each ``send`` step's message is keyed by
 enrollment × step key (unique), so a re-delivered event, a re-run tick or an edited sequence
-never sends a step twice. Steps:
-
-=========  ==========================================================================
-``wait``   ``{"days", "hours", "minutes"}``: continue after that long (the minute tick)
-``send``   ``{"template": id}``: the template, in the person's language, through dispatch
-           (the compliance layer decides; a held message goes when allowed)
-``branch`` ``{"condition": "has_tag"|"lacks_tag"|"has_phone"|"has_email"|"language",
-           "value": …}``: continue only if it holds, else the person leaves the sequence
-``tag``    ``{"tag": name}``
-``list``   ``{"list": id}``: add to a static list
-``notify`` ``{"user": id, "text": …}``: a note on the person and an email to that user
-=========  ==========================================================================
+never sends a step twice. The kinds of step are a registry (``automations.registry``):
+messaging's own (wait, send, branch, tag, list, notify: ``automations.steps``) and those
+higher apps register (invite to an event, add to a call list, ask for a donation).
 
 An automation acts with the permissions of the user who built it (``created_by``): a step it
 may no longer do stops the person's way with the reason in the log.
@@ -34,18 +25,16 @@ from django.utils.translation import gettext as _
 
 from grassroots.core import access, audit, events
 from grassroots.geography.selectors import home_area
-from grassroots.lists.models import PersonList
+from grassroots.messaging.automations import registry
 from grassroots.messaging.automations.running import advance
 from grassroots.messaging.models import (
     Automation,
     AutomationStep,
     Enrollment,
-    Template,
 )
 from grassroots.people.models import Person, Tag, Tagging
 
 E = Enrollment.Status
-K = AutomationStep.Kind
 # The automation's own key in the outbox's delivery table: keep it stable (ADR 0009).
 SUBSCRIBER_KEY = "messaging.automations.start"
 # Triggers with settings of their own; every other event about a person is a plain checkbox.
@@ -60,7 +49,6 @@ def trigger_events() -> dict[str, Any]:
 
 
 SEGMENT = "segment.entered"  # not an outbox event: the minute tick compares memberships
-CONDITIONS = ("has_tag", "lacks_tag", "has_phone", "has_email", "language")
 MAX_STEPS = 30
 
 
@@ -106,57 +94,23 @@ def _clean_triggers(triggers: Any) -> list[dict[str, str]]:
 
 
 def _clean_steps(steps: Any) -> list[dict[str, Any]]:
+    """Each step checked by its step type (the step registry): a known kind, clean parameters."""
     if not isinstance(steps, list) or len(steps) > MAX_STEPS:
         raise ValidationError({"steps": _("At most %(n)s steps.") % {"n": MAX_STEPS}})
     out, errors = [], {}
     for i, s in enumerate(steps):
         where = f"steps.{i}"
-        if not isinstance(s, dict) or s.get("kind") not in K.values:
+        step_type = registry.steps.get(s.get("kind")) if isinstance(s, dict) else None
+        if step_type is None:
             errors[where] = _("Unknown kind of step.")
             continue
-        kind, p = s["kind"], s.get("params") or {}
         key = str(s.get("key") or "")[:32] or uuid.uuid4().hex
         try:
-            if kind == K.WAIT:
-                params = {u: int(p.get(u) or 0) for u in ("days", "hours", "minutes")}
-                if any(v < 0 for v in params.values()) or not any(params.values()):
-                    raise ValueError(_("Wait at least a minute."))
-                if params["days"] > 365:
-                    raise ValueError(_("Wait at most a year."))
-            elif kind == K.SEND:
-                template = Template.objects.filter(pk=int(p.get("template") or 0)).first()
-                if template is None:
-                    raise ValueError(_("Choose the template to send."))
-                params = {"template": template.pk}
-            elif kind == K.BRANCH:
-                cond = p.get("condition")
-                if cond not in CONDITIONS:
-                    raise ValueError(_("Choose a condition."))
-                value = str(p.get("value") or "").strip()
-                if cond in ("has_tag", "lacks_tag", "language") and not value:
-                    raise ValueError(_("The condition needs a value."))
-                params = {"condition": cond, "value": value[:60]}
-            elif kind == K.TAG:
-                tag = str(p.get("tag") or "").strip()
-                if not tag:
-                    raise ValueError(_("Name the tag."))
-                params = {"tag": tag[:60]}
-            elif kind == K.LIST:
-                plist = PersonList.objects.filter(pk=int(p.get("list") or 0)).first()
-                if plist is None:
-                    raise ValueError(_("Choose the list."))
-                params = {"list": plist.pk}
-            else:
-                from django.contrib.auth import get_user_model
-
-                user = get_user_model().objects.filter(pk=int(p.get("user") or 0)).first()
-                if user is None:
-                    raise ValueError(_("Choose who to notify."))
-                params = {"user": user.pk, "text": str(p.get("text") or "")[:500]}
+            params = step_type.clean_params(s.get("params") or {})
         except (ValueError, TypeError) as exc:
             errors[where] = str(exc) if isinstance(exc, ValueError) else _("Check this step.")
             continue
-        out.append({"kind": kind, "key": key, "params": params})
+        out.append({"kind": step_type.key, "key": key, "params": params})
     if errors:
         raise ValidationError(errors)
     keys = [s["key"] for s in out]

@@ -12,12 +12,11 @@ from django.views import View
 
 from grassroots.accounts.permissions import CapabilityRequiredMixin
 from grassroots.lists import selectors as list_selectors
+from grassroots.messaging.automations import registry
 from grassroots.messaging.automations import services as automations
 from grassroots.messaging.models import (
     Automation,
-    AutomationStep,
     Enrollment,
-    Template,
 )
 from grassroots.messaging.views import PAGE_SIZE, validation_errors
 from grassroots.people import selectors as people_selectors
@@ -62,6 +61,7 @@ def _editor_state(automation: Automation | None, triggers=None, steps=None) -> d
     by_event = {t.get("event"): t for t in triggers if isinstance(t, dict)}
     return {
         "steps": steps if isinstance(steps, list) else [],
+        "defaults": registry.editor_defaults(),
         "triggers": {
             "created": {
                 "on": "person.created" in by_event,
@@ -93,8 +93,6 @@ class AutomationEditView(CapabilityRequiredMixin, View):
     capability = "messaging.send"
 
     def _render(self, request, automation, data, state, errors, status=200):
-        from django.contrib.auth import get_user_model
-
         return render(
             request,
             "messaging/automation_form.html",
@@ -103,19 +101,10 @@ class AutomationEditView(CapabilityRequiredMixin, View):
                 "data": data,
                 "state": state,
                 "errors": errors,
-                "kinds": AutomationStep.Kind.choices,
                 "other_triggers": _other_triggers(),
-                "templates": Template.objects.visible_to(request.user),
-                "lists": list_selectors.list_visible_to(request.user)[:300],
                 "segments": list_selectors.segment_visible_to(request.user)[:300],
-                "staff": get_user_model().objects.filter(is_active=True).order_by("username"),
-                "conditions": [
-                    ("has_phone", _("has a phone number")),
-                    ("has_email", _("has an email address")),
-                    ("has_tag", _("has the tag")),
-                    ("lacks_tag", _("does not have the tag")),
-                    ("language", _("prefers the language")),
-                ],
+                # the kinds of step, and what each one's editor needs (templates, lists…)
+                **registry.editor_context(request.user),
             },
             status=status,
         )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,11 +16,40 @@ from grassroots.messaging import sending
 from grassroots.messaging.models import InboxThread, Message
 from grassroots.people.selectors import person_visible_to
 
+SUBSCRIBER_KEY = "messaging.inbox.thread"
+FILED = "inbox"  # an inbound message's ``claim`` once it is in its thread
+
+
+def on_message_received(event) -> InboxThread | None:
+    """Outbox subscriber (``SUBSCRIBER_KEY``) for ``message.received``: file the reply in its
+    thread — unless it answers a P2P text, whose conversation stays with its texter."""
+    message = (
+        Message.objects.filter(
+            pk=event.payload.get("message_id"), direction=Message.Direction.INBOUND
+        )
+        .select_related("reply_to")
+        .first()
+    )
+    if message is None or (message.reply_to_id and message.reply_to.texting_contact_id):
+        return None
+    return thread_for_inbound(message)
+
 
 def thread_for_inbound(message: Message) -> InboxThread | None:
-    """File an inbound message in its thread (created, or reopened, with one more unread)."""
+    """File an inbound message in its thread (created, or reopened, with one more unread).
+    Once per message, however often it is asked (an event may be delivered twice): the message
+    is claimed for the inbox in the same transaction."""
     if message.texting_contact_id:
         return None
+    with transaction.atomic():
+        if not Message.objects.filter(pk=message.pk, claim="").update(claim=FILED):
+            return InboxThread.objects.filter(
+                channel=message.channel, address=message.from_address
+            ).first()
+        return _file(message)
+
+
+def _file(message: Message) -> InboxThread:
     thread, created = InboxThread.objects.get_or_create(
         channel=message.channel,
         address=message.from_address,

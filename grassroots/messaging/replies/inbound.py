@@ -8,11 +8,11 @@ from django.utils.translation import gettext as _
 
 from grassroots.core import events
 from grassroots.core.access import SYSTEM
-from grassroots.messaging import sending
 from grassroots.messaging.models import Channel, Message, ProviderAccount, Suppression
 from grassroots.messaging.providers.base import Inbound
 from grassroots.messaging.replies import keywords
 from grassroots.messaging.replies.suppressions import person_for, suppress
+from grassroots.people import contact
 from grassroots.people import services as people_services
 
 S = Message.Status
@@ -52,7 +52,7 @@ def inbound_record(*, account: ProviderAccount, inbound: Inbound) -> Message:
         provider_id=inbound.provider_id[:100],
         account=account,
         reply_to=last,
-        purpose=last.purpose if last else "campaign",
+        purpose=last.purpose if last else contact.Purpose.CAMPAIGN,
         created_at=inbound.received_at or timezone.now(),
     )
     if last is not None and last.texting_contact_id:
@@ -74,7 +74,7 @@ def inbound_record(*, account: ProviderAccount, inbound: Inbound) -> Message:
         people_services.interaction_record(
             actor=SYSTEM,
             person=person,
-            channel=sending.INTERACTION_CHANNEL[channel],
+            channel=contact.consent_channel(channel),
             direction="inbound",
             outcome=outcome,
             detail=inbound.body[:2000],
@@ -90,8 +90,8 @@ def inbound_record(*, account: ProviderAccount, inbound: Inbound) -> Message:
             people_services.consent_record(
                 actor=SYSTEM,
                 person=person,
-                channel=channel if channel != "voice" else "phone",
-                purpose="campaign",
+                channel=contact.consent_channel(channel),
+                purpose=contact.Purpose.CAMPAIGN,
                 status="withdrawn",
                 source=_("Replied “%(text)s”") % {"text": inbound.body[:60]},
             )
@@ -107,8 +107,8 @@ def inbound_record(*, account: ProviderAccount, inbound: Inbound) -> Message:
                 people_services.consent_record(
                     actor=SYSTEM,
                     person=person,
-                    channel=channel if channel != "voice" else "phone",
-                    purpose="campaign",
+                    channel=contact.consent_channel(channel),
+                    purpose=contact.Purpose.CAMPAIGN,
                     status="granted",
                     source=_("Replied “%(text)s”") % {"text": inbound.body[:60]},
                 )

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from grassroots.core import access, audit
 from grassroots.messaging.models import Channel, Suppression
 from grassroots.messaging.services import SEND
+from grassroots.people import contact
 from grassroots.people.models import ContactPoint, Person
 
 
@@ -29,7 +30,7 @@ def suppress(channel: str, address: str, reason: str, person_id: int | None, det
     }.get(reason)
     if status:
         ContactPoint.objects.filter(
-            channel="email" if channel == Channel.EMAIL else "phone", value=address
+            channel=contact.contact_point_channel(channel), value=address
         ).update(status=status)
 
 
@@ -72,7 +73,7 @@ def suppression_remove(*, actor: Any, suppression: Suppression) -> None:
 
 
 def person_for(channel: str, address: str) -> Person | None:
-    cp = "email" if channel == Channel.EMAIL else "phone"
+    cp = contact.contact_point_channel(channel)
     return (
         Person.objects.filter(contact_points__channel=cp, contact_points__value=address)
         .order_by("-contact_points__is_primary", "contact_points__id")

@@ -46,6 +46,7 @@ from grassroots.messaging.sending.zones import (
     unique_zones,
     zones_for,
 )
+from grassroots.people import contact
 
 __all__ = [
     "CHANNELS",
@@ -123,7 +124,7 @@ class Decision:
 
 def channel_for_consent(channel: str) -> str:
     """The ``people.Consent`` channel that covers a messaging channel: voice → phone."""
-    return "phone" if channel == "voice" else channel
+    return contact.consent_channel(channel)
 
 
 def recipient_country(recipient: Recipient) -> str | None:

@@ -1,7 +1,7 @@
 """The local rules as data: ``data/jurisdictions.json`` read into ``Profile`` objects (sending
 hours, consent, frequency caps, election silence periods, opt-out footers per jurisdiction).
 
-Pure Python: no models, no database, no network."""
+Pure Python: no models, no database, no network (the vocabulary is ``people.contact``)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,20 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-CHANNELS: tuple[str, ...] = ("sms", "whatsapp", "email", "voice")
-PURPOSES: tuple[str, ...] = ("campaign", "fundraising", "volunteering", "research")
-PHONE_CHANNELS = frozenset({"sms", "whatsapp", "voice"})
+from grassroots.people import contact
+
+# The message channels (messaging.models.Channel) and purposes (people.contact.Purpose), as
+# plain strings: this module reads no models.
+CHANNELS: tuple[str, ...] = (
+    contact.Channel.SMS.value,
+    contact.Channel.WHATSAPP.value,
+    contact.Channel.EMAIL.value,
+    contact.VOICE,
+)
+PURPOSES: tuple[str, ...] = tuple(contact.Purpose.values)
+PHONE_CHANNELS = frozenset(
+    c for c in CHANNELS if contact.contact_point_channel(c) == contact.Channel.PHONE
+)
 CONSENT_STATUSES = frozenset({"granted", "withdrawn"})
 
 DATA_FILE = Path(__file__).resolve().parents[1] / "data" / "jurisdictions.json"

@@ -21,11 +21,13 @@ from grassroots.messaging.sending import compliance
 from grassroots.messaging.sending.accounts import provider_for
 from grassroots.messaging.sending.links import callback_url, tracked_html, unsubscribe_url
 from grassroots.messaging.sending.recorder import Recorder, fail_without_provider, record_result
+from grassroots.people import contact
 from grassroots.people import services as people_services
 
 logger = logging.getLogger(__name__)
 
-INTERACTION_CHANNEL = {"sms": "sms", "whatsapp": "whatsapp", "email": "email", "voice": "phone"}
+# each message channel's people.Interaction channel (voice → phone)
+INTERACTION_CHANNEL = {c: contact.consent_channel(c) for c in Channel.values}
 
 
 @dataclass
@@ -214,7 +216,7 @@ class Pipeline:
 def _interaction(m: Message) -> dict:
     return {
         "person_id": m.person_id,
-        "channel": INTERACTION_CHANNEL[m.channel],
+        "channel": contact.consent_channel(m.channel),
         "outcome": "sent",
         "detail": (m.subject + "\n" + m.body if m.subject else m.body)[:2000],
         "data": {"message": str(m.uuid)},

@@ -9,9 +9,23 @@ import pytest
 
 from grassroots.accounts import services as account_services
 from grassroots.accounts.models import Role
+from grassroots.core import events
 from grassroots.core.access import SYSTEM
 from grassroots.messaging import services
 from grassroots.messaging.tests.fakes import FakeMsg91, FakeSmtp, FakeTwilio, FakeWhatsApp
+
+
+@pytest.fixture
+def deliver(django_capture_on_commit_callbacks):
+    """What the worker does after commit: hand the outbox events to their subscribers (a reply's
+    ``message.received`` to the inbox and texting), and run what they leave for after commit."""
+
+    def run():
+        with django_capture_on_commit_callbacks(execute=True):
+            while events.deliver_pending():
+                pass
+
+    return run
 
 
 @pytest.fixture

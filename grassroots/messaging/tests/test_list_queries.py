@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from grassroots.core import events
 from grassroots.core.access import SYSTEM
 from grassroots.messaging import services
 from grassroots.messaging.automations import services as automations
@@ -45,6 +46,8 @@ def _make(n: int, *, users, people, start: int) -> None:
             inbound=Inbound(provider_id=f"i{i}", channel="sms", sender=f"+9198300{i:05d}",
                             to="+15550100", body="Who is this?"),
         )  # fmt: skip
+    while events.deliver_pending():  # the inbox threads the replies (``message.received``)
+        pass
 
 
 @pytest.mark.parametrize(

@@ -97,7 +97,7 @@ def test_batches_are_fair_and_never_overlap(setup):
     }
 
 
-def test_one_press_one_text_and_replies_come_back_to_the_texter(setup):
+def test_one_press_one_text_and_replies_come_back_to_the_texter(setup, deliver):
     c, ana = setup["campaign"], setup["ana"]
     texting.request_batch(actor=ana, campaign=c)
     contact = texting.next_contact(actor=ana, campaign=c)
@@ -119,8 +119,18 @@ def test_one_press_one_text_and_replies_come_back_to_the_texter(setup):
         inbound=Inbound(provider_id="in1", channel="sms", sender=contact.phone, to="+15550100",
                         body="Yes I will!"),
     )  # fmt: skip
+    deliver()  # texting hands it back to its texter from ``message.received``, after commit
     contact.refresh_from_db()
     assert contact.status == C.REPLIED and contact.texter == ana
+    # the event delivered again (at least once): the contact's status is not set twice
+    from grassroots.core.models import OutboxEvent
+    from grassroots.messaging.models import TextingContact
+
+    TextingContact.objects.filter(pk=contact.pk).update(status=C.SENT)
+    texting.on_message_received(OutboxEvent.objects.filter(name="message.received").get())
+    contact.refresh_from_db()
+    assert contact.status == C.SENT
+    TextingContact.objects.filter(pk=contact.pk).update(status=C.REPLIED)
     thread = texting.conversation(contact)
     assert [m.direction for m in thread] == ["outbound", "inbound"]
 
@@ -130,7 +140,7 @@ def test_one_press_one_text_and_replies_come_back_to_the_texter(setup):
     assert Message.objects.filter(texting_contact=contact, body="Thank you!").exists()
 
 
-def test_stop_reply_and_one_click_outcomes(setup):
+def test_stop_reply_and_one_click_outcomes(setup, deliver):
     c, ana = setup["campaign"], setup["ana"]
     texting.request_batch(actor=ana, campaign=c)
     first = texting.next_contact(actor=ana, campaign=c)
@@ -139,6 +149,7 @@ def test_stop_reply_and_one_click_outcomes(setup):
         account=setup["account"],
         inbound=Inbound(provider_id="in2", channel="sms", sender=first.phone, to="+1", body="stop"),
     )
+    deliver()
     first.refresh_from_db()
     assert first.status == C.OPTED_OUT
 

@@ -30,7 +30,7 @@ def staff(users, geo):
 
 
 @pytest.fixture
-def objects(staff, people):
+def objects(staff, people, deliver):
     account = services.account_save(
         actor=SYSTEM, name="Sim", kind="simulator", channels=["sms", "email"],
         config={"from_number": "+15550100"}, secrets={}, is_default=True,
@@ -58,6 +58,7 @@ def objects(staff, people):
         inbound=Inbound(provider_id="i1", channel="sms", sender="+919830012345", to="+15550100",
                         body="Who is this?"),
     )  # fmt: skip
+    deliver()  # the inbox files it from ``message.received``, after commit
     thread = InboxThread.objects.get()
     return {"account": account, "template": template, "broadcast": broadcast, "auto": auto,
             "camp": camp, "thread": thread}  # fmt: skip
@@ -141,7 +142,7 @@ def test_template_form_keeps_input_and_explains(client, staff):
     assert not Template.objects.exists()
 
 
-def test_inbox_thread_assign_reply_close_and_reopen(client, staff, objects, people):
+def test_inbox_thread_assign_reply_close_and_reopen(client, staff, objects, people, deliver):
     client.force_login(staff["comms"])
     thread = objects["thread"]
     assert thread.person == people["ananya"] and thread.unread == 1
@@ -165,8 +166,21 @@ def test_inbox_thread_assign_reply_close_and_reopen(client, staff, objects, peop
         inbound=Inbound(provider_id="i2", channel="sms", sender="+919830012345", to="+15550100",
                         body="Thanks"),
     )  # fmt: skip
+    deliver()
     thread.refresh_from_db()
     assert thread.status == "open" and thread.unread == 1
+
+
+def test_a_reply_event_delivered_twice_is_filed_once(objects):
+    """``message.received`` may reach the inbox's subscriber twice: one unread, not two."""
+    from grassroots.core.models import OutboxEvent
+    from grassroots.messaging.inbox import services as inbox
+
+    event = OutboxEvent.objects.filter(name="message.received").get()
+    inbox.on_message_received(event)
+    inbox.on_message_received(event)
+    thread = InboxThread.objects.get()
+    assert thread.unread == 1 and thread.last_body == "Who is this?"
 
 
 def test_inbox_is_scoped_to_the_viewers_areas(client, staff, objects, geo):

@@ -363,8 +363,27 @@ def mark(*, actor: Any, contact: TextingContact, outcome: str) -> TextingContact
     return contact
 
 
+SUBSCRIBER_KEY = "messaging.texting.reply"
+
+
+def on_message_received(event) -> None:
+    """Outbox subscriber (``SUBSCRIBER_KEY``) for ``message.received``: a reply to a P2P text
+    goes back to its texter."""
+    message = (
+        Message.objects.filter(
+            pk=event.payload.get("message_id"), direction=Message.Direction.INBOUND
+        )
+        .select_related("reply_to__texting_contact")
+        .first()
+    )
+    if message is not None:
+        on_reply(message)
+
+
 def on_reply(message: Message) -> None:
-    """An inbound message answering a P2P text: the conversation goes back to its texter."""
+    """An inbound message answering a P2P text: the conversation goes back to its texter.
+    Once per message (an event may be delivered twice): the first call ties the message to the
+    contact, and only that call changes the contact's status."""
     contact = message.reply_to.texting_contact if message.reply_to_id else None
     if contact is None:
         return
@@ -373,10 +392,14 @@ def on_reply(message: Message) -> None:
         status = C.OPTED_OUT
     elif message.status_code == "wrong_number":
         status = C.WRONG
-    Message.objects.filter(pk=message.pk).update(texting_contact=contact)
-    TextingContact.objects.filter(pk=contact.pk).update(
-        status=status, last_activity_at=timezone.now()
-    )
+    with transaction.atomic():
+        if not Message.objects.filter(pk=message.pk, texting_contact__isnull=True).update(
+            texting_contact=contact
+        ):
+            return
+        TextingContact.objects.filter(pk=contact.pk).update(
+            status=status, last_activity_at=timezone.now()
+        )
 
 
 # --- supervisors ---------------------------------------------------------------------------------

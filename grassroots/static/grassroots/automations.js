@@ -1,5 +1,6 @@
 // The automation editor: triggers and an ordered list of steps, kept as JSON in hidden inputs
-// that the server validates (messaging.automations._clean_steps).
+// that the server validates. The kinds of step come from messaging's step registry
+// (messaging.automations.registry): their labels, editors and starting parameters.
 document.addEventListener("alpine:init", () => {
   window.Alpine.data("automationEditor", () => {
     const state = JSON.parse(document.getElementById("automation-state").textContent);
@@ -7,10 +8,9 @@ document.addEventListener("alpine:init", () => {
       steps: state.steps.map((s) => ({ ...s, params: { ...s.params } })),
       triggers: state.triggers,
       add(kind) {
-        const params = { wait: { days: 1, hours: 0, minutes: 0 }, send: { template: "" },
-          branch: { condition: "has_phone", value: "" }, tag: { tag: "" }, list: { list: "" },
-          notify: { user: "", text: "" } }[kind];
-        this.steps.push({ kind, key: "", params: { ...params } });
+        // each step type's starting parameters, from the step registry
+        const params = (state.defaults || {})[kind] || {};
+        this.steps.push({ kind, key: "", params: JSON.parse(JSON.stringify(params)) });
       },
       move(i, d) {
         const j = i + d;
