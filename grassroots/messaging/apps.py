@@ -25,6 +25,8 @@ class MessagingConfig(AppConfig):
         )
         from grassroots.messaging import demo, panels, selectors, sending, tasks, tick
         from grassroots.messaging.automations import services as automations
+        from grassroots.messaging.inbox import services as inbox
+        from grassroots.messaging.texting import services as texting
 
         sending.simulator_webhooks = tasks.simulator_webhooks_task.enqueue
         for name in PROVIDER_MODULES:
@@ -44,6 +46,11 @@ class MessagingConfig(AppConfig):
         # automations start from any event about a person (the catalogue says which)
         events.subscriber(lambda t: t.about_a_person, key=automations.SUBSCRIBER_KEY)(
             automations.on_event
+        )
+        # a reply is threaded in the inbox, or handed back to its P2P texter
+        events.subscriber("message.received", key=inbox.SUBSCRIBER_KEY)(inbox.on_message_received)
+        events.subscriber("message.received", key=texting.SUBSCRIBER_KEY)(
+            texting.on_message_received
         )
         from anymail.signals import tracking
 

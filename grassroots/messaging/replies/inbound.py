@@ -1,5 +1,6 @@
-"""Replies: stored, put on the person's timeline, threaded, and acted on (STOP, START, HELP,
-a free-text opt-out, a wrong number)."""
+"""Replies: stored, put on the person's timeline and acted on (STOP, START, HELP, a free-text
+opt-out, a wrong number), then published as ``message.received``: the inbox threads them and
+P2P texting hands them back to their texter as subscribers of that event."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ CONFIRM = {
 
 
 def inbound_record(*, account: ProviderAccount, inbound: Inbound) -> Message:
-    """A reply: stored, put on the person's timeline, threaded to what we last sent them, and
+    """A reply: stored, put on the person's timeline, linked to what we last sent them, and
     acted on — STOP (and its kin) opts the number out of every campaign, START opts back in,
     HELP answers; a free-text opt-out ("please stop texting me") is applied as well (the
     careful reading of TCPA's "any reasonable means"), a wrong number is suppressed."""
@@ -55,14 +56,8 @@ def inbound_record(*, account: ProviderAccount, inbound: Inbound) -> Message:
         purpose=last.purpose if last else contact.Purpose.CAMPAIGN,
         created_at=inbound.received_at or timezone.now(),
     )
-    if last is not None and last.texting_contact_id:
-        from grassroots.messaging.texting import services as texting
-
-        texting.on_reply(message)  # the conversation goes back to the texter who sent
-    else:
-        from grassroots.messaging.inbox import services as inbox
-
-        inbox.thread_for_inbound(message)
+    # the inbox (a thread) and texting (back to the texter who sent) file it from the
+    # ``message.received`` event published below, after commit
     outcome = {
         "opt_out": "opted out",
         "possible_opt_out": "opted out",
