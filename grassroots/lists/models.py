@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grassroots.core import access
+from grassroots.geography.fields import scope_area_field
 
 
 class Visibility(models.TextChoices):
@@ -31,15 +32,7 @@ class Segment(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
-    area = models.ForeignKey(
-        "geography.Area",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("area"),
-        help_text=_("Who may see it: users whose areas include this one. Empty: campaign-wide."),
-    )
+    area = scope_area_field()
 
     access_scope = access.ByOwner(
         "owner",
@@ -84,15 +77,7 @@ class PersonList(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
-    area = models.ForeignKey(
-        "geography.Area",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("area"),
-        help_text=_("Who may see it: users whose areas include this one. Empty: campaign-wide."),
-    )
+    area = scope_area_field()
 
     access_scope = access.ByOwner(
         "owner",

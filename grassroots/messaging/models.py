@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from grassroots.core import access
 from grassroots.core.models import TimeStampedModel
+from grassroots.geography.fields import scope_area_field
 from grassroots.people import contact
 
 # The channels a message goes out on: three of the contact channels (people.contact), plus a
@@ -67,15 +68,7 @@ class Template(TimeStampedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
-    area = models.ForeignKey(
-        "geography.Area",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("area"),
-        help_text=_("Who may see it: users whose areas include this one. Empty: campaign-wide."),
-    )
+    area = scope_area_field()
 
     access_scope = access.ByArea("area", owner="created_by", unassigned_readable=True)
     objects = access.ScopedManager()
@@ -184,15 +177,7 @@ class Broadcast(TimeStampedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
-    area = models.ForeignKey(
-        "geography.Area",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("area"),
-        help_text=_("Who may see it: users whose areas include this one. Empty: campaign-wide."),
-    )
+    area = scope_area_field()
 
     access_scope = access.ByArea("area", owner="created_by")
     objects = access.ScopedManager()
@@ -404,15 +389,7 @@ class Automation(TimeStampedModel):
     # A user's automation whose author is deleted stops instead of running with no checks.
     system = models.BooleanField(default=False, editable=False)
 
-    area = models.ForeignKey(
-        "geography.Area",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("area"),
-        help_text=_("Who may see it: users whose areas include this one. Empty: campaign-wide."),
-    )
+    area = scope_area_field()
 
     access_scope = access.ByArea("area", owner="created_by")
     objects = access.ScopedManager()
@@ -515,15 +492,7 @@ class TextingCampaign(TimeStampedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
-    area = models.ForeignKey(
-        "geography.Area",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("area"),
-        help_text=_("Who may see it: users whose areas include this one. Empty: campaign-wide."),
-    )
+    area = scope_area_field()
 
     # Texters read a campaign meant for an area containing theirs, or a campaign-wide one;
     # organising it needs its area inside theirs.

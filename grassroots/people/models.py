@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from grassroots.core import access
 from grassroots.core.models import TimeStampedModel
+from grassroots.geography.fields import scope_area_field
 from grassroots.people import contact
 
 
@@ -533,15 +534,7 @@ class ImportBatch(models.Model):
 
     STALE_AFTER = dt.timedelta(minutes=5)
 
-    area = models.ForeignKey(
-        "geography.Area",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("area"),
-        help_text=_("Who may see it: users whose areas include this one. Empty: campaign-wide."),
-    )
+    area = scope_area_field()
 
     access_scope = access.ByArea("area", owner="created_by")
     objects = access.ScopedManager()
