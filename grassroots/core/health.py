@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import Count
 from django.utils import timezone
 
 STALL_AFTER = dt.timedelta(seconds=120)
@@ -38,9 +39,11 @@ def worker_status() -> dict[str, Any]:
             import django_rq
             from rq import Worker
 
-            conn = django_rq.get_connection("default")
+            queues = list(getattr(settings, "RQ_QUEUES", {}) or ["default"])
+            conn = django_rq.get_connection(queues[0])
             workers = Worker.count(connection=conn)
-            queued = django_rq.get_queue("default").count
+            per_queue = {name: django_rq.get_queue(name).count for name in queues}
+            queued = sum(per_queue.values())
         except Exception as exc:
             return {"ok": False, "backend": "rq", "error": type(exc).__name__}
         return {
@@ -48,6 +51,7 @@ def worker_status() -> dict[str, Any]:
             "backend": "rq",
             "workers": workers,
             "queued": queued,
+            "queues": per_queue,
         }
     from django_tasks_db.models import DBTaskResult
 
@@ -65,6 +69,10 @@ def worker_status() -> dict[str, Any]:
         "ok": waiting < STALL_AFTER,
         "backend": "database",
         "queued": ready.count(),
+        "queues": {
+            row["queue_name"]: row["n"]
+            for row in ready.values("queue_name").annotate(n=Count("id")).order_by()
+        },
         "oldest_wait_s": int(waiting.total_seconds()),
         "last_finished": last_finished.isoformat() if last_finished else None,
     }
