@@ -456,8 +456,8 @@ def jobs_ahead(job: Job) -> int | None:
 def job_create(*, kind: str, title: str, total: int = 0, actor: Any = None) -> Job:
     """A job for work run in this process (``run_job``), e.g. the CLI's demo seeding."""
     return Job.objects.create(
-        kind=kind,
-        title=title,
+        kind=kind[:64],
+        title=str(title)[:200],  # a file name can be longer than the column (PostgreSQL refuses)
         total=total,
         created_by=access.user_or_none(actor),
     )
