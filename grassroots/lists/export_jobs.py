@@ -13,21 +13,12 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from grassroots.core import jobs
+from grassroots.core import access, jobs
 from grassroots.core.models import Job
 from grassroots.lists import selectors
 from grassroots.lists.models import PersonList, Segment
 from grassroots.people.exports import services as exports
 from grassroots.people.exports.jobs import JOB_KIND
-
-
-def _require(actor: Any) -> None:
-    if not (
-        getattr(actor, "is_authenticated", False)
-        and actor.is_active
-        and actor.has_capability("people.export")
-    ):
-        raise PermissionDenied(_("You may not export people."))
 
 
 def people_of(actor: Any, *, segment_id: int | None = None, list_id: int | None = None):
@@ -52,7 +43,7 @@ def list_export_start(
     person_list: PersonList | None = None,
     ip_address: str | None = None,
 ) -> Job:
-    _require(actor)
+    access.require(actor, "people.export")
     fmt = (fmt or "").lower()
     columns = exports.validate_export(columns, fmt)
     ref = {"segment_id": segment.pk} if segment is not None else {"list_id": person_list.pk}

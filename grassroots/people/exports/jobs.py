@@ -11,11 +11,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils.translation import gettext as _
+from django.core.exceptions import ValidationError
 from django.utils.translation import ngettext
 
-from grassroots.core import audit, jobs
+from grassroots.core import access, audit, jobs
 from grassroots.core.models import Job
 from grassroots.people import selectors
 from grassroots.people.exports import services
@@ -28,16 +27,6 @@ CAPABILITY = "people.export"
 # Other apps' people to export, by name: ``(actor, source_id) -> queryset of Person``, checked
 # again (visibility and scope) when the job runs. ``lists`` registers "segment" and "list".
 export_sources: dict[str, Callable[[Any, Any], Any]] = {}
-
-
-def _require(actor: Any) -> None:
-    if not (
-        actor is not None
-        and getattr(actor, "is_authenticated", False)
-        and actor.is_active
-        and actor.has_capability(CAPABILITY)
-    ):
-        raise PermissionDenied(_("You may not export people."))
 
 
 def validate_filters(filters: dict) -> None:
@@ -57,7 +46,7 @@ def people_export_start(
     ip_address: str | None = None,
 ) -> Job:
     """Check, count, create the Job, audit, and run the export after commit."""
-    _require(actor)
+    access.require(actor, CAPABILITY)
     fmt = (fmt or "").lower()
     columns = services.validate_export(columns, fmt)
     filters = services.export_filters(filters or {})
@@ -106,7 +95,7 @@ def people_export_file(
     *, actor: Any, job_id: Any, ip_address: str | None = None
 ) -> tuple[Path, str] | None:
     """The file and download name of the actor's own finished export; the download is audited."""
-    _require(actor)
+    access.require(actor, CAPABILITY)
     job = export_job_get(actor=actor, job_id=job_id)
     path = export_file_path(job) if job is not None else None
     if path is None:
