@@ -3,6 +3,7 @@ import io
 
 import openpyxl
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -176,7 +177,7 @@ def test_volunteer_cannot_export(client_for, people, users, django_capture_on_co
     assert r.status_code == 403
     assert not Job.objects.exists()
     assert not AuditEvent.objects.filter(action="people.exported").exists()
-    with pytest.raises(export_jobs.PermissionDenied):
+    with pytest.raises(PermissionDenied):
         export_jobs.people_export_start(
             actor=users["volunteer"], filters={}, columns=["full_name"], fmt="csv"
         )
