@@ -64,6 +64,12 @@ class Template(TimeStampedModel):
         _("purpose"), max_length=15, choices=Purpose.choices, default=Purpose.CAMPAIGN
     )
     default_language = models.CharField(_("default language"), max_length=10, default="en")
+    # A broadcast sends once per address (people sharing a phone get one text); a message
+    # personal by design (a polling slip, a reminder of one person's booth) goes to each.
+    personal = models.BooleanField(
+        _("personal: send to each person, even when people share a number or address"),
+        default=False,
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -471,6 +477,10 @@ class TextingCampaign(TimeStampedModel):
 
     name = models.CharField(_("name"), max_length=120)
     script = models.TextField(_("first message"))
+    # ``script`` is in ``language``; other languages' versions: [{"language", "body"}]. Each
+    # person gets the version in their language (as a template's variants), else ``script``.
+    language = models.CharField(_("language of the first message"), max_length=10, default="en")
+    versions = models.JSONField(default=list, blank=True)
     purpose = models.CharField(
         _("purpose"), max_length=15, choices=Purpose.choices, default=Purpose.CAMPAIGN
     )
@@ -544,6 +554,10 @@ class TextingContact(models.Model):
         DONE = "done", _("Conversation closed")
         OPTED_OUT = "opted_out", _("Opted out")
         WRONG = "wrong", _("Wrong number")
+        # the texter moved on without texting (not "texted")
+        SKIPPED = "skipped", _("Skipped")
+        # another contact of the campaign has the same number: it is texted once, to them
+        SHARED = "shared", _("Same number as another contact")
 
     campaign = models.ForeignKey(TextingCampaign, on_delete=models.CASCADE, related_name="contacts")
     person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+")
@@ -555,6 +569,10 @@ class TextingContact(models.Model):
     assigned_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_activity_at = models.DateTimeField(null=True, blank=True)
+    # status "shared": the contact of this campaign who is texted at the same number
+    same_as = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     access_scope = access.Via("campaign")
     objects = access.ScopedManager()
