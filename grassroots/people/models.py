@@ -528,6 +528,9 @@ class ImportBatch(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
     rolled_back_at = models.DateTimeField(null=True, blank=True)
+    rolled_back_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # Touched after every batch of rows: a running import without a heartbeat for
     # STALE_AFTER has died (worker killed) and may be run again.
     heartbeat_at = models.DateTimeField(null=True, blank=True)
@@ -574,8 +577,35 @@ class ImportRejection(models.Model):
         return f"line {self.line}: {self.reason[:60]}"
 
 
+class ImportNotice(models.Model):
+    """Something an import did to one row short of rejecting it: a value it left out (the
+    person was imported without it), or an earlier row of the same person that a later row of
+    the same file replaced."""
+
+    class Kind(models.TextChoices):
+        VALUE = "value", _("Rejected value")
+        REPEATED = "repeated", _("Repeated row")
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="notices")
+    line = models.PositiveIntegerField()
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    column = models.CharField(max_length=255, blank=True, default="")
+    value = models.TextField(blank=True, default="")
+    reason = models.TextField()
+
+    access_scope = access.Via("batch")
+    objects = access.ScopedManager()
+
+    class Meta:
+        ordering = ["batch", "line", "id"]
+
+    def __str__(self) -> str:
+        return f"line {self.line} {self.column}: {self.reason[:60]}"
+
+
 class ImportChange(models.Model):
-    """What an import did to one person, so it can be rolled back."""
+    """What an import did to one person, so it can be rolled back (``before``) and shown on
+    their timeline (``fields``: the names of what changed, e.g. ``age``, ``address``, ``phone``)."""
 
     class Action(models.TextChoices):
         CREATED = "created", _("Created")
@@ -585,6 +615,7 @@ class ImportChange(models.Model):
     person_id = models.BigIntegerField(db_index=True)
     action = models.CharField(max_length=8, choices=Action.choices)
     before = models.JSONField(default=dict, blank=True)
+    fields = models.JSONField(default=list, blank=True)
 
     access_scope = access.Via("batch")
     objects = access.ScopedManager()
