@@ -170,8 +170,13 @@ def cmd_demo(ns) -> int:
 
     call_command("migrate", interactive=False, verbosity=0)
     from grassroots.core.jobs import cli_progress, job_create, run_job
-    from grassroots.demo.seed import seed_demo
+    from grassroots.demo.seed import demo_exists, seed_demo
 
+    if demo_exists():
+        # No job, no progress bar: there is nothing to do (a "100 % 0/0" bar said otherwise).
+        print("The demo campaign already exists; reusing it.")
+        _print_logins()
+        return 0
     job = job_create(kind="demo.seed", title="Seeding the demo campaign")
     last = [0.0]
 

@@ -25,7 +25,7 @@ from grassroots.people.demo import build_plan
 if TYPE_CHECKING:
     from grassroots.core.jobs import JobReporter
 
-__all__ = ["DEMO_PASSWORD", "DEMO_USERS", "build_plan", "demo_logins", "seed_demo"]
+__all__ = ["DEMO_PASSWORD", "DEMO_USERS", "build_plan", "demo_exists", "demo_logins", "seed_demo"]
 
 MARKER_AREA_CODE = "IN-WB"  # if this area exists the demo (or a real West Bengal tree) is there
 
@@ -49,10 +49,15 @@ class _Progress:
             self.reporter.advance(self.done, force=force)
 
 
+def demo_exists() -> bool:
+    """True when the demo campaign (or a real West Bengal tree) is already installed."""
+    return Area.objects.filter(code=MARKER_AREA_CODE).exists()
+
+
 def seed_demo(*, seed: int = 42, reporter: JobReporter | None = None, scale: float = 1.0) -> dict:
     """Create the demo campaign; return counts and the demo logins, or ``{"skipped": True}``."""
     progress = _Progress(reporter)
-    if Area.objects.filter(code=MARKER_AREA_CODE).exists():
+    if demo_exists():
         progress.log(f"Demo data already present (area {MARKER_AREA_CODE} exists); nothing to do.")
         return {"skipped": True}
     started = time.perf_counter()

@@ -221,3 +221,15 @@ def test_each_app_seeds_its_own_part_in_order():
         "grassroots.people.demo.seed",  # people need areas, elections and users
     ]
     assert modules.index("grassroots.messaging.demo") > 2
+
+
+def test_a_second_demo_command_starts_no_job_and_draws_no_empty_progress_bar(seeded, capsys):
+    from grassroots.cli import main
+    from grassroots.core.models import Job
+
+    jobs_before = Job.objects.count()
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert "already exists" in out
+    assert "0/0" not in out and "100%" not in out
+    assert Job.objects.count() == jobs_before
