@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -21,6 +22,11 @@ def dashboard(request):
         tiles.extend(provider(request))
     tiles.sort(key=lambda t: t.order)
     return render(request, "core/dashboard.html", {"tiles": tiles})
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page says: send them to the icon (no 404s)."""
+    return redirect(static("grassroots/favicon.svg"), permanent=True)
 
 
 @never_cache

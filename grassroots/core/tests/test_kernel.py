@@ -176,3 +176,10 @@ def test_an_event_after_a_rolled_back_savepoint_still_queues_delivery(
         events.publish("test.happened", {"n": 2})
     assert len(callbacks) == 1
     assert received == [("test.happened", {"n": 2})]
+
+
+def test_the_favicon_is_served_and_every_page_names_it(client, db):
+    r = client.get("/favicon.ico")
+    assert r.status_code == 301 and r["Location"].endswith("grassroots/favicon.svg")
+    page = client.get("/accounts/login/")
+    assert 'rel="icon"' in page.content.decode()
