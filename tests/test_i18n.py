@@ -177,6 +177,64 @@ def test_every_entry_is_translated_and_not_fuzzy(code):
     assert not problems, "\n".join(problems)
 
 
+# Where ``make messages`` looks, and what it leaves out (keep in step with the Makefile).
+SOURCE_DIR = LOCALE_DIR.parent
+MAKEMESSAGES_IGNORE = ["static/*", "demo/*"]
+
+
+@pytest.fixture(scope="module")
+def extracted(tmp_path_factory):
+    """The catalogues as ``make messages`` would leave them for the source as it is now.
+
+    The source tree is copied and ``makemessages`` (the project's, which also knows the
+    ``_l`` alias) merges every marked string into copies of the committed ``.po`` files, so a
+    string added to a template or to Python and never translated shows up as empty or fuzzy.
+    """
+    import os
+    import shutil
+
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    if shutil.which("xgettext") is None or shutil.which("msgmerge") is None:
+        pytest.fail("GNU gettext (xgettext, msgmerge) is needed: apt-get install gettext")
+    root = tmp_path_factory.mktemp("messages") / "grassroots"
+    shutil.copytree(
+        SOURCE_DIR,
+        root,
+        ignore=shutil.ignore_patterns(
+            "__pycache__", "static", "*.mo", "*.ttf", "*.sqlite3*", "*.json.gz", "*.csv"
+        ),
+    )
+    cwd = os.getcwd()
+    os.chdir(root)
+    try:
+        with override_settings(LOCALE_PATHS=[root / "locale"]):
+            call_command(
+                "makemessages", locale=LANGS, ignore_patterns=MAKEMESSAGES_IGNORE, verbosity=0
+            )
+    finally:
+        os.chdir(cwd)
+    return {code: read_po(root / "locale" / code / "LC_MESSAGES" / "django.po") for code in LANGS}
+
+
+@pytest.mark.parametrize("code", LANGS)
+def test_every_string_in_the_source_has_a_translation(extracted, code):
+    """A string marked in a template or in Python but missing from (or fuzzy in) the committed
+    catalogue fails here: run ``make messages`` and translate it."""
+    missing = []
+    for e in extracted[code]:
+        if e["msgid"] == "":
+            continue
+        text = e.get("msgstr") if "msgid_plural" not in e else e.get("msgstr[0]")
+        if "fuzzy" in e["flags"] or not (text or "").strip():
+            ctx = f"[{e['msgctxt']}] " if "msgctxt" in e else ""
+            missing.append(f"{ctx}{e['msgid']!r}")
+    assert not missing, f"{len(missing)} strings without a {code} translation:\n" + "\n".join(
+        missing
+    )
+
+
 @pytest.mark.parametrize("code", LANGS)
 def test_compiled_catalogue_matches_po(code):
     """The committed .mo is compiled from the current .po (run compilemessages after edits)."""
