@@ -129,6 +129,13 @@ class Person(TimeStampedModel):
     )
     do_not_contact = models.BooleanField(_("do not contact"), default=False)
     source = models.CharField(_("source"), max_length=100, blank=True, default="")
+    # What a voter file says about the registration (US files carry them). The voter status is
+    # an open vocabulary: any value a file uses is kept (lower-case); the common ones have
+    # translated labels (``people.registration``).
+    name_suffix = models.CharField(_("name suffix"), max_length=20, blank=True, default="")
+    party = models.CharField(_("party registration"), max_length=50, blank=True, default="")
+    registration_date = models.DateField(_("registration date"), null=True, blank=True)
+    voter_status = models.CharField(_("voter status"), max_length=30, blank=True, default="")
     # Indexed by people_person_hh_idx and (area first) people_person_area_idx: every index is
     # written on every insert, so an import of millions pays for each duplicate one.
     household = models.ForeignKey(
@@ -463,6 +470,8 @@ class VoteHistory(models.Model):
     method = models.CharField(
         _("method"), max_length=10, choices=Method.choices, blank=True, default=""
     )
+    # The party ballot taken in a primary ("DEM", "REP"…), as the file's mark said.
+    ballot_party = models.CharField(_("ballot party"), max_length=30, blank=True, default="")
 
     access_scope = access.ByPerson()
     objects = access.ScopedManager()
