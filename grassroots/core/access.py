@@ -380,3 +380,23 @@ def visible_ids(
         )
     except (ValueError, TypeError, ValidationError):  # a malformed id is an unknown one
         return set()
+
+
+def who_can(
+    obj: models.Model,
+    candidates: Iterable[Any],
+    capability: str | Callable[[Any], bool] | None = None,
+    action: str = VIEW,
+) -> list:
+    """Those of ``candidates`` (users) who hold ``capability`` (a name, or a predicate) and may
+    see ``obj``: the choices to offer when work on ``obj`` is handed to someone (assign,
+    reassign). Offering a user who cannot open the object would hand them a 404."""
+    chosen = []
+    for user in candidates:
+        if capability is not None:
+            allowed = capability(user) if callable(capability) else can(user, capability)
+            if not allowed:
+                continue
+        if is_visible(obj, user, action):
+            chosen.append(user)
+    return chosen

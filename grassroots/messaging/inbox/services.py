@@ -100,6 +100,11 @@ def thread_read(*, actor: Any, thread: InboxThread) -> None:
 
 def thread_assign(*, actor: Any, thread: InboxThread, user) -> InboxThread:
     _require(actor, thread)
+    if user is not None and not access.who_can(thread, [user], "messaging.send"):
+        raise ValidationError(
+            _("%(user)s cannot see this conversation; choose someone who can.")
+            % {"user": user.get_username()}
+        )
     thread.assigned_to = user
     thread.save(update_fields=["assigned_to"])
     audit.record(

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from grassroots.accounts.permissions import CapabilityRequiredMixin
+from grassroots.core import access
 from grassroots.messaging.inbox import services as inbox
 from grassroots.messaging.models import InboxThread
 
@@ -63,7 +64,12 @@ class ThreadView(CapabilityRequiredMixin, View):
             {
                 "thread": thread,
                 "messages_list": list(reversed(inbox.thread_messages(thread)[:100])),
-                "staff": get_user_model().objects.filter(is_active=True).order_by("username"),
+                # only people who could open this conversation
+                "staff": access.who_can(
+                    thread,
+                    get_user_model().objects.filter(is_active=True).order_by("username"),
+                    "messaging.send",
+                ),
             },
         )
 

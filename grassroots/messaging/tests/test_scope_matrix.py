@@ -219,3 +219,32 @@ def test_another_areas_import_batch_answers_404(world, batch):
     )  # fmt: skip
     listed = html_client(world["data_elsewhere"]).get(reverse("people:import_list"))
     assert SECRET not in listed.content.decode()
+
+
+def test_handing_work_on_offers_only_people_who_can_open_it(world, people, client):
+    """Reassigning a texter's contacts or assigning an inbox conversation offers (and accepts)
+    only users who could open the campaign or the conversation: a texter of part 1 is not offered
+    part 2's texting campaign, a part-1 colleague not a part-2 voter's conversation."""
+    from django.core.exceptions import ValidationError
+
+    from grassroots.messaging.inbox import services as inbox
+    from grassroots.messaging.models import InboxThread
+
+    here, elsewhere = world["here"], world["elsewhere"]
+    campaign = world["texting"]
+    client.force_login(here)
+    page = client.get(reverse("messaging:texting_detail", args=[campaign.pk]))
+    offered = [u.username for u in page.context["users"]]
+    assert here.username in offered and elsewhere.username not in offered
+    with pytest.raises(ValidationError):
+        texting.reassign(actor=here, campaign=campaign, from_user=here, to_user=elsewhere)
+
+    voter_p2 = next(p for p in people.values() if p.area_id == world["texting"].area_id)
+    thread = InboxThread.objects.create(channel="sms", address="+919800000001", person=voter_p2)
+    page = client.get(reverse("messaging:inbox_thread", args=[thread.pk]))
+    staff = [u.username for u in page.context["staff"]]
+    assert here.username in staff and elsewhere.username not in staff
+    with pytest.raises(ValidationError):
+        inbox.thread_assign(actor=here, thread=thread, user=elsewhere)
+    inbox.thread_assign(actor=here, thread=thread, user=here)
+    assert InboxThread.objects.get(pk=thread.pk).assigned_to == here

@@ -168,25 +168,39 @@ def campaign_start(*, actor: Any, campaign: TextingCampaign) -> TextingCampaign:
     from grassroots.messaging.services import best_addresses
 
     ids = list(
-        ListMember.objects.filter(list=campaign.person_list).values_list("person_id", flat=True)
+        ListMember.objects.filter(list=campaign.person_list)
+        .order_by("person_id")
+        .values_list("person_id", flat=True)
     )
-    rows = []
+    # One contact per number: people who share a phone (a household's one mobile) are texted
+    # once, the first in a stable order (person id); the others are recorded as "same number",
+    # never handed out, so no number goes to two texters.
+    rows, shared = [], []
+    first: dict[str, TextingContact] = {}
     for start in range(0, len(ids), 5000):
         chunk = ids[start : start + 5000]
         phones = best_addresses(chunk, "sms")
-        rows += [
-            TextingContact(campaign=campaign, person_id=pid, phone=phones[pid])
-            for pid in chunk
-            if pid in phones
-        ]
-    TextingContact.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+        for pid in chunk:
+            if pid not in phones:
+                continue
+            contact = TextingContact(campaign=campaign, person_id=pid, phone=phones[pid])
+            if phones[pid] in first:
+                contact.status = C.SHARED
+                shared.append((contact, first[phones[pid]]))
+            else:
+                first[phones[pid]] = contact
+                rows.append(contact)
+    TextingContact.objects.bulk_create(rows, batch_size=1000)
+    for contact, same_as in shared:
+        contact.same_as_id = same_as.pk
+    TextingContact.objects.bulk_create([c for c, _s in shared], batch_size=1000)
     campaign.status = T.ACTIVE
     campaign.save(update_fields=["status", "person_list", "updated_at"])
     audit.record(
         actor=actor,
         action="messaging.texting_started",
         obj=campaign,
-        detail={"contacts": len(rows)},
+        detail={"contacts": len(rows), "same_number": len(shared)},
     )
     return campaign
 
@@ -327,6 +341,20 @@ def reply(
     return message
 
 
+def skip(*, actor: Any, contact: TextingContact) -> TextingContact:
+    """The texter moves on without texting this contact: it is not "texted" (no message, no
+    ``sent_at``) and is not handed out again."""
+    if contact.texter_id != getattr(actor, "pk", None):
+        raise PermissionDenied
+    now = timezone.now()
+    if not TextingContact.objects.filter(pk=contact.pk, status=C.ASSIGNED, texter=actor).update(
+        status=C.SKIPPED, last_activity_at=now
+    ):
+        raise ValidationError(_("This contact is no longer yours to text."))
+    contact.status, contact.last_activity_at = C.SKIPPED, now
+    return contact
+
+
 def mark(*, actor: Any, contact: TextingContact, outcome: str) -> TextingContact:
     """One click: ``opted_out``, ``wrong`` (number) or ``done`` (close the conversation)."""
     _require_texter_or_supervisor(actor, contact)
@@ -422,6 +450,11 @@ def reassign(*, actor: Any, campaign: TextingCampaign, from_user, to_user=None) 
     """Hand ``from_user``'s conversations (and untexted contacts) to ``to_user``; without a
     ``to_user`` their untexted contacts go back to the pool."""
     _require(actor, campaign)
+    if to_user is not None and not access.who_can(campaign, [to_user], can_text):
+        raise ValidationError(
+            _("%(user)s cannot text in this campaign's area; choose someone who can.")
+            % {"user": to_user.get_username()}
+        )
     with transaction.atomic():
         mine = TextingContact.objects.filter(campaign=campaign, texter=from_user)
         if to_user is None:
@@ -429,7 +462,9 @@ def reassign(*, actor: Any, campaign: TextingCampaign, from_user, to_user=None) 
                 status=C.UNASSIGNED, texter=None, assigned_at=None
             )
         else:
-            n = mine.exclude(status__in=[C.DONE, C.OPTED_OUT, C.WRONG]).update(texter=to_user)
+            n = mine.exclude(status__in=[C.DONE, C.OPTED_OUT, C.WRONG, C.SKIPPED, C.SHARED]).update(
+                texter=to_user
+            )
         audit.record(
             actor=actor,
             action="messaging.texting_reassigned",
@@ -449,7 +484,8 @@ def progress(campaign: TextingCampaign) -> dict[str, Any]:
         .values("texter", "texter__username")
         .annotate(
             assigned=Count("id", filter=Q(status=C.ASSIGNED)),
-            sent=Count("id", filter=~Q(status__in=[C.ASSIGNED, C.UNASSIGNED])),
+            sent=Count("id", filter=Q(sent_at__isnull=False)),
+            skipped=Count("id", filter=Q(status=C.SKIPPED)),
             replied=Count("id", filter=Q(status=C.REPLIED)),
             opted_out=Count("id", filter=Q(status=C.OPTED_OUT)),
         )
@@ -458,6 +494,8 @@ def progress(campaign: TextingCampaign) -> dict[str, Any]:
     labels = dict(TextingContact.Status.choices)
     return {
         "totals": totals,
+        # texted = a first message went (skipped and shared-number contacts were not texted)
+        "texted": campaign.contacts.filter(sent_at__isnull=False).count(),
         "labelled": [(labels.get(k, k), k, n) for k, n in totals.items()],
         "total": sum(totals.values()),
         "texters": texters,

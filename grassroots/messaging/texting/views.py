@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from grassroots.accounts.permissions import CapabilityRequiredMixin
+from grassroots.core import access
 from grassroots.lists import selectors as list_selectors
 from grassroots.messaging.models import (
     CannedResponse,
@@ -203,7 +204,12 @@ class CampaignDetailView(TexterMixin, View):
                 "campaign": campaign,
                 "progress": texting.progress(campaign),
                 "is_supervisor": request.user.has_capability("messaging.send"),
-                "users": get_user_model().objects.filter(is_active=True).order_by("username"),
+                # only people who could open the campaign and text in it
+                "users": access.who_can(
+                    campaign,
+                    get_user_model().objects.filter(is_active=True).order_by("username"),
+                    texting.can_text,
+                ),
             },
         )
 
@@ -252,7 +258,7 @@ class TexterView(TexterMixin, View):
             "text": texting.first_message(campaign, contact.person) if contact else "",
             "left": mine.filter(status=C.ASSIGNED).count(),
             "replies": mine.filter(status=C.REPLIED).select_related("person")[:100],
-            "sent": mine.exclude(status__in=[C.ASSIGNED, C.UNASSIGNED]).count(),
+            "sent": mine.filter(sent_at__isnull=False).count(),  # skipped is not texted
         }
 
     def post(self, request, pk):
@@ -280,7 +286,7 @@ class TexterView(TexterMixin, View):
                 contact = get_object_or_404(
                     TextingContact, pk=request.POST.get("contact") or 0, campaign=campaign
                 )
-                texting.mark(actor=request.user, contact=contact, outcome=C.DONE)
+                texting.skip(actor=request.user, contact=contact)
             else:
                 raise Http404
         except (ValidationError, PermissionDenied) as exc:
