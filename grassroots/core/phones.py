@@ -8,9 +8,52 @@ import re
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from email_validator import EmailNotValidError, validate_email
 
 DEFAULT_REGION = os.environ.get("GRASSROOTS_DEFAULT_REGION", "IN")
+
+# Country names for the error message, in the reader's language. ``phonenumbers.geocoder`` would
+# name every country, but only in English and by loading its whole geographic data set (12–15 s
+# of a busy process, on the first invalid number): the message must not cost that. A country
+# not listed is named by its calling code alone.
+COUNTRY_NAMES = {
+    "IN": pgettext_lazy("phone number for", "India"),
+    "BD": pgettext_lazy("phone number for", "Bangladesh"),
+    "NP": pgettext_lazy("phone number for", "Nepal"),
+    "LK": pgettext_lazy("phone number for", "Sri Lanka"),
+    "PK": pgettext_lazy("phone number for", "Pakistan"),
+    "US": pgettext_lazy("phone number for", "the United States"),
+    "CA": pgettext_lazy("phone number for", "Canada"),
+    "GB": pgettext_lazy("phone number for", "the United Kingdom"),
+    "IE": pgettext_lazy("phone number for", "Ireland"),
+    "IT": pgettext_lazy("phone number for", "Italy"),
+    "FR": pgettext_lazy("phone number for", "France"),
+    "DE": pgettext_lazy("phone number for", "Germany"),
+    "ES": pgettext_lazy("phone number for", "Spain"),
+    "AU": pgettext_lazy("phone number for", "Australia"),
+    "NZ": pgettext_lazy("phone number for", "New Zealand"),
+    "AE": pgettext_lazy("phone number for", "the United Arab Emirates"),
+    "SG": pgettext_lazy("phone number for", "Singapore"),
+}
+
+
+def invalid_number_message(text: str, number: phonenumbers.PhoneNumber) -> str:
+    """Why ``number`` (parsed from ``text``) is refused, naming its country from the calling
+    code's metadata (already loaded to parse it), never from the geocoder's data."""
+    name = None
+    if number.country_code != 1:  # +1 is shared by the US, Canada and the Caribbean
+        name = COUNTRY_NAMES.get(phonenumbers.region_code_for_country_code(number.country_code))
+    if name is None:
+        return _("“%(value)s” is not a valid phone number for the country code +%(code)s.") % {
+            "value": text,
+            "code": number.country_code,
+        }
+    return _("“%(value)s” is not a valid phone number for %(country)s (+%(code)s).") % {
+        "value": text,
+        "country": name,
+        "code": number.country_code,
+    }
 
 
 def normalize_phone(raw: str, region: str | None = None) -> tuple[str, str]:
@@ -31,13 +74,7 @@ def normalize_phone(raw: str, region: str | None = None) -> tuple[str, str]:
             % {"value": text}
         )
     if not phonenumbers.is_valid_number(number):
-        from phonenumbers import geocoder
-
-        country = geocoder.country_name_for_number(number, "en") or "its country"
-        raise ValidationError(
-            _("“%(value)s” is not a valid phone number for %(country)s (+%(code)s).")
-            % {"value": text, "country": country, "code": number.country_code}
-        )
+        raise ValidationError(invalid_number_message(text, number))
     kind_map = {
         phonenumbers.PhoneNumberType.MOBILE: "mobile",
         phonenumbers.PhoneNumberType.FIXED_LINE: "landline",
