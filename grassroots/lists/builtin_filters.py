@@ -16,6 +16,7 @@ from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subque
 from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import pgettext_lazy
 
 from grassroots.geography.models import Area, Election
 from grassroots.lists.registry import Context, Filter, Param, filters
@@ -277,8 +278,10 @@ def register_all() -> None:
               choices=[("any", _l("any of them")), ("all", _l("all of them"))]),
     ]))  # fmt: skip
     add(Filter("age", _l("Age"), age_q, group=PEOPLE, order=30, params=[
-        Param("min", "int", _l("From"), required=False, min_value=0, max_value=130),
-        Param("max", "int", _l("To"), required=False, min_value=0, max_value=130),
+        Param("min", "int", pgettext_lazy("lower bound of a range", "From"), required=False,
+              min_value=0, max_value=130),
+        Param("max", "int", pgettext_lazy("upper bound of a range", "To"), required=False,
+              min_value=0, max_value=130),
     ]))  # fmt: skip
     add(Filter("gender", _l("Gender"), lambda p, c: Q(gender__in=p["values"]), group=PEOPLE,
                order=40, params=[
@@ -322,7 +325,8 @@ def register_all() -> None:
     add(Filter("contacted", _l("Contacted recently"), contacted_q, group=HISTORY, order=80,
                help=_l("Put it under NOT for “not contacted in the last N days”."), params=[
         Param("days", "int", _l("In the last N days"), default=30, min_value=1, max_value=3650),
-        Param("channel", "choice", _l("By"), required=False, default="",
+        Param("channel", "choice", pgettext_lazy("contacted by (a channel)", "By"), required=False,
+              default="",
               choices=[("", _l("any channel")), *Interaction.Channel.choices]),
     ]))  # fmt: skip
     add(Filter("votes", _l("Voted in N of the last M elections"), votes_q, group=HISTORY,
@@ -339,8 +343,10 @@ def register_all() -> None:
     ]))  # fmt: skip
     add(Filter("household_size", _l("Household size"), household_size_q, group=PLACE,
                order=100, params=[
-        Param("min", "int", _l("From"), required=False, min_value=1, max_value=500),
-        Param("max", "int", _l("To"), required=False, min_value=1, max_value=500),
+        Param("min", "int", pgettext_lazy("lower bound of a range", "From"), required=False,
+              min_value=1, max_value=500),
+        Param("max", "int", pgettext_lazy("upper bound of a range", "To"), required=False,
+              min_value=1, max_value=500),
     ]))  # fmt: skip
     add(Filter("distance", _l("Distance from a point"), distance_q, group=PLACE, order=110,
                params=[
