@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grassroots.core import access
+from grassroots.core.i18n import localized
 from grassroots.core.models import TimeStampedModel
 from grassroots.geography.fields import scope_area_field
 from grassroots.people import contact
@@ -302,10 +303,27 @@ class CustomField(models.Model):
 
     key = models.SlugField(max_length=50, unique=True)
     label = models.CharField(_("label"), max_length=100)
+    labels = models.JSONField(
+        _("label in other languages"),
+        default=dict,
+        blank=True,
+        help_text=_('Language code → label, e.g. {"hi": "पेशा", "bn": "পেশা"}.'),
+    )
     type = models.CharField(_("type"), max_length=15, choices=Type.choices)
     choices = models.JSONField(_("choices"), default=list, blank=True)
     help_text = models.CharField(_("help text"), max_length=255, blank=True, default="")
     sort_order = models.PositiveIntegerField(default=100)
+    # Where the field applies: people in this area (and below); empty = everyone. A ration card
+    # means nothing to a Californian voter.
+    area = models.ForeignKey(
+        "geography.Area",
+        verbose_name=_("applies to"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Only people in this area (and below) have this field; empty for everyone."),
+    )
 
     access_scope = access.Shared()
     objects = access.ScopedManager()
@@ -314,7 +332,12 @@ class CustomField(models.Model):
         ordering = ["sort_order", "label"]
 
     def __str__(self) -> str:
-        return self.label
+        return self.display_label
+
+    @property
+    def display_label(self) -> str:
+        """The label in the language of the request (``labels``), else the label as entered."""
+        return localized(self.label, self.labels)
 
 
 class CustomFieldValue(models.Model):
