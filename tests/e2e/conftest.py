@@ -13,10 +13,16 @@ Notes
   puts them back before the shared ``geo``/``users``/``people`` fixtures run.
 * ``page`` is wrapped so that a broken page fails the test: JavaScript errors, static files
   (htmx, app.js, app.css) that fail to load, and a missing ``window.htmx`` on every full load.
+* Accessibility is checked on every screen a test visits: axe-core (``node_modules/axe-core``,
+  installed by ``npm ci``) is injected into every document and runs the WCAG 2.1 A/AA rules
+  after each page load and after each HTMX swap; the page reports what it finds to the test,
+  and a test with any violation fails (with the rule, the URL and the offending elements).
+  Nothing to add in a test: using the ``page`` fixture is enough.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -31,6 +37,9 @@ expect.set_options(timeout=15_000)
 
 CHROMIUM = "/usr/bin/chromium"
 HERE = Path(__file__).resolve().parent
+AXE_JS = HERE.parents[1] / "node_modules" / "axe-core" / "axe.min.js"
+# WCAG 2.1 level A and AA (axe's tags); best practices and AAA are not failures.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 def pytest_collection_modifyitems(config, items):
@@ -89,10 +98,43 @@ def shots():
     return shoot
 
 
+# Runs in every document of the page (an init script, after axe itself): one axe run at "load"
+# and one after each HTMX swap settles (runs never overlap: a request made during a run is done
+# after it), each reported to the test through the exposed ``__grAxeReport`` binding.
+_AXE_RUNNER = """
+(() => {
+  if (window.top !== window || !window.axe) return;
+  const TAGS = %(tags)s;
+  let running = null, again = false, timer = null;
+  function run(reason) {
+    if (running) { again = true; return running; }
+    const url = location.href;
+    running = window.axe.run(document, {runOnly: {type: "tag", values: TAGS}, resultTypes: ["violations"]})
+      .then((r) => window.__grAxeReport({url, reason, violations: r.violations.map((v) => ({
+        id: v.id, impact: v.impact, help: v.help,
+        nodes: v.nodes.slice(0, 8).map((n) => ({target: n.target.join(" "), html: n.html.slice(0, 200),
+                                                summary: (n.failureSummary || "").slice(0, 300)}))}))}))
+      .catch((e) => window.__grAxeReport({url, reason, error: String(e)}))
+      .finally(() => { running = null; if (again) { again = false; run("again"); } });
+    return running;
+  }
+  window.__grAxeCheck = (reason) => run(reason || "check");
+  window.__grAxeIdle = async () => { while (running || timer) { await (running || new Promise((r) => setTimeout(r, 50))); } };
+  window.addEventListener("load", () => run("load"));
+  document.addEventListener("htmx:afterSettle", () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => { timer = null; run("htmx swap"); }, 30);
+  });
+})();
+"""
+
+
 class PageProblems:
     """What went wrong in the browser while a test ran."""
 
     def __init__(self):
+        self.a11y: list[str] = []
+        self.a11y_checked: list[str] = []
         self.js_errors: list[str] = []
         self.console_errors: list[str] = []
         self.bad_static: list[str] = []
@@ -105,6 +147,7 @@ class PageProblems:
             "console errors": self.console_errors,
             "static files that failed to load": self.bad_static,
             "pages without htmx": self.no_htmx,
+            "accessibility violations (axe-core, WCAG 2.1 A/AA)": self.a11y,
         }
         found = {k: v for k, v in problems.items() if v}
         assert not found, f"Browser problems: {found}"
@@ -151,6 +194,22 @@ def page(page, live_server):
 
     page.on("dialog", on_dialog)
 
+    if not AXE_JS.exists():
+        pytest.fail(f"{AXE_JS} is missing: run `npm ci` (or `make setup`)")
+
+    def on_axe(source, report):
+        where = f"{report['url']} (after {report['reason']})"
+        problems.a11y_checked.append(where)
+        if report.get("error"):
+            problems.a11y.append(f"{where}: axe failed: {report['error']}")
+        for v in report.get("violations", []):
+            nodes = "; ".join(f"{n['target']} {n['html']} -- {n['summary']}" for n in v["nodes"])
+            problems.a11y.append(f"{where}: {v['id']} ({v['impact']}) {v['help']}: {nodes}")
+
+    page.expose_binding("__grAxeReport", on_axe)
+    page.add_init_script(script=AXE_JS.read_text(encoding="utf-8"))
+    page.add_init_script(script=_AXE_RUNNER % {"tags": json.dumps(AXE_TAGS)})
+
     def on_load(p):
         # Every full load of an app page (one with the app's stylesheet, unlike Django's bare
         # "Not Found" page) must have htmx: a deferred script, so it has run before "load".
@@ -166,6 +225,12 @@ def page(page, live_server):
 
     page.on("load", on_load)
     yield page
+    # The screen the test ended on is checked too (after any swap still settling).
+    try:
+        page.evaluate("() => window.__grAxeIdle && window.__grAxeIdle()")
+        page.evaluate("() => window.__grAxeCheck && window.__grAxeCheck('end of test')")
+    except Exception:  # the page is closed or not one of ours (about:blank)
+        pass
     problems.assert_clean()
 
 
