@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from grassroots.core import access
+from grassroots.core.i18n import localized
 from grassroots.core.models import TimeStampedModel
 
 PATH_STEP = 7  # characters per tree level in Area.path ("0000042/")
@@ -19,6 +20,12 @@ class AreaKind(models.Model):
     code = models.SlugField(max_length=50, unique=True)
     name = models.CharField(_("name"), max_length=100)
     plural = models.CharField(_("plural"), max_length=100, blank=True, default="")
+    names = models.JSONField(
+        _("name in other languages"),
+        default=dict,
+        blank=True,
+        help_text=_('Language code → name, e.g. {"hi": "भाग", "bn": "ভাগ"}.'),
+    )
     is_polling_unit = models.BooleanField(
         _("polling unit"), default=False, help_text=_("Booth/part or precinct: where people vote.")
     )
@@ -31,7 +38,12 @@ class AreaKind(models.Model):
         ordering = ["sort_order", "name"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the language of the request (``names``), else the name as entered."""
+        return localized(self.name, self.names)
 
 
 class Area(TimeStampedModel):
