@@ -284,19 +284,21 @@ def test_p2p_texter_sends_with_one_key_each_and_answers_a_reply(
     page.get_by_role("link", name="Start texting").click()
     page.get_by_role("button", name="Ask for 2 more contacts").click()
     expect(page.get_by_text("2 contacts are yours to text.")).to_be_visible()
-    first = page.locator("#contact-name").inner_text()
-    page.wait_for_load_state("load")
+    send = page.locator("#send-button")
     expect(page.locator("#contact-text")).to_contain_text("polls are open till 6 pm")
+    first = page.locator("#contact-name").inner_text()
     shots(page, "messaging-08-texter")
+    expect(send).to_be_focused()  # the Send button has the focus: Enter sends
     page.keyboard.press("Enter")  # one key, one text
     expect(page.locator("#contact-name")).not_to_have_text(first)
+    expect(send).to_be_focused()  # and has it again for the next person
     page.keyboard.press("Enter")
     expect(page.get_by_role("button", name="Ask for 2 more contacts")).to_be_visible()
     assert Message.objects.filter(texting_contact__campaign=c, direction="outbound").count() == 2
 
     page.get_by_role("button", name="Ask for 2 more contacts").click()
     expect(page.locator("#contact-name")).to_be_visible()
-    page.wait_for_load_state("load")  # texting.js (deferred) listens for the key
+    expect(send).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.get_by_role("button", name="Ask for 2 more contacts")).to_be_visible()
     assert TextingContact.objects.filter(campaign=c, status="assigned").count() == 0
@@ -311,3 +313,62 @@ def test_p2p_texter_sends_with_one_key_each_and_answers_a_reply(
 
     assert Tagging.objects.filter(person=campaign["Arjun"], tag__name="will vote").exists()
     page.problems.assert_clean()
+
+
+def test_p2p_enter_on_links_and_other_buttons_sends_nothing(
+    page, live_server, login, campaign, clock, users, shots
+):
+    """Only the Send button sends: Enter on Skip, the breadcrumb, the menu's Dashboard link or
+    Sign out does what that control says, and no text goes (issue 13, item 4)."""
+    from grassroots.lists import services as list_services
+    from grassroots.messaging.models import TextingContact
+    from grassroots.messaging.texting import services as texting
+
+    boss = users["manager"]
+    lst = list_services.list_create(
+        actor=boss, name="to text", person_ids=[p.pk for p in campaign.values()]
+    )
+    c = texting.campaign_save(
+        actor=boss, name="Keys", script="Hi {{ first_name }}, will you vote?", person_list=lst,
+        batch_size=3,
+    )  # fmt: skip
+    texting.campaign_start(actor=boss, campaign=c)
+    texts = Message.objects.filter(texting_contact__campaign=c, direction="outbound")
+
+    login(page, "volunteer")
+    page.goto(f"{live_server.url}/messaging/texting/{c.pk}/text/")
+    page.get_by_role("button", name="Ask for 3 more contacts").click()
+    name = page.locator("#contact-name")
+    expect(name).to_be_visible()
+    first = name.inner_text()
+
+    # Enter on Skip skips: the next person is on screen, nobody was texted
+    page.get_by_role("button", name="Skip").focus()
+    page.keyboard.press("Enter")
+    expect(name).not_to_have_text(first)
+    expect(page.locator("#texting-box h2")).to_contain_text("0 texted")
+    assert texts.count() == 0
+    assert TextingContact.objects.get(campaign=c, status="skipped")
+
+    # Enter on the breadcrumb goes to the campaign's page
+    page.locator(".crumbs a").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Keys")).to_be_visible()
+    assert texts.count() == 0
+
+    # Enter on the menu's Dashboard link goes to the dashboard
+    page.go_back()
+    expect(name).to_be_visible()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard").focus()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(f"{live_server.url}/")
+    assert texts.count() == 0
+
+    # Enter on Sign out signs out
+    page.go_back()
+    expect(name).to_be_visible()
+    page.get_by_role("button", name="Sign out").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    assert texts.count() == 0
+    assert TextingContact.objects.filter(campaign=c, status="assigned").count() == 2

@@ -199,3 +199,66 @@ def test_campaign_needs_a_valid_script_and_audience(setup):
     assert {"name", "script", "audience", "batch_size"} <= set(err.value.message_dict)
     with pytest.raises(PermissionDenied):
         texting.campaign_save(actor=setup["ana"], name="x", script="x")
+
+
+def test_skip_is_not_texted(setup):
+    """Skip moves on without texting: no message, not counted as texted, not handed out again
+    (issue 13, item 28)."""
+    c, ana = setup["campaign"], setup["ana"]
+    texting.request_batch(actor=ana, campaign=c)
+    skipped = texting.next_contact(actor=ana, campaign=c)
+    texting.skip(actor=ana, contact=skipped)
+    texted = texting.next_contact(actor=ana, campaign=c)
+    assert texted.pk != skipped.pk
+    texting.send_initial(actor=ana, contact=texted)
+    skipped.refresh_from_db()
+    assert skipped.status == C.SKIPPED and skipped.sent_at is None
+    assert not Message.objects.filter(texting_contact=skipped).exists()
+    p = texting.progress(c)
+    assert p["texted"] == 1
+    assert p["totals"][C.SKIPPED] == 1
+    row = p["texters"][0]
+    assert (row["sent"], row["skipped"], row["assigned"]) == (1, 1, 1)
+    with pytest.raises(ValidationError):  # skipping twice, or a contact already texted
+        texting.skip(actor=ana, contact=texted)
+    with pytest.raises(PermissionDenied):
+        texting.skip(actor=setup["ben"], contact=texting.next_contact(actor=ana, campaign=c))
+
+
+def test_one_number_is_never_handed_to_two_texters(geo, setup):
+    """People sharing a phone are one contact: the first (by person id) is texted, the others
+    are recorded as "same number as …" and never handed out (issue 13, item 23)."""
+    boss, ana, ben = setup["boss"], setup["ana"], setup["ben"]
+    mother = people_services.person_create(
+        actor=SYSTEM, data={"given_name": "Mita", "area": geo["p1"]}, phones=["+919830099001"]
+    )
+    son = people_services.person_create(
+        actor=SYSTEM, data={"given_name": "Rono", "area": geo["p1"]}, phones=["+919830099001"]
+    )
+    other = people_services.person_create(
+        actor=SYSTEM, data={"given_name": "Ila", "area": geo["p1"]}, phones=["+919830099002"]
+    )
+    lst = list_services.list_create(
+        actor=boss, name="household", person_ids=[son.pk, other.pk, mother.pk]
+    )
+    c = texting.campaign_save(
+        actor=boss, name="Household", script="Hi {{ first_name }}", person_list=lst, batch_size=1
+    )
+    c = texting.campaign_start(actor=boss, campaign=c)
+    assert c.contacts.count() == 3
+    first = c.contacts.get(person=mother)
+    shared = c.contacts.get(person=son)
+    assert first.status == C.UNASSIGNED
+    assert shared.status == C.SHARED and shared.same_as_id == first.pk
+    handed = set()
+    for texter in (ana, ben, ana, ben):
+        texting.request_batch(actor=texter, campaign=c)
+        contact = texting.next_contact(actor=texter, campaign=c)
+        if contact is not None:
+            handed.add(contact.phone)
+            texting.send_initial(actor=texter, contact=contact)
+    assert handed == {"+919830099001", "+919830099002"}
+    assert (
+        Message.objects.filter(texting_contact__campaign=c, to_address="+919830099001").count() == 1
+    )
+    assert texting.progress(c)["totals"][C.SHARED] == 1

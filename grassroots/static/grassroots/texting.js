@@ -1,15 +1,17 @@
-// P2P texting: Enter sends the message on screen (one key per message), unless you are typing.
+// P2P texting: the Send button has the focus when the screen opens and after each text, so
+// Enter sends the message on screen (one key per message). Only the Send button sends: Enter
+// on a link or another button (Skip, the breadcrumb, the menu, Sign out) does what that control
+// says, and Enter anywhere else does nothing.
 document.addEventListener("keydown", (event) => {
-  if (event.key !== "Enter" || event.shiftKey || event.ctrlKey || event.altKey || event.metaKey) return;
-  const target = event.target;
-  if (target && (target.tagName === "TEXTAREA" || target.tagName === "INPUT" || target.isContentEditable)) return;
-  const button = document.getElementById("send-button");
-  if (!button || button.disabled) return;
-  event.preventDefault();
-  if (event.repeat) return; // holding the key down does not send a stream of texts
-  button.click();
+  if (event.key !== "Enter") return;
+  const button = event.target && event.target.closest ? event.target.closest("#send-button") : null;
+  if (!button) return;
+  // holding the key down does not send a stream of texts (nor the next person's text)
+  if (event.repeat || button.disabled) event.preventDefault();
 });
-document.addEventListener("htmx:afterSwap", () => {
+function focusSend() {
   const button = document.getElementById("send-button");
   if (button) button.focus();
-});
+}
+document.addEventListener("htmx:afterSwap", focusSend);
+document.addEventListener("DOMContentLoaded", focusSend);
