@@ -13,8 +13,16 @@ from grassroots.geography.models import PATH_STEP, Area, AreaKind, Election, Pol
 
 
 def area_kind_ensure(
-    *, code: str, name: str, plural: str = "", is_polling_unit: bool = False, sort_order: int = 100
+    *,
+    code: str,
+    name: str,
+    plural: str = "",
+    is_polling_unit: bool = False,
+    sort_order: int = 100,
+    names: dict[str, str] | None = None,
 ) -> AreaKind:
+    """The kind with this code, created if missing. ``names`` (language → name) fills in the
+    languages the kind has no name for yet; names already set are kept."""
     kind, _created = AreaKind.objects.get_or_create(
         code=code,
         defaults={
@@ -22,8 +30,13 @@ def area_kind_ensure(
             "plural": plural or name,
             "is_polling_unit": is_polling_unit,
             "sort_order": sort_order,
+            "names": dict(names or {}),
         },
     )
+    missing = {k: v for k, v in (names or {}).items() if v and not kind.names.get(k)}
+    if missing:
+        kind.names = {**kind.names, **missing}
+        kind.save(update_fields=["names"])
     return kind
 
 

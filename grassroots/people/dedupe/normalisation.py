@@ -163,28 +163,36 @@ SOUTH_ASIAN = {
                  "mahammad", "mohammod", "muhammod", "mohmmad", "mahamad", "mohmad", "mohummad",
                  "muhamad", "mahmmad", "mahammed", "mohamud"],
     "chattopadhyay": ["chatterjee", "chatterji", "chattopadhyaya", "chatterjea", "chattapadhyay",
-                      "chottopadhyay", "chatarjee"],
+                      "chottopadhyay", "chatarjee",
+                      # as romanised from Bengali চ্যাটার্জি/চ্যাটার্জী and Hindi चटर्जी
+                      "chyatarji", "chyatarjee", "chatarji", "chattarji"],
     "bandyopadhyay": ["banerjee", "banerji", "bandopadhyay", "bandyopadhyaya", "bandopadhyaya",
-                      "banerjea", "bondopadhyay", "bandhopadhyay", "bannerjee"],
+                      "banerjea", "bondopadhyay", "bandhopadhyay", "bannerjee",
+                      # ব্যানার্জি/ব্যানার্জী, बनर्जी, and the spoken বাঁড়ুজ্যে
+                      "byanarji", "byanarjee", "banarji", "banarjee", "banrujye", "banrujje"],
     "mukhopadhyay": ["mukherjee", "mukerjee", "mukherji", "mukhopadhyaya", "mukerji",
-                     "mookerjee", "mukharjee"],
-    "gangopadhyay": ["ganguly", "ganguli", "gangopadhyaya", "gangooly"],
+                     "mookerjee", "mukharjee",
+                     "mukharji", "mukhurji"],  # মুখার্জি/মুখার্জী, मुखर्जी
+    "gangopadhyay": ["ganguly", "ganguli", "gangopadhyaya", "gangooly",
+                     "gangguli", "gangguly", "ganggopadhyay"],  # গাঙ্গুলি, গঙ্গোপাধ্যায়
     "bhattacharya": ["bhattacharjee", "bhattacharyya", "bhattacharjya", "bhattachariya",
-                     "bhattacharji", "bhattachary", "bhattacherjee", "bhattacharje"],
+                     "bhattacharji", "bhattachary", "bhattacherjee", "bhattacharje",
+                     "bhattacharyi"],
     "chaudhuri": ["chowdhury", "choudhury", "chaudhary", "chaudhry", "chowdhuri", "choudhuri",
-                  "choudhary", "chaudhri", "chowdhary", "chaudhury", "chowdury", "choudhari"],
+                  "choudhary", "chaudhri", "chowdhary", "chaudhury", "chowdury", "choudhari",
+                  "chaudhari"],  # चौधरी
     "shaikh": ["sk", "sheikh", "shekh", "seikh", "shek", "skh", "shaik", "sheik"],
     "roy": ["ray"],
     "mandal": ["mondal", "mondol", "mandol"],
-    "basu": ["bose", "boshu", "bosu"],
+    "basu": ["bose", "boshu", "bosu", "bos"],  # বোস
     "datta": ["dutta", "dutt", "datt"],
     "ghosh": ["ghose", "ghos"],
     "mitra": ["mitter"],
     "dey": ["de"],
     "chakraborty": ["chakravarty", "chakrabarti", "chakraborti", "chakrabarty", "chakravarti",
                     "chakroborty", "chakrabortty", "chakrabarthy"],
-    "sarkar": ["sircar", "sarker", "sorkar"],
-    "majumdar": ["mazumdar", "majumder", "mazumder", "majoomdar"],
+    "sarkar": ["sircar", "sarker", "sorkar", "sarakar"],  # সরকার
+    "majumdar": ["mazumdar", "majumder", "mazumder", "majoomdar", "majumadar"],  # মজুমদার
     "biswas": ["bishwas", "biswash", "bishbas"],
     "haldar": ["halder"],
     "sharma": ["sarma", "sharmah"],
@@ -281,6 +289,7 @@ _SKELETON_RULES = [
     (re.compile(r"oo|uu"), "u"),
     (re.compile(r"ou|au"), "o"),
     (re.compile(r"([a-z])\1+"), r"\1"),
+    (re.compile(r"(?<=[a-z])y\b"), "i"),  # Adhikary = Adhikari, Chakraborty = Chakraborti
 ]
 
 
@@ -289,6 +298,27 @@ def name_skeleton(name: str) -> str:
     for pattern, repl in _SKELETON_RULES:
         name = pattern.sub(repl, name)
     return name
+
+
+def name_key(text: str) -> str:
+    """The key two spellings of one name share, in any script: normalised, then its skeleton
+    (``"ব্যানার্জি"``, ``"Banerjee"`` and ``"Bandyopadhyay"`` → ``"bandyopadyai"``)."""
+    return name_skeleton(normalise_name(text))
+
+
+# ``Person.name_keys`` holds at most this many characters (a name has a few words).
+NAME_KEYS_LENGTH = 400
+
+
+def name_keys(*names: str) -> str:
+    """The stored search form of a person's names (``Person.name_keys``): the distinct word keys
+    of all of them (Latin and native script alike), sorted, each with a space before and after
+    (``" amit bandyopadyai "``), so "a word starting with …" is ``LIKE '% key%'``."""
+    words = sorted({w for n in names if n for w in name_key(n).split()})
+    text = " ".join(words)
+    if len(text) > NAME_KEYS_LENGTH - 2:  # cut at a word
+        text = text[: NAME_KEYS_LENGTH - 1].rsplit(" ", 1)[0]
+    return f" {text} " if text else ""
 
 
 def first_token(name: str) -> str:

@@ -39,6 +39,28 @@ def test_native_script_matches_the_latin_spelling(native, latin):
     assert key(native) == key(latin)
 
 
+@pytest.mark.parametrize(
+    "spellings",
+    [
+        ["ব্যানার্জি", "ব্যানার্জী", "বন্দ্যোপাধ্যায়", "बनर्जी", "Banerjee", "Bandyopadhyay"],
+        ["চ্যাটার্জি", "চ্যাটার্জী", "চট্টোপাধ্যায়", "चटर्जी", "Chatterjee", "Chattopadhyay"],
+        ["মুখার্জি", "মুখার্জী", "মুখোপাধ্যায়", "मुखर्जी", "Mukherjee", "Mukhopadhyay"],
+        ["গাঙ্গুলি", "গাঙ্গুলী", "গঙ্গোপাধ্যায়", "गांगुली", "Ganguly", "Gangopadhyay"],
+        ["চৌধুরী", "चौधरी", "Chowdhury", "Chaudhary"],
+        ["বোস", "বসু", "Bose", "Basu"],
+        ["সরকার", "Sarkar"],
+        ["মজুমদার", "Majumdar"],
+        ["অধিকারী", "Adhikary", "Adhikari"],
+        ["অমিত", "Amith", "Amit"],
+    ],
+)
+def test_every_spelling_of_an_anglicised_surname_has_one_key(spellings):
+    """The Bengali spellings of the anglicised forms (ব্যানার্জি is romanised "byanarji", which
+    is no spelling of "Banerjee") have the key of the Latin and Sanskritised forms."""
+    keys = {s: normalisation.name_key(s) for s in spellings}
+    assert len(set(keys.values())) == 1, keys
+
+
 def test_transliteration():
     assert normalisation.transliterate_bengali("অনন্যা দাস") == "ananya das"
     assert normalisation.transliterate_indic("राहुल शर्मा") == "rahul sharma"
