@@ -100,3 +100,23 @@ def test_build_freeze_print_and_api_agree(page, live_server, login, geo, people,
     )
     assert api.status == 200 and api.json() == {"people": 2, "households": 2}
     page.problems.assert_clean()
+
+
+def test_a_condition_counts_with_the_choices_it_shows(page, live_server, login, geo, people):
+    """A new "Reachable on a channel" shows SMS, purpose and consent already chosen: the count
+    uses them as shown, with no "Channel: required" until the select is touched."""
+    login(page, "organiser")
+    page.goto(f"{live_server.url}/segments/new/")
+    count_is(page, 3)
+    with page.expect_response(lambda r: "/segments/count/" in r.url) as answer:
+        page.get_by_label("Add a condition").first.select_option("f:reachable")
+    assert "required" not in answer.value.text()
+    cond = page.locator(".condition").first
+    expect(cond.get_by_label("Channel")).to_have_value("sms")
+    expect(cond.get_by_label("Purpose")).to_have_value("campaign")
+    expect(cond.get_by_label("Consent")).to_have_value("not_withdrawn")
+    expect(page.locator("#segment-count .bigcount")).to_be_visible()
+    expect(page.locator("#segment-count")).not_to_contain_text("required")
+    # The definition the form carries is the one on screen.
+    sent = page.locator("input[name=definition]").input_value()
+    assert '"channel":"sms"' in sent, sent

@@ -47,6 +47,7 @@ CUSTOM_FIELDS: list[dict[str, Any]] = [
     {
         "key": "occupation",
         "label": "Occupation",
+        "labels": {"hi": "पेशा", "bn": "পেশা", "it": "Professione"},
         "type": "text",
         "choices": [],
         "help_text": "As the person describes it.",
@@ -55,6 +56,7 @@ CUSTOM_FIELDS: list[dict[str, Any]] = [
     {
         "key": "ration_card",
         "label": "Ration card",
+        "labels": {"hi": "राशन कार्ड", "bn": "রেশন কার্ড", "it": "Tessera annonaria"},
         "type": "boolean",
         "choices": [],
         "help_text": "Holds a ration card (public distribution system).",
@@ -63,6 +65,7 @@ CUSTOM_FIELDS: list[dict[str, Any]] = [
     {
         "key": "issues",
         "label": "Issues",
+        "labels": {"hi": "मुद्दे", "bn": "বিষয়গুলি", "it": "Temi"},
         "type": "multi_choice",
         "choices": ISSUES_IN + [i for i in ISSUES_US if i not in ISSUES_IN],
         "help_text": "What they raised when we spoke.",

@@ -54,7 +54,7 @@
         m.params.forEach((p) => {
           let v = (it.params || {})[p.name];
           if (v === undefined || v === null) v = p.default;
-          params[p.name] = this.toInput(p, v);
+          params[p.name] = this.shown(p, this.toInput(p, v));
         });
         return { uid: next(), kind: "filter", filter: it.filter, params, negate: !!it.negate };
       },
@@ -63,6 +63,17 @@
         if (p.kind === "multi" || p.kind === "tags") return Array.isArray(v) ? v.map(String) : [];
         if (p.kind === "bool") return v === false ? "false" : "true";
         return v === null || v === undefined ? "" : String(v);
+      },
+
+      /* The value a select really shows: a required choice without a default (no empty
+         option) shows its first option, so that is the value — not "", which the count would
+         answer with "required" under an option the user sees chosen. A saved value the server
+         no longer offers is kept, so the count says so instead of changing the segment. */
+      shown(p, v) {
+        if (p.kind !== "choice" || v !== "") return v;
+        const values = (p.choices || []).map((c) => c[0]);
+        if (!p.required || values.includes("") || !values.length) return v;
+        return values[0];
       },
 
       /* editable state -> definition JSON for the server */
