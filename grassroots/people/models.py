@@ -101,6 +101,10 @@ class Person(TimeStampedModel):
     middle_name = models.CharField(_("middle name"), max_length=100, blank=True, default="")
     family_name = models.CharField(_("family name"), max_length=100, blank=True, default="")
     full_name = models.CharField(max_length=320, editable=False, default="")
+    # The matching keys of every word of the names, Latin and native script alike
+    # (``people.dedupe.names.name_keys``: " amit bandyopadyai "), kept on write, so a search
+    # for "Amith Banerjee" or "অমিত ব্যানার্জি" finds the same people (trigram-indexed on PostgreSQL).
+    name_keys = models.CharField(max_length=400, editable=False, default="")
     native_name = models.CharField(
         _("name in native script"), max_length=300, blank=True, default=""
     )
