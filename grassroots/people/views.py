@@ -115,6 +115,8 @@ class PersonDetailView(CapabilityRequiredMixin, View):
 
 
 def _detail_ctx(request, person, **forms):
+    # Each form on the page has its own id prefix (auto_id), so its labels, help and errors
+    # point at its own fields: three forms have a "channel" field.
     return {
         "person": person,
         "members": selectors.household_members(actor=request.user, person=person),
@@ -125,11 +127,12 @@ def _detail_ctx(request, person, **forms):
             (cf, next((v.value for v in person.custom_values.all() if v.field_id == cf.id), None))
             for cf in selectors.custom_fields()
         ],
-        "note_form": forms.get("note_form") or NoteForm(),
-        "tag_form": forms.get("tag_form") or TagForm(),
-        "cp_form": forms.get("cp_form") or ContactPointForm(),
-        "consent_form": forms.get("consent_form") or ConsentForm(),
-        "interaction_form": forms.get("interaction_form") or InteractionForm(),
+        "note_form": forms.get("note_form") or NoteForm(auto_id="note_%s"),
+        "tag_form": forms.get("tag_form") or TagForm(auto_id="tag_%s"),
+        "cp_form": forms.get("cp_form") or ContactPointForm(auto_id="contact_%s"),
+        "consent_form": forms.get("consent_form") or ConsentForm(auto_id="consent_%s"),
+        "interaction_form": forms.get("interaction_form")
+        or InteractionForm(auto_id="interaction_%s"),
         "can_edit": request.user.has_capability("people.edit"),
         "can_note": request.user.has_capability("people.note"),
         "all_tags": selectors.tag_list(),
@@ -163,7 +166,7 @@ class PersonActionView(CapabilityRequiredMixin, View):
         return redirect("people:person_detail", pk=pk)
 
     def do_note(self, request, person):
-        form = NoteForm(request.POST)
+        form = NoteForm(request.POST, auto_id="note_%s")
         if form.is_valid():
             try:
                 services.note_create(
@@ -175,7 +178,7 @@ class PersonActionView(CapabilityRequiredMixin, View):
         return {"note_form": form}, None
 
     def do_interaction(self, request, person):
-        form = InteractionForm(request.POST)
+        form = InteractionForm(request.POST, auto_id="interaction_%s")
         if form.is_valid():
             try:
                 services.interaction_record(
@@ -187,7 +190,7 @@ class PersonActionView(CapabilityRequiredMixin, View):
         return {"interaction_form": form}, None
 
     def do_tag(self, request, person):
-        form = TagForm(request.POST)
+        form = TagForm(request.POST, auto_id="tag_%s")
         if form.is_valid():
             try:
                 tag = services.tag_get_or_create(actor=request.user, name=form.cleaned_data["name"])
@@ -205,7 +208,7 @@ class PersonActionView(CapabilityRequiredMixin, View):
         return None, _("Tag removed.")
 
     def do_contact(self, request, person):
-        form = ContactPointForm(request.POST)
+        form = ContactPointForm(request.POST, auto_id="contact_%s")
         if form.is_valid():
             try:
                 services.contact_point_add(
@@ -217,7 +220,7 @@ class PersonActionView(CapabilityRequiredMixin, View):
         return {"cp_form": form}, None
 
     def do_consent(self, request, person):
-        form = ConsentForm(request.POST)
+        form = ConsentForm(request.POST, auto_id="consent_%s")
         if form.is_valid():
             try:
                 services.consent_record(actor=request.user, person=person, **form.cleaned_data)
