@@ -125,6 +125,9 @@ class Election(models.Model):
         Area, on_delete=models.PROTECT, related_name="elections", verbose_name=_("area")
     )
     code = models.SlugField(_("code"), max_length=64, unique=True)
+    # The bit of ``Person.votes_cast`` that says "voted in this election" (0–62), given when
+    # its first vote is recorded; none when all 63 are taken (filters then read vote history).
+    vote_slot = models.PositiveSmallIntegerField(null=True, blank=True, unique=True, editable=False)
 
     access_scope = access.Shared()
     objects = access.ScopedManager()

@@ -162,6 +162,10 @@ class Person(TimeStampedModel):
     )
     serial_number = models.PositiveIntegerField(_("serial number in part"), null=True, blank=True)
     last_contacted_at = models.DateTimeField(null=True, blank=True)
+    # The vote summary (ADR 0006): bit ``Election.vote_slot`` is set when the person voted in
+    # that election, so every built-in vote filter is one predicate on this row, not a grouped
+    # join over vote history. Kept by ``people.votes.vote_summary_refresh`` after every write.
+    votes_cast = models.BigIntegerField(default=0, editable=False)
 
     access_scope = access.ByArea("area")
     objects = access.ScopedManager()
