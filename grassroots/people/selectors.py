@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -177,8 +177,16 @@ def person_timeline(person: Person, limit: int = 100) -> list[TimelineEntry]:
     return entries[:limit]
 
 
-def custom_fields() -> QuerySet[CustomField]:
-    return CustomField.objects.all()
+def custom_fields(person: Person | None = None) -> QuerySet[CustomField]:
+    """Every custom field, or those that apply to ``person``: fields for everyone and fields of
+    an area that contains the person's area (an India-only field is not shown on a US voter)."""
+    fields = CustomField.objects.all()
+    if person is None:
+        return fields
+    applies = Q(area__isnull=True)
+    if person.area_id:
+        applies |= Q(area__path__in=[*person.area.ancestor_paths(), person.area.path])
+    return fields.filter(applies)
 
 
 def tag_list() -> QuerySet[Tag]:

@@ -125,7 +125,7 @@ def _detail_ctx(request, person, **forms):
         "timeline": selectors.person_timeline(person),
         "custom_fields": [
             (cf, next((v.value for v in person.custom_values.all() if v.field_id == cf.id), None))
-            for cf in selectors.custom_fields()
+            for cf in selectors.custom_fields(person)
         ],
         "note_form": forms.get("note_form") or NoteForm(auto_id="note_%s"),
         "tag_form": forms.get("tag_form") or TagForm(auto_id="tag_%s"),
@@ -305,7 +305,7 @@ class PersonEditView(CapabilityRequiredMixin, View):
             data,
             initial={f: getattr(person, f) for f in PersonForm.base_fields if hasattr(person, f)},
         )
-        self.cfs = list(selectors.custom_fields())
+        self.cfs = list(selectors.custom_fields(person))
         current = {v.field_id: v.value for v in person.custom_values.all()}
         for cf in self.cfs:
             form.fields[f"cf_{cf.key}"] = custom_field_formfield(cf)

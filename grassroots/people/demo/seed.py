@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import models
 
 from grassroots.core.bulk import insert_rows
+from grassroots.geography.models import Area
 from grassroots.people.demo.plan import ISSUES_IN, ISSUES_US, PersonRow
 from grassroots.people.models import (
     Address,
@@ -61,6 +62,7 @@ CUSTOM_FIELDS: list[dict[str, Any]] = [
         "choices": [],
         "help_text": "Holds a ration card (public distribution system).",
         "sort_order": 20,
+        "applies_to": "IN-WB",  # an Indian scheme: not shown on US voters
     },
     {
         "key": "issues",
@@ -93,7 +95,9 @@ def _write_tags() -> dict[str, Tag]:
 def _write_custom_fields() -> dict[str, CustomField]:
     fields = {}
     for spec in CUSTOM_FIELDS:
-        defaults = {k: v for k, v in spec.items() if k != "key"}
+        defaults = {k: v for k, v in spec.items() if k not in ("key", "applies_to")}
+        if spec.get("applies_to"):
+            defaults["area"] = Area.objects.filter(code=spec["applies_to"]).first()
         fields[spec["key"]], _created = CustomField.objects.get_or_create(
             key=spec["key"], defaults=defaults
         )

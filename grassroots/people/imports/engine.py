@@ -57,6 +57,10 @@ COMPARED = (
     "status",
     "source",
     "serial_number",
+    "name_suffix",
+    "party",
+    "registration_date",
+    "voter_status",
 )
 
 
@@ -433,8 +437,9 @@ class Importer:
                         "election_id": self.election_ids[c],
                         "voted": voted,
                         "method": m,
+                        "ballot_party": party,
                     }
-                    for c, (voted, m) in r.votes.items()
+                    for c, (voted, m, party) in r.votes.items()
                 ]
             changes.append({"batch_id": batch_id, "person_id": pid, "action": "created"})
             self.out.example("created", {"line": r.line, "name": r.person.get("full_name", "")})
@@ -489,7 +494,7 @@ class Importer:
                 (ContactPoint, ("person_id", "channel", "value")),
                 (ExternalId, ("person_id", "namespace", "value")),
                 (CustomFieldValue, ("person_id", "field_id", "value")),
-                (VoteHistory, ("person_id", "election_id", "voted", "method")),
+                (VoteHistory, ("person_id", "election_id", "voted", "method", "ballot_party")),
             ):
                 if model is CustomFieldValue and not self.custom_fields:
                     continue
@@ -504,8 +509,8 @@ class Importer:
                     for pid, fid, val in found:
                         cf_have[(pid, fid)] = val
                 else:
-                    for pid, eid, v, m in found:
-                        votes_have[(pid, eid)] = (v, m)
+                    for pid, eid, v, m, party in found:
+                        votes_have[(pid, eid)] = (v, m, party)
         # The households people move to, found or created in a few statements.
         movers, seen_pids = [], set()
         for r in records:
@@ -574,11 +579,17 @@ class Importer:
                     )
                     cf_changed = True
             vts = []
-            for code, (voted, method) in r.votes.items():
+            for code, (voted, method, party) in r.votes.items():
                 eid = self.election_ids[code]
-                if votes_have.get((pid, eid)) != (voted, method):
+                if votes_have.get((pid, eid)) != (voted, method, party):
                     vts.append(
-                        VoteHistory(person_id=pid, election_id=eid, voted=voted, method=method)
+                        VoteHistory(
+                            person_id=pid,
+                            election_id=eid,
+                            voted=voted,
+                            method=method,
+                            ballot_party=party,
+                        )
                     )
             if before or cps or ext or cf_changed or vts:
                 if set(before) - {"custom"}:
@@ -613,7 +624,7 @@ class Importer:
                 batch_size=500,
                 update_conflicts=True,
                 unique_fields=["person", "election"],
-                update_fields=["voted", "method"],
+                update_fields=["voted", "method", "ballot_party"],
             )
         for model, rows in (
             (ContactPoint, new_cps),

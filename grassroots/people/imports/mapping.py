@@ -43,6 +43,9 @@ PERSON_TEXT = {
     "relative_name": 200,
     "source": 100,
     "preferred_language": 10,
+    "name_suffix": 20,
+    "party": 50,
+    "voter_status": 30,
 }
 PERSON_TARGETS = {
     *PERSON_TEXT,
@@ -59,6 +62,7 @@ PERSON_TARGETS = {
     "serial_number",
     "support_score",
     "status",
+    "registration_date",
 }
 ADDRESS_TARGETS = {
     "house_number",
@@ -150,6 +154,40 @@ VOTED = {
     "0": ("", False),
     "false": ("", False),
 }
+VOTE_METHODS = ("in_person", "early", "mail", "absentee", "")
+VOTE_MARKS_HELP = "Y/V/X/1/true or N/0/false, or P/E/A/M/B for the method"
+
+
+def value_map(opts: dict) -> dict[str, Any]:
+    """A column's ``values`` map with its keys as cells are compared (trimmed, any case)."""
+    return {str(k).strip().casefold(): v for k, v in (opts.get("values") or {}).items()}
+
+
+def read_vote(value: str, marks: dict[str, Any] | None = None) -> tuple[bool, str, str] | None:
+    """A vote-history cell → (voted, method, ballot party), through the column's value map
+    first (``{"D": {"voted": true, "party": "DEM"}}`` or ``{"Q": "A"}``); ``None`` when the
+    map blanks it."""
+    key = value.strip().casefold()
+    if marks and key in marks:
+        mapped = marks[key]
+        if isinstance(mapped, dict):
+            return (
+                bool(mapped.get("voted", True)),
+                str(mapped.get("method") or ""),
+                str(mapped.get("party") or "").strip()[:30],
+            )
+        if mapped is None or str(mapped).strip() == "":
+            return None
+        key = str(mapped).strip().casefold()
+    mark = VOTED.get(key)
+    if mark is None:
+        raise RowError(
+            f"“{value}” is not a vote-history mark ({VOTE_MARKS_HELP}); other marks, such as "
+            "a primary ballot's party letter, are translated by the column's “values” map."
+        )
+    return mark[1], mark[0], ""
+
+
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y%m%d", "%m/%d/%y"]
 
 
@@ -166,7 +204,7 @@ class Record:
     emails: list[str] = field(default_factory=list)
     external_ids: list[tuple[str, str]] = field(default_factory=list)
     custom: dict[str, Any] = field(default_factory=dict)
-    votes: dict[str, tuple[bool, str]] = field(default_factory=dict)
+    votes: dict[str, tuple[bool, str, str]] = field(default_factory=dict)  # (voted, method, party)
     area_code: str = ""
     household_key: str = ""
     address_key: str = ""  # address_match_key(address), computed once
@@ -181,16 +219,24 @@ def target_of(spec: Any) -> tuple[str, dict]:
 
 
 def validate_mapping(mapping: dict, headers: list[str] | None = None) -> None:
-    """Raise ValidationError listing every problem (unknown targets, missing columns, nothing mapped)."""
+    """Raise ValidationError listing every problem (unknown targets, missing columns, nothing
+    mapped, a bad value map or option); unknown fields are followed by the list of valid
+    ones, missing columns are named once."""
     errors = []
+    if not isinstance(mapping, dict):
+        raise ValidationError(
+            'The mapping must be a JSON object, e.g. {"columns": {"Name": "person.full_name"}}.'
+        )
     columns = mapping.get("columns") or {}
     if not isinstance(columns, dict):
         raise ValidationError("“columns” must map column names to targets.")
     mapped = 0
+    unknown = False
+    missing: list[str] = []
     taken: dict[str, str] = {}  # target -> the first column mapped to it
     for header, spec in columns.items():
         try:
-            target, _opts = target_of(spec)
+            target, opts = target_of(spec)
         except ValidationError as exc:
             errors.extend(exc.messages)
             continue
@@ -198,6 +244,7 @@ def validate_mapping(mapping: dict, headers: list[str] | None = None) -> None:
             continue
         if not is_known_target(target):
             errors.append(f"Column “{header}”: unknown field “{target}”.")
+            unknown = True
         same = SAME_TARGET.get(target, target)
         if same in taken and same not in REPEATABLE_TARGETS:
             errors.append(
@@ -206,17 +253,138 @@ def validate_mapping(mapping: dict, headers: list[str] | None = None) -> None:
             )
         taken.setdefault(same, header)
         if headers is not None and header not in headers:
-            errors.append(
-                f"Column “{header}” is not in the file (its columns: {', '.join(headers[:20])})."
-            )
+            missing.append(header)
+        errors.extend(_spec_problems(header, target, opts))
         mapped += 1
-    for target in mapping.get("constants") or {}:
+    constants = mapping.get("constants") or {}
+    if not isinstance(constants, dict):
+        errors.append("“constants” must map fields to values.")
+        constants = {}
+    for target in constants:
         if not is_known_target(target):
             errors.append(f"Constant for unknown field “{target}”.")
+            unknown = True
+    errors.extend(options_problems(mapping.get("options") or {}))
+    if unknown:
+        errors.append("Valid fields: " + ", ".join(known_targets()) + ".")
+    if missing:
+        errors.append(
+            ("Columns " if len(missing) > 1 else "Column ")
+            + ", ".join(f"“{h}”" for h in missing)
+            + (" are" if len(missing) > 1 else " is")
+            + " not in the file; its columns are "
+            + ", ".join(f"“{h}”" for h in headers or [])
+            + "."
+        )
     if not mapped:
         errors.append("The mapping maps no column: choose at least a name or an identifier column.")
     if errors:
         raise ValidationError(errors)
+
+
+def known_targets() -> list[str]:
+    """Every field a column can go to, as the mapping names it (for messages and the docs)."""
+    return [
+        *(f"person.{n}" for n in sorted(PERSON_TARGETS)),
+        *(f"address.{n}" for n in sorted(ADDRESS_TARGETS)),
+        "phone",
+        "mobile",
+        "whatsapp",
+        "email",
+        "external_id:<kind>",
+        "custom:<key>",
+        "vote:<election code>",
+        "area.code",
+        "area.ac",
+        "area.part",
+        "household.key",
+        "ignore",
+    ]
+
+
+DATE_FIELDS = {"person.birth_date", "person.age_as_of", "person.registration_date"}
+SPEC_KEYS = {"target", "format", "region", "values", "election_date", "election_name"}
+UNKNOWN_AREA = ("reject", "leave_empty", "create")
+UNKNOWN_ELECTION = ("reject", "create")
+
+
+def _spec_problems(header: str, target: str, opts: dict) -> list[str]:
+    """What is wrong with one column's transforms (format, value map, election details)."""
+    if not opts:
+        return []
+    out = []
+    extra = sorted(set(opts) - SPEC_KEYS)
+    if extra:
+        out.append(
+            f"Column “{header}”: unknown setting {', '.join(f'“{k}”' for k in extra)} "
+            f"(settings: {', '.join(sorted(SPEC_KEYS))})."
+        )
+    values = opts.get("values")
+    if values is not None:
+        if not isinstance(values, dict):
+            out.append(f"Column “{header}”: “values” must map values in the file to values.")
+        elif target.startswith("vote:"):
+            for key, mapped in values.items():
+                if isinstance(mapped, dict):
+                    bad = set(mapped) - {"voted", "method", "party"}
+                    if (
+                        bad
+                        or mapped.get("method", "") not in VOTE_METHODS
+                        or not isinstance(mapped.get("voted", True), bool)
+                    ):
+                        out.append(
+                            f"Column “{header}”: the mark “{key}” must translate to "
+                            '{"voted": true/false, "method": one of '
+                            f'{", ".join(m for m in VOTE_METHODS if m)}, "party": text}}.'
+                        )
+                elif mapped not in (None, "") and str(mapped).strip().casefold() not in VOTED:
+                    out.append(
+                        f"Column “{header}”: the mark “{key}” translates to “{mapped}”, which "
+                        f"is not a vote-history mark ({VOTE_MARKS_HELP})."
+                    )
+        elif any(isinstance(v, (dict, list)) for v in values.values()):
+            out.append(f"Column “{header}”: each value in “values” must be text.")
+    if opts.get("format") and target not in DATE_FIELDS:
+        out.append(f"Column “{header}”: a date format is only for date fields.")
+    if opts.get("election_date") is not None:
+        if not target.startswith("vote:"):
+            out.append(f"Column “{header}”: “election_date” is only for vote-history columns.")
+        else:
+            try:
+                dt.date.fromisoformat(str(opts["election_date"]))
+            except ValueError:
+                out.append(
+                    f"Column “{header}”: election date “{opts['election_date']}” is not a "
+                    "date (YYYY-MM-DD)."
+                )
+    return out
+
+
+def options_problems(options: Any) -> list[str]:
+    """What is wrong with a mapping's ``options`` (the database checks are in ``options.py``)."""
+    if not isinstance(options, dict):
+        return ["“options” must be an object."]
+    out = []
+    if options.get("unknown_area", "reject") not in UNKNOWN_AREA:
+        out.append(f"Option “unknown_area” is one of {', '.join(UNKNOWN_AREA)}.")
+    if options.get("unknown_election", "reject") not in UNKNOWN_ELECTION:
+        out.append(f"Option “unknown_election” is one of {', '.join(UNKNOWN_ELECTION)}.")
+    if options.get("unknown_area") == "create" and not options.get("new_areas_under"):
+        out.append(
+            "Option “unknown_area”: “create” needs “new_areas_under”, the code of the area "
+            "the new areas go under."
+        )
+    match = options.get("match")
+    if match is not None and (
+        not isinstance(match, list) or not set(match) <= {"external_id", "name_birth"}
+    ):
+        out.append("Option “match” is a list of “external_id” and “name_birth”.")
+    if options.get("age_as_of"):
+        try:
+            dt.date.fromisoformat(str(options["age_as_of"]))
+        except ValueError:
+            out.append(f"Option “age_as_of” “{options['age_as_of']}” is not a date (YYYY-MM-DD).")
+    return out
 
 
 # Targets several columns may feed (each adds a contact point); any other takes one column.
@@ -310,7 +478,13 @@ class RowParser:
         self._births = _DailyMemo(clean_birth)  # its answer depends on today's date
         # The mapped columns, each with the function that takes its value (resolved once).
         self._active = [
-            (header, target, self._taker(target, opts))
+            (
+                header,
+                target,
+                self._mapped(self._taker(target, opts), value_map(opts))
+                if opts.get("values") and not target.startswith("vote:")
+                else self._taker(target, opts),
+            )
             for header, target, opts in self.columns
             if target != "ignore"
         ]
@@ -351,14 +525,12 @@ class RowParser:
             return take
         if target.startswith("vote:"):
             code = target.split(":", 1)[1]
+            marks = value_map(opts)
 
             def take(rec, raw, value):
-                mark = VOTED.get(value.strip().casefold())
-                if mark is None:
-                    raise RowError(
-                        f"“{value}” is not a vote-history mark (Y/N, or P/E/A/M for the method)."
-                    )
-                rec.votes[code] = (mark[1], mark[0])
+                vote = read_vote(value, marks)
+                if vote is not None:
+                    rec.votes[code] = vote
 
             return take
 
@@ -366,6 +538,19 @@ class RowParser:
             self._take(rec, raw, "", target, opts, value)
 
         return take
+
+    @staticmethod
+    def _mapped(take, values: dict[str, Any]):
+        """``take`` after the column's value map: a listed value is replaced (an empty
+        replacement leaves the cell blank); any other value is taken as it is."""
+
+        def mapped(rec, raw, value):
+            new = values.get(value.casefold(), value)
+            if new is None or str(new).strip() == "":
+                return
+            take(rec, raw, str(new).strip())
+
+        return mapped
 
     def parse(self, line: int, values: dict[str, str]) -> Record:
         rec = Record(line=line)
@@ -434,14 +619,9 @@ class RowParser:
         elif target.startswith("custom:"):
             rec.custom[target.split(":", 1)[1]] = value
         elif target.startswith("vote:"):
-            code = target.split(":", 1)[1]
-            key = value.strip().casefold()
-            if key not in VOTED:
-                raise RowError(
-                    f"“{value}” is not a vote-history mark (Y/N, or P/E/A/M for the method)."
-                )
-            method, voted = VOTED[key]
-            rec.votes[code] = (voted, method)
+            vote = read_vote(value, value_map(opts))
+            if vote is not None:
+                rec.votes[target.split(":", 1)[1]] = vote
         elif target == "area.code":
             rec.area_code = value
         elif target in ("area.ac", "area.part"):
@@ -463,6 +643,17 @@ class RowParser:
                 p[name] = self._names[
                     p[name], name.replace("_", " ").capitalize(), PERSON_TEXT[name]
                 ]
+        for name in ("name_suffix", "party", "voter_status"):
+            if name in p and len(p[name]) > PERSON_TEXT[name]:
+                raise RowError(
+                    f"{name.replace('_', ' ')} is longer than {PERSON_TEXT[name]} characters."
+                )
+        if p.get("voter_status"):
+            p["voter_status"] = p["voter_status"].casefold()
+        if "person.registration_date" in raw:
+            p["registration_date"] = self._dates[
+                raw["person.registration_date"], self.formats.get("person.registration_date")
+            ]
         if not p.get("given_name") and not rec.external_ids:
             raise RowError("no name and no identifier.")
         if not p.get("given_name") and p.get("family_name"):
@@ -605,7 +796,10 @@ def _int_or(value: Any) -> Any:
         return value
 
 
-HEADER_SUGGESTIONS: dict[str, str] = {
+# Header names (and their common variants) that say which field a column is. Looked up by
+# ``header_key``: case, spaces, underscores and punctuation do not matter ("FIRST_NAME",
+# "First Name" and "firstName" are one key).
+_SUGGESTIONS: dict[str, str] = {
     "first": "person.given_name",
     "first name": "person.given_name",
     "firstname": "person.given_name",
@@ -666,14 +860,112 @@ HEADER_SUGGESTIONS: dict[str, str] = {
     "lat": "address.latitude",
     "longitude": "address.longitude",
     "lon": "address.longitude",
+    "fname": "person.given_name",
+    "name first": "person.given_name",
+    "lname": "person.family_name",
+    "name last": "person.family_name",
+    "mname": "person.middle_name",
+    "suffix": "person.name_suffix",
+    "name suffix": "person.name_suffix",
+    "birthdate": "person.birth_date",
+    "birthday": "person.birth_date",
+    "party": "person.party",
+    "party code": "person.party",
+    "party affiliation": "person.party",
+    "political party": "person.party",
+    "registration date": "person.registration_date",
+    "reg date": "person.registration_date",
+    "registered": "person.registration_date",
+    "voter status": "person.voter_status",
+    "status": "person.voter_status",
+    "voter id number": "external_id:voter",
+    "epic number": "external_id:epic",
+    "epic id": "external_id:epic",
+    "house num": "address.house_number",
+    "street number": "address.house_number",
+    "street name": "address.street",
+    "address line 1": "address.street",
+    "apt": "address.line2",
+    "unit": "address.line2",
+    "apartment": "address.line2",
+    "address line 2": "address.line2",
+    "zip5": "address.postal_code",
+    "postal code": "address.postal_code",
+    "pincode": "address.postal_code",
+    "county": "address.district",
+    "district": "address.district",
+    "region": "address.region",
+    "country": "address.country",
+    "phone number": "phone",
+    "telephone": "phone",
+    "mobile number": "phone",
+    "cell phone": "phone",
+    "email address": "email",
+    "precinct code": "area.code",
+    "area code": "area.code",
+    "household": "household.key",
+    "relative": "person.relative_name",
+    "native name": "person.native_name",
+    "name native": "person.native_name",
 }
+
+
+def header_key(header: str) -> str:
+    """A header as the templates and suggestions compare it: letters and digits only (of any
+    script), case folded — "First Name", "FIRST_NAME" and "firstname" are one key."""
+    return _HEADER_NOISE.sub("", unicodedata.normalize("NFKC", str(header)).casefold())
+
+
+_HEADER_NOISE = re.compile(r"[\W_]+")
+HEADER_SUGGESTIONS: dict[str, str] = {header_key(k): v for k, v in _SUGGESTIONS.items()}
 
 
 def suggest(headers: list[str]) -> dict[str, str]:
     """A first guess at the mapping from the header names (the user confirms it)."""
     out = {}
     for h in headers:
-        key = re.sub(r"[_\s]+", " ", h.strip().casefold())
-        if key in HEADER_SUGGESTIONS:
-            out[h] = HEADER_SUGGESTIONS[key]
+        target = HEADER_SUGGESTIONS.get(header_key(h))
+        if target:
+            out[h] = target
     return out
+
+
+def fit_mapping(mapping: dict, headers: list[str]) -> dict:
+    """The mapping with each column renamed to the file's own spelling of it, when the file
+    has no column of exactly that name but one that differs only in case, spacing or
+    punctuation ("VoterID" → "VOTER_ID"), or else one that is a common name of the same field
+    ("Zip" → "ZIP Code", "BirthDate" → "DOB"). A column the file has under neither stays as
+    it is (``validate_mapping`` then names it). Nothing else changes."""
+    columns = mapping.get("columns") if isinstance(mapping, dict) else None
+    if not isinstance(columns, dict) or not headers:
+        return mapping
+    exact = set(headers)
+    used = {h for h in columns if h in exact}
+    by_key: dict[str, list[str]] = {}
+    for h in headers:
+        by_key.setdefault(header_key(h), []).append(h)
+    fitted: dict[str, Any] = {}
+    for column, spec in columns.items():
+        if column in exact:
+            fitted[column] = spec
+            continue
+        found = [h for h in by_key.get(header_key(column), []) if h not in used]
+        if len(found) != 1:
+            try:
+                target = target_of(spec)[0]
+            except ValidationError:
+                target = ""
+            names = {target, HEADER_SUGGESTIONS.get(header_key(column))} - {"", None, "ignore"}
+            found = [
+                h
+                for h in headers
+                if h not in used
+                and h not in columns
+                and HEADER_SUGGESTIONS.get(header_key(h)) in names
+            ]
+        if len(found) == 1:
+            used.add(found[0])
+            fitted[found[0]] = spec
+        else:
+            fitted[column] = spec
+    return {**mapping, "columns": fitted}

@@ -323,3 +323,21 @@ def test_audit_list_query_count_is_constant(
     c = client_for(users["admin"])
     with django_assert_max_num_queries(10):
         assert c.get(reverse("accounts:audit_list")).status_code == 200
+
+
+def test_a_custom_field_of_one_area_is_shown_only_to_people_there(client_for, geo, people, users):
+    """A ration card (an Indian scheme) is not a field of a voter elsewhere (issue 13, item 28)."""
+    from grassroots.people.models import CustomField
+
+    CustomField.objects.create(key="occupation", label="Occupation", type="text")
+    CustomField.objects.create(
+        key="ration_card", label="Ration card", type="boolean", area=geo["p1"]
+    )
+    c = client_for(users["manager"])
+    inside = people["rahul"] if people["rahul"].area_id == geo["p1"].pk else people["ananya"]
+    outside = person_create(actor=SYSTEM, data={"given_name": "Elsewhere", "area": geo["p2"]})
+    for person, shown in ((inside, True), (outside, False)):
+        for name in ("people:person_detail", "people:person_edit"):
+            page = c.get(reverse(name, args=[person.pk])).content.decode()
+            assert "Occupation" in page
+            assert ("Ration card" in page) is shown, (name, person)
