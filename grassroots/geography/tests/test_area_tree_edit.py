@@ -13,7 +13,6 @@ from grassroots.core.exceptions import NotFound
 from grassroots.core.models import Job
 from grassroots.geography import area_import, services
 from grassroots.geography.models import PATH_STEP, Area, AreaKind
-from grassroots.people.models import Person
 
 CSV_3_LEVELS = """code,name,kind,parent code
 WB,West Bengal,State,
@@ -157,31 +156,6 @@ def test_geojson_boundaries_create_areas_with_shapes_and_points(geo, tmp_path):
 def test_a_file_that_is_not_geojson_is_a_clear_error(tmp_path):
     result = _run(tmp_path, "[1, 2", name="x.geojson")
     assert not result["written"] and "not valid GeoJSON" in result["error"]
-
-
-@pytest.mark.django_db
-def test_moving_a_subtree_re_paths_it_and_people_follow(geo, people, users):
-    ac = AreaKind.objects.get(code="ac")
-    ac2 = services.area_create(
-        actor=SYSTEM, kind=ac, code="IN-WB-AC2", name="Kolkata Port", parent=geo["state"]
-    )
-    section = services.area_create(
-        actor=SYSTEM, kind=ac, code="IN-WB-AC1-P001-S1", name="Section 1", parent=geo["p1"]
-    )
-    moved = services.area_move(actor=users["manager"], area=geo["p1"], parent=ac2)
-    assert moved.parent == ac2
-    for area in Area.objects.all():
-        _consistent(area)
-    section.refresh_from_db()
-    assert section.path.startswith(ac2.path) and section.depth == 4
-    # people of the booth are now inside AC2 (by the path) and no longer inside AC1
-    inside_ac2 = Person.objects.filter(area__path__startswith=ac2.path)
-    assert set(inside_ac2) == {people["ananya"], people["sourav"]}
-    assert not Person.objects.filter(
-        area__path__startswith=geo["ac"].path, pk=people["ananya"].pk
-    ).exists()
-    # the organiser of AC1 no longer sees the booth's people
-    assert not Person.objects.visible_to(users["organiser"]).filter(pk=people["ananya"].pk).exists()
 
 
 @pytest.mark.django_db
