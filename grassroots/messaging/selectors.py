@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from grassroots.lists import selectors as list_selectors
 from grassroots.lists.compiler import DefinitionError
 from grassroots.messaging.models import Broadcast, Message
+from grassroots.people import contact
 from grassroots.people.models import Person
 from grassroots.people.selectors import TimelineEntry
 
@@ -75,5 +76,10 @@ def timeline_entries(person: Person, limit: int) -> list[TimelineEntry]:
         body = m.status_reason
         if m.broadcast_id:
             body = f"{m.broadcast.name}: {body}"
-        out.append(TimelineEntry(m.updated_at, "message", title, body, "", m.status_code))
+        out.append(
+            TimelineEntry(
+                m.updated_at, "message", title, body, "", m.status_code,
+                icon=contact.channel_icon(m.channel),
+            )
+        )  # fmt: skip
     return out

@@ -30,6 +30,23 @@ class Channel(models.TextChoices):
     DOOR = "door", _("Door")
 
 
+#: A symbol per channel, for timelines and lists (decorative: always next to the channel's name).
+ICONS = {
+    Channel.EMAIL: "✉",
+    Channel.SMS: "✆",
+    Channel.WHATSAPP: "✆",
+    Channel.PHONE: "☎",
+    Channel.POST: "✉",
+    Channel.DOOR: "⌂",
+    "voice": "☎",  # a voice broadcast (VOICE, below)
+}
+
+
+def channel_icon(channel: str) -> str:
+    """The symbol of a channel (``⌂`` for a door knock, ``☎`` for a call …), ``•`` if unknown."""
+    return ICONS.get(str(channel), "•")
+
+
 class Purpose(models.TextChoices):
     CAMPAIGN = "campaign", _("Campaign updates")
     FUNDRAISING = "fundraising", _("Fundraising")

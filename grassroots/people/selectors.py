@@ -16,6 +16,7 @@ from grassroots.core import registry
 from grassroots.core.registry import Tile
 from grassroots.geography.models import Area
 from grassroots.geography.selectors import scope_paths, scope_q
+from grassroots.people import contact
 from grassroots.people.models import (
     Consent,
     ContactPoint,
@@ -124,6 +125,7 @@ class TimelineEntry:
     body: str = ""
     who: str = ""
     badge: str = ""
+    icon: str = ""  # a symbol for the entry (a door knock ⌂, a call ☎); the kind's when empty
 
 
 def person_timeline(person: Person, limit: int = 100) -> list[TimelineEntry]:
@@ -137,6 +139,7 @@ def person_timeline(person: Person, limit: int = 100) -> list[TimelineEntry]:
                 i.detail,
                 i.actor.get_username() if i.actor else "",
                 i.outcome,
+                icon=contact.channel_icon(i.channel),
             )
         )
     for n in Note.objects.filter(person=person).select_related("author")[:limit]:

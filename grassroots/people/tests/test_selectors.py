@@ -92,6 +92,12 @@ def test_timeline_merges_interactions_notes_tags_and_consent(people, users):
     )
     kinds = {e.kind for e in person_timeline(p)}
     assert kinds == {"note", "interaction", "tag", "consent"}
+    services.interaction_record(
+        actor=users["volunteer"], person=p, channel="phone", outcome="contact"
+    )
+    # a door knock is drawn as a door, a call as a telephone (a door knock showed ☎)
+    icons = {e.title.split(" ·")[0]: e.icon for e in person_timeline(p) if e.kind == "interaction"}
+    assert icons == {"Door": "⌂", "Phone": "☎"}
 
 
 def test_area_stats_count_descendants(people, geo):
