@@ -291,6 +291,85 @@ def cmd_import(ns) -> int:
     return 0
 
 
+def cmd_areas_import(ns) -> int:
+    """Import an area tree (CSV or GeoJSON) now, with a progress line; exit 1 when the file
+    has problems (nothing written), 2 when it cannot be read."""
+    _django()
+    import json
+    from pathlib import Path
+
+    from django.core.exceptions import ValidationError
+
+    from grassroots.accounts.models import User
+    from grassroots.geography import area_import
+
+    actor = SYSTEM
+    if ns.as_user:
+        actor = User.objects.filter(username=ns.as_user).first()
+        if actor is None:
+            print(f"No user {ns.as_user!r}.", file=sys.stderr)
+            return 2
+    path = Path(ns.file)
+    if not path.is_file():
+        print(f"No such file: {ns.file}", file=sys.stderr)
+        return 2
+    options = {k: v for k, v in (o.split("=", 1) for o in ns.option or [] if "=" in o)}
+    if ns.kind:
+        options["kind"] = ns.kind
+    if ns.parent:
+        options["parent"] = ns.parent
+
+    class Progress:
+        last = 0.0
+
+        def start(self, total):
+            self.total = total
+
+        def advance(self, done, *, force=False):
+            now = time.monotonic()
+            if not ns.json and (force or now - self.last > 0.3):
+                self.last = now
+                sys.stderr.write(f"\rWriting areas: {done:,}/{self.total:,}")
+                sys.stderr.flush()
+
+    try:
+        fmt = area_import.file_format(path)
+        result = area_import.area_import_work(
+            actor=actor,
+            path=str(path),
+            fmt=fmt,
+            dry_run=ns.dry_run,
+            options=options,
+            reporter=Progress(),
+        )
+    except ValidationError as exc:
+        print("Cannot import: " + " ".join(exc.messages), file=sys.stderr)
+        return 2
+    if ns.json:
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        sys.stderr.write("\n")
+        if result.get("error"):
+            print("Cannot import: " + result["error"], file=sys.stderr)
+            return 2
+        label = "Dry run (nothing written)" if not result["written"] else "Imported"
+        print(
+            f"{label}: {result['rows']:,} areas — created {result['created']:,}, "
+            f"updated {result['updated']:,}, moved {result['moved']:,}, "
+            f"unchanged {result['unchanged']:,}"
+        )
+        if result["new_kinds"]:
+            print("New area kinds: " + ", ".join(result["new_kinds"]))
+        if ns.dry_run:
+            for line in result["changes"][:50]:
+                print("  " + line)
+        for p in result["problems"]:
+            print(f"{p['unit']} {p['line']}: {p['message']}", file=sys.stderr)
+        if result["problem_count"]:
+            print(f"{result['problem_count']:,} problems; nothing was written.", file=sys.stderr)
+    return 1 if result.get("problem_count") else 0
+
+
 def cmd_createadmin(ns) -> int:
     _django()
     import getpass
@@ -358,6 +437,24 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rejects", help="write the rejected rows (line, reason, original) to this CSV")
     p.add_argument("--as", dest="as_user", help="the username recorded as the importer")
     p.set_defaults(func=cmd_import)
+    p = sub.add_parser("areas", help="set up the area tree (map)")
+    areas_sub = p.add_subparsers(dest="areas_command", required=True)
+    p = areas_sub.add_parser(
+        "import", help="import areas from a CSV (code, name, kind, parent code) or GeoJSON file"
+    )
+    p.add_argument("file")
+    p.add_argument("--dry-run", action="store_true", help="say what would change; write nothing")
+    p.add_argument("--kind", help="the kind of every area the file does not give one (e.g. part)")
+    p.add_argument("--parent", help="the parent code of every area the file does not give one")
+    p.add_argument(
+        "--option",
+        action="append",
+        metavar="KEY=VALUE",
+        help="code_column=…, name_column=…, kind_column=…, parent_code_column=…",
+    )
+    p.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    p.add_argument("--as", dest="as_user", help="the username doing the import (scope checked)")
+    p.set_defaults(func=cmd_areas_import)
     p = sub.add_parser("housekeeping", help="delete export files and import data past retention")
     p.set_defaults(func=cmd_housekeeping)
     p = sub.add_parser("createadmin", help="create an admin user")

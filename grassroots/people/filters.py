@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import reduce
+from operator import and_
 
 import django_filters as df
 from django.db.models import Exists, OuterRef, Q, Subquery
@@ -15,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from grassroots.core.filters import ScopedFilterSet
 from grassroots.core.phones import try_normalize_phone
 from grassroots.geography.models import Area
+from grassroots.people.dedupe.names import name_key
 from grassroots.people.models import Consent, ContactPoint, ExternalId, Person, Tag, Tagging
 from grassroots.people.validation import years_before
 
@@ -63,7 +66,11 @@ def search_q(text: str) -> Q:
         return cond
     cond = Q()
     for token in text.split()[:5]:
-        cond &= Q(full_name__icontains=token) | Q(native_name__icontains=token)
+        either = Q(full_name__icontains=token) | Q(native_name__icontains=token)
+        keys = name_key(token).split()
+        if keys:  # another spelling or script of the word: a word whose key starts alike
+            either |= reduce(and_, (Q(name_keys__contains=f" {k}") for k in keys))
+        cond &= either
     return cond
 
 

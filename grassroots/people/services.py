@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from grassroots.core import access, audit, bulk, events
 from grassroots.core.exceptions import Invalid, NotFound
 from grassroots.core.phones import normalize_email, normalize_phone
+from grassroots.people.dedupe import names
 from grassroots.people.models import (
     Address,
     Consent,
@@ -131,6 +132,7 @@ def apply_person_fields(person: Person, data: dict[str, Any]) -> None:
     if person.household_id and person.area_id is None and person.household.area_id:
         person.area_id = person.household.area_id
     person.full_name = _full_name(person)
+    person.name_keys = names.person_name_keys(person)
     if errors:
         raise ValidationError(errors)
     try:

@@ -213,3 +213,26 @@ def test_the_import_job_runs_with_progress(geo, users, tmp_path, settings):
     assert Area.objects.filter(code="WB-AC158-P013").exists()
     with pytest.raises(PermissionDenied):
         area_import.area_import_start(actor=users["volunteer"], path=path, dry_run=True)
+
+
+@pytest.mark.django_db
+def test_the_cli_checks_then_imports_a_file(tmp_path, capsys):
+    from grassroots import cli
+
+    path = _write(tmp_path, "areas.csv", CSV_3_LEVELS)
+    assert cli.main(["areas", "import", str(path), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "Dry run (nothing written): 4 areas — created 4" in out
+    assert "create WB-AC158-P012" in out and not Area.objects.exists()
+    assert cli.main(["areas", "import", str(path)]) == 0
+    assert "Imported: 4 areas — created 4" in capsys.readouterr().out
+    assert Area.objects.count() == 4
+
+    bad = _write(tmp_path, "bad.csv", "code,name,kind,parent\nX,Ex,part,NOPE\n")
+    assert cli.main(["areas", "import", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert "line 2: unknown parent code NOPE" in err and "Traceback" not in err
+    assert cli.main(["areas", "import", str(tmp_path / "missing.csv")]) == 2
+    assert "No such file" in capsys.readouterr().err
+    assert cli.main(["areas", "import", str(_write(tmp_path, "x.txt.gz", "x"))]) == 2
+    assert "Choose a .csv or .geojson file" in capsys.readouterr().err

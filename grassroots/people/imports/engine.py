@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from grassroots.core.bulk import insert_rows, max_params
 from grassroots.geography.models import Area, Election
+from grassroots.people.dedupe.names import person_name_keys
 from grassroots.people.imports.mapping import Record, RowError, RowParser
 from grassroots.people.imports.reader import open_sheet
 from grassroots.people.models import (
@@ -44,6 +45,7 @@ COMPARED = (
     "middle_name",
     "family_name",
     "full_name",
+    "name_keys",
     "native_name",
     "gender",
     "birth_date",
@@ -412,6 +414,7 @@ class Importer:
         rows = []
         for r, area_id in zip(records, areas, strict=True):
             row = {k: v for k, v in r.person.items() if k in COMPARED_SET}
+            row["name_keys"] = person_name_keys(row)
             row["area_id"] = area_id
             row["household_id"] = self._household_for(r, area_id)
             row["created_at"] = self.now
@@ -540,6 +543,8 @@ class Importer:
                 ):
                     before[k] = _jsonable(getattr(p, k))
                     setattr(p, k, v)
+            if NAME_FIELDS & before.keys():
+                p.name_keys = person_name_keys(vars(p))
             area_id = self.area_ids.get(r.area_code) if r.area_code else p.area_id
             if area_id != p.area_id:
                 before["area_id"] = p.area_id
@@ -734,6 +739,7 @@ PERSON_COLUMNS = (
     "household__address__match_key",
 )
 COMPARED_SET = frozenset(COMPARED)
+NAME_FIELDS = frozenset({"given_name", "middle_name", "family_name", "native_name"})
 PART = 5000  # ids per ``IN (…)`` list
 
 

@@ -563,3 +563,20 @@ def test_people_without_an_area_code_land_in_the_area_covering_their_coordinates
     # Re-importing changes nothing: the located area is the one already stored.
     again = services.import_create(actor=SYSTEM, path=path, mapping=mapping)
     assert services.import_run(batch=again)["unchanged"] == 5
+
+
+def test_imported_people_get_their_name_keys_and_keep_them_on_update(geo, tmp_path):
+    """The import writes people in bulk (not through the person service): it keeps
+    ``Person.name_keys`` too, so name search finds imported people in any spelling."""
+    from grassroots.people.dedupe.names import person_name_keys
+
+    path = write_csv(tmp_path / "roll.csv", ROLL_HEADER, ROLL_ROWS)
+    run(path)
+    amit = Person.objects.get(external_ids__value="WKH7654320")
+    assert amit.name_keys == person_name_keys(amit) == " amit gos "
+    rows = [list(r) for r in ROLL_ROWS]
+    rows[1][5] = "Amit Chatterjee"
+    run(write_csv(tmp_path / "again.csv", ROLL_HEADER, rows))
+    amit.refresh_from_db()
+    assert amit.full_name == "Amit Chatterjee"
+    assert amit.name_keys == person_name_keys(amit) == " amit catopadyai gos "

@@ -105,3 +105,55 @@ def test_area_stats_count_descendants(people, geo):
     assert stats[geo["ac"].pk] == {"people": 3, "households": 1}
     assert stats[geo["p1"].pk] == {"people": 2, "households": 1}
     assert stats[geo["p2"].pk] == {"people": 1, "households": 0}
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["Adhikari", "Adhikary", "অধিকারী", "अधिकारी", "adhikari rina", "Reena Adhikary"],
+)
+def test_search_finds_other_spellings_and_scripts(people, users, geo, query):
+    """Name search uses the matching keys the duplicate finder computes (``Person.name_keys``),
+    on SQLite as on PostgreSQL: a query in another spelling or script finds the same people."""
+    services.person_create(
+        actor=SYSTEM,
+        data={"given_name": "Rina", "family_name": "Adhikari", "area": geo["p1"]},
+    )
+    services.person_create(
+        actor=SYSTEM, data={"given_name": "রিনা", "native_name": "রিনা অধিকারী", "area": geo["p1"]}
+    )
+    found = person_list(actor=users["manager"], filters={"q": query})
+    assert sorted(p.full_name for p in found) == ["Rina Adhikari", "রিনা"]
+
+
+@pytest.mark.parametrize(
+    ("queries", "expected"),
+    [
+        (["Amit", "Amith", "অমিত", "अमित"], ["Amit Banerjee", "অমিত ব্যানার্জি"]),
+        (["Banerjee", "Bandyopadhyay", "ব্যানার্জি", "বন্দ্যোপাধ্যায়"], ["Amit Banerjee", "অমিত ব্যানার্জি"]),
+        (["Sourav", "Saurav", "সৌরভ"], ["Sourav Das"]),
+    ],
+)
+def test_latin_and_native_queries_for_one_name_find_the_same_people(
+    people, users, geo, queries, expected
+):
+    services.person_create(
+        actor=SYSTEM, data={"given_name": "Amit", "family_name": "Banerjee", "area": geo["p1"]}
+    )
+    services.person_create(
+        actor=SYSTEM,
+        data={"given_name": "অমিত", "family_name": "ব্যানার্জি", "area": geo["p1"]},
+    )
+    for query in queries:
+        found = person_list(actor=users["manager"], filters={"q": query})
+        assert sorted(p.full_name for p in found) == expected, query
+
+
+def test_name_keys_follow_every_write(people, users, geo):
+    person = people["sourav"]
+    assert person.name_keys == " das sorab "
+    services.person_update(actor=SYSTEM, person=person, data={"family_name": "Chatterjee"})
+    person.refresh_from_db()
+    assert person.name_keys == " catopadyai sorab "
+    assert [p.pk for p in person_list(actor=users["manager"], filters={"q": "চ্যাটার্জি"})] == [
+        person.pk
+    ]
