@@ -65,7 +65,18 @@ LANGS = list(EXPECTED)
 
 # msgstr may equal msgid only for these: technical tokens, proper nouns, and words spelled
 # the same in the target language.
-SAME_AS_ENGLISH_OK = {"—", "SMS", "WhatsApp", "2FA", "Referendum", "Area", "area", "No", "HTML"}
+SAME_AS_ENGLISH_OK = {
+    "—",
+    "SMS",
+    "WhatsApp",
+    "2FA",
+    "Referendum",
+    "Area",
+    "area",
+    "No",
+    "HTML",
+    "Singapore",
+}
 
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
 
@@ -245,7 +256,11 @@ def test_compiled_catalogue_matches_po(code):
     for e in read_po(po_path(code)):
         if e["msgid"] == "":
             continue
-        if "msgid_plural" in e:
+        if "msgid_plural" in e and "msgctxt" in e:
+            got = [mo.npgettext(e["msgctxt"], e["msgid"], e["msgid_plural"], n) for n in (1, 2)]
+            if got != [e["msgstr[0]"], e["msgstr[1]"]]:
+                stale.append(e["msgid"])
+        elif "msgid_plural" in e:
             got = [mo.ngettext(e["msgid"], e["msgid_plural"], n) for n in (1, 2)]
             if got != [e["msgstr[0]"], e["msgstr[1]"]]:
                 stale.append(e["msgid"])
@@ -344,3 +359,82 @@ def test_english_is_still_the_default_and_can_be_chosen_back(client, admin_user)
     set_language(client, "en")
     body = client.get("/people/").content.decode()
     assert "Sign out" in body and ">People</a>" in body
+
+
+# --- words that need their sense: contexts, relative times, names campaigns type ---------------
+
+
+RANGE_WORDS = {
+    # lower / upper bound of the age and household-size ranges, and "contacted by (channel)"
+    "hi": ("से", "तक", "माध्यम"),
+    "bn": ("থেকে", "পর্যন্ত", "মাধ্যম"),
+    "it": ("Da", "A", "Tramite"),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("code", LANGS)
+def test_segment_builder_range_and_channel_words_have_their_sense(code):
+    from django.utils import translation
+
+    from grassroots.lists.registry import filters
+
+    low, high, by = RANGE_WORDS[code]
+    with translation.override(code):
+        for key in ("age", "household_size"):
+            params = {p["name"]: p for p in filters.get(key).describe()["params"]}
+            assert (params["min"]["label"], params["max"]["label"]) == (low, high), key
+        contacted = {p["name"]: p for p in filters.get("contacted").describe()["params"]}
+        assert contacted["channel"]["label"] == by
+        described = [f.describe() for f in filters]
+    # every condition, hint and option of the builder is in the language
+    english = {f.describe()["label"] for f in filters}
+    assert not english & {d["label"] for d in described} - SAME_AS_ENGLISH_OK
+
+
+@pytest.mark.parametrize(
+    ("code", "hours_ago", "days"),
+    [
+        ("hi", "3\u00a0घंटे पहले", "2\u00a0दिन"),
+        ("bn", "3\u00a0ঘণ্টা আগে", "2\u00a0দিন"),
+        ("it", "3\u00a0ore fa", "2\u00a0giorni"),
+    ],
+)
+def test_relative_times_are_translated(code, hours_ago, days):
+    import datetime as dt
+
+    from django.contrib.humanize.templatetags.humanize import naturaltime
+    from django.utils import timezone, translation
+    from django.utils.timesince import timesince
+
+    now = timezone.now()
+    with translation.override(code):
+        assert naturaltime(now - dt.timedelta(hours=3, minutes=1)) == hours_ago
+        assert timesince(now - dt.timedelta(days=2, hours=1), now).startswith(days)
+        assert "ago" not in naturaltime(now - dt.timedelta(days=40))
+
+
+@pytest.mark.django_db
+def test_area_kinds_and_custom_field_labels_follow_the_language(client, admin_user, people):
+    from grassroots.geography.services import area_kind_ensure
+    from grassroots.people.models import CustomField, CustomFieldValue
+
+    kind = people["ananya"].area.kind
+    kind.names = {"bn": "ভাগ (বুথ)", "hi": "भाग (बूथ)"}
+    kind.save()
+    field = CustomField.objects.create(
+        key="occupation", label="Occupation", type="text", labels={"bn": "পেশা"}
+    )
+    CustomFieldValue.objects.create(person=people["ananya"], field=field, value="Teacher")
+    assert client.login(username="u", password=PASSWORD)
+    set_language(client, "bn")
+    body = client.get(reverse("people:person_detail", args=[people["ananya"].pk])).content.decode()
+    assert "<dt>পেশা</dt>" in body and "Occupation" not in body
+    body = client.get(reverse("geography:area_detail", args=[people["ananya"].area.pk]))
+    assert "ভাগ (বুথ)" in body.content.decode()
+    set_language(client, "it")  # no Italian name: the name as entered
+    body = client.get(reverse("people:person_detail", args=[people["ananya"].pk])).content.decode()
+    assert "<dt>Occupation</dt>" in body
+    # seeding again adds the languages a kind lacks and keeps the ones set by hand
+    again = area_kind_ensure(code=kind.code, name=kind.name, names={"bn": "অংশ", "it": "Sezione"})
+    assert again.names == {"bn": "ভাগ (বুথ)", "hi": "भाग (बूथ)", "it": "Sezione"}

@@ -4,7 +4,7 @@ Django's ``timesince`` and ``humanize.naturaltime`` read these strings from Djan
 catalogues, and its Hindi and Bengali catalogues leave most of them untranslated, so pages in
 those languages said "3 hours ago" in English. Marking the very same msgids here puts them in
 the project's catalogues (``grassroots/locale``), which Django consults first. Nothing calls
-this module; ``makemessages`` reads it. The msgids must match Django's exactly (see
+this module; ``makemessages`` reads it. The msgids must match Django's exactly, non-breaking spaces included (see
 ``django/utils/timesince.py`` and ``django/contrib/humanize/templatetags/humanize.py``).
 """
 
@@ -25,12 +25,12 @@ NATURALTIME = [
     gettext_lazy("%(delta)s ago"),
     gettext_lazy("%(delta)s from now"),
     gettext_lazy("now"),
-    ngettext_lazy("an hour ago", "%(count)s hours ago", "count"),
-    ngettext_lazy("a minute ago", "%(count)s minutes ago", "count"),
-    ngettext_lazy("a second ago", "%(count)s seconds ago", "count"),
-    ngettext_lazy("a second from now", "%(count)s seconds from now", "count"),
-    ngettext_lazy("a minute from now", "%(count)s minutes from now", "count"),
-    ngettext_lazy("an hour from now", "%(count)s hours from now", "count"),
+    ngettext_lazy("an hour ago", "%(count)s hours ago", "count"),
+    ngettext_lazy("a minute ago", "%(count)s minutes ago", "count"),
+    ngettext_lazy("a second ago", "%(count)s seconds ago", "count"),
+    ngettext_lazy("a second from now", "%(count)s seconds from now", "count"),
+    ngettext_lazy("a minute from now", "%(count)s minutes from now", "count"),
+    ngettext_lazy("an hour from now", "%(count)s hours from now", "count"),
     npgettext_lazy("naturaltime-past", "%(num)d year", "%(num)d years", "num"),
     npgettext_lazy("naturaltime-past", "%(num)d month", "%(num)d months", "num"),
     npgettext_lazy("naturaltime-past", "%(num)d week", "%(num)d weeks", "num"),

@@ -25,24 +25,55 @@ if TYPE_CHECKING:
     from grassroots.core.registry import DemoRun
 
 AREA_KINDS: list[dict[str, Any]] = [
-    {"code": "country", "name": "Country", "plural": "Countries", "sort_order": 10},
-    {"code": "state", "name": "State", "plural": "States", "sort_order": 20},
-    {"code": "district", "name": "District", "plural": "Districts", "sort_order": 30},
-    {"code": "county", "name": "County", "plural": "Counties", "sort_order": 30},
+    {
+        "code": "country",
+        "names": {"hi": "देश", "bn": "দেশ", "it": "Paese"},
+        "name": "Country",
+        "plural": "Countries",
+        "sort_order": 10,
+    },
+    {
+        "code": "state",
+        "names": {"hi": "राज्य", "bn": "রাজ্য", "it": "Stato"},
+        "name": "State",
+        "plural": "States",
+        "sort_order": 20,
+    },
+    {
+        "code": "district",
+        "names": {"hi": "ज़िला", "bn": "জেলা", "it": "Distretto"},
+        "name": "District",
+        "plural": "Districts",
+        "sort_order": 30,
+    },
+    {
+        "code": "county",
+        "names": {"hi": "काउंटी", "bn": "কাউন্টি", "it": "Contea"},
+        "name": "County",
+        "plural": "Counties",
+        "sort_order": 30,
+    },
     {
         "code": "ac",
+        "names": {"hi": "विधानसभा क्षेत्र", "bn": "বিধানসভা কেন্দ্র", "it": "Collegio dell'Assemblea"},
         "name": "Assembly constituency",
         "plural": "Assembly constituencies",
         "sort_order": 40,
     },
     {
         "code": "cd",
+        "names": {
+            "hi": "कांग्रेस निर्वाचन क्षेत्र",
+            "bn": "কংগ্রেস নির্বাচনী এলাকা",
+            "it": "Distretto congressuale",
+        },
         "name": "Congressional district",
         "plural": "Congressional districts",
         "sort_order": 40,
     },
     {
         "code": "part",
+        "names": {"hi": "भाग (बूथ)", "bn": "ভাগ (বুথ)", "it": "Sezione (seggio)"},
         "name": "Part (booth)",
         "plural": "Parts (booths)",
         "is_polling_unit": True,
@@ -50,12 +81,23 @@ AREA_KINDS: list[dict[str, Any]] = [
     },
     {
         "code": "precinct",
+        "names": {
+            "hi": "प्रीसिंक्ट (मतदान क्षेत्र)",
+            "bn": "প্রিসিংক্ট (ভোটকেন্দ্র এলাকা)",
+            "it": "Precinct (seggio)",
+        },
         "name": "Precinct",
         "plural": "Precincts",
         "is_polling_unit": True,
         "sort_order": 50,
     },
-    {"code": "section", "name": "Section", "plural": "Sections", "sort_order": 60},
+    {
+        "code": "section",
+        "names": {"hi": "अनुभाग", "bn": "অংশ", "it": "Settore"},
+        "name": "Section",
+        "plural": "Sections",
+        "sort_order": 60,
+    },
 ]
 
 # (code, name, kind, date, area code, [(office, area code, seats)])

@@ -259,7 +259,7 @@ def distance_q(p: dict, ctx: Context) -> Q:
 
 
 def _custom_field_choices():
-    return [(f.key, f.label) for f in CustomField.objects.order_by("sort_order", "label")]
+    return [(f.key, f.display_label) for f in CustomField.objects.order_by("sort_order", "label")]
 
 
 def _election_choices():

@@ -213,7 +213,7 @@ class BulkTagForm(forms.Form):
 
 def custom_field_formfield(field: CustomField) -> forms.Field:
     T = CustomField.Type
-    label = field.label
+    label = field.display_label
     common = {"label": label, "required": False, "help_text": field.help_text}
     if field.type == T.NUMBER:
         return forms.DecimalField(**common)
