@@ -223,22 +223,122 @@ def _print_logins() -> None:
     print()
 
 
+class CommandError(Exception):
+    """A mistake in what was asked (a missing file, a bad mapping…): said in one line on
+    stderr, exit code 2, no traceback."""
+
+
+def _fail(command: str, message: str) -> int:
+    print(f"grassroots {command}: {message}", file=sys.stderr)
+    return 2
+
+
+def _read_mapping(name: str) -> dict:
+    """The JSON object in a mapping file, or CommandError saying what is wrong with it."""
+    import json
+    from pathlib import Path
+
+    path = Path(name)
+    if not path.is_file():
+        raise CommandError(f"the mapping file {name} does not exist.")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise CommandError(f"the mapping file {name} is not UTF-8 text.")
+    except OSError as exc:
+        raise CommandError(f"cannot read the mapping file {name}: {exc.strerror}.")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CommandError(
+            f"the mapping file {name} is not valid JSON: {exc.msg} "
+            f"(line {exc.lineno}, column {exc.colno})."
+        )
+    if not isinstance(data, dict):
+        kind = {list: "an array", str: "a string"}.get(type(data), "a single value")
+        raise CommandError(
+            f"the mapping file {name} holds {kind}; it must hold a JSON object, "
+            '{"columns": {"Column in the file": "person.given_name", …}}.'
+        )
+    return data
+
+
+def _suggested_mapping(path: str, template: str, mapping: dict | None) -> dict:
+    """The mapping ``--show-mapping`` prints: the template's (or the mapping file's) columns
+    fitted to the file's headers, else guesses from the header names; every column of the
+    file is listed ("ignore" where nothing fits) so it can be edited."""
+    from grassroots.people.imports import services
+    from grassroots.people.imports.mapping import fit_mapping, suggest
+    from grassroots.people.imports.reader import ImportFileError, open_sheet
+
+    try:
+        headers = open_sheet(path).headers
+    except ImportFileError as exc:
+        raise CommandError(str(exc))
+    start = (
+        mapping
+        if mapping is not None
+        else (services.template_mapping(template) if template else {})
+    )
+    fitted = fit_mapping(start, headers) if start else {"columns": suggest(headers)}
+    columns = fitted.get("columns") or {}
+    guesses = suggest(headers)
+    out = {h: columns.get(h, guesses.get(h, "ignore")) for h in headers}
+    missing = [h for h in columns if h not in out]
+    if missing:
+        print(
+            "Left out, not in the file: " + ", ".join(missing),
+            file=sys.stderr,
+        )
+    options = start.get("options") or {"match": ["external_id", "name_birth"]}
+    return {"columns": out, "constants": start.get("constants") or {}, "options": options}
+
+
 def cmd_import(ns) -> int:
-    """Import a voter file or spreadsheet now, with a progress line; exit 1 on a bad file."""
+    """Import a voter file or spreadsheet now, with a progress line. A mistake in the command
+    (missing file, bad mapping, unknown template or field) is one line and exit code 2."""
+    try:
+        return _cmd_import(ns)
+    except CommandError as exc:
+        return _fail("import", str(exc))
+
+
+def _cmd_import(ns) -> int:
+    from pathlib import Path
+
+    if not Path(ns.file).is_file():
+        raise CommandError(f"{ns.file}: no such file.")
+    if ns.template and ns.mapping:
+        raise CommandError("give either --template or --mapping, not both.")
+    mapping = _read_mapping(ns.mapping) if ns.mapping else None
     _django()
     import csv
     import json
 
-    from django.core.exceptions import ValidationError
+    from django.core.exceptions import PermissionDenied, ValidationError
 
     from grassroots.accounts.models import User
+    from grassroots.core.exceptions import Conflict
     from grassroots.people.imports import services
     from grassroots.people.models import ImportRejection
+    from grassroots.people.runners import import_and_follow_up
 
-    actor = User.objects.filter(username=ns.as_user).first() if ns.as_user else None
-    from pathlib import Path
-
-    mapping = json.loads(Path(ns.mapping).read_text(encoding="utf-8")) if ns.mapping else None
+    if ns.show_mapping:
+        try:
+            suggested = _suggested_mapping(ns.file, ns.template or "", mapping)
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages))
+        print(json.dumps(suggested, indent=2, ensure_ascii=False))
+        return 0
+    if not ns.template and mapping is None:
+        raise CommandError(
+            "give --template NAME or --mapping FILE (--show-mapping prints a mapping to start from)."
+        )
+    actor = SYSTEM
+    if ns.as_user:
+        actor = User.objects.filter(username=ns.as_user).first()
+        if actor is None:
+            raise CommandError(f"no user named {ns.as_user!r}.")
     try:
         batch = services.import_create(
             actor=actor,
@@ -247,9 +347,13 @@ def cmd_import(ns) -> int:
             template=ns.template or "",
             dry_run=ns.dry_run,
         )
-    except ValidationError as exc:
-        print("Cannot import: " + " ".join(exc.messages), file=sys.stderr)
+    except Conflict as exc:
+        print(f"grassroots import: {' '.join(exc.messages)}", file=sys.stderr)
         return 1
+    except ValidationError as exc:
+        raise CommandError("cannot import " + ns.file + ": " + " ".join(exc.messages))
+    except PermissionDenied:
+        raise CommandError(f"{ns.as_user} may not do this import (a capability is missing).")
 
     class Progress:
         def __init__(self):
@@ -265,7 +369,8 @@ def cmd_import(ns) -> int:
                 sys.stderr.flush()
 
     start = time.monotonic()
-    counts = services.import_run(batch=batch, reporter=Progress())
+    # as the import job of the screens and the API does: then the duplicate search
+    counts, follow_up = import_and_follow_up(batch=batch, reporter=Progress())
     elapsed = time.monotonic() - start
     if ns.rejects and counts["rejected"]:
         with open(ns.rejects, "w", newline="", encoding="utf-8") as out:
@@ -288,6 +393,10 @@ def cmd_import(ns) -> int:
             where = ns.rejects or "--rejects FILE to save them"
             print(f"Rejected rows: {where}")
         print(f"Import id: {batch.pk}")
+        if follow_up is not None:
+            print(
+                f"Looking for duplicates of the imported people: job {follow_up.pk} (a worker runs it)"
+            )
     return 0
 
 
@@ -436,6 +545,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true", help="print the counts as one JSON object")
     p.add_argument("--rejects", help="write the rejected rows (line, reason, original) to this CSV")
     p.add_argument("--as", dest="as_user", help="the username recorded as the importer")
+    p.add_argument(
+        "--show-mapping",
+        action="store_true",
+        help="print the mapping for this file as JSON (from --template, or guessed from the "
+        "column names) to edit and pass back with --mapping; imports nothing",
+    )
     p.set_defaults(func=cmd_import)
     p = sub.add_parser("areas", help="set up the area tree (map)")
     areas_sub = p.add_subparsers(dest="areas_command", required=True)

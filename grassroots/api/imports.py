@@ -28,7 +28,8 @@ from rest_framework.response import Response
 from grassroots.api.permissions import CapabilityPermission
 from grassroots.core.exceptions import Conflict
 from grassroots.people.imports import selectors, services, uploads
-from grassroots.people.imports.mapping import validate_mapping
+from grassroots.people.imports.mapping import fit_mapping, validate_mapping
+from grassroots.people.imports.options import options_check
 from grassroots.people.imports.reader import ImportFileError, preview
 from grassroots.people.models import ImportBatch
 
@@ -232,10 +233,12 @@ class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             mapping = data.get("mapping")
             which = "mapping" if mapping is not None else "template"
             try:
-                validate_mapping(
+                fitted = fit_mapping(
                     mapping if mapping is not None else services.template_mapping(data["template"]),
                     sheet.headers,
                 )
+                validate_mapping(fitted, sheet.headers)
+                options_check(actor=request.user, mapping=fitted)
             except DjangoValidationError as exc:
                 raise serializers.ValidationError({which: _messages(exc)})
             try:

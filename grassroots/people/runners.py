@@ -20,6 +20,18 @@ from grassroots.people.imports import services as import_services
 from grassroots.people.models import ImportBatch
 
 
+def import_and_follow_up(*, batch: ImportBatch, reporter=None) -> tuple[dict, Any]:
+    """Run an import here, then — a real one that succeeded — queue the incremental duplicate
+    search for the people it wrote. Every import goes this way (the job of the screens and the
+    API, and ``grassroots import``). Returns the counts and the duplicate search's job."""
+    result = import_services.import_run(batch=batch, reporter=reporter)
+    batch.refresh_from_db()
+    follow_up = None
+    if not batch.dry_run and batch.status == ImportBatch.Status.SUCCEEDED:
+        follow_up = dedupe_jobs.dedupe_after_import(batch=batch)  # the people it wrote
+    return result, follow_up
+
+
 class ImportRunner(Runner):
     """Read a file into the people hub (progress = rows read), then queue the incremental
     duplicate search for the people it wrote."""
@@ -35,10 +47,7 @@ class ImportRunner(Runner):
 
     def run(self, reporter: JobReporter, *, batch_id: str) -> dict:
         batch = ImportBatch.objects.get(pk=batch_id)
-        result = import_services.import_run(batch=batch, reporter=reporter)
-        batch.refresh_from_db()
-        if not batch.dry_run and batch.status == ImportBatch.Status.SUCCEEDED:
-            dedupe_jobs.dedupe_after_import(batch=batch)  # the people it wrote, as a job
+        result, _follow_up = import_and_follow_up(batch=batch, reporter=reporter)
         return result
 
     def on_cancelled(self, *, batch_id: str) -> None:

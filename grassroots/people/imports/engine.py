@@ -21,6 +21,7 @@ from grassroots.core.bulk import insert_rows, max_params
 from grassroots.geography.models import Area, Election
 from grassroots.people.dedupe.names import person_name_keys
 from grassroots.people.imports.mapping import Record, RowError, RowParser
+from grassroots.people.imports.options import MissingReferences
 from grassroots.people.imports.reader import open_sheet
 from grassroots.people.models import (
     Address,
@@ -102,6 +103,8 @@ class Importer:
         self.area_codes: dict[int, str] = {}  # id -> code, for areas found by coordinates
         self.locator = None  # geography.locate.AreaLocator, built when first needed
         self.election_ids: dict[str, int | None] = {}
+        # Codes the database lacks: rejected, left empty or created (the mapping's options).
+        self.missing = MissingReferences(batch.mapping, batch.dry_run)
         self.custom_fields = {f.key: f for f in CustomField.objects.all()}
         self.households: dict[tuple, int] = {}  # (area_id, address key or household key) -> id
         self.seen_ids: TempMap | None = None  # identifier -> first line in this file
@@ -121,6 +124,10 @@ class Importer:
             self.household_keys.drop()
         if self.chunks > 1:
             _analyze()
+        if self.missing.new_areas:
+            self.out.examples["new_areas"] = sorted(self.missing.new_areas)[:20]
+        if self.missing.new_elections:
+            self.out.examples["new_elections"] = sorted(self.missing.new_elections)[:20]
         return self.out
 
     def _stream(self, sheet) -> None:
@@ -238,15 +245,28 @@ class Importer:
         codes = {r.area_code for r in records if r.area_code} - set(self.area_ids)
         if codes:
             found = dict(Area.objects.filter(code__in=codes).values_list("code", "id"))
+            found.update(self.missing.areas([c for c in codes if c not in found]))
             for c in codes:
                 self.area_ids[c] = found.get(c)
         ecodes = {c for r in records for c in r.votes} - set(self.election_ids)
         if ecodes:
             found = dict(Election.objects.filter(code__in=ecodes).values_list("code", "id"))
+            found.update(self.missing.elections([c for c in ecodes if c not in found]))
             for c in ecodes:
                 self.election_ids[c] = found.get(c)
         kept = []
         for r in records:
+            if (
+                r.area_code
+                and self.area_ids.get(r.area_code) is None
+                and self.missing.unknown_area != "reject"
+            ):
+                if self.missing.unknown_area == "leave_empty":
+                    self.out.example("area_left_empty", {"line": r.line, "code": r.area_code})
+                r.area_code = ""  # no area (an existing person keeps theirs); a check's new one
+            if self.missing.unknown_election == "create" and r.votes:
+                # a check creates no election, so it has no vote-history rows to write
+                r.votes = {c: v for c, v in r.votes.items() if self.election_ids.get(c)}
             if r.area_code and self.area_ids.get(r.area_code) is None:
                 rejects.append((r.line, f"unknown area code “{r.area_code}”", raw_by_line[r.line]))
             elif any(self.election_ids.get(c) is None for c in r.votes):

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -17,7 +17,8 @@ from grassroots.core import access, audit, events, jobs
 from grassroots.core.exceptions import Conflict
 from grassroots.geography.selectors import home_area
 from grassroots.people.imports.engine import Importer
-from grassroots.people.imports.mapping import validate_mapping
+from grassroots.people.imports.mapping import fit_mapping, validate_mapping
+from grassroots.people.imports.options import options_check
 from grassroots.people.imports.reader import ImportFileError, open_sheet
 from grassroots.people.imports.templates import BUILTIN
 from grassroots.people.models import (
@@ -95,9 +96,12 @@ def import_create(
     except ImportFileError as exc:
         stored.unlink(missing_ok=True)
         raise ValidationError(str(exc))
+    # A template's "VoterID" is the file's "VOTER_ID" (case, spacing, common variants).
+    mapping = fit_mapping(mapping, sheet.headers)
     try:
         validate_mapping(mapping, sheet.headers)
-    except ValidationError:
+        options_check(actor=actor, mapping=mapping)
+    except (ValidationError, PermissionDenied):
         stored.unlink(missing_ok=True)
         raise
     if not dry_run and _running_elsewhere(sha):
