@@ -60,6 +60,12 @@ class MergeInSerializer(serializers.Serializer):
         help_text="Per field group (given_name, family_name, birth, relative, household, area…), "
         "the id of the person whose value the kept record takes. By default its own.",
     )
+    confirm_different_ids = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Merge although the two carry different identifiers of one namespace (two "
+        "EPIC numbers): evidence against a match, refused (409) without this.",
+    )
 
 
 class MergeRecordSerializer(serializers.ModelSerializer):
@@ -134,7 +140,11 @@ class DuplicatePairViewSet(
             choices[group] = sides[person_id]
         record = _decide(
             lambda: review.pair_merge(
-                actor=request.user, pair=pair, survivor_side=survivor, choices=choices
+                actor=request.user,
+                pair=pair,
+                survivor_side=survivor,
+                choices=choices,
+                confirm_different_ids=data.validated_data["confirm_different_ids"],
             )
         )
         return Response(MergeRecordSerializer(record).data, status=status.HTTP_201_CREATED)

@@ -12,6 +12,7 @@ from grassroots.people.tests import test_dedupe_views
 
 dups = test_dedupe_views.dups  # Ananya and Rahul twice, a look-alike across parts
 snapshot = test_dedupe_views.snapshot
+two_epics = test_dedupe_views.two_epics  # … and Ananya's second record has another EPIC
 
 DUPS = "/api/v1/duplicates/"
 MERGES = "/api/v1/merges/"
@@ -121,3 +122,14 @@ def test_distinct_then_a_second_decision_is_409(dups, users):
     assert not MergeRecord.objects.exists()
     listed = c.get(DUPS, {"status": "distinct"}).json()["results"]
     assert [row["id"] for row in listed] == [pair.pk]
+
+
+def test_merging_two_voter_ids_is_refused_without_confirmation(two_epics, users):
+    pair = two_epics["p_ananya"]
+    c = api(users["manager"])
+    url = f"{DUPS}{pair.pk}/merge/"
+    before = snapshot()
+    body = error(c.post(url, {"survivor": pair.low_id}, format="json"), 409, "conflict")
+    assert "WKH0000018 and WKH0000026" in body["message"] and snapshot() == before
+    r = c.post(url, {"survivor": pair.low_id, "confirm_different_ids": True}, format="json")
+    assert r.status_code == 201, r.content

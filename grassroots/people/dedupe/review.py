@@ -265,6 +265,57 @@ def related_counts(person_ids: Iterable[int]) -> dict[int, dict[str, int]]:
 
 
 @dataclass
+class IdConflict:
+    """Two people carrying different identifiers of one register (namespace): two EPIC
+    numbers, two state voter ids. One person has one entry in a register, so this is evidence
+    against a match; on an Indian roll it is a roll problem to report, not to merge."""
+
+    namespace: str
+    low: list[str]
+    high: list[str]
+
+
+def conflicting_ids(low_id: int, high_id: int) -> list[IdConflict]:
+    """The namespaces in which both people have identifiers and share none (one query)."""
+    by_person: dict[int, dict[str, set[str]]] = {low_id: {}, high_id: {}}
+    rows = ExternalId.objects.filter(person_id__in=[low_id, high_id]).values_list(
+        "person_id", "namespace", "value"
+    )
+    for person_id, namespace, value in rows:
+        by_person[person_id].setdefault(namespace, set()).add(value)
+    low, high = by_person[low_id], by_person[high_id]
+    return [
+        IdConflict(namespace, sorted(low[ns]), sorted(high[ns]))
+        for ns in sorted(low.keys() & high.keys())
+        if not low[ns] & high[ns]
+    ]
+
+
+def pairs_with_conflicting_ids(pair_ids: Iterable[int]) -> set[int]:
+    """Of these pairs, those whose two people carry different identifiers of one namespace
+    (one query per 2,000 pairs): auto-merge leaves them to a person."""
+    ids = list(pair_ids)
+    out: set[int] = set()
+    for start in range(0, len(ids), 2000):
+        pairs = list(
+            DuplicatePair.objects.filter(pk__in=ids[start : start + 2000]).values_list(
+                "id", "low_id", "high_id"
+            )
+        )
+        people = {pid for _pk, a, b in pairs for pid in (a, b)}
+        held: dict[int, dict[str, set[str]]] = {}
+        for person_id, namespace, value in ExternalId.objects.filter(
+            person_id__in=people
+        ).values_list("person_id", "namespace", "value"):
+            held.setdefault(person_id, {}).setdefault(namespace, set()).add(value)
+        for pk, a, b in pairs:
+            ids_a, ids_b = held.get(a, {}), held.get(b, {})
+            if any(not ids_a[ns] & ids_b[ns] for ns in ids_a.keys() & ids_b.keys()):
+                out.add(pk)
+    return out
+
+
+@dataclass
 class FieldGroup:
     key: str
     label: Any
@@ -337,6 +388,8 @@ class Comparison:
     related: dict[int, dict[str, int]] = field(default_factory=dict)
     # side → file name of the import that created the record and can still be rolled back
     imported: dict[str, str] = field(default_factory=dict)
+    # Evidence against: identifiers of one register that differ (``conflicting_ids``)
+    conflicts: list[IdConflict] = field(default_factory=list)
 
     @property
     def differing(self) -> list[dict]:
@@ -440,7 +493,22 @@ def compare(*, actor: Any, pair: DuplicatePair) -> Comparison | None:
         rows=rows,
         related=related,
         imported=imported,
+        conflicts=conflicting_ids(low.pk, high.pk),
     )
+
+
+def different_ids_message(conflicts: list[IdConflict]) -> str:
+    ids = "; ".join(
+        _("%(namespace)s %(low)s and %(high)s")
+        % {"namespace": c.namespace, "low": ", ".join(c.low), "high": ", ".join(c.high)}
+        for c in conflicts
+    )
+    return _(
+        "These two people carry different identifiers of one register (%(ids)s). One person "
+        "has one entry in a register: this is evidence against a match, and on an electoral "
+        "roll two entries for one person are a roll problem to report. Merge only if you have "
+        "checked, and confirm it."
+    ) % {"ids": ids}
 
 
 def take_from_choices(*, survivor_side: str, choices: dict[str, str]) -> list[str]:
@@ -481,11 +549,24 @@ def pair_merge(
     survivor_side: str,
     choices: dict[str, str] | None = None,
     audit_detail: dict | None = None,
+    confirm_different_ids: bool = False,
 ) -> MergeRecord:
     """Merge a pending pair: ``survivor_side`` ("low"/"high") is kept and takes the loser's
-    value for every group ``choices`` sets to the loser's side."""
+    value for every group ``choices`` sets to the loser's side.
+
+    Two people with different identifiers of one namespace (``conflicting_ids``) are merged
+    only with ``confirm_different_ids``: the reviewer has seen the evidence against (ADR 0005).
+    """
     require_review(actor)
     pair = _lock_pending(pair)
+    conflicts = conflicting_ids(pair.low_id, pair.high_id)
+    if conflicts and not confirm_different_ids:
+        raise DuplicateError(different_ids_message(conflicts))
+    if conflicts:
+        audit_detail = {
+            **(audit_detail or {}),
+            "different_ids": {c.namespace: [*c.low, *c.high] for c in conflicts},
+        }
     take = take_from_choices(survivor_side=survivor_side, choices=choices or {})
     survivor_id, loser_id = (
         (pair.low_id, pair.high_id) if survivor_side == "low" else (pair.high_id, pair.low_id)
@@ -602,6 +683,14 @@ def auto_merge(
     if user is not None:  # a search someone started merges only inside their areas
         qs = qs.filter(pk__in=pair_visible_to(user).values("id"))
     candidates = list(qs.order_by("-score", "id").values_list("id", flat=True))
+    # Different identifiers of one namespace are evidence against: never merged automatically.
+    conflicted = pairs_with_conflicting_ids(candidates)
+    candidates = [pk for pk in candidates if pk not in conflicted]
+    if reporter is not None and conflicted:
+        reporter.log(
+            f"Auto-merge left {len(conflicted):,} pairs for review: their people carry "
+            "different identifiers of one namespace (two voter ids)."
+        )
     merged = skipped = 0
     for pair_id in candidates:
         with transaction.atomic():
@@ -641,4 +730,4 @@ def auto_merge(
             f"Auto-merge at {threshold:.2f}: {merged:,} merged, {skipped:,} skipped "
             "(a person already merged in another pair; the next search finds them again)."
         )
-    return {"auto_merged": merged, "auto_skipped": skipped}
+    return {"auto_merged": merged, "auto_skipped": skipped, "auto_held": len(conflicted)}

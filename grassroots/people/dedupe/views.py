@@ -272,7 +272,11 @@ class DuplicateMergeView(_DecisionView):
         }
         try:
             record = review.pair_merge(
-                actor=request.user, pair=pair, survivor_side=survivor_side, choices=choices
+                actor=request.user,
+                pair=pair,
+                survivor_side=survivor_side,
+                choices=choices,
+                confirm_different_ids=request.POST.get("confirm_different_ids") == "1",
             )
         except PermissionDenied:
             raise

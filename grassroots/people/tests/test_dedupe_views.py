@@ -466,7 +466,7 @@ def test_only_a_campaign_wide_reviewer_changes_auto_merge(client_for, dups, geo)
 def test_auto_merge_stays_inside_the_scope_of_whoever_started_the_search(dups, geo, users):
     p1_data = make_user("p1data", "data_manager", areas=[geo["p1"]])
     counts = duplicates.auto_merge(actor=p1_data, threshold=0.9)
-    assert counts == {"auto_merged": 1, "auto_skipped": 0}  # Ananya's pair, in part 1
+    assert counts == {"auto_merged": 1, "auto_skipped": 0, "auto_held": 0}  # Ananya's, part 1
     record = MergeRecord.objects.get()
     assert {record.survivor_id, record.loser_id} == {dups["ananya"].pk, dups["ananya2"].pk}
     assert record.survivor_id == dups["ananya"].pk  # the more complete record
@@ -498,3 +498,46 @@ def test_compare_warns_when_a_record_came_from_an_import_that_can_be_rolled_back
     ImportBatch.objects.filter(pk=batch.pk).update(status="rolled_back")
     html = body(client_for(users["manager"]).get(compare_url(dups["p_ananya"])))
     assert "Created by the import" not in html
+
+
+# --- different voter ids of one namespace (issue 13 §3, ADR 0005) ----------------------------
+
+
+@pytest.fixture
+def two_epics(dups):
+    """Ananya's second record carries another EPIC number: two roll entries."""
+    services.external_id_add(
+        actor=SYSTEM, person=dups["ananya2"], namespace="epic", value="WKH0000026"
+    )
+    return dups
+
+
+def test_compare_shows_different_voter_ids_as_evidence_against(client_for, two_epics, users):
+    c = client_for(users["manager"])
+    html = body(c.get(compare_url(two_epics["p_ananya"])))
+    assert "Evidence against: different voter ids" in html
+    assert "epic: WKH0000018 and WKH0000026" in html
+    assert 'name="confirm_different_ids"' in html
+    # a pair without that conflict shows neither
+    html = body(c.get(compare_url(two_epics["p_rahul"])))
+    assert "Evidence against" not in html and "confirm_different_ids" not in html
+
+
+def test_merging_two_voter_ids_needs_an_explicit_confirmation(client_for, two_epics, users):
+    p = two_epics["p_ananya"]
+    c = client_for(users["manager"])
+    before = snapshot()
+    r = c.post(merge_url(p), {"survivor": "low"}, follow=True)
+    assert "different identifiers of one register (epic WKH0000018 and WKH0000026)" in body(r)
+    assert snapshot() == before and DuplicatePair.objects.get(pk=p.pk).status == "pending"
+    r = c.post(merge_url(p), {"survivor": "low", "confirm_different_ids": "1"})
+    assert r.status_code == 302
+    event = AuditEvent.objects.get(action="person.merged")
+    assert event.detail["different_ids"] == {"epic": ["WKH0000018", "WKH0000026"]}
+
+
+def test_auto_merge_never_merges_two_voter_ids(two_epics, users):
+    counts = duplicates.auto_merge(actor=SYSTEM, threshold=0.9)
+    assert counts == {"auto_merged": 1, "auto_skipped": 0, "auto_held": 1}  # Rahul's pair only
+    assert DuplicatePair.objects.get(pk=two_epics["p_ananya"].pk).status == "pending"
+    assert Person.objects.filter(pk=two_epics["ananya2"].pk).exists()
