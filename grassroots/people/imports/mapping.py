@@ -955,7 +955,10 @@ def fit_mapping(mapping: dict, headers: list[str]) -> dict:
                 target = target_of(spec)[0]
             except ValidationError:
                 target = ""
-            names = {target, HEADER_SUGGESTIONS.get(header_key(column))} - {"", None, "ignore"}
+            # only a column whose own name is a known name of a field ("Zip", "BirthDate")
+            # is looked for under another known name of it ("ZIP Code", "DOB")
+            known = HEADER_SUGGESTIONS.get(header_key(column))
+            names = {target, known} - {"", None, "ignore"} if known else set()
             found = [
                 h
                 for h in headers
