@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from grassroots.accounts.views import set_language
+
 urlpatterns = [
     path("", include("grassroots.core.urls")),
     path("", include("grassroots.accounts.urls")),
@@ -9,6 +11,8 @@ urlpatterns = [
     path("", include("grassroots.lists.urls")),
     path("", include("grassroots.messaging.urls")),
     path("api/", include("grassroots.api.urls")),
+    # the switcher also saves the choice for a signed-in user (before Django's own view)
+    path("i18n/setlang/", set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),
 ]

@@ -76,6 +76,8 @@ SAME_AS_ENGLISH_OK = {
     "No",
     "HTML",
     "Singapore",
+    "Password",
+    "Menu",
 }
 
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")

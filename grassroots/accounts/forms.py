@@ -126,3 +126,21 @@ class RoleForm(forms.Form):
 
 class ApiTokenForm(forms.Form):
     name = forms.CharField(label=_("Token name"), max_length=100)
+
+
+def language_choices():
+    from django.conf import settings
+    from django.utils.translation import get_language_info
+
+    return [("", _("The browser’s language"))] + [
+        (code, get_language_info(code)["name_local"]) for code, _name in settings.LANGUAGES
+    ]
+
+
+class LanguageForm(forms.Form):
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=language_choices,
+        required=False,
+        help_text=_("The screens speak it whenever you sign in, on any device."),
+    )

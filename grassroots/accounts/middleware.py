@@ -49,3 +49,43 @@ class TwoFactorRequiredMiddleware:
                 target = "accounts:otp_verify" if has_device else "accounts:otp_setup"
                 return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
+
+
+class UserLanguageMiddleware:
+    """Speak the signed-in user's own language (``User.preferred_language``) on every request.
+
+    Runs after the authentication middleware; ``LocaleMiddleware`` has already picked a
+    language from the cookie or the browser, which stays in force for anonymous visitors and
+    for users who never chose one. The cookie is kept in step, so the sign-in page after
+    signing out still speaks the user's language.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+        from django.utils import translation
+
+        user = getattr(request, "user", None)
+        code = ""
+        if user is not None and user.is_authenticated:
+            code = user.preferred_language or ""
+            if code and code in dict(settings.LANGUAGES):
+                translation.activate(code)
+                request.LANGUAGE_CODE = code
+            else:
+                code = ""
+        response = self.get_response(request)
+        if code and request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != code:
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                code,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH,
+                domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            )
+        return response

@@ -219,3 +219,27 @@ def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
         token.save(update_fields=["revoked_at"])
         audit.record(actor=actor, action="api_token.revoked", obj=token)
     return token
+
+
+def language_supported(code: str | None) -> str:
+    """``code`` if the UI speaks it (``settings.LANGUAGES``), else ``""``."""
+    from django.conf import settings
+
+    code = (code or "").strip().lower()
+    return code if code in dict(settings.LANGUAGES) else ""
+
+
+@transaction.atomic
+def user_language_set(*, actor: Any, user: User, language: str) -> User:
+    """The language the UI speaks to ``user`` at every sign-in ("" = the browser's choice).
+
+    A user sets their own; changing someone else's needs ``accounts.manage``."""
+    if getattr(actor, "pk", None) != user.pk:
+        access.require(actor, MANAGE)
+    code = language_supported(language)
+    if language and not code:
+        raise ValidationError({"language": _("This language is not available.")})
+    if user.preferred_language != code:
+        user.preferred_language = code
+        user.save(update_fields=["preferred_language"])
+    return user

@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/2fa/", views.otp_verify, name="otp_verify"),
     path("accounts/2fa/setup/", views.otp_setup, name="otp_setup"),
     path("accounts/profile/", views.ProfileView.as_view(), name="profile"),
+    path("accounts/password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("admin-area/users/", views.UserListView.as_view(), name="user_list"),
     path("admin-area/users/new/", views.UserCreateView.as_view(), name="user_create"),
     path("admin-area/users/<int:pk>/", views.UserEditView.as_view(), name="user_edit"),

@@ -4,6 +4,7 @@ import io
 
 import qrcode
 import qrcode.image.svg
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -11,11 +12,14 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views import View
+from django.views import i18n as i18n_views
+from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -23,6 +27,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from grassroots.accounts import selectors, services
 from grassroots.accounts.forms import (
     ApiTokenForm,
+    LanguageForm,
     LoginForm,
     OTPTokenForm,
     RoleForm,
@@ -263,12 +268,37 @@ class AuditLogView(CapabilityRequiredMixin, View):
         return render(request, template, ctx)
 
 
+@require_POST
+def set_language(request):
+    """Django's language switch; for a signed-in user the choice is also their own language
+    (``User.preferred_language``), used at every sign-in on any device."""
+    response = i18n_views.set_language(request)
+    code = services.language_supported(request.POST.get("language"))
+    if code and request.user.is_authenticated:
+        services.user_language_set(actor=request.user, user=request.user, language=code)
+    return response
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's password change (old password, new one twice, the validators) in our layout."""
+
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("accounts:profile")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, _("Your password has been changed."))
+        return response
+
+
 class ProfileView(CapabilityRequiredMixin, View):
     """The signed-in user's own page: 2FA status and personal API tokens."""
 
-    def _ctx(self, request, form, new_secret=None):
+    def _ctx(self, request, form, new_secret=None, language_form=None):
         return {
             "form": form,
+            "language_form": language_form
+            or LanguageForm(initial={"language": request.user.preferred_language}),
             "tokens": ApiToken.objects.filter(user=request.user),
             "has_2fa": TOTPDevice.objects.filter(user=request.user, confirmed=True).exists(),
             "new_secret": new_secret,
@@ -280,6 +310,8 @@ class ProfileView(CapabilityRequiredMixin, View):
 
     def post(self, request):
         action = request.POST.get("action")
+        if action == "language":
+            return self._set_language(request)
         if action == "revoke":
             token = ApiToken.objects.filter(user=request.user, pk=request.POST.get("token")).first()
             if token is None:
@@ -298,3 +330,18 @@ class ProfileView(CapabilityRequiredMixin, View):
                 request, "accounts/profile.html", self._ctx(request, ApiTokenForm(), secret)
             )
         return render(request, "accounts/profile.html", self._ctx(request, form), status=400)
+
+    def _set_language(self, request):
+        form = LanguageForm(request.POST)
+        if not form.is_valid():
+            ctx = self._ctx(request, ApiTokenForm(), language_form=form)
+            return render(request, "accounts/profile.html", ctx, status=400)
+        code = form.cleaned_data["language"]
+        services.user_language_set(actor=request.user, user=request.user, language=code)
+        if code:
+            translation.activate(code)  # the confirmation in the language just chosen
+        messages.success(request, _("Language saved."))
+        response = redirect("accounts:profile")
+        if not code:  # back to the browser's language: forget the switcher's cookie too
+            response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
+        return response
