@@ -138,11 +138,13 @@ def template_save(
     purpose: str = "campaign",
     default_language: str = "en",
     variants: list[dict[str, str]],
+    personal: bool = False,
 ) -> Template:
     """A template and its language variants (``[{"language", "subject", "body", "html",
     "provider_template"}]``); variants not listed are removed. Every variant must render.
     A new template belongs to the author's area (campaign-wide templates are read by everyone;
-    an area's templates only inside it)."""
+    an area's templates only inside it). ``personal``: a broadcast of it goes to each person
+    even when people share a number or address (by default, once per address)."""
     access.require(actor, SEND)
     if template is not None:
         access.require_object(actor, SEND, template)
@@ -180,6 +182,7 @@ def template_save(
     template = template or Template(created_by=access.user_or_none(actor), area=home_area(actor))
     template.name, template.channel = name.strip()[:120], channel
     template.purpose, template.default_language = purpose, default_language
+    template.personal = bool(personal)
     template.save()
     keep = []
     for v in variants:

@@ -99,6 +99,7 @@ class TemplateEditView(CapabilityRequiredMixin, View):
             "channel": template.channel if template else "sms",
             "purpose": template.purpose if template else "campaign",
             "default_language": template.default_language if template else "en",
+            "personal": template.personal if template else False,
         }
         return self._render(request, template, data, variants, {})
 
@@ -125,6 +126,7 @@ class TemplateEditView(CapabilityRequiredMixin, View):
         )
         data = {k: request.POST.get(k, "") for k in ("name", "channel", "purpose",
                                                      "default_language")}  # fmt: skip
+        data["personal"] = bool(request.POST.get("personal"))
         variants = _variants_from(request.POST)
         try:
             template = services.template_save(
@@ -135,6 +137,7 @@ class TemplateEditView(CapabilityRequiredMixin, View):
                 purpose=data["purpose"] or "campaign",
                 default_language=data["default_language"] or "en",
                 variants=variants,
+                personal=data["personal"],
             )
         except ValidationError as exc:
             return self._render(

@@ -13,11 +13,14 @@ from django.utils.translation import gettext as _
 
 from grassroots.core import bulk
 from grassroots.lists.models import ListMember
-from grassroots.messaging.models import Broadcast, Message
+from grassroots.messaging.models import Broadcast, Channel, Message
 from grassroots.messaging.services import best_addresses, render_for
 from grassroots.people.models import Person
 
 S = Message.Status
+# The status code of a recipient not sent to because an earlier recipient of the same
+# broadcast has the same address on the channel (a household's shared phone).
+SAME_ADDRESS = "same_address"
 
 
 def ab_group(broadcast: Broadcast, person_id: int) -> str:
@@ -37,12 +40,37 @@ PERSON_FIELDS = (
 )  # fmt: skip
 
 
+def address_owners(broadcast: Broadcast, addresses: set[str]) -> dict[str, tuple[int, str]]:
+    """Of ``addresses``, those an earlier recipient of the broadcast already has a message to:
+    address -> (person id, full name). One indexed lookup per chunk (``msg_to_idx``), so it
+    costs the same at the millionth recipient as at the first."""
+    if not addresses:
+        return {}
+    rows = (
+        Message.objects.filter(
+            to_address__in=addresses, channel=broadcast.channel, broadcast=broadcast
+        )
+        .exclude(status_code=SAME_ADDRESS)
+        .order_by("person_id")
+        .values_list("to_address", "person_id", "person__full_name")
+    )
+    owners: dict[str, tuple[int, str]] = {}
+    for address, pid, name in rows:
+        owners.setdefault(address, (pid, name or ""))
+    return owners
+
+
 def materialise_chunks(broadcast: Broadcast, size: int = 1000) -> Iterator[int]:
     """Create the broadcast's messages, ``size`` recipients at a time, yielding after each
-    chunk how many of its messages were created not pending (blocked: no address; held: A/B
-    wait). A restart skips the people who already have theirs (unique per broadcast and
-    person). In an A/B test the sample gets version A or B now; the others wait (held,
-    "ab_wait") for the winner."""
+    chunk how many of its messages were created not pending (blocked: no address, or the same
+    address as an earlier recipient; held: A/B wait). A restart skips the people who already
+    have theirs (unique per broadcast and person). In an A/B test the sample gets version A or
+    B now; the others wait (held, "ab_wait") for the winner.
+
+    Once per address: people who share a phone or an email (a household's one mobile) get one
+    message, the first of them in person-id order (the order chunks are made in, whatever
+    restarts); the others are recorded as blocked, "same number as …", unless the template is
+    personal by design (``Template.personal``)."""
     templates = {"a": broadcast.template, "b": broadcast.template_b}
     variants = {k: list(t.variants.all()) for k, t in templates.items() if t is not None}
     compiled: dict = {}
@@ -56,6 +84,7 @@ def materialise_chunks(broadcast: Broadcast, size: int = 1000) -> Iterator[int]:
         .values_list("person_id", flat=True)
     )
     ids = list(members)
+    personal = broadcast.template.personal
     waiting = _("Waiting for the A/B test to pick the better version.")
     for start in range(0, len(ids), size):
         chunk = ids[start : start + size]
@@ -67,9 +96,11 @@ def materialise_chunks(broadcast: Broadcast, size: int = 1000) -> Iterator[int]:
             .only(*PERSON_FIELDS)
         )
         addresses = best_addresses(chunk, broadcast.channel)
+        owners = {} if personal else address_owners(broadcast, set(addresses.values()))
         rows = []
-        for person in people:
+        for person in sorted(people, key=lambda p: p.pk):
             to = addresses.get(person.pk, "")
+            owner = owners.get(to) if to and not personal else None
             group = ab_group(broadcast, person.pk)
             wait = bool(broadcast.template_b_id) and not group and not broadcast.ab_winner
             key = group or broadcast.ab_winner or "a"
@@ -85,10 +116,19 @@ def materialise_chunks(broadcast: Broadcast, size: int = 1000) -> Iterator[int]:
                     _("No usable %(channel)s address.")
                     % {"channel": broadcast.get_channel_display()},
                 )
+            elif owner is not None:
+                status, code = S.BLOCKED, SAME_ADDRESS
+                reason = (
+                    _("Same number as %(name)s, who gets this message.")
+                    if broadcast.channel != Channel.EMAIL
+                    else _("Same email address as %(name)s, who gets this message.")
+                ) % {"name": owner[1] or f"#{owner[0]}"}
             elif wait:
                 status, code, reason = S.HELD, "ab_wait", waiting
             else:
                 status, code, reason = S.PENDING, "", ""
+            if to and not personal and owner is None:
+                owners[to] = (person.pk, person.full_name)
             variant = text["variant"]
             rows.append(
                 {

@@ -20,7 +20,7 @@ from grassroots.geography.selectors import home_area
 from grassroots.lists import services as list_services
 from grassroots.lists.models import ListMember, PersonList, Segment
 from grassroots.messaging import sending
-from grassroots.messaging.broadcasts.audience import materialise_chunks
+from grassroots.messaging.broadcasts.audience import SAME_ADDRESS, materialise_chunks
 from grassroots.messaging.models import (
     Broadcast,
     Channel,
@@ -348,6 +348,9 @@ def broadcast_stats_many(broadcasts: list[Broadcast]) -> dict[int, dict[str, int
             clicked=Count("id", filter=Q(clicked_at__isnull=False), distinct=True),
             replied=Count("replies", distinct=True),
             opted_out=Count("replies", filter=Q(replies__status_code="opt_out"), distinct=True),
+            same_address=Count(
+                "id", filter=Q(status=S.BLOCKED, status_code=SAME_ADDRESS), distinct=True
+            ),
         )
         .order_by()
     }
@@ -364,7 +367,9 @@ def broadcast_stats_many(broadcasts: list[Broadcast]) -> dict[int, dict[str, int
             "recipients": broadcast.recipients,
             "queued": counts[S.PENDING] + counts[S.SENDING] + unmade,
             "held": counts[S.HELD],
-            "blocked": counts[S.BLOCKED],
+            # not sent: the same address as an earlier recipient (who got it), and the rest
+            "same_address": row.get("same_address", 0),
+            "blocked": counts[S.BLOCKED] - row.get("same_address", 0),
             "sent": sent,
             "delivered": counts[S.DELIVERED],
             "failed": counts[S.FAILED],
