@@ -186,7 +186,7 @@ def test_large_upload_goes_through_a_temporary_file(
             "template",
             "Give either a template name or a mapping",
         ),
-        ({"template": "us-voter-file"}, "template", "is not in the file"),
+        ({"template": "us-voter-file"}, "template", "are not in the file"),
         ({"template": "india-roll", "dry_run": "maybe"}, "dry_run", "Must be a valid boolean"),
     ],
 )

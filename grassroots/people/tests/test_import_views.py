@@ -308,7 +308,7 @@ def test_file_whose_columns_do_not_fit_the_template(client_for, users, geo):
     c = client_for(users["manager"])
     r = c.post(reverse("people:import_list"), upload("other.csv", b"a,b\n1,2\n"))
     assert r.status_code == 400
-    assert "is not in the file" in body(r)
+    assert "are not in the file" in body(r)
     assert ImportBatch.objects.count() == 0
 
 
