@@ -101,11 +101,30 @@ def shots():
 # Runs in every document of the page (an init script, after axe itself): one axe run at "load"
 # and one after each HTMX swap settles (runs never overlap: a request made during a run is done
 # after it), each reported to the test through the exposed ``__grAxeReport`` binding.
-_AXE_RUNNER = """
+_AXE_RUNNER = r"""
 (() => {
   if (window.top !== window || !window.axe) return;
   const TAGS = %(tags)s;
   let running = null, again = false, timer = null;
+  // What axe leaves to "needs review" or does not check: ids must be unique, and every id a
+  // label or an aria-* reference names must exist (help and errors linked to their fields).
+  const REFS = ["aria-describedby", "aria-labelledby", "aria-controls", "aria-errormessage"];
+  function idrefs() {
+    const nodes = [], byId = {};
+    const html = (el) => el.outerHTML.slice(0, 200);
+    document.querySelectorAll("[id]").forEach((el) => { (byId[el.id] = byId[el.id] || []).push(el); });
+    Object.entries(byId).forEach(([id, els]) => {
+      if (els.length > 1) nodes.push({target: "#" + id, html: html(els[1]), summary: "id used " + els.length + " times"});
+    });
+    document.querySelectorAll("label[for], [" + REFS.join("], [") + "]").forEach((el) => {
+      const refs = el.matches("label[for]") ? [el.htmlFor] : [];
+      REFS.forEach((a) => (el.getAttribute(a) || "").split(/\s+/).filter(Boolean).forEach((r) => refs.push(r)));
+      refs.filter((r) => !document.getElementById(r)).forEach((r) =>
+        nodes.push({target: el.tagName.toLowerCase(), html: html(el), summary: "names a missing id: " + r}));
+    });
+    return nodes.length ? [{id: "grassroots-idrefs", impact: "serious",
+      help: "ids are unique and every id reference resolves", nodes: nodes.slice(0, 8)}] : [];
+  }
   function run(reason) {
     if (running) { again = true; return running; }
     const url = location.href;
@@ -113,7 +132,7 @@ _AXE_RUNNER = """
       .then((r) => window.__grAxeReport({url, reason, violations: r.violations.map((v) => ({
         id: v.id, impact: v.impact, help: v.help,
         nodes: v.nodes.slice(0, 8).map((n) => ({target: n.target.join(" "), html: n.html.slice(0, 200),
-                                                summary: (n.failureSummary || "").slice(0, 300)}))}))}))
+                                                summary: (n.failureSummary || "").slice(0, 300)}))})).concat(idrefs())}))
       .catch((e) => window.__grAxeReport({url, reason, error: String(e)}))
       .finally(() => { running = null; if (again) { again = false; run("again"); } });
     return running;

@@ -252,10 +252,10 @@ def test_add_person_with_bad_input_shows_errors_and_creates_nothing(
     assert nav.value.status == 400
 
     expect(page.get_by_role("alert")).to_contain_text("Please correct the fields marked below.")
-    expect(page.locator("#id_given_name_errors")).to_contain_text("characters a name cannot have")
-    expect(page.locator("#id_birth_date_errors")).to_contain_text("in the future")
+    expect(page.locator("#id_given_name_error")).to_contain_text("characters a name cannot have")
+    expect(page.locator("#id_birth_date_error")).to_contain_text("in the future")
     # Every mistake shows in the first round, the phone's too.
-    expect(page.locator("#id_phone_errors")).to_contain_text(re.compile("phone", re.I))
+    expect(page.locator("#id_phone_error")).to_contain_text(re.compile("phone", re.I))
     # The hostile text comes back as the field's value, not as markup.
     expect(page.get_by_label("Given name")).to_have_value(hostile)
     shots(page, "05-add-person-errors")
@@ -267,8 +267,8 @@ def test_add_person_with_bad_input_shows_errors_and_creates_nothing(
     with page.expect_navigation() as nav:
         page.get_by_role("button", name="Add person").click()
     assert nav.value.status == 400
-    expect(page.locator("#id_phone_errors")).to_be_visible()
-    expect(page.locator("#id_phone_errors")).to_contain_text(re.compile("phone", re.I))
+    expect(page.locator("#id_phone_error")).to_be_visible()
+    expect(page.locator("#id_phone_error")).to_contain_text(re.compile("phone", re.I))
     shots(page, "06-add-person-phone-error")
     assert person_count() == before
 

@@ -1,12 +1,122 @@
-// Small client-only behaviour: toasts fade, row selection for bulk actions, keyboard "/" to search.
+// Small client-only behaviour: messages (toasts) in one live region, announcements after HTMX
+// swaps, focus after an HTMX update, selects that act only on an explicit choice, row selection
+// for bulk actions, keyboard "/" to search. See docs/guide/accessibility.md.
 (function () {
-  function fadeToasts(root) {
-    (root || document).querySelectorAll(".toast").forEach(function (t) {
-      if (t.dataset.timer) return;
-      t.dataset.timer = "1";
-      setTimeout(function () { t.remove(); }, 6000);
-    });
+  // --- Messages: one polite status region (#toasts) that stays in the page; a message stays
+  // until it is dismissed (× or Escape) or newer messages arrive — it never vanishes on a timer.
+  var MAX_TOASTS = 3;
+  function toastRegion() { return document.getElementById("toasts"); }
+  function trimToasts() {
+    var region = toastRegion();
+    if (!region) return;
+    var all = region.querySelectorAll(".toast");
+    for (var i = 0; i < all.length - MAX_TOASTS; i++) all[i].remove();
   }
+  // Messages rendered with the page are put into the region after it exists, so screen readers
+  // announce them (content present at load is not announced).
+  function announcePageToasts() {
+    var region = toastRegion(), queue = document.getElementById("toast-queue");
+    if (!region || !queue) return;
+    var items = Array.prototype.slice.call(queue.content ? queue.content.children : queue.children);
+    queue.remove();
+    if (!items.length) return;
+    setTimeout(function () {
+      items.forEach(function (t) { region.appendChild(t); });
+      trimToasts();
+    }, 120);
+  }
+  document.addEventListener("click", function (e) {
+    var btn = e.target.closest && e.target.closest(".toast [data-dismiss]");
+    if (btn) btn.closest(".toast").remove();
+  });
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Escape" && e.target.closest && e.target.closest(".toast")) {
+      e.target.closest(".toast").remove();
+    }
+  });
+
+  // --- Announcements: after an HTMX swap, the text of the new content's [data-announce]
+  // elements goes into one hidden polite region (#announcer) that stays in place.
+  function announce(text) {
+    var region = document.getElementById("announcer");
+    if (!region || !text) return;
+    region.textContent = "";
+    // A fresh text node a moment later, so the same text twice is announced twice.
+    setTimeout(function () { region.textContent = text; }, 50);
+  }
+  function announceIn(root) {
+    if (!root || !root.querySelectorAll) return;
+    var nodes = Array.prototype.slice.call(root.querySelectorAll("[data-announce]"));
+    if (root.matches && root.matches("[data-announce]")) nodes.unshift(root);
+    var text = nodes.map(function (n) { return n.textContent.replace(/\s+/g, " ").trim(); })
+      .filter(Boolean).join(". ");
+    announce(text);
+  }
+
+  // --- Focus after an HTMX update of a region marked [data-focus-after-swap]: to the first
+  // field with an error (its error text is linked to it), else to the heading of the section
+  // whose form was sent, so keyboard and screen reader users stay where they were working.
+  function focusAfterSwap(target, requestElt) {
+    if (!target || !target.closest || !target.closest("[data-focus-after-swap]")) return;
+    var region = target.closest("[data-focus-after-swap]");
+    var invalid = region.querySelector("[aria-invalid=true], .alert[role=alert]");
+    var to = null;
+    if (invalid) {
+      to = invalid;
+      var details = invalid.closest("details");
+      if (details) details.open = true;
+    } else if (requestElt) {
+      var url = requestElt.getAttribute("hx-post") || requestElt.getAttribute("hx-get");
+      var same = url && region.querySelector('[hx-post="' + CSS.escape(url) + '"], [hx-get="' + CSS.escape(url) + '"]');
+      var section = same && same.closest("section");
+      to = section && section.querySelector("h2, h3");
+    }
+    to = to || region.querySelector("h1");
+    if (!to) return;
+    if (!to.matches("input, select, textarea, button, a[href]")) to.setAttribute("tabindex", "-1");
+    to.focus();
+  }
+
+  // --- Selects that act on change ([data-act-on-choice]): a mouse or touch choice acts at once;
+  // from the keyboard only Enter does. Arrow keys and type-ahead only move the choice (on a closed
+  // select they fire "change" in Chromium, which must not reload the page or add a condition).
+  // Leaving the select without Enter puts the applied value back.
+  var keyChange = null;
+  document.addEventListener("keydown", function (e) {
+    var sel = e.target;
+    if (!sel.matches || !sel.matches("select[data-act-on-choice]")) return;
+    if (e.key === "Enter") {
+      e.preventDefault();
+      delete sel.dataset.pending;
+      sel.dispatchEvent(new Event("change", { bubbles: true }));
+      return;
+    }
+    keyChange = sel;
+    setTimeout(function () { if (keyChange === sel) keyChange = null; }, 0);
+  }, true);
+  document.addEventListener("change", function (e) {
+    var sel = e.target;
+    if (!sel.matches || !sel.matches("select[data-act-on-choice]")) return;
+    if (keyChange === sel) {  // an arrow key or type-ahead: remember, do nothing yet
+      sel.dataset.pending = "1";
+      e.stopImmediatePropagation();
+      return;
+    }
+    delete sel.dataset.pending;
+  }, true);
+  document.addEventListener("focusin", function (e) {
+    var sel = e.target;
+    if (sel.matches && sel.matches("select[data-act-on-choice]") && !sel.dataset.pending) sel.dataset.applied = sel.value;
+  });
+  document.addEventListener("focusout", function (e) {
+    var sel = e.target;
+    if (sel.matches && sel.matches("select[data-act-on-choice]") && sel.dataset.pending) {
+      delete sel.dataset.pending;
+      sel.value = sel.dataset.applied || "";
+    }
+  });
+
+  // --- Bulk selection and "/" to search.
   function syncSelection() {
     var boxes = document.querySelectorAll("input[name=pick]");
     var ids = [];
@@ -29,6 +139,24 @@
       if (box) { e.preventDefault(); box.focus(); }
     }
   });
-  document.addEventListener("DOMContentLoaded", function () { fadeToasts(); syncSelection(); });
-  document.addEventListener("htmx:afterSwap", function () { fadeToasts(); syncSelection(); });
+
+  // --- The phone menu: a button that shows and hides the main navigation.
+  document.addEventListener("click", function (e) {
+    var btn = e.target.closest && e.target.closest("[data-menu-toggle]");
+    if (!btn) return;
+    var open = btn.getAttribute("aria-expanded") !== "true";
+    btn.setAttribute("aria-expanded", open ? "true" : "false");
+    var nav = document.getElementById(btn.getAttribute("aria-controls"));
+    if (nav) nav.classList.toggle("open", open);
+  });
+
+  document.addEventListener("DOMContentLoaded", function () { announcePageToasts(); syncSelection(); });
+  document.addEventListener("htmx:afterSwap", function () { trimToasts(); syncSelection(); });
+  document.addEventListener("htmx:afterSettle", function (e) {
+    var target = e.detail && e.detail.elt;
+    // An outerHTML swap detaches the old target: look the region up again by its id.
+    if (target && !target.isConnected && target.id) target = document.getElementById(target.id);
+    announceIn(target);
+    focusAfterSwap(target, e.detail && e.detail.requestConfig && e.detail.requestConfig.elt);
+  });
 })();
