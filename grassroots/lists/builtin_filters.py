@@ -12,8 +12,19 @@ from functools import reduce
 from operator import or_
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery
-from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
+from django.db.models import (
+    BigIntegerField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+)
+from django.db.models.lookups import Exact, GreaterThanOrEqual, LessThanOrEqual
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.utils.translation import pgettext_lazy
@@ -32,6 +43,7 @@ from grassroots.people.models import (
     VoteHistory,
 )
 from grassroots.people.validation import years_before
+from grassroots.people.votes import slot_mask
 
 PEOPLE, CONTACT, HISTORY, PLACE = _l("Person"), _l("Contact"), _l("History"), _l("Place")
 NOBODY = Q(pk__in=[])
@@ -185,26 +197,54 @@ def contacted_q(p: dict, ctx: Context) -> Q:
 # --- history: votes -----------------------------------------------------------------------------
 
 
-def _elections(kind: str, last: int, before: dt.date) -> list[int]:
+def _elections(kind: str, last: int, before: dt.date) -> list[tuple[int, int | None]]:
     qs = Election.objects.filter(date__lt=before)
     if kind:
         qs = qs.filter(kind=kind)
-    return list(qs.order_by("-date", "-id").values_list("id", flat=True)[:last])
+    return list(qs.order_by("-date", "-id").values_list("id", "vote_slot")[:last])
+
+
+def _any_votes(election_ids: list[int]) -> bool:
+    """Whether anyone voted in one of these elections (each looked up by its index)."""
+    return any(VoteHistory.objects.filter(election_id=i, voted=True).exists() for i in election_ids)
+
+
+def _bit(slot: int) -> Value:
+    return Value(1 << slot, output_field=BigIntegerField())
 
 
 def votes_q(p: dict, ctx: Context) -> Q:
-    """Voted in at least N of the last M elections (of a kind) held before today."""
-    ids = _elections(p["kind"] or "", p["last"], _today(ctx) + dt.timedelta(days=1))
-    if not ids or p["at_least"] > len(ids):
+    """Voted in at least N of the last M elections (of a kind) held before today.
+
+    One predicate on the person's vote summary (``Person.votes_cast``, ADR 0006): the number of
+    the M elections' bits set is at least N. An election without a slot (beyond the 63rd with
+    votes) is answered from vote history instead."""
+    elections = _elections(p["kind"] or "", p["last"], _today(ctx) + dt.timedelta(days=1))
+    n = p["at_least"]
+    if not elections or n > len(elections):
         return NOBODY
-    # A grouped semi-join (people with enough votes), not a count per person: one pass over
-    # the vote history instead of one sub-query per person (8x faster at 100,000 people).
+    unslotted = [i for i, s in elections if s is None]
+    if not unslotted or not _any_votes(unslotted):
+        slots = [s for _i, s in elections if s is not None]  # the others have no votes
+        if n > len(slots):
+            return NOBODY
+        mask = Value(slot_mask(slots), output_field=BigIntegerField())
+        if n == 1:  # any of them
+            return ~Q(Exact(F("votes_cast").bitand(mask), 0))
+        if n == len(slots):  # all of them
+            return Q(Exact(F("votes_cast").bitand(mask), mask))
+        voted = reduce(
+            lambda a, b: a + b,
+            (F("votes_cast").bitrightshift(s).bitand(1) for s in slots),
+        )
+        return Q(GreaterThanOrEqual(ExpressionWrapper(voted, BigIntegerField()), n))
+    # A grouped semi-join (people with enough votes): one pass over the vote history.
     voters = (
-        VoteHistory.objects.filter(voted=True, election_id__in=ids)
+        VoteHistory.objects.filter(voted=True, election_id__in=[i for i, _s in elections])
         .order_by()
         .values("person_id")
         .annotate(n=Count("id"))
-        .filter(n__gte=p["at_least"])
+        .filter(n__gte=n)
         .values("person_id")
     )
     return Q(pk__in=voters)
@@ -214,10 +254,18 @@ def voted_in_q(p: dict, ctx: Context) -> Q:
     election = Election.objects.filter(code=p["election"]).first()
     if election is None:
         raise ValidationError({"election": _("unknown election “%(e)s”") % {"e": p["election"]}})
-    voted = Exists(
-        VoteHistory.objects.filter(person_id=OuterRef("pk"), election=election, voted=True)
-    )
-    return Q(voted) if p["voted"] else ~Q(voted)
+    if election.vote_slot is not None:
+        bit = _bit(election.vote_slot)
+        voted = Q(Exact(F("votes_cast").bitand(bit), bit))
+    elif not _any_votes([election.pk]):
+        voted = NOBODY
+    else:
+        voted = Q(
+            Exists(
+                VoteHistory.objects.filter(person_id=OuterRef("pk"), election=election, voted=True)
+            )
+        )
+    return voted if p["voted"] else ~voted
 
 
 # --- place ----------------------------------------------------------------------------------------

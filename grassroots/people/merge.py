@@ -23,6 +23,7 @@ from django.utils import timezone
 from grassroots.core import access, audit, events
 from grassroots.people.models import DuplicatePair, MergeRecord, Person
 from grassroots.people.services import PERSON_FIELDS, apply_person_fields
+from grassroots.people.votes import vote_summary_refresh
 
 SKIP_RELATED = {DuplicatePair}
 
@@ -89,6 +90,7 @@ def person_merge(
     last = [d for d in (survivor.last_contacted_at, loser.last_contacted_at) if d]
     survivor.last_contacted_at = max(last) if last else None
     survivor.save()
+    vote_summary_refresh([survivor.pk])  # the loser's votes are the survivor's now
     DuplicatePair.objects.filter(
         Q(low=min(survivor.pk, loser.pk), high=max(survivor.pk, loser.pk))
     ).update(status=DuplicatePair.Status.MERGED, decided_at=timezone.now(), decided_by=record.actor)
@@ -169,6 +171,7 @@ def person_merge_undo(*, actor: Any, record: MergeRecord) -> Person:
         .aggregate(m=Max("occurred_at"))["m"]
     )
     survivor.save(update_fields=["last_contacted_at"])
+    vote_summary_refresh([survivor.pk, loser.pk])
     record.undone_at = timezone.now()
     record.save(update_fields=["undone_at"])
     audit.record(

@@ -15,9 +15,12 @@ beyond the 63rd with votes has no slot; the filters read vote history for it, as
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
+
+from grassroots.core import access
 
 SLOTS = 63  # bits 0–62 of a signed 64-bit integer
 PART = 5000  # people per statement
@@ -89,3 +92,26 @@ def vote_summary_refresh(person_ids: Iterable[int] | None = None) -> None:
         for start in range(0, len(ids), PART):
             part = ", ".join(str(i) for i in ids[start : start + PART])
             cur.execute(_summary_sql(f"id IN ({part})"))
+
+
+@transaction.atomic
+def vote_record(
+    *,
+    actor: Any,
+    person: Any,
+    election: Any,
+    voted: bool,
+    method: str = "",
+    ballot_party: str = "",
+) -> Any:
+    """Record (or correct) whether a person voted in an election, and keep their summary."""
+    from grassroots.people.models import VoteHistory
+
+    access.require_object(actor, "people.edit", person)
+    row, _created = VoteHistory.objects.update_or_create(
+        person_id=person.pk,
+        election_id=election.pk,
+        defaults={"voted": voted, "method": method, "ballot_party": ballot_party},
+    )
+    vote_summary_refresh([person.pk])
+    return row

@@ -233,3 +233,16 @@ def test_a_second_demo_command_starts_no_job_and_draws_no_empty_progress_bar(see
     assert "already exists" in out
     assert "0/0" not in out and "100%" not in out
     assert Job.objects.count() == jobs_before
+
+
+def test_the_vote_summary_matches_the_vote_history(seeded):
+    """The vote filters read ``Person.votes_cast`` (ADR 0006): the seeder keeps it."""
+    slots = dict(Election.objects.exclude(vote_slot=None).values_list("pk", "vote_slot"))
+    expected: dict[int, int] = {}
+    for person_id, election_id in VoteHistory.objects.filter(voted=True).values_list(
+        "person_id", "election_id"
+    ):
+        expected[person_id] = expected.get(person_id, 0) | (1 << slots[election_id])
+    assert expected
+    for pk, mask in Person.objects.values_list("pk", "votes_cast"):
+        assert mask == expected.get(pk, 0), pk

@@ -26,6 +26,7 @@ from grassroots.people.models import (
     VoteHistory,
 )
 from grassroots.people.validation import address_match_key
+from grassroots.people.votes import vote_summary_refresh
 
 if TYPE_CHECKING:
     from grassroots.core.registry import DemoRun
@@ -256,6 +257,7 @@ def seed(run: DemoRun) -> dict[str, int]:
         ],
         run,
     )
+    vote_summary_refresh(person_ids)  # the vote filters read the summary (ADR 0006)
     _insert(
         Interaction,
         [

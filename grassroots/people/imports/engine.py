@@ -37,6 +37,7 @@ from grassroots.people.models import (
     VoteHistory,
 )
 from grassroots.people.services import custom_value_clean
+from grassroots.people.votes import vote_summary_refresh
 
 CHUNK = 10000  # rows per transaction
 SQLITE_PARAMS = 900  # bound parameters per statement on SQLite (any build allows 999)
@@ -474,6 +475,8 @@ class Importer:
             (ImportChange, changes),
         ):
             insert_rows(model, batch_rows)
+        if votes:
+            vote_summary_refresh({v["person_id"] for v in votes})
         self.out.created += len(records)
 
     def _contact_rows(
@@ -651,6 +654,7 @@ class Importer:
                 unique_fields=["person", "election"],
                 update_fields=["voted", "method", "ballot_party"],
             )
+            vote_summary_refresh({v.person_id for v in new_votes})
         for model, rows in (
             (ContactPoint, new_cps),
             (ExternalId, new_ext),
