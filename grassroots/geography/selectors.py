@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -115,13 +117,50 @@ def election_list_for_area(area: Area) -> QuerySet[Election]:
     )
 
 
-def area_search(actor: Any, q: str, limit: int = 20) -> QuerySet[Area]:
-    q = q.strip()[:100]
-    return (
-        area_visible_to(actor)
-        .filter(Q(name__icontains=q) | Q(code__icontains=q) | Q(native_name__icontains=q))
-        .order_by("depth", "name")[:limit]
-    )
+def area_search(actor: Any, q: str, limit: int = 20) -> list[Area]:
+    """Areas in the actor's scope matching ``q``: every word of it in the name, the native
+    name or the code (any script; case and spacing do not matter). An exact code comes first,
+    then shallower areas (a constituency before its booths), then by name."""
+    q = unicodedata.normalize("NFC", q or "").strip()[:100]
+    words = [w for w in re.split(r"[\s,;·›>]+", q) if w][:6]
+    if not words:
+        return []
+    cond = Q()
+    for word in words:
+        cond &= Q(name__icontains=word) | Q(code__icontains=word) | Q(native_name__icontains=word)
+    visible = area_visible_to(actor)
+    exact = list(visible.filter(code__iexact=q)[:1])
+    rest = visible.filter(cond).exclude(pk__in=[a.pk for a in exact]).order_by("depth", "name")
+    return [*exact, *rest[: max(limit - len(exact), 0)]]
+
+
+def area_labels(areas: list[Area]) -> dict[int, str]:
+    """Each area's path as words ("West Bengal › Bhabanipur › Part 12"), for pickers: one
+    query for all the ancestors."""
+    paths = {p for a in areas for p in a.ancestor_paths()}
+    names = dict(Area.objects.filter(path__in=paths).values_list("path", "name"))
+    return {
+        a.pk: " › ".join([*(names[p] for p in a.ancestor_paths() if p in names), a.name])
+        for a in areas
+    }
+
+
+def area_resolve(actor: Any, text: str) -> Area | None:
+    """The one visible area a typed text names: its code (any case), or a name, native name or
+    path label that only one area has; ``None`` when none or several do."""
+    text = unicodedata.normalize("NFC", text or "").strip()[:300]
+    if not text:
+        return None
+    visible = area_visible_to(actor)
+    by_code = visible.filter(code__iexact=text).first()
+    if by_code is not None:
+        return by_code
+    last = re.split(r"\s*›\s*", text)[-1]
+    candidates = list(visible.filter(Q(name__iexact=last) | Q(native_name__iexact=last))[:20])
+    if len(candidates) > 1 and "›" in text:
+        labels = area_labels(candidates)
+        candidates = [a for a in candidates if labels[a.pk].casefold() == text.casefold()]
+    return candidates[0] if len(candidates) == 1 else None
 
 
 def home_area(actor: Any) -> Area | None:

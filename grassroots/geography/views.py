@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.views import View
 
@@ -51,11 +51,33 @@ class AreaTreeView(CapabilityRequiredMixin, View):
 
 
 class AreaSearchView(CapabilityRequiredMixin, View):
+    """Find areas by name (any script) or code, inside the user's areas. ``format=json`` is
+    the area picker's source (``geography/widgets.py``): code, name, kind and path of each.
+    The answer holds only the areas the user may see."""
+
     capability = "geography.view"
 
     def get(self, request):
         q = request.GET.get("q", "") or request.GET.get("area_code", "")
         areas = selectors.area_search(request.user, q) if q.strip() else []
-        if request.GET.get("format") == "options":  # datalist options for area pickers
+        fmt = request.GET.get("format")
+        if fmt == "json":
+            labels = selectors.area_labels(areas)
+            return JsonResponse(
+                {
+                    "results": [
+                        {
+                            "code": a.code,
+                            "name": a.name,
+                            "native_name": a.native_name,
+                            "kind": a.kind.name,
+                            "label": labels[a.pk],
+                        }
+                        for a in areas
+                    ]
+                },
+                json_dumps_params={"ensure_ascii": False},
+            )
+        if fmt == "options":  # datalist options (kept for old pages)
             return render(request, "geography/area_options.html", {"areas": areas})
         return render(request, "geography/area_search.html", {"areas": areas, "q": q})

@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from grassroots.accounts.permissions import CapabilityRequiredMixin
-from grassroots.geography.selectors import area_visible_to
+from grassroots.geography.selectors import area_resolve, area_visible_to
+from grassroots.geography.widgets import TEXT_SUFFIX, AreaPickerWidget
 from grassroots.people import selectors, services
 from grassroots.people.filters import PersonFilter
 from grassroots.people.forms import (
@@ -41,11 +42,14 @@ class PersonListView(CapabilityRequiredMixin, View):
     capability = "people.view"
 
     def get(self, request):
-        params = selectors.clean_filter_params(request.GET)
+        data, area_error = _resolve_area_text(request.user, request.GET, "area_code")
+        params = selectors.clean_filter_params(data)
         fs = PersonFilter(
             params or None, queryset=selectors.person_visible_to(request.user), request=request
         )
-        qs = selectors.person_list(actor=request.user, filters=request.GET)
+        qs = selectors.person_list(actor=request.user, filters=data)
+        if area_error:
+            qs = qs.none()
         page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
         params = params.copy()
         params.pop("page", None)
@@ -58,6 +62,12 @@ class PersonListView(CapabilityRequiredMixin, View):
             "filter": fs,
             "page": page,
             "selected_area": selected_area,
+            "area_picker": AreaPickerWidget().render(
+                "area_code",
+                {"codes": [data.get("area_code", "")], "text": data.get("area_code__text", "")},
+                attrs={"id": "id_area_code"},
+            ),
+            "area_error": area_error,
             "querystring_without_area": without_area.urlencode(),
             "querystring": params.urlencode(),
             "tags": selectors.tag_list(),
@@ -69,6 +79,23 @@ class PersonListView(CapabilityRequiredMixin, View):
             else "people/person_list.html"
         )
         return render(request, template, ctx)
+
+
+def _resolve_area_text(actor, query, name: str):
+    """The area picker sends the chosen code as ``name`` and what was typed as
+    ``name__text``: typed text with no code chosen is resolved (a code, or a name only one
+    area has); text that names no area is said so, not shown as "no people match"."""
+    text = (query.get(name + TEXT_SUFFIX) or "").strip()
+    if query.get(name) or not text:
+        return query, ""
+    area = area_resolve(actor, text)
+    if area is None:
+        return query, _("No area matches “%(text)s”: choose one from the list.") % {
+            "text": text[:100]
+        }
+    data = query.copy()
+    data[name] = area.code
+    return data, ""
 
 
 class BulkTagView(CapabilityRequiredMixin, View):
