@@ -15,7 +15,7 @@ from grassroots.core import access
 from grassroots.core.i18n import localized
 from grassroots.core.models import TimeStampedModel
 from grassroots.geography.fields import scope_area_field
-from grassroots.people import contact
+from grassroots.people import contact, registration
 
 
 class Address(TimeStampedModel):
@@ -165,7 +165,7 @@ class Person(TimeStampedModel):
     # The vote summary (ADR 0006): bit ``Election.vote_slot`` is set when the person voted in
     # that election, so every built-in vote filter is one predicate on this row, not a grouped
     # join over vote history. Kept by ``people.votes.vote_summary_refresh`` after every write.
-    votes_cast = models.BigIntegerField(default=0, editable=False)
+    votes_cast = models.BigIntegerField(default=0, db_default=0, editable=False)
 
     access_scope = access.ByArea("area")
     objects = access.ScopedManager()
@@ -187,6 +187,10 @@ class Person(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.full_name or self.given_name
+
+    @property
+    def voter_status_label(self) -> str:
+        return registration.label(self.voter_status)
 
     @property
     def display_age(self) -> int | None:
