@@ -246,6 +246,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("GRASSROOTS_FROM_EMAIL", "grassroots@localho
 OTP_TOTP_ISSUER = os.environ.get("GRASSROOTS_CAMPAIGN_NAME", "Grassroots")
 CAMPAIGN_NAME = os.environ.get("GRASSROOTS_CAMPAIGN_NAME", "Grassroots")
 GRASSROOTS_CAMPAIGN_NAME = CAMPAIGN_NAME
+# The cost of one SMS segment when the SMS provider account sets none ("0.25 INR"): the template
+# editor estimates each message's cost with it. Blank: no estimate.
+GRASSROOTS_SMS_SEGMENT_COST = os.environ.get("GRASSROOTS_SMS_SEGMENT_COST", "")
 # Where providers reach us (webhooks) and people follow links (unsubscribe): the public URL.
 GRASSROOTS_PUBLIC_URL = os.environ.get("GRASSROOTS_PUBLIC_URL", "http://127.0.0.1:8000")
 # Email services' webhooks (django-anymail) answer only with this "user:password" (basic auth);

@@ -9,6 +9,7 @@ Broadcasts are in ``broadcasts``, receipts/replies/unsubscribes in ``replies``, 
 from __future__ import annotations
 
 import secrets as pysecrets
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -97,6 +98,33 @@ def account_save(
     return account
 
 
+def parse_segment_cost(value: str) -> tuple[Decimal, str] | None:
+    """ "0.25 INR" (or "INR 0.25", "0.0079") -> (Decimal("0.25"), "INR"); None if blank or not
+    a cost. A bare number is in the campaign's currency (``GRASSROOTS_CURRENCY``, else USD)."""
+    from django.conf import settings
+
+    words = (value or "").replace(",", ".").split()
+    amount = next((w for w in words if w.replace(".", "", 1).isdecimal()), None)
+    if amount is None or len(words) > 2:
+        return None
+    currency = next((w.upper() for w in words if w is not amount), "")
+    if currency and not (len(currency) == 3 and currency.isalpha()):
+        return None
+    return Decimal(amount), currency or getattr(settings, "GRASSROOTS_CURRENCY", "USD")
+
+
+def sms_segment_cost() -> tuple[Decimal, str] | None:
+    """The cost of one SMS segment: the default SMS account's *cost per segment*, else the
+    ``GRASSROOTS_SMS_SEGMENT_COST`` setting (e.g. "0.25 INR"); None when neither is set."""
+    from django.conf import settings
+
+    account = sending.default_account("sms")
+    configured = (account.config.get("segment_cost") if account else "") or getattr(
+        settings, "GRASSROOTS_SMS_SEGMENT_COST", ""
+    )
+    return parse_segment_cost(configured)
+
+
 def _config_errors(cls, config: dict[str, Any]) -> dict[str, str]:
     """The settings every adapter reads the same way: a throughput and a number of parallel
     connections (blank means the adapter's default)."""
@@ -112,6 +140,12 @@ def _config_errors(cls, config: dict[str, Any]) -> dict[str, str]:
                 "Messages per second must be a number above 0 (at most 100000), or blank for "
                 "the provider's default."
             )
+    cost = str(config.get("segment_cost") or "").strip()
+    if cost and "segment_cost" in cls.config_fields and parse_segment_cost(cost) is None:
+        errors["segment_cost"] = _(
+            "The cost of one SMS segment is a number and a currency code, e.g. “0.25 INR” or "
+            "“0.0079 USD”, or blank."
+        )
     connections = str(config.get("connections") or "").strip()
     if (
         connections
@@ -211,11 +245,31 @@ def template_save(
     return template
 
 
-def person_context(person: Person, *, campaign: str = "", city: str = "", area: str = "") -> dict:
+def person_context(
+    person: Person,
+    *,
+    campaign: str = "",
+    city: str = "",
+    area: str = "",
+    language: str = "",
+    area_native: str = "",
+) -> dict:
+    """The variables of a message to ``person`` in ``language`` (the version chosen for them).
+    In a language written in another script (Bengali, Hindi…), the names are the person's
+    name in that script when they have one (``native_name``), and the area's too: "নমস্কার তৃষা",
+    not "নমস্কার Trisha"."""
+    first, family, full = person.given_name, person.family_name, person.full_name
+    if rendering.written_in(person.native_name, language):
+        full = person.native_name
+        first, family = rendering.native_name_parts(
+            person.native_name, person.given_name, person.family_name
+        )
+    if rendering.written_in(area_native, language):
+        area = area_native
     return {
-        "first_name": person.given_name,
-        "family_name": person.family_name,
-        "full_name": person.full_name,
+        "first_name": first,
+        "family_name": family,
+        "full_name": full,
         "native_name": person.native_name,
         "name": person.native_name or person.full_name,
         "city": city,
@@ -225,10 +279,25 @@ def person_context(person: Person, *, campaign: str = "", city: str = "", area: 
     }
 
 
-def render_for(template: Template, person: Person, variants=None, compiled=None) -> dict:
-    """Subject, body and html of ``template`` for ``person`` in their language."""
+def context_for(person: Person, language: str) -> dict:
+    """``person_context`` with the person's city and area read from them (select_related
+    ``area`` and ``household__address`` to avoid a query each)."""
     from django.conf import settings
 
+    address = getattr(getattr(person, "household", None), "address", None)
+    area = getattr(person, "area", None)
+    return person_context(
+        person,
+        campaign=settings.GRASSROOTS_CAMPAIGN_NAME,
+        city=getattr(address, "city", "") or "",
+        area=getattr(area, "name", "") or "",
+        area_native=getattr(area, "native_name", "") or "",
+        language=language,
+    )
+
+
+def render_for(template: Template, person: Person, variants=None, compiled=None) -> dict:
+    """Subject, body and html of ``template`` for ``person`` in their language."""
     variants = variants if variants is not None else list(template.variants.all())
     variant = rendering.choose_variant(
         variants, person.preferred_language, template.default_language
@@ -236,13 +305,7 @@ def render_for(template: Template, person: Person, variants=None, compiled=None)
     if variant is None:
         raise ValidationError(_("The template has no text."))
     compiled = compiled if compiled is not None else {}
-    address = getattr(getattr(person, "household", None), "address", None)
-    ctx = person_context(
-        person,
-        campaign=settings.GRASSROOTS_CAMPAIGN_NAME,
-        city=getattr(address, "city", "") or "",
-        area=getattr(getattr(person, "area", None), "name", "") or "",
-    )
+    ctx = context_for(person, variant.language)
     out = {"variant": variant}
     for key, html in (("subject", False), ("body", False), ("html", True)):
         source = getattr(variant, key)

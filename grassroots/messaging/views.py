@@ -59,6 +59,34 @@ LANGUAGE_CHOICES = [
 ]
 
 
+def sms_meter_config() -> dict:
+    """What the SMS meter (static/grassroots/sms_meter.js) needs: the translated phrases, the
+    sample values per language, and the cost of a segment on the default SMS account (or the
+    ``GRASSROOTS_SMS_SEGMENT_COST`` setting), if one is set."""
+    cost = services.sms_segment_cost()
+    return {
+        "samples": {code: rendering.sample_for(code) for code, _label in LANGUAGE_CHOICES},
+        "gsm": _("GSM-7 (plain Latin letters)"),
+        "ucs2": _("UCS-2 (Unicode: any Bengali, Hindi or other non-Latin letter)"),
+        # xgettext:python-format
+        "one": _("1 SMS segment · %(encoding)s · %(units)s of %(per)s characters"),
+        "many": _(
+            "%(segments)s SMS segments · %(encoding)s · %(units)s characters, %(per)s per segment"
+        ),  # fmt: skip
+        "one_short": _("1 segment, %(encoding)s"),
+        "many_short": _("%(segments)s segments, %(encoding)s"),
+        "cost_format": _("about %(cost)s %(currency)s per message"),
+        "no_cost": _("set a cost per segment on the SMS account to see the cost"),
+        "cost": {
+            "amount": float(cost[0]),
+            "currency": cost[1],
+            "places": max(2, -cost[0].as_tuple().exponent),
+        }  # fmt: skip
+        if cost
+        else None,
+    }
+
+
 def _variants_from(post) -> list[dict[str, str]]:
     out = []
     for i in range(12):
@@ -116,6 +144,7 @@ class TemplateEditView(CapabilityRequiredMixin, View):
                 "purposes": Purpose.choices,
                 "languages": LANGUAGE_CHOICES,
                 "variables": rendering.VARIABLES,
+                "sms_meter": sms_meter_config(),
             },
             status=status,
         )

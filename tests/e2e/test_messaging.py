@@ -372,3 +372,41 @@ def test_p2p_enter_on_links_and_other_buttons_sends_nothing(
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
     assert texts.count() == 0
     assert TextingContact.objects.filter(campaign=c, status="assigned").count() == 2
+
+
+def test_template_editor_shows_sms_segments_encoding_and_cost_as_you_type(
+    page, live_server, login, campaign, shots
+):
+    """The SMS meter under each version: segments, GSM-7 or UCS-2, and the estimated cost per
+    message (the SMS account's cost per segment), updated as the text is typed (item 22)."""
+    from grassroots.messaging.models import ProviderAccount
+
+    sim = ProviderAccount.objects.get(name="Simulator")
+    services.account_save(
+        actor=SYSTEM, account=sim, name=sim.name, kind=sim.kind, channels=sim.channels,
+        config={**sim.config, "segment_cost": "0.25 INR"}, secrets={}, is_default=True,
+    )  # fmt: skip
+    login(page, "comms")
+    page.goto(f"{live_server.url}/messaging/templates/new/")
+    body, meter = page.locator("#v0-body"), page.locator("#v0-meter")
+    expect(body).to_have_attribute("aria-describedby", "v0-meter")
+    body.fill("Hi {{ first_name }}, rally on Sunday at 5!")
+    expect(meter).to_contain_text("1 SMS segment")
+    expect(meter).to_contain_text("GSM-7")
+    expect(meter).to_contain_text("about 0.25 INR per message")
+    body.fill("Hi {{ first_name }}, " + "rally on Sunday at 5! " * 8)
+    expect(meter).to_contain_text("2 SMS segments")
+    expect(meter).to_contain_text("about 0.50 INR per message")
+    expect(page.locator("#v0-meter-live")).to_have_text("2 segments, GSM-7 (plain Latin letters)")
+
+    page.locator("#v1-language").select_option("bn")
+    page.locator("#v1-body").fill("নমস্কার {{ first_name }}, রবিবার বিকেল ৫টায় {{ area }}-এ সভা!")
+    expect(page.locator("#v1-meter")).to_contain_text("1 SMS segment")
+    expect(page.locator("#v1-meter")).to_contain_text("UCS-2")
+    page.locator("#v1-body").press("End")
+    page.locator("#v1-body").type(" আসুন, সঙ্গে পরিবার ও বন্ধুদের নিয়ে আসুন।")
+    expect(page.locator("#v1-meter")).to_contain_text("2 SMS segments")
+    shots(page, "messaging-10-sms-meter")
+    # another channel: no SMS meter
+    page.locator("#channel").select_option("email")
+    expect(meter).to_be_hidden()

@@ -36,7 +36,7 @@ def ab_group(broadcast: Broadcast, person_id: int) -> str:
 
 PERSON_FIELDS = (
     "id", "given_name", "family_name", "full_name", "native_name", "preferred_language",
-    "area__name", "household__address__city",
+    "area__name", "area__native_name", "household__address__city",
 )  # fmt: skip
 
 

@@ -102,6 +102,7 @@ class Msg91Provider(Provider):
         "dlt_template_id": "Default DLT template id",
         "rate": "Messages per second",
         "connections": "Parallel connections",
+        "segment_cost": "Cost per SMS segment (e.g. 0.25 INR)",
     }
     default_rate = 20.0
 

@@ -49,7 +49,11 @@ class SimulatorProvider(Provider):
     kind = "simulator"
     label = "Simulator (sends nothing; realistic receipts and replies)"
     channels = frozenset({"sms", "whatsapp", "email", "voice"})
-    config_fields = {"from_number": "From number", "rate": "Messages per second"}
+    config_fields = {
+        "from_number": "From number",
+        "rate": "Messages per second",
+        "segment_cost": "Cost per SMS segment (e.g. 0.25 INR)",
+    }
     secret_fields = {"signing_key": "Webhook signing key"}
     default_rate = 200.0
     default_connections = 1  # sends nothing: a second lane would only add a thread

@@ -140,6 +140,7 @@ class TwilioProvider(Provider):
         "messaging_service_sid": "Messaging Service SID (used instead of a from number)",
         "rate": "Messages per second",
         "connections": "Parallel connections",
+        "segment_cost": "Cost per SMS segment (e.g. 0.25 INR)",
     }
     default_rate = 1.0  # a single long code; raise it for short codes / messaging services
 

@@ -83,7 +83,12 @@ def campaign_save(
     batch_size: int = 50,
     release_after: int = 60,
     canned: list[dict[str, str]] | None = None,
+    language: str = "en",
+    versions: list[dict[str, str]] | None = None,
 ) -> TextingCampaign:
+    """Create or change a campaign. ``script`` is the first message in ``language``;
+    ``versions`` (``[{"language", "body"}]``) are the other languages' (each person gets the
+    version in their language, as with a template's variants)."""
     _require(actor, campaign)
     for obj in (segment, person_list, account):
         if obj is not None:
@@ -98,6 +103,23 @@ def campaign_save(
             rendering.check(script)
         except ValidationError as exc:
             errors["script"] = exc.messages[0]
+    language = (language or "en").strip().lower()
+    clean_versions, seen = [], {language}
+    for i, v in enumerate(versions or []):
+        lang, body = (v.get("language") or "").strip().lower(), (v.get("body") or "").strip()
+        if not body:
+            continue
+        if not lang:
+            errors[f"versions.{i}"] = _("Choose the language of this version.")
+        elif lang in seen:
+            errors[f"versions.{i}"] = _("Two versions in the same language.")
+        else:
+            try:
+                rendering.check(body)
+            except ValidationError as exc:
+                errors[f"versions.{i}"] = exc.messages[0]
+        seen.add(lang)
+        clean_versions.append({"language": lang, "body": body})
     draft = campaign is None or campaign.status == T.DRAFT
     if draft and (segment is None) == (person_list is None):
         errors["audience"] = _("Choose a segment or a list as the audience.")
@@ -135,6 +157,7 @@ def campaign_save(
         created_by=access.user_or_none(actor), area=home_area(actor)
     )
     campaign.name, campaign.script = name.strip()[:120], script.strip()
+    campaign.language, campaign.versions = language[:10], clean_versions
     if campaign.status == T.DRAFT:
         campaign.segment, campaign.person_list = segment, person_list
     campaign.account, campaign.batch_size, campaign.release_after = (
@@ -255,19 +278,30 @@ def next_contact(*, actor: Any, campaign: TextingCampaign) -> TextingContact | N
     )
 
 
+class ScriptVersion:
+    """One language's version of a campaign's first message (as a template's variant)."""
+
+    def __init__(self, language: str, body: str):
+        self.language, self.body = language, body
+
+
+def script_versions(campaign: TextingCampaign) -> list[ScriptVersion]:
+    """The first message in its own language, then the other languages' versions."""
+    return [ScriptVersion(campaign.language or "en", campaign.script)] + [
+        ScriptVersion(v["language"], v["body"]) for v in campaign.versions or []
+    ]
+
+
 def first_message(campaign: TextingCampaign, person: Person) -> str:
-    from django.conf import settings
+    """The first message for ``person``: the version in their language (else the campaign's
+    own), with their name (and area) in that language's script when we have it."""
+    from grassroots.messaging.services import context_for
 
-    from grassroots.messaging.services import person_context
-
-    address = getattr(getattr(person, "household", None), "address", None)
-    ctx = person_context(
-        person,
-        campaign=settings.GRASSROOTS_CAMPAIGN_NAME,
-        city=getattr(address, "city", "") or "",
-        area=getattr(getattr(person, "area", None), "name", "") or "",
+    version = rendering.choose_variant(
+        script_versions(campaign), person.preferred_language, campaign.language or "en"
     )
-    return rendering.render(rendering.compile_text(campaign.script), ctx)
+    ctx = context_for(person, version.language)
+    return rendering.render(rendering.compile_text(version.body), ctx)
 
 
 def send_initial(*, actor: Any, contact: TextingContact) -> Message:

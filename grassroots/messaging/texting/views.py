@@ -15,6 +15,7 @@ from django.views import View
 from grassroots.accounts.permissions import CapabilityRequiredMixin
 from grassroots.core import access
 from grassroots.lists import selectors as list_selectors
+from grassroots.messaging import rendering
 from grassroots.messaging.models import (
     CannedResponse,
     Message,
@@ -23,7 +24,7 @@ from grassroots.messaging.models import (
     TextingContact,
 )
 from grassroots.messaging.texting import services as texting
-from grassroots.messaging.views import validation_errors
+from grassroots.messaging.views import LANGUAGE_CHOICES, sms_meter_config, validation_errors
 from grassroots.people.selectors import person_visible_to
 
 C = TextingContact.Status
@@ -79,6 +80,11 @@ class CampaignEditView(CapabilityRequiredMixin, View):
                 "segments": list_selectors.segment_visible_to(request.user)[:300],
                 "lists": list_selectors.list_visible_to(request.user)[:300],
                 "accounts": ProviderAccount.objects.visible_to(request.user).filter(active=True),
+                "languages": LANGUAGE_CHOICES,
+                # the other languages' versions, and always one empty row to add another
+                "versions": list(data.get("versions") or []) + [{}],
+                "variables": rendering.VARIABLES,
+                "sms_meter": sms_meter_config(),
             },
             status=status,
         )
@@ -103,6 +109,8 @@ class CampaignEditView(CapabilityRequiredMixin, View):
                 else ""
             ),
             "account": campaign.account_id if campaign else "",
+            "language": campaign.language if campaign else "en",
+            "versions": list(campaign.versions) if campaign else [],
             "batch_size": campaign.batch_size if campaign else 50,
             "release_after": campaign.release_after if campaign else 60,
             "canned": [
@@ -150,6 +158,12 @@ class CampaignEditView(CapabilityRequiredMixin, View):
             "batch_size": p.get("batch_size", "50"),
             "release_after": p.get("release_after", "60"),
             "canned": canned,
+            "language": p.get("language", "en"),
+            "versions": [
+                {"language": p.get(f"s{i}-language", ""), "body": p.get(f"s{i}-body", "")}
+                for i in range(12)
+                if p.get(f"s{i}-body", "").strip()
+            ],
         }
         kind, _sep, ref = data["audience"].partition(":")
         segment = (
@@ -183,6 +197,8 @@ class CampaignEditView(CapabilityRequiredMixin, View):
                 if str(data["release_after"]).isdigit()
                 else 0,
                 canned=canned,
+                language=data["language"],
+                versions=data["versions"],
             )
         except ValidationError as exc:
             return self._render(request, campaign, data, validation_errors(exc), 400)
