@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from grassroots.accounts.permissions import CapabilityRequiredMixin
+from grassroots.core.timebox import TooSlow, within
 from grassroots.lists import selectors, services
 from grassroots.lists.compiler import empty_definition
 from grassroots.lists.models import PersonList, Segment, Visibility
@@ -159,29 +161,50 @@ class SegmentBuilderView(CapabilityRequiredMixin, View):
 
 
 class SegmentCountView(CapabilityRequiredMixin, View):
-    """The live count: people and households matched, and a sample (HTMX partial)."""
+    """The live count: people and households matched, and a sample (HTMX partial).
+
+    The builder never waits on a slow count: the first answer comes within the budget
+    (``SEGMENT_COUNT_BUDGET`` seconds, default 1) or says "counting…" and asks again
+    (``wait=1``, no budget); the answer then replaces "counting…" in the same live region."""
 
     capability = "lists.manage"
 
     def post(self, request):
         definition, errors = _definition_from(request)
-        counts, sample = None, []
+        counts, sample, counting = None, [], False
         if not errors:
             try:
-                people = selectors.segment_people(actor=request.user, definition=definition)
-                counts = selectors.segment_counts(actor=request.user, definition=definition)
-                sample = list(
-                    people.select_related("area").order_by("family_name", "given_name", "id")[
-                        :SAMPLE
-                    ]
-                )
+                if request.POST.get("wait") == "1":
+                    counts, sample = self._count(request.user, definition)
+                else:
+                    with within(getattr(settings, "SEGMENT_COUNT_BUDGET", 1.0)):
+                        counts, sample = self._count(request.user, definition)
+            except TooSlow:
+                counting = True
             except ValidationError as exc:
                 errors = exc.messages
         return render(
             request,
-            "lists/_segment_count.html",
-            {"counts": counts, "sample": sample, "errors": errors},
+            "lists/_segment_count_body.html",
+            {
+                "counts": counts,
+                "sample": sample,
+                "errors": errors,
+                "counting": counting,
+                "again": json.dumps({"definition": request.POST.get("definition", ""), "wait": "1"})
+                if counting
+                else "",
+            },
         )
+
+    @staticmethod
+    def _count(actor, definition):
+        people = selectors.segment_people(actor=actor, definition=definition)
+        counts = selectors.segment_counts(actor=actor, definition=definition)
+        sample = list(
+            people.select_related("area").order_by("family_name", "given_name", "id")[:SAMPLE]
+        )
+        return counts, sample
 
 
 class SegmentActionView(CapabilityRequiredMixin, View):

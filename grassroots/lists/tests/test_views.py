@@ -279,3 +279,21 @@ def test_export_needs_people_export_and_visibility(client_for, people, users):
     assert (
         client_for(other).get(reverse("lists:segment_export", args=[private.pk])).status_code == 404
     )
+
+
+def test_a_slow_count_says_counting_and_the_answer_comes_when_asked_again(
+    client_for, people, users, settings
+):
+    """The builder never waits on a count: over the budget the answer is "Counting…", which
+    asks again without a budget (``wait=1``) into the same live region."""
+    settings.SEGMENT_COUNT_BUDGET = 0
+    c = client_for(users["organiser"])
+    definition = json.dumps(seg(AREA_P1))
+    html = c.post(reverse("lists:segment_count"), {"definition": definition}).content.decode()
+    assert "Counting…" in html and "bigcount" not in html
+    assert 'hx-target="#segment-count"' in html and 'hx-swap="innerHTML"' in html
+    assert 'hx-trigger="load"' in html
+    again = json.loads(html.split('hx-vals="')[1].split('"')[0].replace("&quot;", '"'))
+    assert again == {"definition": definition, "wait": "1"}
+    r = c.post(reverse("lists:segment_count"), again)
+    assert '<span class="bigcount">2</span>' in r.content.decode()

@@ -118,8 +118,13 @@
       recount() {
         clearTimeout(this.timer);
         this.timer = setTimeout(() => {
+          // A slow count still running ("counting…") is for an older definition: drop it.
+          document.querySelectorAll("#segment-count [hx-post]").forEach((el) => {
+            window.htmx.trigger(el, "htmx:abort");
+          });
+          // The live region stays; only its content changes (screen readers announce it).
           window.htmx.ajax("POST", countUrl, {
-            target: "#segment-count", swap: "outerHTML", values: { definition: this.payload() },
+            target: "#segment-count", swap: "innerHTML", values: { definition: this.payload() },
           });
         }, 300);
       },
