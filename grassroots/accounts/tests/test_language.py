@@ -124,3 +124,21 @@ def test_password_change_keeps_the_user_signed_in(asha):
 def test_password_change_needs_a_signed_in_user():
     r = Client().get(PASSWORD_CHANGE)
     assert r.status_code == 302 and reverse("accounts:login") in r["Location"]
+
+
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [
+        ("hi", ["पुराना पासवर्ड", "कम से कम 8 अक्षर", "अपना पासवर्ड बदलें"]),
+        ("bn", ["পুরনো পাসওয়ার্ড", "অন্তত 8 অক্ষর", "আপনার পাসওয়ার্ড বদলান"]),
+    ],
+)
+def test_password_change_page_speaks_the_users_language(asha, code, words):
+    """Django's own password labels and rules, which its hi/bn catalogues leave in English."""
+    asha.preferred_language = code
+    asha.save()
+    body = signed_in(asha).get(PASSWORD_CHANGE).content.decode()
+    for word in words:
+        assert word in body
+    for english in ("Old password", "at least 8 characters", "too similar", "commonly used"):
+        assert english not in body
