@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, When
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -279,12 +279,25 @@ def area_people_stats(areas: list[Area]) -> dict[int, dict[str, Any]]:
         return {}
     prefix = _common_prefix([a.path for a in areas])
     result: dict[int, dict[str, Any]] = {a.id: {"people": 0, "households": 0} for a in areas}
-    for model, key in ((Person, "people"), (Household, "households")):
+    for model, key, address in (
+        (Person, "people", "household__address__area"),
+        (Household, "households", "address__area"),
+    ):
         rows = (
             model.objects.filter(area__path__startswith=prefix) if prefix else model.objects.all()
         )
-        counts = rows.values("area_id").annotate(n=Count("id")).order_by()
-        by_area = {r["area_id"]: r["n"] for r in counts if r["area_id"]}
+        # Counted where they live most precisely: the address's area when it lies inside the
+        # row's own area (a section of a part: the roll files a voter under the part, the
+        # address under its section), else the row's own area.
+        located = Case(
+            When(
+                **{f"{address}__path__startswith": F("area__path"), f"{address}__isnull": False},
+                then=F(f"{address}_id"),
+            ),
+            default=F("area_id"),
+        )
+        counts = rows.annotate(at=located).values("at").annotate(n=Count("id")).order_by()
+        by_area = {r["at"]: r["n"] for r in counts if r["at"]}
         paths = dict(Area.objects.filter(id__in=list(by_area)).values_list("id", "path"))
         per_path: dict[str, int] = defaultdict(int)
         for area_id, n in by_area.items():

@@ -157,3 +157,38 @@ def test_name_keys_follow_every_write(people, users, geo):
     assert [p.pk for p in person_list(actor=users["manager"], filters={"q": "চ্যাটার্জি"})] == [
         person.pk
     ]
+
+
+def test_sections_count_the_people_whose_address_is_in_them(people, geo):
+    """The roll files a voter under the part and the address under its section: the section
+    counts them (it showed 0), the part counts them once, and an address outside the person's
+    own area does not move them."""
+    from grassroots.geography import services as geo_services
+    from grassroots.geography.services import area_kind_ensure
+    from grassroots.people.models import Address
+
+    kind = area_kind_ensure(code="section", name="Section")
+    s1 = geo_services.area_create(
+        actor=SYSTEM, kind=kind, code="IN-WB-AC1-P001-S1", name="1 - Harish Mukherjee Road",
+        parent=geo["p1"],
+    )  # fmt: skip
+    s2 = geo_services.area_create(
+        actor=SYSTEM, kind=kind, code="IN-WB-AC1-P001-S2", name="2 - Elgin Road", parent=geo["p1"]
+    )
+    Address.objects.filter(pk=people["household"].address_id).update(area=s1)
+    other = geo_services.area_create(
+        actor=SYSTEM, kind=kind, code="IN-WB-AC1-P002-S1", name="1 - Lansdowne", parent=geo["p2"]
+    )
+    hh = services.household_create(
+        actor=SYSTEM, address={"house_number": "3", "street": "Lansdowne"}, area=geo["p1"]
+    )
+    Address.objects.filter(pk=hh.address_id).update(area=other)  # not inside its own part
+    services.person_create(
+        actor=SYSTEM, data={"given_name": "Moumita", "area": geo["p1"], "household": hh}
+    )
+    stats = area_people_stats([s1, s2, geo["p1"], geo["p2"], other])
+    assert stats[s1.pk] == {"people": 2, "households": 1}
+    assert stats[s2.pk] == {"people": 0, "households": 0}
+    assert stats[geo["p1"].pk] == {"people": 3, "households": 2}
+    assert stats[geo["p2"].pk] == {"people": 1, "households": 0}
+    assert stats[other.pk] == {"people": 0, "households": 0}
