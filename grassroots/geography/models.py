@@ -120,6 +120,7 @@ class Election(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.GENERAL)
     date = models.DateField(_("polling date"))
     # Local time at the polling places; India's 48-hour silence period counts back from it.
+    polls_open = models.TimeField(_("polls open"), default=dt.time(7, 0))
     polls_close = models.TimeField(_("polls close"), default=dt.time(18, 0))
     area = models.ForeignKey(
         Area, on_delete=models.PROTECT, related_name="elections", verbose_name=_("area")
