@@ -16,3 +16,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),
 ]
+
+# Errors in the app's layout: 403.html and 404.html are found by Django's own handlers.
+handler500 = "grassroots.core.views.server_error"

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import logging
+
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils.translation import gettext as _
@@ -14,6 +16,8 @@ from grassroots.core import events, health, outbox
 from grassroots.core.models import Job
 from grassroots.core.registry import dashboard_tiles
 
+logger = logging.getLogger(__name__)
+
 
 @login_required
 def dashboard(request):
@@ -22,6 +26,20 @@ def dashboard(request):
         tiles.extend(provider(request))
     tiles.sort(key=lambda t: t.order)
     return render(request, "core/dashboard.html", {"tiles": tiles})
+
+
+def server_error(request):
+    """The 500 page in the app's layout; if that cannot render either (the database is down, a
+    template is broken), a plain page that needs nothing."""
+    try:
+        return render(request, "500.html", status=500)
+    except Exception:  # noqa: BLE001 - the last resort must not fail
+        logger.exception("The 500 page could not be rendered")
+        return HttpResponseServerError(
+            "<!doctype html><title>Server error</title><h1>Server error</h1>"
+            "<p>Something went wrong on our side. <a href='/'>Start again</a>.</p>",
+            content_type="text/html; charset=utf-8",
+        )
 
 
 def favicon(request):
