@@ -444,3 +444,94 @@ def test_area_kinds_and_custom_field_labels_follow_the_language(client, admin_us
     # seeding again adds the languages a kind lacks and keeps the ones set by hand
     again = area_kind_ensure(code=kind.code, name=kind.name, names={"bn": "অংশ", "it": "Sezione"})
     assert again.names == {"bn": "ভাগ (বুথ)", "hi": "भाग (बूथ)", "it": "Sezione"}
+
+
+# --- strings shown to users but never marked for translation ----------------------------------
+
+# Where Python strings reach people through screens. Left out: the API (developers read it),
+# the operator's command line, demo data, tests, migrations.
+NOT_SCREENS = {"tests", "migrations", "api", "demo", "testing", "management"}
+LABEL_KEYWORDS = {"label", "help_text", "verbose_name", "verbose_name_plural", "empty_label"}
+ERRORS = {"ValidationError", "PermissionDenied", "Http404", "Conflict", "Forbidden", "Invalid"}
+MESSAGES = {"debug", "info", "success", "warning", "error", "add_message"}
+
+
+def _is_words(node) -> bool:
+    return (
+        isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and bool(re.search(r"[A-Za-z]{2,}", PLACEHOLDER.sub("", node.value)))
+    )
+
+
+def test_python_strings_for_screens_are_marked_for_translation():
+    """A form label, a model field's name, a flash message or an error raised to the user as a
+    bare string literal is never extracted, so it shows in English in every language."""
+    problems = []
+    for path in sorted(SOURCE_DIR.rglob("*.py")):
+        rel = path.relative_to(SOURCE_DIR)
+        if NOT_SCREENS & set(rel.parts) or rel.name in ("cli.py", "seed.py", "demo.py"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            bare = []
+            if name.endswith("Field") or name in ("ForeignKey", "ManyToManyField", "OneToOneField"):
+                bare += [k.value for k in node.keywords if k.arg in LABEL_KEYWORDS]
+            if name in ERRORS and node.args:
+                bare.append(node.args[0])
+            if (
+                name in MESSAGES
+                and isinstance(func, ast.Attribute)
+                and getattr(func.value, "id", "") == "messages"
+            ):
+                bare += node.args[1:2]
+            problems += [f"{rel}:{node.lineno} {name}({v.value!r})" for v in bare if _is_words(v)]
+    assert not problems, "wrap these in gettext:\n" + "\n".join(problems)
+
+
+TEMPLATE_TEXT_OK = {"Grassroots", "WhatsApp", "SMS", "Enter", "Authorization", "Bearer"}
+# Examples of technical input (an action prefix, an address, a hash name), the same in every
+# language.
+TEMPLATE_TEXT_OK_IN = {
+    "templates/accounts/audit_list.html": {"user", "consent", "auth"},
+    "templates/messaging/broadcast_detail.html": {"you", "example", "org"},
+    "templates/people/import_detail.html": {"sha"},
+}
+
+
+def _template_words(source: str) -> list[str]:
+    """Visible words of a template that are outside {% translate %} / {% blocktranslate %}."""
+    s = re.sub(r"\{%\s*comment\s*%\}.*?\{%\s*endcomment\s*%\}", " ", source, flags=re.S)
+    s = re.sub(r"\{#.*?#\}", " ", s, flags=re.S)
+    s = re.sub(r"\{%\s*blocktrans(late)?\b.*?\{%\s*endblocktrans(late)?\s*%\}", " ", s, flags=re.S)
+    s = re.sub(r"<(script|style|code|kbd|samp|pre)\b.*?</\1>", " ", s, flags=re.S)
+    s = re.sub(r"\{%.*?%\}|\{\{.*?\}\}", " ", s, flags=re.S)
+    found = []
+    for m in re.finditer(r"(?<![:\w-])(placeholder|title|aria-label|alt)=\"([^\"]*)\"", s):
+        found += re.findall(r"[A-Za-z]{2,}", m.group(2))
+    text = re.sub(r"<[^>]*>", " ", s, flags=re.S)
+    found += re.findall(r"[A-Za-z]{2,}", text)
+    return [w for w in found if w not in TEMPLATE_TEXT_OK]
+
+
+def test_template_text_is_inside_translate_tags():
+    problems = {}
+    for path in sorted(SOURCE_DIR.rglob("*.html")):
+        if "static" in path.parts:
+            continue
+        rel = str(path.relative_to(SOURCE_DIR))
+        ok = TEMPLATE_TEXT_OK_IN.get(rel, set())
+        words = [w for w in _template_words(path.read_text(encoding="utf-8")) if w not in ok]
+        if words:
+            problems[rel] = words[:8]
+    assert not problems, f"text outside {{% translate %}}: {problems}"
+
+
+def test_the_template_check_sees_bare_text():
+    assert _template_words("<p>{% translate 'Saved' %}</p><p>Saved</p>") == ["Saved"]
+    assert _template_words('<input placeholder="e.g. Kolkata">') == ["Kolkata"]
+    assert _template_words("<p>{% blocktranslate %}Hi {{ n }}{% endblocktranslate %}</p>") == []
+    assert _template_words('<kbd>Ctrl</kbd> <code>grt_</code> <b x-text="label"></b>') == []

@@ -31,6 +31,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django_tasks import task
 
 from grassroots.core import access
@@ -398,7 +399,7 @@ def recover_orphans(now: dt.datetime | None = None) -> dict[str, int]:
 def job_cancel(*, actor: Any, job: Job) -> Job:
     """Ask a job to stop: a queued one ends at once, a running one between two batches."""
     if not job_cancellable(actor, job):
-        raise PermissionDenied("This job cannot be cancelled by you.")
+        raise PermissionDenied(_("This job cannot be cancelled by you."))
     from grassroots.core import audit
 
     with transaction.atomic():

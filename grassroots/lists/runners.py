@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from grassroots.core.jobs import BATCH, JobReporter, Runner
 from grassroots.lists.outputs import jobs, services
@@ -34,7 +35,7 @@ class OutputRunner(Runner):
         # queued takes effect, and the people are those the actor may see now
         source = services.source_get(actor=self.actor, kind=kind, key=key)
         if source is None:
-            raise PermissionDenied("The segment, list or area is no longer visible.")
+            raise PermissionDenied(_("The segment, list or area is no longer visible."))
         rendered = services.output_render(
             actor=self.actor,
             source=source,

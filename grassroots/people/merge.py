@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from grassroots.core import access, audit, events
 from grassroots.people.models import DuplicatePair, MergeRecord, Person
@@ -56,7 +57,7 @@ def person_merge(
 
     ``audit_detail`` is added to the audit record (auto-merge says so there)."""
     if survivor.pk == loser.pk:
-        raise ValidationError("A person cannot be merged with themself.")
+        raise ValidationError(_("A person cannot be merged with themself."))
     take = [f for f in take_from_loser if f]
     unknown = [f for f in take if f not in PERSON_FIELDS]
     if unknown:
@@ -65,7 +66,7 @@ def person_merge(
         p.pk: p for p in Person.objects.select_for_update().filter(pk__in=[survivor.pk, loser.pk])
     }
     if len(locked) != 2:
-        raise ValidationError("One of these people no longer exists (already merged?).")
+        raise ValidationError(_("One of these people no longer exists (already merged?)."))
     survivor, loser = locked[survivor.pk], locked[loser.pk]
     record = MergeRecord(
         survivor_id=survivor.pk,
@@ -129,15 +130,17 @@ def person_merge_undo(*, actor: Any, record: MergeRecord) -> Person:
     """Bring the merged-away person back with everything that was theirs."""
     record = MergeRecord.objects.select_for_update().get(pk=record.pk)
     if record.undone_at is not None:
-        raise ValidationError("This merge was already undone.")
+        raise ValidationError(_("This merge was already undone."))
     survivor = Person.objects.select_for_update().filter(pk=record.survivor_id).first()
     if survivor is None:
-        raise ValidationError("The surviving person no longer exists; this merge cannot be undone.")
+        raise ValidationError(
+            _("The surviving person no longer exists; this merge cannot be undone.")
+        )
     later = MergeRecord.objects.filter(
         survivor_id=record.survivor_id, created_at__gt=record.created_at, undone_at__isnull=True
     ).exists()
     if later:
-        raise ValidationError("Undo the later merges into this person first.")
+        raise ValidationError(_("Undo the later merges into this person first."))
     snapshot = dict(record.loser_snapshot)
     pairs = snapshot.pop("pair", [])
     loser = _load(snapshot)

@@ -10,6 +10,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from grassroots.core.jobs import BATCH, JobReporter, Runner
 from grassroots.people.dedupe import jobs as dedupe_jobs
@@ -74,7 +75,7 @@ class DedupeRunner(Runner):
 
     def run(self, reporter: JobReporter, *, batch_id: str | None = None) -> dict:
         if batch_id is None and not review.can_review(self.actor):
-            raise PermissionDenied("The user may no longer merge people.")
+            raise PermissionDenied(_("The user may no longer merge people."))
         return dedupe_jobs.dedupe_work(
             job=self.job, actor=self.actor, batch_id=batch_id, reporter=reporter
         )

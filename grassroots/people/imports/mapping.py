@@ -27,6 +27,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from grassroots.core.phones import normalize_email, normalize_phone
 from grassroots.people.validation import (
@@ -225,11 +226,13 @@ def validate_mapping(mapping: dict, headers: list[str] | None = None) -> None:
     errors = []
     if not isinstance(mapping, dict):
         raise ValidationError(
-            'The mapping must be a JSON object, e.g. {"columns": {"Name": "person.full_name"}}.'
+            gettext(
+                'The mapping must be a JSON object, e.g. {"columns": {"Name": "person.full_name"}}.'
+            )
         )
     columns = mapping.get("columns") or {}
     if not isinstance(columns, dict):
-        raise ValidationError("“columns” must map column names to targets.")
+        raise ValidationError(gettext("“columns” must map column names to targets."))
     mapped = 0
     unknown = False
     missing: list[str] = []

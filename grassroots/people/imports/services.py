@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from grassroots.core import access, audit, events, jobs
 from grassroots.core.exceptions import Conflict
@@ -86,7 +87,7 @@ def import_create(
     source = Path(path)
     if mapping is None:
         if not template:
-            raise ValidationError("Choose a mapping template or map the columns.")
+            raise ValidationError(_("Choose a mapping template or map the columns."))
         mapping = template_mapping(template)
     batch_id = uuid.uuid4()
     stored = Path(settings.MEDIA_ROOT) / "imports" / f"{batch_id}{''.join(source.suffixes)[-12:]}"
@@ -106,7 +107,7 @@ def import_create(
         raise
     if not dry_run and _running_elsewhere(sha):
         stored.unlink(missing_ok=True)
-        raise Conflict("This file is being imported right now; wait for that import to finish.")
+        raise Conflict(_("This file is being imported right now; wait for that import to finish."))
     return ImportBatch.objects.create(
         id=batch_id,
         filename=(filename or source.name)[:255],
@@ -127,7 +128,7 @@ def import_run(*, batch: ImportBatch, reporter=None) -> dict[str, int]:
         status=ImportBatch.Status.RUNNING
     )
     if not updated:
-        raise ValidationError("This import has already run.")
+        raise ValidationError(_("This import has already run."))
     try:
         outcome = Importer(batch, reporter=reporter).run()
     except Exception:
@@ -175,10 +176,10 @@ def import_rollback(*, actor: Any, batch: ImportBatch) -> dict[str, int]:
     access.require_object(actor, IMPORT, batch)
     batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.dry_run or batch.status != ImportBatch.Status.SUCCEEDED:
-        raise Conflict("Only a finished import can be rolled back.")
+        raise Conflict(_("Only a finished import can be rolled back."))
     if batch.is_expired:
         raise ValidationError(
-            "This import is older than the retention window; it can no longer be rolled back."
+            _("This import is older than the retention window; it can no longer be rolled back.")
         )
     later = ImportBatch.objects.filter(
         created_at__gt=batch.created_at,
@@ -187,7 +188,9 @@ def import_rollback(*, actor: Any, batch: ImportBatch) -> dict[str, int]:
         changes__person_id__in=batch.changes.values("person_id"),
     ).exists()
     if later:
-        raise ValidationError("A later import changed the same people; roll that one back first.")
+        raise ValidationError(
+            _("A later import changed the same people; roll that one back first.")
+        )
     created = list(batch.changes.filter(action="created").values_list("person_id", flat=True))
     restored = 0
     for change in batch.changes.filter(action="updated").iterator(chunk_size=2000):
@@ -246,13 +249,13 @@ def import_again(*, actor: Any, batch: ImportBatch) -> ImportBatch:
         not batch.dry_run and batch.status == ImportBatch.Status.FAILED
     )
     if not again:
-        raise Conflict("Wait for the check to finish first.")
+        raise Conflict(_("Wait for the check to finish first."))
     if not batch.stored_path or not Path(batch.stored_path).is_file():
         raise Conflict(
-            "The file of this import was deleted after the retention window; upload it again."
+            _("The file of this import was deleted after the retention window; upload it again.")
         )
     if _running_elsewhere(batch.sha256):
-        raise Conflict("This file is being imported right now; wait for that import to finish.")
+        raise Conflict(_("This file is being imported right now; wait for that import to finish."))
     return ImportBatch.objects.create(
         filename=batch.filename,
         stored_path=batch.stored_path,
