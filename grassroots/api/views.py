@@ -36,6 +36,10 @@ PERSON_WRITE_FIELDS = [
     "source",
     "area",
     "serial_number",
+    "name_suffix",
+    "party",
+    "registration_date",
+    "voter_status",
 ]
 
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from grassroots.core.filters import ScopedFilterSet
 from grassroots.core.phones import try_normalize_phone
 from grassroots.geography.models import Area
+from grassroots.people import registration
 from grassroots.people.dedupe.names import name_key
 from grassroots.people.models import Consent, ContactPoint, ExternalId, Person, Tag, Tagging
 from grassroots.people.validation import years_before
@@ -126,6 +127,8 @@ class PersonFilter(ScopedFilterSet):
         ],
     )
     household = df.NumberFilter(field_name="household_id", label=_("Household"))
+    party = df.CharFilter(method="filter_party", label=_("Party registration"))
+    voter_status = df.CharFilter(method="filter_voter_status", label=_("Voter status"))
     sort = df.ChoiceFilter(
         method="filter_sort",
         label=_("Sort"),
@@ -195,6 +198,20 @@ class PersonFilter(ScopedFilterSet):
             .values("status")[:1]
         )
         return qs.annotate(_consent=Subquery(latest)).filter(_consent=Consent.Status.GRANTED)
+
+    def filter_party(self, qs, name, value):
+        value = (value or "").strip()
+        return qs.filter(party__iexact=value) if value else qs
+
+    def filter_voter_status(self, qs, name, value):
+        """A stored status ("inactive") or the words of one, in the reader's language."""
+        value = (value or "").strip().casefold()
+        if not value:
+            return qs
+        codes = {value} | {
+            c for c, words in registration.STATUSES.items() if str(words).casefold() == value
+        }
+        return qs.filter(voter_status__in=sorted(codes))
 
     def filter_sort(self, qs, name, value):
         return qs.order_by(*ORDERINGS.get(value, ORDERINGS["name"]))

@@ -15,7 +15,7 @@ from grassroots.core import access
 from grassroots.core.i18n import localized
 from grassroots.core.models import TimeStampedModel
 from grassroots.geography.fields import scope_area_field
-from grassroots.people import contact
+from grassroots.people import contact, registration
 
 
 class Address(TimeStampedModel):
@@ -187,6 +187,10 @@ class Person(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.full_name or self.given_name
+
+    @property
+    def voter_status_label(self) -> str:
+        return registration.label(self.voter_status)
 
     @property
     def display_age(self) -> int | None:

@@ -58,6 +58,10 @@ PERSON_FIELDS = (
     "household",
     "area",
     "serial_number",
+    "name_suffix",
+    "party",
+    "registration_date",
+    "voter_status",
 )
 
 # Capabilities (declared in ``people.capabilities``): who a person is and how to reach them is
@@ -116,6 +120,8 @@ def apply_person_fields(person: Person, data: dict[str, Any]) -> None:
                 )
             except ValidationError as exc:
                 errors.setdefault(field, []).extend(exc.messages)
+    if "voter_status" in data:  # an open vocabulary, kept lower-case (people.registration)
+        data["voter_status"] = (data["voter_status"] or "").strip().casefold()
     for key, value in data.items():
         if key not in PERSON_FIELDS:
             raise TypeError(f"unknown person field {key}")

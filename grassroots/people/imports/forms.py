@@ -13,10 +13,13 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from grassroots.geography.models import AreaKind
 from grassroots.people.imports.mapping import (
     DATE_FORMATS,
     REPEATABLE_TARGETS,
     SAME_TARGET,
+    VOTED,
+    fit_mapping,
     target_of,
     validate_mapping,
 )
@@ -27,7 +30,7 @@ from grassroots.people.models import ImportTemplate
 # Targets that take a name after them (``external_id:epic``); the chooser offers the prefix
 # and a box for the name.
 KEYED = ("external_id:", "custom:", "vote:")
-DATE_TARGETS = {"person.birth_date", "person.age_as_of"}
+DATE_TARGETS = {"person.birth_date", "person.age_as_of", "person.registration_date"}
 PHONE_TARGETS = {"phone", "mobile", "whatsapp"}
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,59}$")
 
@@ -57,6 +60,10 @@ def target_groups() -> list[tuple[str, list[tuple[str, str]]]]:
                 ("person.status", _("Status (active/moved/deceased)")),
                 ("person.preferred_language", _("Preferred language")),
                 ("person.source", _("Source")),
+                ("person.name_suffix", _("Name suffix (Jr, Sr, III)")),
+                ("person.party", _("Party registration")),
+                ("person.registration_date", _("Registration date")),
+                ("person.voter_status", _("Voter status")),
             ],
         ),
         (
@@ -181,12 +188,22 @@ class ColumnRow:
     order: forms.BoundField
     region: forms.BoundField
     as_of: forms.BoundField
+    values: forms.BoundField
+    election_date: forms.BoundField
 
     @property
     def errors(self) -> list[str]:
         return [
             e
-            for f in (self.target, self.key, self.format, self.region, self.as_of)
+            for f in (
+                self.target,
+                self.key,
+                self.format,
+                self.region,
+                self.as_of,
+                self.values,
+                self.election_date,
+            )
             for e in f.errors
         ]
 
@@ -217,14 +234,89 @@ class ColumnRow:
         return self.initial_target == "person.age"
 
     @property
+    def show_values(self) -> bool:
+        return self.initial_target != "ignore"
+
+    @property
+    def show_election_date(self) -> bool:
+        return self.initial_target == "vote:"
+
+    @property
     def key_list(self) -> str:
         return {"custom:": "keys-custom", "vote:": "keys-vote"}.get(self.initial_target, "keys-id")
+
+
+OPTION_FIELDS = (
+    "unknown_area",
+    "new_areas_under",
+    "new_area_kind",
+    "unknown_election",
+    "new_elections_in",
+)
+# The mark a vote-history translation is written with on the screen: "D = 1 DEM".
+_MARK_OF = {(True, ""): "1", (False, ""): "0"}
+_MARK_OF.update({(voted, method): m.upper() for m, (method, voted) in VOTED.items() if len(m) == 1})
+
+
+def values_text(values: dict) -> str:
+    """A value map as the screen shows it: one ``value = replacement`` a line; a vote
+    translation as ``D = 1 DEM`` (the mark, then the ballot party)."""
+    lines = []
+    for key, new in values.items():
+        if isinstance(new, dict):
+            mark = _MARK_OF.get(
+                (bool(new.get("voted", True)), new.get("method") or ""),
+                "1" if new.get("voted", True) else "0",
+            )
+            new = f"{mark} {new.get('party') or ''}".strip()
+        lines.append(f"{key} = {new if new is not None else ''}")
+    return "\n".join(lines)
+
+
+def parse_values(text: str, *, vote: bool) -> dict:
+    """The screen's ``value = replacement`` lines as a value map (``ValidationError`` naming
+    the line that is not one). For a vote column the replacement is a mark, optionally
+    followed by the ballot party: ``D = 1 DEM``."""
+    out: dict = {}
+    for n, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line:
+            continue
+        key, sep, new = line.partition("=")
+        key, new = key.strip(), new.strip()
+        if not sep or not key:
+            raise ValidationError(
+                _("Line %(n)s: write “value in the file = what it means”, e.g. D = Democratic.")
+                % {"n": n}
+            )
+        if vote and new:
+            mark, _sep, party = new.partition(" ")
+            if mark.casefold() not in VOTED:
+                raise ValidationError(
+                    _(
+                        "Line %(n)s: “%(mark)s” is not a vote mark; write a mark (1 voted, 0 did "
+                        "not, P/E/A/M for the method) and then the ballot's party, e.g. D = 1 DEM."
+                    )
+                    % {"n": n, "mark": mark}
+                )
+            if party.strip():
+                method, voted = VOTED[mark.casefold()]
+                new = {"voted": voted, "method": method, "party": party.strip()[:30]}
+        out[key] = new
+    return out
 
 
 def split_spec(spec) -> dict:
     """A mapping entry → the chooser's initial values for its column."""
     target, opts = target_of(spec)
-    out = {"target": target, "format": opts.get("format", ""), "region": opts.get("region", "")}
+    out = {
+        "target": target,
+        "format": opts.get("format", ""),
+        "region": opts.get("region", ""),
+        "values": values_text(opts.get("values") or {}),
+        "election_date": opts.get("election_date", ""),
+        "election_name": opts.get("election_name", ""),
+    }
     for prefix in KEYED:
         if target.startswith(prefix):
             out.update(target=prefix, key=target[len(prefix) :])
@@ -250,6 +342,41 @@ class MappingForm(forms.Form):
         help_text=gettext_lazy(
             "Builds each row's area code from the constituency and part columns, "
             "e.g. IN-WB-AC{ac}-P{part:03d}."
+        ),
+    )
+    unknown_area = forms.ChoiceField(
+        label=gettext_lazy("A row whose area code is not in Grassroots"),
+        choices=[
+            ("reject", gettext_lazy("is rejected")),
+            ("leave_empty", gettext_lazy("is imported without an area")),
+            ("create", gettext_lazy("creates the area (a first load)")),
+        ],
+        required=False,
+    )
+    new_areas_under = forms.CharField(
+        label=gettext_lazy("New areas go under the area with the code"),
+        max_length=64,
+        required=False,
+        help_text=gettext_lazy("Each new area is named by its code; rename it later."),
+    )
+    new_area_kind = forms.ChoiceField(
+        label=gettext_lazy("Kind of the new areas"), choices=(), required=False
+    )
+    unknown_election = forms.ChoiceField(
+        label=gettext_lazy("A vote for an election not in Grassroots"),
+        choices=[
+            ("reject", gettext_lazy("rejects the row")),
+            ("create", gettext_lazy("creates the election (a first load)")),
+        ],
+        required=False,
+    )
+    new_elections_in = forms.CharField(
+        label=gettext_lazy("New elections are held in the area with the code"),
+        max_length=64,
+        required=False,
+        help_text=gettext_lazy(
+            "Empty: where the new areas go, or the top of the area tree. Give each election's "
+            "date beside its column."
         ),
     )
     match = forms.MultipleChoiceField(
@@ -288,15 +415,22 @@ class MappingForm(forms.Form):
     ):
         self.headers = headers
         self.samples = samples or {}
-        start_mapping = start_mapping or {}
+        # a template's "VoterID" is this file's "VOTER_ID" (case, spacing, common variants)
+        start_mapping = fit_mapping(start_mapping or {}, headers)
         columns = start_mapping.get("columns") or {}
         options = start_mapping.get("options") or {}
         constants = [(k, v) for k, v in (start_mapping.get("constants") or {}).items()]
         initial = kwargs.setdefault("initial", {})
         initial.setdefault("default_region", options.get("default_region", ""))
         initial.setdefault("area_code", options.get("area_code", ""))
+        for name in OPTION_FIELDS:
+            initial.setdefault(name, options.get(name, ""))
         initial.setdefault("match", options.get("match") or ["external_id", "name_birth"])
         super().__init__(*args, **kwargs)
+        self.fields["new_area_kind"].choices = [
+            ("", _("— the booth/precinct kind —")),
+            *AreaKind.objects.values_list("code", "name"),
+        ]
         if self.is_bound:
             try:
                 n_const = int(self.data.get("const_count", 0))
@@ -309,6 +443,7 @@ class MappingForm(forms.Form):
         self.fields["const_count"].initial = n_const
 
         dates = date_format_choices()
+        self._election_names: dict[int, str] = {}
         for i, header in enumerate(headers):
             spec = columns.get(header)
             if spec is None and suggestions and header in suggestions:
@@ -360,6 +495,20 @@ class MappingForm(forms.Form):
                 initial=start.get("as_of", ""),
                 widget=forms.DateInput(attrs={"type": "date"}),
             )
+            self.fields[f"c{i}_values"] = forms.CharField(
+                label=_("Translate values"),
+                required=False,
+                max_length=2000,
+                initial=start.get("values", ""),
+                widget=forms.Textarea(attrs={"rows": 2, "cols": 24, "spellcheck": "false"}),
+            )
+            self.fields[f"c{i}_election_date"] = forms.DateField(
+                label=_("Election date"),
+                required=False,
+                initial=start.get("election_date", ""),
+                widget=forms.DateInput(attrs={"type": "date"}),
+            )
+            self._election_names[i] = start.get("election_name", "")
         for j in range(n_const):
             target, value = constants[j] if j < len(constants) else ("", "")
             self.fields[f"k{j}_target"] = forms.ChoiceField(
@@ -385,6 +534,8 @@ class MappingForm(forms.Form):
                 order=self[f"c{i}_order"],
                 region=self[f"c{i}_region"],
                 as_of=self[f"c{i}_as_of"],
+                values=self[f"c{i}_values"],
+                election_date=self[f"c{i}_election_date"],
             )
             for i, h in enumerate(self.headers)
         ]
@@ -466,6 +617,18 @@ class MappingForm(forms.Form):
                     spec["region"] = region
             if target == "person.age" and cd.get(f"c{i}_as_of"):
                 options["age_as_of"] = cd[f"c{i}_as_of"].isoformat()
+            try:
+                values = parse_values(cd.get(f"c{i}_values") or "", vote=target.startswith("vote:"))
+            except ValidationError as exc:
+                self.add_error(f"c{i}_values", exc)
+                continue
+            if values:
+                spec["values"] = values
+            if target.startswith("vote:"):
+                if cd.get(f"c{i}_election_date"):
+                    spec["election_date"] = cd[f"c{i}_election_date"].isoformat()
+                if self._election_names.get(i):
+                    spec["election_name"] = self._election_names[i]
             columns[header] = spec if len(spec) > 1 else target
         constants: dict[str, str] = {}
         for j in range(self.constant_count):
@@ -487,6 +650,15 @@ class MappingForm(forms.Form):
             self.add_error(
                 "area_code",
                 _("Give the pattern that builds the area code from the constituency and part."),
+            )
+        for name in OPTION_FIELDS:
+            value = (cd.get(name) or "").strip()
+            if value and value != "reject":
+                options[name] = value
+        if options.get("unknown_area") == "create" and not options.get("new_areas_under"):
+            self.add_error(
+                "new_areas_under",
+                _("Give the code of the area the new areas go under."),
             )
         if not cd.get("match"):
             self.add_error(

@@ -4,7 +4,7 @@ rejects, roll back."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -111,7 +111,18 @@ class ImportMapView(CapabilityRequiredMixin, View):
             "form": form,
             "start": start,
             "templates": template_choices(),
-            "summary_fields": ("match", "default_region", "area_code", "save_as", "description"),
+            "summary_fields": (
+                "match",
+                "default_region",
+                "area_code",
+                "unknown_area",
+                "new_areas_under",
+                "new_area_kind",
+                "unknown_election",
+                "new_elections_in",
+                "save_as",
+                "description",
+            ),
             "mapped_count": sum(1 for c in form.column_rows() if c.initial_target != "ignore"),
         }
 
@@ -162,6 +173,11 @@ class ImportMapView(CapabilityRequiredMixin, View):
                 )
             except ValidationError as exc:
                 form.add_error(None, exc)
+            except PermissionDenied:  # creating areas or elections needs geography.edit
+                form.add_error(
+                    "unknown_area",
+                    _("Only someone who may edit areas can create areas or elections."),
+                )
             else:
                 if form.cleaned_data["save_as"]:
                     messages.success(
