@@ -261,6 +261,7 @@ def test_person_page_on_a_phone(page, live_server, login, people, shots):
     assert titles[0].startswith("Ananya Das")
     assert pos["Contact"] < pos["Household"] < pos["Note"] < pos["Timeline"] < pos["Details"]
     expect(page.locator("h1 .score")).to_be_visible()
+    expect(page.locator("#person-main")).not_to_contain_text("{#")  # no template source shows
     # nothing wider than the screen
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     shots(page, "a11y-person-phone-en")
