@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -17,6 +18,29 @@ from grassroots.geography.models import PATH_STEP, Area, Election
 area_stats_providers = Registry()
 
 AreaStats = Callable[[list[Area]], dict[int, dict[str, Any]]]
+
+
+@dataclass
+class AreaPanel:
+    """A section of an area's page that a higher app adds (a booth's coverage, its prints):
+    ``context(request, area)`` gives the template's context, or ``None`` to show nothing."""
+
+    template: str
+    context: Callable[[Any, Area], dict | None]
+    order: int = 100
+
+
+# Higher apps register ``AreaPanel`` entries in ``ready()``; the area page shows them in order.
+area_panels = Registry()
+
+
+def area_panels_for(request: Any, area: Area) -> list[tuple[str, dict]]:
+    shown = []
+    for panel in area_panels:
+        context = panel.context(request, area)
+        if context is not None:
+            shown.append((panel.template, context))
+    return shown
 
 
 def scope_paths(actor: Any) -> list[str] | None:
@@ -105,6 +129,14 @@ def area_stats(areas: list[Area]) -> dict[int, dict[str, Any]]:
         for area_id, values in provider(areas).items():
             stats.setdefault(area_id, {}).update(values)
     return stats
+
+
+def election_for_area(area: Area, today: Any) -> Election | None:
+    """The election the area votes in next (held in it or in an area above it), or else the
+    last one it voted in: what a voter slip announces."""
+    above = Election.objects.filter(area__path__in=_ancestor_paths(area.path) + [area.path])
+    upcoming = above.filter(date__gte=today).order_by("date", "pk").first()
+    return upcoming or above.order_by("-date", "-pk").first()
 
 
 def election_list_for_area(area: Area) -> QuerySet[Election]:

@@ -36,6 +36,7 @@ class AreaTreeView(CapabilityRequiredMixin, View):
         stats = selectors.area_stats([*children, *([area] if area else [])])
         rows = [(child, stats.get(child.id, {})) for child in children]
         station = getattr(area, "polling_station", None) if area else None
+        panels = selectors.area_panels_for(request, area) if area else []
         return render(
             request,
             "geography/area_tree.html",
@@ -46,6 +47,7 @@ class AreaTreeView(CapabilityRequiredMixin, View):
                 "breadcrumbs": breadcrumbs,
                 "station": station,
                 "elections": elections,
+                "panels": panels,
             },
         )
 

@@ -18,3 +18,8 @@ class ListsConfig(AppConfig):
         export_sources["segment"] = export_jobs.export_source("segment")
         export_sources["list"] = export_jobs.export_source("list")
         nav_items.register(NavItem(_("Segments"), "lists:segment_list", "people.view", 20))
+        from grassroots.geography.selectors import AreaPanel, area_panels
+        from grassroots.lists.outputs import services as outputs
+
+        # A booth's prints come first on its page: what a booth worker opens it for.
+        area_panels.register(AreaPanel("lists/_area_prints.html", outputs.area_prints_panel, 10))

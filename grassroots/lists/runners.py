@@ -36,6 +36,11 @@ class OutputRunner(Runner):
         source = services.source_get(actor=self.actor, kind=kind, key=key)
         if source is None:
             raise PermissionDenied(_("The segment, list or area is no longer visible."))
+
+        def progress(done: int, total: int) -> None:  # slips: page by page
+            reporter.job.total = max(total, 1)
+            reporter.advance(done)
+
         rendered = services.output_render(
             actor=self.actor,
             source=source,
@@ -44,9 +49,10 @@ class OutputRunner(Runner):
             params=params,
             bounded=False,
             audited=False,
+            progress=progress,
         )
         jobs.output_job_write(job=self.job, rendered=rendered)
-        reporter.advance(1, force=True)
+        reporter.advance(reporter.job.total or 1, force=True)
         return {
             "filename": rendered.filename,
             "format": fmt,

@@ -28,7 +28,15 @@ class PeopleConfig(AppConfig):
             )
         )
         dashboard_tiles.register(selectors.dashboard_tiles)
+        from grassroots.core.registry import timeline_sources
+        from grassroots.people.imports import selectors as import_selectors
+
+        timeline_sources.register(import_selectors.timeline_entries)  # what imports changed
         area_stats_providers.register(selectors.area_people_stats)
+        from grassroots.geography.selectors import AreaPanel, area_panels
+        from grassroots.people import coverage
+
+        area_panels.register(AreaPanel("people/_area_coverage.html", coverage.area_panel, 20))
 
         from grassroots.core.registry import housekeeping
         from grassroots.people import retention

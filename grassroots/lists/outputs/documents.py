@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -306,9 +308,24 @@ def page_list_pdf(parts: list[rows.Part], meta: Meta) -> bytes:
 SLIP_COLS, SLIP_ROWS = 2, 5
 
 
-def slips_pdf(parts: list[rows.Part], meta: Meta) -> bytes:
+def poll_line(part: rows.Part) -> str:
+    """ "Poll: 29 Apr 2026, 07:00–18:00" for the part's election ("" when none is known)."""
+    e = part.election
+    if e is None:
+        return ""
+    return _("Poll: %(date)s, %(open)s–%(close)s") % {
+        "date": formats.date_format(e.date, "DATE_FORMAT"),
+        "open": f"{e.polls_open:%H:%M}",
+        "close": f"{e.polls_close:%H:%M}",
+    }
+
+
+def slips_pdf(
+    parts: list[rows.Part], meta: Meta, progress: Callable[[int, int], None] | None = None
+) -> bytes:
     """Voter slips, ten to an A4 page, with dashed cut lines: the voter's serial number and
-    part, name in both scripts, EPIC, relative, and where to vote."""
+    part, name in both scripts, EPIC, relative, the poll's date and hours, and where to vote.
+    ``progress(done, total)`` is called every page (a background job shows it)."""
     doc = Document(title=meta.title, paper=meta.paper, printed_by=meta.printed_by)
     doc.show_header = False
     doc.c_margin = 0
@@ -318,8 +335,11 @@ def slips_pdf(parts: list[rows.Part], meta: Meta) -> bytes:
     voters = [(part, p) for part in parts for p in part.voters]
     if not voters:
         doc.add_page()
+    polls = {id(part): poll_line(part) for part in parts}
     for i, (part, p) in enumerate(voters):
         if i % (SLIP_COLS * SLIP_ROWS) == 0:
+            if progress is not None:
+                progress(i, len(voters))
             doc.add_page()
             doc.set_dash_pattern(dash=1.5, gap=1.5)
             doc.set_draw_color(*MID)
@@ -371,6 +391,10 @@ def slips_pdf(parts: list[rows.Part], meta: Meta) -> bytes:
                 doc.set_xy(x, yy)
                 doc.cell(w, 4, doc.fit(line, w))
                 yy += 4
+        if polls[id(part)]:
+            doc.set_font("noto", "B", 8)
+            doc.set_xy(x, y + slip_h - 2 * pad - 12)
+            doc.cell(w, 4, doc.fit(polls[id(part)], w))
         station = _station_lines(part)
         if station:
             doc.set_font("noto", "B", 8)
@@ -380,4 +404,6 @@ def slips_pdf(parts: list[rows.Part], meta: Meta) -> bytes:
                 doc.set_font("noto", "", 7.5)
                 doc.set_xy(x, y + slip_h - 2 * pad - 4)
                 doc.cell(w, 4, doc.fit(station[1], w))
+    if progress is not None:
+        progress(len(voters), len(voters))
     return bytes(doc.output())

@@ -46,7 +46,7 @@ def output_job_start(
     ip_address: str | None = None,
 ) -> Job:
     """Queue the PDF ``output`` of ``source`` (a segment, list or area the actor can see)."""
-    access.require(actor, services.CAPABILITY)
+    services.require_print(actor, kind)
     if fmt != "pdf":
         raise PermissionDenied(_("Only PDFs are made in the background; CSVs download at once."))
     options = services.options_clean(output, fmt, params)

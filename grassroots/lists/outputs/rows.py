@@ -30,7 +30,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from grassroots.geography.models import Area, PollingStation
+from grassroots.geography.models import Area, Election, PollingStation
+from grassroots.geography.selectors import election_for_area
 from grassroots.lists import builtin_filters
 from grassroots.lists.outputs import housenumbers
 from grassroots.lists.registry import Context
@@ -362,6 +363,7 @@ class Part:
     area: Area | None
     station: PollingStation | None
     voters: list[dict]
+    election: Election | None = None  # the poll the part votes in next (slips print it)
 
     @property
     def number(self) -> str:
@@ -408,7 +410,15 @@ def booth_list(people: QuerySet[Person], *, today: dt.date | None = None) -> lis
                 r["id"],
             )
         )
-        out.append(Part(area=areas.get(area_id), station=stations.get(area_id), voters=voters))
+        area = areas.get(area_id)
+        out.append(
+            Part(
+                area=area,
+                station=stations.get(area_id),
+                voters=voters,
+                election=election_for_area(area, today) if area is not None else None,
+            )
+        )
     out.sort(
         key=lambda p: (
             p.area is None,

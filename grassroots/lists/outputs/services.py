@@ -12,7 +12,7 @@ with the offer to make it in the background instead (``outputs.jobs``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +30,17 @@ from grassroots.lists.outputs import documents, labels, rows, tables
 from grassroots.lists.outputs.pdf import PAPERS
 from grassroots.people.models import Person
 
-CAPABILITY = "lists.manage"
+CAPABILITY = "lists.print"  # what the download screens and jobs ask for
+# A segment's or a list's outputs also need the right to work with segments and lists; an
+# area's (a booth's page list, slips, walk and call lists) only the right to print.
+SOURCE_CAPABILITY = {"segment": "lists.manage", "list": "lists.manage", "area": CAPABILITY}
+
+
+def require_print(actor: Any, kind: str) -> None:
+    access.require(actor, CAPABILITY)
+    access.require(actor, SOURCE_CAPABILITY.get(kind, "lists.manage"))
+
+
 DEFAULT_PDF_LIMIT = 3000  # ≈ 11 s for a walk list (bench/lists.py: ≈ 3.5 s per 1,000 doors)
 
 # output -> formats it comes in
@@ -154,13 +164,14 @@ def output_render(
     ip_address: str | None = None,
     bounded: bool = True,
     audited: bool = True,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Rendered:
     """Build ``output`` (``OUTPUTS``) as ``fmt`` for ``source``; audited as
     ``list.output_downloaded`` with what was printed and how many.
 
     A background job (``outputs.jobs``) passes ``bounded=False`` (no size limit) and
     ``audited=False`` (it audits when the file is downloaded)."""
-    access.require(actor, CAPABILITY)
+    require_print(actor, source.kind)
     options = options_clean(output, fmt, params or {})
     if bounded:
         _check_size(output, fmt, source.people)
@@ -199,7 +210,7 @@ def output_render(
             meta.title = _("Page list")
             body = documents.page_list_pdf(parts, meta)
         else:
-            body = documents.slips_pdf(parts, meta)
+            body = documents.slips_pdf(parts, meta, progress=progress)
     detail = {"source": source.kind, "output": output, "format": fmt, **options, **counts}
     if audited:
         audit.record(
@@ -217,3 +228,11 @@ def output_render(
         streaming=fmt == "csv",
         detail=detail,
     )
+
+
+def area_prints_panel(request: Any, area: Any) -> dict | None:
+    """The area page's "Prints" panel (``geography.selectors.area_panels``): a booth's page
+    list, voter slips, walk list and call list, for those who may print an area."""
+    if not access.can(request.user, CAPABILITY):
+        return None
+    return {"polling_unit": area.kind.is_polling_unit}
