@@ -4,35 +4,16 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from grassroots.core.phones import normalize_email, normalize_phone
-from grassroots.geography.models import Area
-from grassroots.people.models import Consent, ContactPoint, CustomField, Interaction, Person
-from grassroots.people.validation import clean_birth, clean_name, parse_external_id
-
-
-class AreaCodeField(forms.CharField):
-    def __init__(self, **kwargs):
-        kwargs.setdefault("required", False)
-        super().__init__(**kwargs)
-        self.widget.attrs["maxlength"] = 64
-
-    def to_python(self, value):
-        code = (super().to_python(value) or "").strip()
-        if not code:
-            return None
-        if len(code) > 64:
-            raise forms.ValidationError(_("An area code is at most 64 characters."))
-        area = Area.objects.filter(code=code).first()
-        if area is None:
-            raise forms.ValidationError(_("Unknown area code “%(code)s”.") % {"code": code[:64]})
-        return area
-
-    def prepare_value(self, value):
-        if isinstance(value, Area):
-            return value.code
-        if isinstance(value, int):
-            area = Area.objects.filter(pk=value).first()
-            return area.code if area else ""
-        return value
+from grassroots.geography.widgets import AreaField
+from grassroots.people.models import (
+    Consent,
+    ContactPoint,
+    CustomField,
+    ExternalId,
+    Interaction,
+    Person,
+)
+from grassroots.people.validation import clean_birth, clean_external_id, clean_name
 
 
 class PersonForm(forms.Form):
@@ -88,8 +69,9 @@ class PersonForm(forms.Form):
     )
     status = forms.ChoiceField(label=_("Status"), choices=Person.Status.choices, initial="active")
     do_not_contact = forms.BooleanField(label=_("Do not contact"), required=False)
-    area = AreaCodeField(
-        label=_("Area code"), help_text=_("The booth/part or precinct, e.g. WB-AC158-P012.")
+    area = AreaField(
+        label=_("Area"),
+        help_text=_("The booth/part or precinct: type its name (any script) or code."),
     )
     serial_number = forms.IntegerField(
         label=_("Serial no. in part"), required=False, min_value=1, max_value=100000
@@ -120,15 +102,118 @@ class PersonForm(forms.Form):
         return data
 
 
+def actor_form(form: forms.Form, actor) -> forms.Form:
+    """Give the form's area pickers the user, so typed names resolve inside their areas."""
+    for field in form.fields.values():
+        if isinstance(field, AreaField):
+            field.actor = actor
+    return form
+
+
+# Identifier kinds offered on the Add person screen (others already in use are added).
+ID_NAMESPACES = [
+    ("epic", _("EPIC (Indian voter id)")),
+    ("voter", _("State voter id")),
+]
+
+
+def id_namespace_choices() -> list[tuple[str, str]]:
+    known = dict(ID_NAMESPACES)
+    used = ExternalId.objects.order_by().values_list("namespace", flat=True).distinct()[:50]
+    return [*ID_NAMESPACES, *((ns, ns) for ns in sorted(set(used) - set(known)))]
+
+
 class PersonCreateForm(PersonForm):
-    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
-    email = forms.CharField(label=_("Email"), max_length=254, required=False)
-    external_id = forms.CharField(
-        label=_("External id"),
-        max_length=140,
+    """Add a person: who they are, where they live (joining the household at that door, or a
+    new one), their phone, email and an identifier (kind + value)."""
+
+    house_number = forms.CharField(label=_("House no."), max_length=50, required=False)
+    street = forms.CharField(label=_("Street / road"), max_length=200, required=False)
+    locality = forms.CharField(label=_("Locality / section"), max_length=200, required=False)
+    city = forms.CharField(label=_("City / village"), max_length=100, required=False)
+    postal_code = forms.CharField(label=_("Postal code"), max_length=20, required=False)
+    household = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=40,
         required=False,
-        help_text=_("namespace:value, e.g. epic:WKH1234566"),
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off", "inputmode": "tel"}),
     )
+    email = forms.CharField(
+        label=_("Email"),
+        max_length=254,
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    id_namespace = forms.ChoiceField(label=_("Kind of identifier"), required=False, choices=[])
+    id_value = forms.CharField(
+        label=_("Identifier"),
+        max_length=100,
+        required=False,
+        help_text=_("As printed, e.g. an EPIC number WKH1234566."),
+    )
+
+    ADDRESS_FIELDS = ("house_number", "street", "locality", "city", "postal_code")
+    # On the screen (a phone at the door first): who, where, how to reach them; the rest folded.
+    SECTIONS = (
+        (
+            _("Who"),
+            (
+                "given_name",
+                "family_name",
+                "native_name",
+                "gender",
+                "age",
+                "birth_date",
+                "relation_type",
+                "relative_name",
+            ),
+        ),
+        (_("Where"), ("area", *ADDRESS_FIELDS, "serial_number")),
+        (_("Contact and identifier"), ("phone", "email", "id_namespace", "id_value")),
+    )
+
+    def sections(self):
+        """``[(title, [bound fields], folded)]``: the sections above, then every other visible
+        field (fields added later land there too) folded under "More details"."""
+        placed = {name for _title, names in self.SECTIONS for name in names}
+        out = [
+            (title, [self[n] for n in names if n in self.fields], False)
+            for title, names in self.SECTIONS
+        ]
+        rest = [f for f in self.visible_fields() if f.name not in placed]
+        if rest:
+            out.append((_("More details"), rest, not any(f.errors for f in rest)))
+        return out
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["id_namespace"].choices = id_namespace_choices()
+
+    def address(self) -> dict[str, str]:
+        return {
+            k: (self.cleaned_data.get(k) or "").strip()
+            for k in self.ADDRESS_FIELDS
+            if (self.cleaned_data.get(k) or "").strip()
+        }
+
+    def external_ids(self) -> list[tuple[str, str]]:
+        value = (self.cleaned_data.get("id_value") or "").strip()
+        if not value:
+            return []
+        namespace = self.cleaned_data.get("id_namespace") or "epic"
+        if ":" in value and value.split(":", 1)[0].lower() == namespace:
+            value = value.split(":", 1)[1]  # "epic:ABC…" typed into the value: fine too
+        return [clean_external_id(namespace, value)]
+
+    def clean_id_value(self):
+        value = (self.cleaned_data.get("id_value") or "").strip()
+        if value:
+            namespace = self.data.get(self.add_prefix("id_namespace")) or "epic"
+            if ":" in value and value.split(":", 1)[0].lower() == namespace:
+                value = value.split(":", 1)[1]
+            clean_external_id(namespace, value)
+        return value
 
     # Checked here too so every mistake shows in one round (the service checks again).
     def clean_phone(self):
@@ -141,12 +226,6 @@ class PersonCreateForm(PersonForm):
         value = self.cleaned_data.get("email", "")
         if value:
             normalize_email(value)
-        return value
-
-    def clean_external_id(self):
-        value = self.cleaned_data.get("external_id", "")
-        if value:
-            parse_external_id(value)
         return value
 
 

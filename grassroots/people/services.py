@@ -68,6 +68,15 @@ PERSON_FIELDS = (
 # ``people.edit``; what happened with them (notes, contacts, tags, answers) is ``people.note``.
 EDIT = "people.edit"
 NOTE = "people.note"
+# Adding a new person (an elector a booth volunteer finds at the door, a new household member)
+# inside one's own areas, without the right to edit everyone there: ``people.add``.
+ADD = "people.add"
+
+
+def _require_add(actor: Any) -> None:
+    """``people.add`` or ``people.edit`` (which includes adding)."""
+    if not (access.can(actor, ADD) or access.can(actor, EDIT)):
+        raise access.Forbidden(ADD)
 
 
 def _require_person(actor: Any, capability: str, person: Person | int) -> None:
@@ -160,23 +169,29 @@ def person_create(
 ) -> Person:
     """``via`` says where the person came from ("api", "form", …), for event subscribers
     (an automation may welcome only people who signed up through the API)."""
-    access.require(actor, EDIT)
+    _require_add(actor)
     _check_area(actor, data, creating=True)
+    household = data.get("household")
+    if household is not None and not access.is_visible(household, actor, access.CHANGE):
+        raise Invalid({"household": _("Unknown household.")})
     person = Person()
     apply_person_fields(person, dict(data))
     person.save()
+    # The new person's own phones and ids are part of adding them (authorized above): a
+    # volunteer who may add people but not edit everyone's contacts adds them too.
+    creator = access.SYSTEM
     errors: dict[str, list[str]] = {}
     for field, channel, values in (("phones", "phone", phones), ("emails", "email", emails)):
         for i, value in enumerate(values):
             try:
                 contact_point_add(
-                    actor=actor, person=person, channel=channel, value=value, is_primary=i == 0
+                    actor=creator, person=person, channel=channel, value=value, is_primary=i == 0
                 )
             except ValidationError as exc:
                 errors.setdefault(field, []).extend(exc.messages)
     for namespace, value in external_ids:
         try:
-            external_id_add(actor=actor, person=person, namespace=namespace, value=value)
+            external_id_add(actor=creator, person=person, namespace=namespace, value=value)
         except ValidationError as exc:
             errors.setdefault("external_ids", []).extend(exc.messages)
     if errors:  # the transaction rolls back: nothing half-saved
@@ -592,6 +607,42 @@ def custom_values_set(*, actor: Any, person: Person, values: dict[CustomField, A
 
 
 # --- households -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def household_for_address(
+    *, actor: Any, address: dict[str, Any], area, name: str = ""
+) -> tuple[Household, bool]:
+    """The household at this door in ``area`` — the same ``address_match_key`` (case, spacing
+    and punctuation aside), the oldest if several — or a new one there: ``(household,
+    created)``. For adding a person at an address (a volunteer at the door, the Add person
+    screen); the area must be inside the actor's scope."""
+    _require_add(actor)
+    _check_area(actor, {"area": area}, creating=True)
+    key = address_match_key(address)
+    if not key:
+        raise Invalid({"street": _("Give a house number or a street to place the household.")})
+    existing = (
+        Household.objects.visible_to(actor, access.CHANGE)
+        .filter(area=area, address__match_key=key)
+        .order_by("pk")
+        .first()
+    )
+    if existing is not None:
+        return existing, False
+    return _household_new(address=address, name=name, area=area), True
+
+
+def _household_new(*, address: dict[str, Any], name: str, area) -> Household:
+    addr = Address(area=area, match_key=address_match_key(address), **address)
+    try:
+        addr.full_clean()
+    except ValidationError as exc:
+        raise Invalid(exc.message_dict) from exc
+    addr.save()
+    household = Household.objects.create(name=name[:200], address=addr, area=area)
+    events.publish("household.created", {"household_id": household.pk})
+    return household
 
 
 @transaction.atomic

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,10 +24,10 @@ from grassroots.people.forms import (
     PersonCreateForm,
     PersonForm,
     TagForm,
+    actor_form,
     custom_field_formfield,
 )
-from grassroots.people.models import Person, Tag
-from grassroots.people.validation import parse_external_id
+from grassroots.people.models import Household, Person, Tag
 
 PAGE_SIZE = 50
 
@@ -269,44 +270,100 @@ def _person_form_data(cleaned: dict) -> dict:
 
 
 class PersonCreateView(CapabilityRequiredMixin, View):
-    capability = "people.edit"
+    """Add a person: a booth volunteer (``people.add``) in their own booth, or anyone who edits
+    people. With an address, the person joins the household at that door in their area (or a
+    new one); from a household's page (``?household=``) they join that household."""
 
-    def get(self, request):
+    def dispatch(self, request, *args, **kwargs):
+        user = request.user
+        if user.is_authenticated and not (
+            user.has_capability(services.ADD) or user.has_capability(services.EDIT)
+        ):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def _household(self, request, value):
+        if not value:
+            return None
+        try:
+            return (
+                Household.objects.visible_to(request.user, "change")
+                .select_related("address", "area")
+                .get(pk=int(value))
+            )
+        except (Household.DoesNotExist, ValueError, TypeError):
+            raise Http404 from None
+
+    def _render(self, request, form, household=None, status=200):
         return render(
-            request, "people/person_form.html", {"form": PersonCreateForm(), "is_new": True}
+            request,
+            "people/person_form.html",
+            {"form": form, "is_new": True, "household": household},
+            status=status,
         )
 
+    def get(self, request):
+        household = self._household(request, request.GET.get("household"))
+        initial = {}
+        if household is not None:
+            initial = {"household": household.pk, "area": household.area}
+            if household.address is not None:
+                initial.update(
+                    {k: getattr(household.address, k) for k in PersonCreateForm.ADDRESS_FIELDS}
+                )
+            initial["family_name"] = ""
+        elif request.GET.get("area"):
+            area = area_visible_to(request.user).filter(code=request.GET["area"]).first()
+            initial["area"] = area
+        else:
+            from grassroots.geography.selectors import home_area
+
+            area = home_area(request.user)
+            if area is not None and area.kind.is_polling_unit:
+                initial["area"] = area  # a booth volunteer adds people in their booth
+        form = actor_form(PersonCreateForm(initial=initial), request.user)
+        return self._render(request, form, household)
+
     def post(self, request):
-        form = PersonCreateForm(request.POST)
+        form = actor_form(PersonCreateForm(request.POST), request.user)
+        household = self._household(request, request.POST.get("household"))
         if form.is_valid():
             d = form.cleaned_data
-            area = d.get("area")
-            if area is not None and not area_visible_to(request.user).filter(pk=area.pk).exists():
-                form.add_error("area", _("Unknown area code “%(code)s”.") % {"code": area.code})
+            area = d.get("area") or (household.area if household else None)
+            address = form.address()
+            if address and area is None:
+                form.add_error("area", _("Choose the area (booth) this address is in."))
             else:
                 try:
-                    ext = [parse_external_id(d["external_id"])] if d.get("external_id") else []
-                    data = _person_form_data(d)
-                    data["source"] = data.get("source") or "manual"
-                    person = services.person_create(
-                        actor=request.user,
-                        data=data,
-                        phones=[d["phone"]] if d.get("phone") else [],
-                        emails=[d["email"]] if d.get("email") else [],
-                        external_ids=ext,
-                        via="screen",
-                    )
+                    with transaction.atomic():
+                        data = _person_form_data(d)
+                        data["area"] = area
+                        data["source"] = data.get("source") or "manual"
+                        if household is None and address:
+                            household, _created = services.household_for_address(
+                                actor=request.user, address=address, area=area
+                            )
+                        if household is not None:
+                            data["household"] = household
+                        person = services.person_create(
+                            actor=request.user,
+                            data=data,
+                            phones=[d["phone"]] if d.get("phone") else [],
+                            emails=[d["email"]] if d.get("email") else [],
+                            external_ids=form.external_ids(),
+                            via="screen",
+                        )
                 except ValidationError as exc:
                     _add_errors(form, exc)
                 else:
                     messages.success(request, _("%(name)s added.") % {"name": person.full_name})
                     return redirect("people:person_detail", pk=person.pk)
-        return render(
-            request, "people/person_form.html", {"form": form, "is_new": True}, status=400
-        )
+        return self._render(request, form, household, status=400)
 
 
-SERVICE_TO_FORM_FIELD = {"phones": "phone", "emails": "email", "external_ids": "external_id"}
+SERVICE_TO_FORM_FIELD = {"phones": "phone", "emails": "email", "external_ids": "id_value"}
 
 
 def _add_errors(form, exc: ValidationError):
@@ -318,7 +375,7 @@ def _add_errors(form, exc: ValidationError):
         msgs = exc.messages
         text = " ".join(msgs)
         target = None
-        for name in ("phone", "email", "external_id"):
+        for name in ("phone", "email", "id_value"):
             if name in form.fields and form.data.get(name) and form.data.get(name)[:20] in text:
                 target = name
         form.add_error(target, msgs)
@@ -332,6 +389,7 @@ class PersonEditView(CapabilityRequiredMixin, View):
             data,
             initial={f: getattr(person, f) for f in PersonForm.base_fields if hasattr(person, f)},
         )
+        actor_form(form, self.request.user)
         self.cfs = list(selectors.custom_fields(person))
         current = {v.field_id: v.value for v in person.custom_values.all()}
         for cf in self.cfs:
@@ -355,8 +413,6 @@ class PersonEditView(CapabilityRequiredMixin, View):
                 form.add_error("area", _("Unknown area code “%(code)s”.") % {"code": area.code})
             else:
                 try:
-                    from django.db import transaction
-
                     with transaction.atomic():
                         services.person_update(
                             actor=request.user, person=person, data=_person_form_data(d)

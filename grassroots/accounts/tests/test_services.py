@@ -235,7 +235,14 @@ def test_role_update_audits_changes_and_applies_to_members(users):
     assert event.detail == {
         "name": {"from": "Volunteer", "to": "Booth volunteer"},
         "capabilities": {
-            "from": ["geography.view", "people.view", "people.note", "messaging.text", "api.use"],
+            "from": [
+                "geography.view",
+                "people.view",
+                "people.note",
+                "people.add",
+                "messaging.text",
+                "api.use",
+            ],
             "to": ["people.edit", "people.view"],
         },
         "require_2fa": {"from": False, "to": True},

@@ -356,6 +356,7 @@ def test_role_edit_rejects_unknown_capability(users, client_for):
         "geography.view",
         "people.view",
         "people.note",
+        "people.add",
         "messaging.text",
         "api.use",
     ]
