@@ -71,6 +71,11 @@ urlpatterns = [
         import_views.ImportRejectsView.as_view(),
         name="import_rejects",
     ),
+    path(
+        "people/imports/<uuid:pk>/rejected-values.csv",
+        import_views.ImportRejectedValuesView.as_view(),
+        name="import_rejected_values",
+    ),
     path("households/", views.HouseholdListView.as_view(), name="household_list"),
     path("households/<int:pk>/", views.HouseholdDetailView.as_view(), name="household_detail"),
 ]

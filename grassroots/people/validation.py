@@ -98,15 +98,16 @@ def parse_external_id(text: str) -> tuple[str, str]:
     return clean_external_id(ns, val)
 
 
+def address_part_key(value: Any) -> str:
+    """One part of an address as doors are compared: case, spacing and punctuation aside."""
+    text = unicodedata.normalize("NFKC", str(value if value is not None else "")).casefold()
+    return re.sub(r"[\s.,#/-]+", " ", text).strip()
+
+
 def address_match_key(address: dict[str, Any]) -> str:
     """How one door is recognised again: case, spacing and punctuation do not matter."""
-
-    def norm(value: Any) -> str:
-        text = unicodedata.normalize("NFKC", str(value or "")).casefold()
-        return re.sub(r"[\s.,#/-]+", " ", text).strip()
-
     parts = [
-        norm(address.get(k))
+        address_part_key(address.get(k))
         for k in ("house_number", "street", "line2", "locality", "city", "postal_code")
     ]
     return "|".join(parts)[:400] if any(parts) else ""

@@ -32,11 +32,13 @@ from grassroots.people.models import (
     Household,
     ImportBatch,
     ImportChange,
+    ImportNotice,
     ImportRejection,
     Person,
     VoteHistory,
 )
 from grassroots.people.services import custom_value_clean
+from grassroots.people.validation import address_match_key, address_part_key
 from grassroots.people.votes import vote_summary_refresh
 
 CHUNK = 10000  # rows per transaction
@@ -75,6 +77,11 @@ class Outcome:
     unchanged: int = 0
     rejected: int = 0
     rows: int = 0
+    values_rejected: int = 0  # values left out of rows that were imported
+    repeated: int = 0  # earlier rows of a person replaced by a later row of the same file
+    headers_skipped: int = 0  # rows equal to the header (files glued together)
+    moved: int = 0  # existing people moved to another address
+    split: set = field(default_factory=set)  # households some of whose members moved away
     examples: dict[str, list] = field(default_factory=lambda: defaultdict(list))
 
     def example(self, kind: str, item: Any) -> None:
@@ -88,6 +95,17 @@ class Outcome:
             "unchanged": self.unchanged,
             "rejected": self.rejected,
             "rows": self.rows,
+            **{
+                k: v
+                for k, v in (
+                    ("values_rejected", self.values_rejected),
+                    ("repeated", self.repeated),
+                    ("headers_skipped", self.headers_skipped),
+                    ("moved", self.moved),
+                    ("households_split", len(self.split)),
+                )
+                if v
+            },
         }
 
 
@@ -112,6 +130,8 @@ class Importer:
         self.household_keys: TempMap | None = None  # (area id, household key) -> household
         self.chunks = 0
         self.now = timezone.now()
+        # line -> earlier line, for rows repeating a person written by an earlier batch of rows
+        self.repeats: dict[int, int] = {}
 
     # --- driver -------------------------------------------------------------------------
     def run(self) -> Outcome:
@@ -123,6 +143,7 @@ class Importer:
         finally:
             self.seen_ids.drop()
             self.household_keys.drop()
+        self.out.headers_skipped = sheet.repeated_headers
         if self.chunks > 1:
             _analyze()
         if self.missing.new_areas:
@@ -164,22 +185,43 @@ class Importer:
         # Identifiers met earlier in the file (kept in the database, not in memory).
         seen = self.seen_ids.get(keys) if keys else {}
         first_seen = []
+        notices: list[tuple[int, str, str, str, str]] = []  # line, kind, column, value, reason
+        here: dict[int, tuple] = {}  # line -> (row, record) kept so far in this batch of rows
         for row, rec, error in parsed:
             if rec is None:
                 rejects.append((row.line, error, row.raw))
                 continue
             dup = next((seen[k] for k in rec.external_ids if k in seen), None)
             if dup is not None:
-                rejects.append(
-                    (row.line, f"the same identifier is on line {dup} of this file", row.raw)
-                )
-                continue
+                # The same person again (a voter who moved): the later row is kept.
+                earlier = here.pop(dup, None)
+                if earlier is not None:
+                    notices.append(
+                        (
+                            row.line,
+                            "repeated",
+                            "",
+                            _differences(earlier[0].values, row.values),
+                            f"repeats line {dup}; the later row was kept",
+                        )
+                    )
+                    self.out.repeated += 1
+                    if dup in self.repeats:
+                        self.repeats[row.line] = self.repeats.pop(dup)
+                else:  # written by an earlier batch of rows: this row updates that person
+                    self.repeats[row.line] = dup
             for k in rec.external_ids:
+                if k not in seen:
+                    first_seen.append((*k, row.line))
                 seen[k] = row.line
-                first_seen.append((*k, row.line))
+            here[row.line] = (row, rec)
+        for _row, rec in here.values():
             records.append(rec)
-        del parsed, seen
+            for column, value, reason in rec.dropped:
+                notices.append((rec.line, "value", column, value, reason))
+        del parsed, seen, here
         self.seen_ids.put(first_seen)
+        self.notices = notices
         rejections = [
             ImportRejection(batch=self.batch, line=ln, reason=reason[:2000], raw=raw[:5000])
             for ln, reason, raw in rejects
@@ -191,16 +233,35 @@ class Importer:
                 ImportRejection(batch=self.batch, line=ln, reason=reason[:2000], raw=raw[:5000])
                 for ln, reason, raw in rejects[len(rejections) :]
             ]
+            kept = {r.line for r in records}  # a rejected row's values are not reported
+            notices = [
+                ImportNotice(
+                    batch=self.batch,
+                    line=ln,
+                    kind=kind,
+                    column=column[:255],
+                    value=value[:2000],
+                    reason=reason[:2000],
+                )
+                for ln, kind, column, value, reason in self.notices
+                if kind != "value" or ln in kept
+            ]
+            self.out.values_rejected += sum(n.kind == "value" for n in notices)
             if self.batch.dry_run:
                 # A check writes nothing: each batch of rows is rolled back on its own, so the
                 # database is never locked for longer than one batch (SQLite has one writer).
                 transaction.set_rollback(True)
-            elif rejections:
-                ImportRejection.objects.bulk_create(rejections)
+            else:
+                if rejections:
+                    ImportRejection.objects.bulk_create(rejections)
+                if notices:
+                    ImportNotice.objects.bulk_create(notices, batch_size=1000)
         if self.batch.dry_run:
             self.households.clear()  # those households were rolled back
             if rejections:  # the rejected rows are shown before the real import
                 ImportRejection.objects.bulk_create(rejections)
+            if notices:
+                ImportNotice.objects.bulk_create(notices, batch_size=1000)
         else:  # doors are found again in the database, household keys in their temporary table
             self.households.clear()
         ImportBatch.objects.filter(pk=self.batch.pk).update(heartbeat_at=timezone.now())
@@ -280,19 +341,15 @@ class Importer:
                     (r.line, f"unknown custom field “{unknown[0]}”", raw_by_line[r.line])
                 )
             else:
-                try:
-                    r.custom = {
-                        k: custom_value_clean(self.custom_fields[k], v) for k, v in r.custom.items()
-                    }
-                except Exception as exc:  # ValidationError with a message
-                    rejects.append(
-                        (
-                            r.line,
-                            "; ".join(getattr(exc, "messages", [str(exc)])),
-                            raw_by_line[r.line],
-                        )
-                    )
-                    continue
+                cleaned = {}
+                for k, v in r.custom.items():
+                    try:
+                        cleaned[k] = custom_value_clean(self.custom_fields[k], v)
+                    except Exception as exc:  # ValidationError: this value is left out
+                        column = self.parser.header_of.get(f"custom:{k}", f"custom:{k}")
+                        reason = "; ".join(getattr(exc, "messages", [str(exc)]))
+                        self.notices.append((r.line, "value", column, str(v), reason))
+                r.custom = cleaned
                 kept.append(r)
         return kept
 
@@ -465,7 +522,9 @@ class Importer:
                     }
                     for c, (voted, m, party) in r.votes.items()
                 ]
-            changes.append({"batch_id": batch_id, "person_id": pid, "action": "created"})
+            changes.append(
+                {"batch_id": batch_id, "person_id": pid, "action": "created", "fields": []}
+            )
             self.out.example("created", {"line": r.line, "name": r.person.get("full_name", "")})
         for model, batch_rows in (
             (ExternalId, ext),
@@ -475,6 +534,10 @@ class Importer:
             (ImportChange, changes),
         ):
             insert_rows(model, batch_rows)
+        for r in records:
+            if r.line in self.repeats:  # a check rolled back the earlier row's creation
+                self._repeated(r.line, [])
+                self.out.created -= 1
         if votes:
             vote_summary_refresh({v["person_id"] for v in votes})
         self.out.created += len(records)
@@ -537,7 +600,12 @@ class Importer:
                 else:
                     for pid, eid, v, m, party in found:
                         votes_have[(pid, eid)] = (v, m, party)
-        # The households people move to, found or created in a few statements.
+        # Where each person lives after their row (ADR 0011): the parts of the address the file
+        # has are compared with the person's door; only a real difference moves them, and the
+        # parts the file lacks are kept. The households they move to are found or created in a
+        # few statements.
+        doors: dict[int, dict[str, Any]] = {}  # address id -> its parts (shared by housemates)
+        plans: dict[int, tuple[str, dict]] = {}  # line -> ("move", {}) | ("fill", parts)
         movers, seen_pids = [], set()
         for r in records:
             pid = matched[r.line]
@@ -545,9 +613,35 @@ class Importer:
             if p is None or pid in seen_pids:
                 continue
             seen_pids.add(pid)
-            if r.address and r.address_key != (p.match_key if p.address_id else ""):
-                movers.append((r, self.area_ids.get(r.area_code) if r.area_code else p.area_id))
+            if not r.address:
+                continue
+            area_id = self.area_ids.get(r.area_code) if r.area_code else p.area_id
+            if not (p.household_id and p.address_id):
+                if r.address_key:  # no door yet: the file's address is it
+                    plans[r.line] = ("move", {})
+                    movers.append((r, area_id))
+                continue
+            door = doors.get(p.address_id)
+            if door is None:
+                door = doors[p.address_id] = {f: getattr(p, "addr_" + f) for f in ADDRESS_FIELDS}
+                door["match_key"] = p.match_key
+            if _door_differs(door, r.address):
+                kept = {f: v for f, v in door.items() if f in ADDRESS_FIELDS and v not in _EMPTY}
+                r.address = {**kept, **{f: v for f, v in r.address.items() if v not in _EMPTY}}
+                r.address_key = address_match_key(r.address)
+                plans[r.line] = ("move", {})
+                movers.append((r, area_id))
+            else:
+                fill = {
+                    f: v
+                    for f, v in r.address.items()
+                    if v not in _EMPTY and address_part_key(v) != address_part_key(door.get(f))
+                }
+                if fill:
+                    plans[r.line] = ("fill", fill)
         self._prefetch_households(movers)
+        address_updates: dict[int, dict[str, Any]] = {}
+        left: set[int] = set()  # households people moved out of
         to_save, changes, new_cps, new_ext, new_votes = [], [], [], [], []
         seen_pids = set()
         for r in records:
@@ -558,28 +652,53 @@ class Importer:
                 continue
             seen_pids.add(pid)
             before: dict[str, Any] = {}
+            fields: list[str] = []
             for k, v in r.person.items():
                 if (
                     k in COMPARED_SET
                     and getattr(p, k) != v
                     and not (v in (None, "") and k not in ("birth_date",))
+                    # an empty birth date clears one only when the row gives an age instead
+                    and not (k == "birth_date" and v is None and r.person.get("age") is None)
                 ):
                     before[k] = _jsonable(getattr(p, k))
                     setattr(p, k, v)
+                    if k not in DERIVED:
+                        fields.append(k)
             if NAME_FIELDS & before.keys():
                 p.name_keys = person_name_keys(vars(p))
             area_id = self.area_ids.get(r.area_code) if r.area_code else p.area_id
             if area_id != p.area_id:
                 before["area_id"] = p.area_id
                 p.area_id = area_id
-            if r.address:
-                key = r.address_key
-                current = p.match_key if p.household_id and p.address_id else ""
-                if key != current:
-                    hh = self._household_for(r, area_id)
-                    if hh != p.household_id:
-                        before["household_id"] = p.household_id
-                        p.household_id = hh
+                fields.append("area")
+            plan = plans.get(r.line)
+            if plan is not None and plan[0] == "move":
+                hh = self._household_for(r, area_id)
+                if hh != p.household_id:
+                    before["household_id"] = p.household_id
+                    if p.household_id:
+                        left.add(p.household_id)
+                    p.household_id = hh
+                    fields.append("address")
+                    self.out.moved += 1
+            elif plan is not None:  # the same door: fill in or correct its parts, in place
+                door = doors[p.address_id]
+                changed = {
+                    f: v
+                    for f, v in plan[1].items()
+                    if address_part_key(v) != address_part_key(door.get(f))
+                }  # (a housemate's row earlier in this batch may have done it already)
+                if changed:
+                    before["address"] = {
+                        "id": p.address_id,
+                        "match_key": door["match_key"],
+                        **{f: _jsonable(door.get(f)) for f in changed},
+                    }
+                    door.update(changed)
+                    door["match_key"] = address_match_key(door)
+                    address_updates[p.address_id] = door
+                    fields.append("address")
             known = contacts.get(pid, ())
             cps = (
                 self._contact_rows(
@@ -606,6 +725,7 @@ class Importer:
                         person_id=pid, field=fld, defaults={"value": v}
                     )
                     cf_changed = True
+                    fields.append("custom:" + k)
             vts = []
             for code, (voted, method, party) in r.votes.items():
                 eid = self.election_ids[code]
@@ -620,8 +740,11 @@ class Importer:
                         )
                     )
             if before or cps or ext or cf_changed or vts:
-                if set(before) - {"custom"}:
+                if set(before) - {"custom", "address"}:
                     to_save.append(p)
+                fields += sorted({c["channel"] for c in cps})
+                fields += ["identifier"] if ext else []
+                fields += ["vote_history"] if vts else []
                 new_cps += cps
                 new_ext += ext
                 new_votes += vts
@@ -631,21 +754,29 @@ class Importer:
                         "person_id": pid,
                         "action": "updated",
                         "before": before,
+                        "fields": fields,
                     }
                 )
-                self.out.updated += 1
-                self.out.example(
-                    "updated",
-                    {
-                        "line": r.line,
-                        "name": p.full_name,
-                        "fields": sorted(before) + (["contact"] if cps else []),
-                    },
-                )
+                if r.line in self.repeats:
+                    self._repeated(r.line, fields)
+                else:
+                    self.out.updated += 1
+                self.out.example("updated", {"line": r.line, "name": p.full_name, "fields": fields})
+            elif r.line in self.repeats:
+                self._repeated(r.line, [])
             else:
                 self.out.unchanged += 1
         if to_save:
             self._save_people(to_save)
+        for address_id, door in address_updates.items():
+            Address.objects.filter(pk=address_id).update(
+                **{f: door.get(f) for f in ADDRESS_FIELDS}, match_key=door["match_key"]
+            )
+        if left:  # a household is split when some of its members stay behind
+            staying = Person.objects.filter(household_id__in=left).values_list(
+                "household_id", flat=True
+            )
+            self.out.split.update(set(staying))
         if new_votes:
             VoteHistory.objects.bulk_create(
                 new_votes,
@@ -661,6 +792,20 @@ class Importer:
             (ImportChange, changes),
         ):
             insert_rows(model, rows)
+
+    def _repeated(self, line: int, fields: list[str]) -> None:
+        """A row repeating a person an earlier batch of rows wrote: it was applied as an update,
+        and is reported as a repeat with what it changed."""
+        self.out.repeated += 1
+        self.notices.append(
+            (
+                line,
+                "repeated",
+                "",
+                ", ".join(fields),
+                f"repeats line {self.repeats[line]}; the later row was kept",
+            )
+        )
 
     def _save_people(self, people: list[SimpleNamespace]) -> None:
         """What ``bulk_update`` of the compared fields, area, household and ``updated_at`` did,
@@ -753,7 +898,32 @@ def _analyze() -> None:
         cursor.execute("ANALYZE " + ", ".join(ANALYZED))
 
 
-PERSON_ATTRS = ("id", *COMPARED, "area_id", "household_id", "address_id", "match_key")
+ADDRESS_FIELDS = (
+    "house_number",
+    "street",
+    "line2",
+    "locality",
+    "city",
+    "district",
+    "region",
+    "postal_code",
+    "country",
+    "latitude",
+    "longitude",
+)
+# The parts that tell one door from another (Address.match_key is made of them).
+DOOR_PARTS = ("house_number", "street", "line2", "locality", "city", "postal_code")
+DERIVED = frozenset({"full_name", "born_estimate", "age_as_of"})  # follow from other fields
+_EMPTY = (None, "")
+PERSON_ATTRS = (
+    "id",
+    *COMPARED,
+    "area_id",
+    "household_id",
+    "address_id",
+    "match_key",
+    *("addr_" + f for f in ADDRESS_FIELDS),
+)
 PERSON_COLUMNS = (
     "id",
     *COMPARED,
@@ -761,6 +931,7 @@ PERSON_COLUMNS = (
     "household_id",
     "household__address_id",
     "household__address__match_key",
+    *("household__address__" + f for f in ADDRESS_FIELDS),
 )
 COMPARED_SET = frozenset(COMPARED)
 NAME_FIELDS = frozenset({"given_name", "middle_name", "family_name", "native_name"})
@@ -840,6 +1011,31 @@ def _namesakes(pairs: set[tuple[str, dt.date]]):
     )
     for pid, name, born, key in rows:
         yield pid, name, dt.date.fromisoformat(born) if isinstance(born, str) else born, key
+
+
+def _door_differs(door: dict[str, Any], address: dict[str, Any]) -> bool:
+    """A file's address is another door when a part of the door's key that both the file and
+    the door have differs (case, spacing and punctuation aside); a part only one side has is
+    filled in, not a move (ADR 0011)."""
+    for f in DOOR_PARTS:
+        new, old = address.get(f), door.get(f)
+        if (
+            new not in _EMPTY
+            and old not in _EMPTY
+            and address_part_key(new) != address_part_key(old)
+        ):
+            return True
+    return False
+
+
+def _differences(earlier: dict[str, str], later: dict[str, str]) -> str:
+    """``column: old → new`` for each cell that differs between two rows of the file."""
+    out = []
+    for column, new in later.items():
+        old = earlier.get(column, "")
+        if (old or "").strip() != (new or "").strip():
+            out.append(f"{column}: {old.strip() or '—'} → {new.strip() or '—'}")
+    return "; ".join(out)
 
 
 def _jsonable(value: Any) -> Any:

@@ -193,7 +193,28 @@ DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y%
 
 
 class RowError(Exception):
-    pass
+    """A value or row the mapping cannot take. ``target`` names the mapped target at fault
+    (e.g. ``person.gender``) when one value is; the row is then imported without that value."""
+
+    def __init__(self, message: str = "", target: str = ""):
+        super().__init__(message)
+        self.target = target
+
+
+# A bad value of these targets rejects the row: without it there is no person to import.
+ROW_TARGETS = frozenset(
+    {
+        "person.given_name",
+        "person.middle_name",
+        "person.family_name",
+        "person.full_name",
+        "person.full_name_last_first",
+        "area.code",
+        "area.ac",
+        "area.part",
+        "household.key",
+    }
+)
 
 
 @dataclass
@@ -209,6 +230,8 @@ class Record:
     area_code: str = ""
     household_key: str = ""
     address_key: str = ""  # address_match_key(address), computed once
+    # Values left out of the row: (column, value, reason); the row is imported without them.
+    dropped: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def target_of(spec: Any) -> tuple[str, dict]:
@@ -470,6 +493,10 @@ class RowParser:
         self.area_template = self.options.get("area_code") or ""
         # Explicit date formats per target ("%m/%d/%Y" for US files): 02/08/1987 is ambiguous.
         self.formats = {t: o["format"] for _h, t, o in self.columns if o.get("format")}
+        # The column each target's value comes from, to name it when the value is left out.
+        self.header_of: dict[str, str] = {}
+        for h, t, _o in self.columns:
+            self.header_of.setdefault(t, h)
         # Voter files repeat values (first names, streets, cities, phones shared by a
         # household): the pure normalisations are remembered, in bounded memory. Failures are
         # not remembered, so every bad row gets its own message.
@@ -572,22 +599,29 @@ class RowParser:
                 provided.add(target)
             try:
                 take(rec, raw, value)
-            except (RowError, ValidationError) as exc:
-                problems.append(f"{header}: {_message(exc)}")
+            except (RowError, ValidationError) as exc:  # one bad cell costs that value only
+                rec.dropped.append((header, value, _message(exc)))
         for target, value, take in self._constant_takers:
             if target in provided:
                 continue  # a column's own value wins over the constant
             try:
                 take(rec, raw, value)
             except (RowError, ValidationError) as exc:
-                problems.append(f"{target}: {_message(exc)}")
-        if not problems:
+                rec.dropped.append((target, value, _message(exc)))
+        # A value that fails in _finish (gender, age, a date…) is left out and the row parsed
+        # again without it; a name or area that fails, or no name and no identifier, rejects it.
+        while True:
             try:
                 self._finish(rec, raw)
+                break
             except (RowError, ValidationError) as exc:
-                problems.append(_message(exc))
-        if problems:
-            raise RowError(" | ".join(problems))
+                target = _error_target(exc, raw)
+                if not target or target in ROW_TARGETS:
+                    problems = [_message(exc), *(f"{c}: {m}" for c, _v, m in rec.dropped)]
+                    raise RowError(" | ".join(problems))
+                rec.dropped.append(
+                    (self.header_of.get(target, target), raw.pop(target), _message(exc))
+                )
         return rec
 
     def _take(self, rec: Record, raw: dict, header: str, target: str, opts: dict, value: str):
@@ -643,9 +677,12 @@ class RowParser:
                 p[name] = raw[f"person.{name}"]
         for name in ("given_name", "middle_name", "family_name", "native_name", "relative_name"):
             if name in p:
-                p[name] = self._names[
-                    p[name], name.replace("_", " ").capitalize(), PERSON_TEXT[name]
-                ]
+                try:
+                    p[name] = self._names[
+                        p[name], name.replace("_", " ").capitalize(), PERSON_TEXT[name]
+                    ]
+                except ValidationError as exc:  # a bad relative's name costs only that name
+                    raise RowError(_message(exc), f"person.{name}")
         for name in ("name_suffix", "party", "voter_status"):
             if name in p and len(p[name]) > PERSON_TEXT[name]:
                 raise RowError(
@@ -665,18 +702,25 @@ class RowParser:
             key = raw["person.gender"].strip().casefold()
             if key not in GENDER:
                 raise RowError(
-                    f"gender “{raw['person.gender']}” is not one of M/F/O (or male/female/other)."
+                    f"gender “{raw['person.gender']}” is not one of M/F/O (or male/female/other).",
+                    "person.gender",
                 )
             p["gender"] = GENDER[key]
         if "person.relation_type" in raw:
             key = raw["person.relation_type"].strip().casefold()
             if key not in RELATION:
-                raise RowError(f"relation “{raw['person.relation_type']}” is not one of F/H/M/W/O.")
+                raise RowError(
+                    f"relation “{raw['person.relation_type']}” is not one of F/H/M/W/O.",
+                    "person.relation_type",
+                )
             p["relation_type"] = RELATION[key]
         if "person.status" in raw:
             key = raw["person.status"].strip().casefold()
             if key not in STATUS:
-                raise RowError(f"status “{raw['person.status']}” is not active/moved/deceased.")
+                raise RowError(
+                    f"status “{raw['person.status']}” is not active/moved/deceased.",
+                    "person.status",
+                )
             p["status"] = STATUS[key]
         for name in ("serial_number", "support_score", "age"):
             if f"person.{name}" in raw:
@@ -684,13 +728,17 @@ class RowParser:
                     p[name] = int(float(raw[f"person.{name}"]))
                 except ValueError:
                     raise RowError(
-                        f"{name.replace('_', ' ')} “{raw[f'person.{name}']}” is not a number."
+                        f"{name.replace('_', ' ')} “{raw[f'person.{name}']}” is not a number.",
+                        f"person.{name}",
                     )
         if p.get("support_score") is not None and not 1 <= p["support_score"] <= 5:
-            raise RowError("support score must be 1 to 5.")
+            raise RowError("support score must be 1 to 5.", "person.support_score")
         birth = None
         if "person.birth_date" in raw:
-            birth = self._dates[raw["person.birth_date"], self.formats.get("person.birth_date")]
+            try:
+                birth = self._dates[raw["person.birth_date"], self.formats.get("person.birth_date")]
+            except RowError as exc:
+                raise RowError(str(exc), "person.birth_date")
         elif "person.birth_year" in raw:
             try:
                 y = int(raw["person.birth_year"])
@@ -700,15 +748,19 @@ class RowParser:
             except ValueError:
                 raise RowError(
                     f"birth date {raw.get('person.birth_year')}-{raw.get('person.birth_month', '')}"
-                    f"-{raw.get('person.birth_day', '')} is not a real date."
+                    f"-{raw.get('person.birth_day', '')} is not a real date.",
+                    "person.birth_year",
                 )
         as_of = None
         if p.get("age") is not None:
-            as_of = (
-                parse_date(raw["person.age_as_of"], self.formats.get("person.age_as_of"))
-                if "person.age_as_of" in raw
-                else self.age_as_of
-            )
+            try:
+                as_of = (
+                    parse_date(raw["person.age_as_of"], self.formats.get("person.age_as_of"))
+                    if "person.age_as_of" in raw
+                    else self.age_as_of
+                )
+            except RowError as exc:
+                raise RowError(str(exc), "person.age_as_of")
         p["birth_date"] = birth
         if birth is None and p.get("age") is not None:
             p["age_as_of"] = as_of
@@ -784,6 +836,18 @@ class _DailyMemo(_Memo):
             # a second early: the clocks need not agree to the microsecond
             self.until = time.monotonic() + (midnight - now).total_seconds() - 1
         return super().__getitem__(key)
+
+
+def _error_target(exc: Exception, raw: dict) -> str:
+    """The mapped target (present in ``raw``) whose value caused ``exc``, or ''."""
+    if isinstance(exc, RowError):
+        return exc.target if exc.target in raw else ""
+    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+        for key in exc.error_dict:
+            for target in (f"person.{key}", "person.birth_year" if key == "birth_date" else ""):
+                if target in raw:
+                    return target
+    return ""
 
 
 def _message(exc: Exception) -> str:

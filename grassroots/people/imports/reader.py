@@ -7,9 +7,11 @@ streams :class:`Row` objects with bounded memory, whatever the size of the file.
 Nothing is dropped silently. A file that cannot be read at all raises :class:`ImportFileError`
 with a message for a person; a record that is malformed (ragged, broken quoting, overlong) is
 still yielded, with ``Row.error`` saying what is wrong. Blank records are skipped, but line
-numbers stay physical, so "line 12" is line 12 in the person's editor. Damage found only while
-streaming (undecodable bytes past the sniffed sample, a truncated archive) makes ``rows()``
-raise :class:`ImportFileError` at that point.
+numbers stay physical, so "line 12" is line 12 in the person's editor. A record equal to the
+header (files glued together, each with its own header) is skipped too, and counted in
+``Sheet.repeated_headers``. Damage found only while streaming (undecodable bytes past the
+sniffed sample, a truncated archive) makes ``rows()`` raise :class:`ImportFileError` at that
+point.
 """
 
 from __future__ import annotations
@@ -59,6 +61,9 @@ class Sheet:
     encoding: str | None  # None for xlsx
     delimiter: str | None  # None for xlsx
     format: str  # "csv" | "xlsx"
+    header_raw: str = ""  # the header record as it is in the file (CSV: its exact text)
+    repeated_headers: int = 0  # records equal to the header, skipped (counted while streaming)
+    header_raw_cells: list[str] = field(default_factory=list, repr=False, compare=False)
     _records: Iterator[Record] | None = field(default=None, repr=False, compare=False)
     _close: Callable[[], object] | None = field(default=None, repr=False, compare=False)
 
@@ -71,8 +76,18 @@ class Sheet:
 
     def _rows(self, records: Iterator[Record]) -> Iterator[Row]:
         headers, width, csv_like = self.headers, len(self.headers), self.format == "csv"
+        header_key = _header_key(self.header_raw_cells)
+        first = header_key[0] if header_key else None
         try:
             for line, cells, raw, error in records:
+                if (
+                    error is None
+                    and cells
+                    and cells[0].strip().casefold() == first
+                    and _header_key(cells) == header_key
+                ):
+                    self.repeated_headers += 1  # the header again: files glued together
+                    continue
                 # An xlsx row simply ends at its last non-empty cell; a short CSV row is ragged.
                 if error is None and (len(cells) > width or (len(cells) < width and csv_like)):
                     error = f"has {len(cells)} fields, the header has {width}"
@@ -679,10 +694,25 @@ def _with_header(records: Iterator[Record], empty: str = "The file is empty.", *
     first = next(records, None)
     if first is None:
         raise ImportFileError(empty)
-    line, cells, _raw, error = first
+    line, cells, raw, error = first
     if error is not None:
         raise ImportFileError(f"The header row (line {line}) cannot be read: {error}.")
-    return Sheet(headers=_clean_headers(cells), _records=records, **sheet_kw)
+    return Sheet(
+        headers=_clean_headers(cells),
+        header_raw=raw.replace("\ufeff", ""),
+        header_raw_cells=cells,
+        _records=records,
+        **sheet_kw,
+    )
+
+
+def _header_key(cells: list[str]) -> list[str]:
+    """A header row as compared with the records (a BOM, case and outer spaces aside; trailing
+    empty cells dropped)."""
+    key = [c.replace("\ufeff", "").strip().casefold() for c in cells]
+    while key and not key[-1]:
+        key.pop()
+    return key
 
 
 # --- xlsx -------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Reads for imports: the list of batches, one batch, its rejected rows as CSV."""
+"""Reads for imports: the list of batches, one batch, its rejected rows and values as CSV, the
+words for what an import changed, and the person-timeline entries of imports."""
 
 from __future__ import annotations
 
@@ -6,11 +7,26 @@ import csv
 from collections.abc import Iterator
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from grassroots.people.exports.services import safe_cell
-from grassroots.people.models import ImportBatch, ImportRejection
+from grassroots.people.imports.reader import ImportFileError, open_sheet
+from grassroots.people.models import (
+    CustomField,
+    ImportBatch,
+    ImportChange,
+    ImportNotice,
+    ImportRejection,
+    Person,
+)
+from grassroots.people.selectors import TimelineEntry
+
+# The column added to the rejected rows (the mapping does not map it, so the file, once fixed,
+# imports with the same mapping).
+REASON_COLUMN = "Grassroots: why rejected"
 
 
 def import_batch_list(actor: Any) -> QuerySet[ImportBatch]:
@@ -36,9 +52,107 @@ class _Echo:
 
 
 def rejected_rows_csv(batch: ImportBatch) -> Iterator[str]:
-    """The rejected rows as CSV text, streamed: a BOM, ``line,reason,original``, one row each
-    (cells that a spreadsheet would run as a formula are defused)."""
+    """The rejected rows as the original file has them, streamed, to fix and import again with
+    the same mapping: a BOM, the file's header and each rejected record's exact text, with one
+    more column at the end, the reason (defused, so a spreadsheet does not run it as a
+    formula). A workbook's rows come back as CSV cells. When the file is gone (past the
+    retention window), ``line,reason,original``."""
+    try:
+        sheet = open_sheet(batch.stored_path)
+    except (ImportFileError, OSError):
+        sheet = None
+    rejections = (
+        ImportRejection.objects.filter(batch=batch).order_by("line").iterator(chunk_size=2000)
+    )
+    if sheet is None:
+        writer = csv.writer(_Echo())
+        yield "\ufeff" + writer.writerow(["line", "reason", "original"])
+        for r in rejections:
+            yield writer.writerow([r.line, safe_cell(r.reason), safe_cell(r.raw)])
+        return
+    sheet.close()
+    if sheet.format == "csv":
+        delimiter = sheet.delimiter or ","
+        end = csv.writer(_Echo(), delimiter=delimiter, lineterminator="")
+        yield "\ufeff" + sheet.header_raw + delimiter + end.writerow([REASON_COLUMN]) + "\r\n"
+        for r in rejections:
+            yield r.raw + delimiter + end.writerow([safe_cell(r.reason)]) + "\r\n"
+        return
     writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow(["line", "reason", "original"])
-    for r in ImportRejection.objects.filter(batch=batch).order_by("line").iterator(chunk_size=2000):
-        yield writer.writerow([r.line, safe_cell(r.reason), safe_cell(r.raw)])
+    yield "\ufeff" + writer.writerow([*sheet.header_raw_cells, REASON_COLUMN])
+    for r in rejections:
+        yield writer.writerow([*r.raw.split("\t"), safe_cell(r.reason)])
+
+
+def rejected_values_csv(batch: ImportBatch) -> Iterator[str]:
+    """The values an import left out (the rows were imported without them), streamed as CSV:
+    ``line,column,value,reason``."""
+    writer = csv.writer(_Echo())
+    yield "\ufeff" + writer.writerow(["line", "column", "value", "reason"])
+    for n in (
+        ImportNotice.objects.filter(batch=batch, kind=ImportNotice.Kind.VALUE)
+        .order_by("line", "id")
+        .iterator(chunk_size=2000)
+    ):
+        yield writer.writerow(
+            [n.line, safe_cell(n.column), safe_cell(n.value), safe_cell(n.reason)]
+        )
+
+
+def change_labels(fields: list[str]) -> list[str]:
+    """What an import changed, in the reader's words (``age``, ``address``, ``phone``…)."""
+    special = {
+        "address": _("address"),
+        "area": _("area"),
+        "phone": pgettext("contact channel", "phone"),
+        "email": pgettext("contact channel", "email"),
+        "identifier": _("voter id"),
+        "vote_history": _("vote history"),
+    }
+    custom = None
+    out: list[str] = []
+    for name in fields:
+        if name in special:
+            label = special[name]
+        elif name.startswith("custom:"):
+            if custom is None:
+                custom = dict(CustomField.objects.values_list("key", "label"))
+            label = str(custom.get(name[7:], name[7:]))
+        else:
+            try:
+                label = str(Person._meta.get_field(name).verbose_name)
+            except FieldDoesNotExist:
+                label = name.replace("_", " ")
+        if label not in out:
+            out.append(label)
+    return out
+
+
+def timeline_entries(person: Person, limit: int) -> list[TimelineEntry]:
+    """One entry per import that created or changed this person, listing what it changed."""
+    entries = []
+    for change in (
+        ImportChange.objects.filter(person_id=person.pk, batch__dry_run=False)
+        .select_related("batch", "batch__created_by")
+        .order_by("-id")[:limit]
+    ):
+        batch = change.batch
+        if change.action == ImportChange.Action.CREATED:
+            title, body = _("Added by an import"), batch.filename
+        else:
+            title = _("Changed by an import")
+            body = _("%(file)s: %(fields)s") % {
+                "file": batch.filename,
+                "fields": ", ".join(change_labels(change.fields or sorted(change.before))),
+            }
+        entries.append(
+            TimelineEntry(
+                batch.finished_at or batch.created_at,
+                "import",
+                title,
+                body,
+                batch.created_by.get_username() if batch.created_by else "",
+                _("rolled back") if batch.status == ImportBatch.Status.ROLLED_BACK else "",
+            )
+        )
+    return entries

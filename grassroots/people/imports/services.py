@@ -172,7 +172,9 @@ def import_stopped(*, batch_id: Any, reason: str) -> None:
 
 @transaction.atomic
 def import_rollback(*, actor: Any, batch: ImportBatch) -> dict[str, int]:
-    """Remove the people an import created and restore the values it changed."""
+    """Remove the people an import created and restore the values it changed: their fields,
+    the household they were in and the parts of its address the import filled in; households
+    the import created that are left empty go too (ADR 0011)."""
     access.require_object(actor, IMPORT, batch)
     batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.dry_run or batch.status != ImportBatch.Status.SUCCEEDED:
@@ -193,12 +195,18 @@ def import_rollback(*, actor: Any, batch: ImportBatch) -> dict[str, int]:
         )
     created = list(batch.changes.filter(action="created").values_list("person_id", flat=True))
     restored = 0
-    for change in batch.changes.filter(action="updated").iterator(chunk_size=2000):
+    moved_to: set[int] = set()  # the households the import moved people into
+    for change in batch.changes.filter(action="updated").order_by("-id").iterator(chunk_size=2000):
         person = Person.objects.filter(pk=change.person_id).first()
         if person is None:
             continue
         before = dict(change.before)
         custom = before.pop("custom", {})
+        door = before.pop("address", None)
+        if door is not None:  # parts of the same door filled in or corrected, in place
+            Address.objects.filter(pk=door.pop("id")).update(**door)
+        if "household_id" in before and person.household_id:
+            moved_to.add(person.household_id)
         for key, value in before.items():
             field = Person._meta.get_field(key.removesuffix("_id"))
             if key.endswith("_id") or value is None:
@@ -222,12 +230,17 @@ def import_rollback(*, actor: Any, batch: ImportBatch) -> dict[str, int]:
     households = set(Household.objects.filter(members__pk__in=created).values_list("id", flat=True))
     for start in range(0, len(created), 5000):
         Person.objects.filter(pk__in=created[start : start + 5000]).delete()
+    # Households left empty that did not exist before the import began: it made them.
+    made = Household.objects.filter(pk__in=moved_to, created_at__gte=batch.created_at)
+    households.update(made.values_list("id", flat=True))
     empty = Household.objects.filter(pk__in=households, members__isnull=True)
     addresses = list(empty.values_list("address_id", flat=True))
     empty.delete()
     Address.objects.filter(pk__in=[a for a in addresses if a], households__isnull=True).delete()
     ImportBatch.objects.filter(pk=batch.pk).update(
-        status=ImportBatch.Status.ROLLED_BACK, rolled_back_at=timezone.now()
+        status=ImportBatch.Status.ROLLED_BACK,
+        rolled_back_at=timezone.now(),
+        rolled_back_by=access.user_or_none(actor),
     )
     counts = {"removed": len(created), "restored": restored}
     audit.record(actor=actor, action="people.import_rolled_back", obj=batch, detail=counts)

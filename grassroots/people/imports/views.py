@@ -16,7 +16,13 @@ from grassroots.geography.models import Election
 from grassroots.people.imports import selectors, services, uploads
 from grassroots.people.imports.forms import MappingForm, UploadForm, template_choices
 from grassroots.people.imports.mapping import suggest
-from grassroots.people.models import CustomField, ExternalId, ImportBatch, ImportRejection
+from grassroots.people.models import (
+    CustomField,
+    ExternalId,
+    ImportBatch,
+    ImportNotice,
+    ImportRejection,
+)
 
 MAX_UPLOAD = uploads.MAX_UPLOAD
 
@@ -215,10 +221,26 @@ class ImportDetailView(CapabilityRequiredMixin, View):
     def get(self, request, pk):
         batch = _get_batch(request, pk)
         rejections = ImportRejection.objects.filter(batch=batch)[:20]
+        notices = ImportNotice.objects.filter(batch=batch)
         template = (
             "people/import_detail.html#status" if request.htmx else "people/import_detail.html"
         )
-        return render(request, template, {"batch": batch, "rejections": rejections})
+        examples = batch.examples or {}
+        updated = [
+            {**e, "labels": selectors.change_labels(e.get("fields", []))}
+            for e in examples.get("updated", [])
+        ]
+        return render(
+            request,
+            template,
+            {
+                "batch": batch,
+                "rejections": rejections,
+                "rejected_values": notices.filter(kind=ImportNotice.Kind.VALUE)[:20],
+                "repeated": notices.filter(kind=ImportNotice.Kind.REPEATED)[:20],
+                "updated_examples": updated,
+            },
+        )
 
     def post(self, request, pk):
         batch = _get_batch(request, pk)
@@ -245,7 +267,7 @@ class ImportDetailView(CapabilityRequiredMixin, View):
 
 
 class ImportRejectsView(CapabilityRequiredMixin, View):
-    """The rejected rows as CSV (line, reason, original text), to fix and re-import."""
+    """The rejected rows as the original file's columns plus a reason, to fix and re-import."""
 
     capability = "people.import"
 
@@ -256,4 +278,18 @@ class ImportRejectsView(CapabilityRequiredMixin, View):
             selectors.rejected_rows_csv(batch), content_type="text/csv; charset=utf-8"
         )
         response["Content-Disposition"] = f'attachment; filename="rejected-{batch.pk}.csv"'
+        return response
+
+
+class ImportRejectedValuesView(CapabilityRequiredMixin, View):
+    """The values left out of imported rows as CSV (line, column, value, reason)."""
+
+    capability = "people.import"
+
+    def get(self, request, pk):
+        batch = _get_batch(request, pk)
+        response = StreamingHttpResponse(
+            selectors.rejected_values_csv(batch), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="rejected-values-{batch.pk}.csv"'
         return response
