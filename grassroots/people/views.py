@@ -73,6 +73,7 @@ class PersonListView(CapabilityRequiredMixin, View):
             "querystring": params.urlencode(),
             "tags": selectors.tag_list(),
             "can_edit": request.user.has_capability("people.edit"),
+            "can_add": _can_add(request.user),
         }
         template = (
             "people/person_list.html#results"
@@ -269,16 +270,17 @@ def _person_form_data(cleaned: dict) -> dict:
     return {k: cleaned.get(k) for k in keys if k in cleaned}
 
 
+def _can_add(user) -> bool:
+    return user.has_capability(services.ADD) or user.has_capability(services.EDIT)
+
+
 class PersonCreateView(CapabilityRequiredMixin, View):
     """Add a person: a booth volunteer (``people.add``) in their own booth, or anyone who edits
     people. With an address, the person joins the household at that door in their area (or a
     new one); from a household's page (``?household=``) they join that household."""
 
     def dispatch(self, request, *args, **kwargs):
-        user = request.user
-        if user.is_authenticated and not (
-            user.has_capability(services.ADD) or user.has_capability(services.EDIT)
-        ):
+        if request.user.is_authenticated and not _can_add(request.user):
             from django.core.exceptions import PermissionDenied
 
             raise PermissionDenied
@@ -455,5 +457,7 @@ class HouseholdDetailView(CapabilityRequiredMixin, View):
             raise Http404
         members = selectors.person_list(actor=request.user, filters={"household": str(pk)})
         return render(
-            request, "people/household_detail.html", {"household": household, "members": members}
+            request,
+            "people/household_detail.html",
+            {"household": household, "members": members, "can_add": _can_add(request.user)},
         )

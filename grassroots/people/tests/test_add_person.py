@@ -145,3 +145,14 @@ def test_adding_a_member_to_a_household(client_for, geo, people, users):
     assert r.status_code == 302, r.content.decode()[:2000]
     rina = Person.objects.get(given_name="Rina")
     assert rina.household_id == hh.pk and rina.area == geo["p1"]
+
+
+@pytest.mark.django_db
+def test_the_volunteer_finds_add_person_and_add_a_member(client_for, people, users):
+    c = client_for(users["volunteer"])
+    assert reverse("people:person_create") in c.get(reverse("people:person_list")).content.decode()
+    hh = people["household"]
+    page = c.get(reverse("people:household_detail", args=[hh.pk])).content.decode()
+    assert f"{URL}?household={hh.pk}" in page and "Add a member" in page
+    auditor = client_for(users["auditor"])
+    assert URL not in auditor.get(reverse("people:person_list")).content.decode()
