@@ -255,7 +255,9 @@ OPTION_FIELDS = (
 )
 # The mark a vote-history translation is written with on the screen: "D = 1 DEM".
 _MARK_OF = {(True, ""): "1", (False, ""): "0"}
-_MARK_OF.update({(voted, method): m.upper() for m, (method, voted) in VOTED.items() if len(m) == 1})
+for _mark, (_method, _voted) in VOTED.items():
+    if len(_mark) == 1:
+        _MARK_OF.setdefault((_voted, _method), _mark.upper())
 
 
 def values_text(values: dict) -> str:
