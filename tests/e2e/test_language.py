@@ -54,3 +54,35 @@ def test_language_persists_across_sign_out_and_in_and_bengali_uses_the_web_font(
     page.goto(f"{live_server.url}/accounts/profile/")
     expect(page.locator("#id_language")).to_have_value("bn")
     shots(page, "language-profile-bengali-phone")
+
+
+def test_segment_builder_speaks_hindi_on_a_phone(page: Page, live_server, login, shots, users):
+    """The builder's conditions, ranges and options come from the filter registry: in Hindi
+    they are Hindi, with the range words in their sense ("से"/"तक", not "प्रति")."""
+    from django.utils import translation
+
+    from grassroots.accounts.models import User
+
+    User.objects.filter(username="organiser").update(preferred_language="hi")
+    with translation.override("hi"):
+        add_label = translation.gettext("Add a condition")
+        age, household = translation.gettext("Age"), translation.gettext("Household size")
+        by = translation.pgettext("contacted by (a channel)", "By")
+    page.set_viewport_size({"width": 390, "height": 844})
+    login(page, "organiser")
+    page.goto(f"{live_server.url}/segments/new/")
+    expect(page.locator("html")).to_have_attribute("lang", "hi")
+    add = page.get_by_label(add_label).first
+    expect(add.locator("option", has_text=age)).to_have_count(1)
+    expect(add.locator("option", has_text=household)).to_have_count(1)
+    for english in ("Reachable on a channel", "Voted in an election", "Household size"):
+        expect(add.locator("option", has_text=english)).to_have_count(0)
+
+    add.select_option("f:age")
+    cond = page.locator(".condition").first
+    expect(cond.get_by_label("से", exact=True)).to_be_visible()
+    expect(cond.get_by_label("तक", exact=True)).to_be_visible()
+    expect(cond).not_to_contain_text("प्रति")
+    add.select_option("f:contacted")
+    expect(page.locator(".condition").nth(1).get_by_label(by, exact=True)).to_be_visible()
+    shots(page, "language-segment-builder-hindi-phone")
