@@ -303,7 +303,9 @@ def parse_values(text: str, *, vote: bool) -> dict:
                 )
             if party.strip():
                 method, voted = VOTED[mark.casefold()]
-                new = {"voted": voted, "method": method, "party": party.strip()[:30]}
+                new = {"voted": voted, "party": party.strip()[:30]}
+                if method:
+                    new["method"] = method
         out[key] = new
     return out
 

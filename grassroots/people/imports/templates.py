@@ -18,7 +18,8 @@ TEMPLATE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}$")
 BUILTIN: dict[str, dict] = {
     "us-voter-file": {
         "description": "A US state voter file: one row per voter, state voter id, address, "
-        "party and vote history (columns G2022/P2024/G2024 hold Y/N or P/E/A/M).",
+        "party and vote history (columns G2022/P2024/G2024 hold Y/N or P/E/A/M; the primary "
+        "also D or R, the party ballot taken). Headers match in any case and spacing.",
         "mapping": {
             "columns": {
                 "VoterID": "external_id:us-ca-voter",
@@ -36,7 +37,14 @@ BUILTIN: dict[str, dict] = {
                 "Phone": "phone",
                 "Email": "email",
                 "G2022": "vote:us-2022-general",
-                "P2024": "vote:us-2024-primary",
+                "P2024": {
+                    "target": "vote:us-2024-primary",
+                    # a primary ballot's party letter: voted, and which party's ballot
+                    "values": {
+                        "D": {"voted": True, "party": "DEM"},
+                        "R": {"voted": True, "party": "REP"},
+                    },
+                },
                 "G2024": "vote:us-2024-general",
             },
             "constants": {

@@ -51,7 +51,7 @@ def test_value_maps_and_options_become_the_mapping(mapper, geo, django_capture_o
         "values": {
             "met at rally": "1",
             "bad date": "N",
-            "prefers Bengali": {"voted": True, "method": "", "party": "TMC"},
+            "prefers Bengali": {"voted": True, "party": "TMC"},
         },
         "election_date": "2021-04-29",
     }
@@ -97,12 +97,18 @@ def test_creating_areas_needs_an_existing_parent_and_the_right(mapper, client_fo
 
 
 def test_value_text_round_trips():
-    values = {"D": {"voted": True, "method": "", "party": "DEM"}, "Q": "A", "Z": ""}
-    text = values_text(values)
-    assert parse_values(text, vote=True) == {
-        "D": {"voted": True, "method": "", "party": "DEM"},
+    values = {
+        "D": {"voted": True, "party": "DEM"},
         "Q": "A",
         "Z": "",
+        "M": {"method": "mail", "party": "R"},
+    }
+    text = values_text(values)
+    assert parse_values(text, vote=True) == {
+        "D": {"voted": True, "party": "DEM"},
+        "Q": "A",
+        "Z": "",
+        "M": {"voted": True, "method": "mail", "party": "R"},
     }
     assert parse_values("D = Democratic\n\n R=Republican ", vote=False) == {
         "D": "Democratic",
