@@ -32,8 +32,12 @@ from playwright.sync_api import expect
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-# A loaded 2-core CI machine can take a few seconds for a swap; wait, do not flake.
-expect.set_options(timeout=15_000)
+# A loaded 2-core CI machine can take a few seconds for a swap, and much longer with other work
+# beside it (a load average of 20 was measured with the suite and two CPU hogs): every wait is
+# for a state (expect, auto-waiting actions), never for a time, so a generous limit only makes a
+# real failure slower to report, not a pass slower.
+WAIT_MS = 30_000
+expect.set_options(timeout=WAIT_MS)
 
 CHROMIUM = "/usr/bin/chromium"
 HERE = Path(__file__).resolve().parent
@@ -182,7 +186,8 @@ def page(page, live_server):
     """pytest-playwright's page, watched for broken scripts and styles, with ``page.problems``."""
     problems = PageProblems()
     page.problems = problems
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(WAIT_MS)
+    page.set_default_navigation_timeout(2 * WAIT_MS)  # a full page under load: the slowest wait
 
     page.on("pageerror", lambda exc: problems.js_errors.append(str(exc)))
 

@@ -410,3 +410,15 @@ def test_template_editor_shows_sms_segments_encoding_and_cost_as_you_type(
     # another channel: no SMS meter
     page.locator("#channel").select_option("email")
     expect(meter).to_be_hidden()
+
+    # on a phone, in Bengali: the meter speaks Bengali and the form fits the screen
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.context.add_cookies([{"name": "django_language", "value": "bn", "url": live_server.url}])
+    page.goto(f"{live_server.url}/messaging/templates/new/")
+    expect(page.locator("html")).to_have_attribute("lang", "bn")
+    page.locator("#v0-body").fill("নমস্কার {{ first_name }}, রবিবার সভা!")
+    expect(page.locator("#v0-meter")).to_contain_text("UCS-2")
+    expect(page.locator("#v0-meter")).not_to_contain_text("segment")  # translated
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 390, f"the page scrolls sideways on a phone ({width}px)"
+    shots(page, "messaging-11-sms-meter-bn-phone")
