@@ -120,3 +120,24 @@ def test_a_condition_counts_with_the_choices_it_shows(page, live_server, login, 
     # The definition the form carries is the one on screen.
     sent = page.locator("input[name=definition]").input_value()
     assert '"channel":"sms"' in sent, sent
+
+
+def test_a_slow_count_says_counting_then_the_number_arrives(
+    page, live_server, login, geo, people, settings
+):
+    """Over the count's budget the builder is not held up: the live region (the same element)
+    says "Counting…", then shows the number when the patient count comes back."""
+    settings.SEGMENT_COUNT_BUDGET = 0  # every first count is "too slow"
+    login(page, "organiser")
+    page.goto(f"{live_server.url}/segments/new/")
+    region = page.locator("#segment-count")
+    handle = region.element_handle()
+    count_is(page, 3)
+    with page.expect_response(lambda r: "/segments/count/" in r.url) as first:
+        page.get_by_label("Add a condition").first.select_option("f:age")
+        page.locator(".condition").first.get_by_label("From").fill("60")
+    assert "Counting…" in first.value.text()
+    count_is(page, 1)  # Sourav (61)
+    # The live region is the element that was there at first, updated in place.
+    assert page.evaluate("(el) => el.isConnected && el.id === 'segment-count'", handle)
+    expect(region).to_have_attribute("aria-live", "polite")
