@@ -43,7 +43,7 @@ def test_the_person_page_shows_the_registration_and_the_ballot_party(geo, users,
     assert "Ann Lee Jr" in text
     assert "Party registration" in text and "Democratic" in text
     assert "Voter status" in text and "Inactive" in text
-    assert "1990-10-01" in text
+    assert "Registration date" in text and "1990-10-01" in text
     assert "DEM ballot" in text
 
 
