@@ -125,14 +125,16 @@ def test_manager_search_note_and_tag(page: Page, live_server, login, shots, peop
 
     # Add a note (HTMX swap of the person panel).
     mark_document(page)
-    page.get_by_label("Note").fill(NOTE)
+    page.get_by_role("textbox", name="Note").fill(NOTE)
     with page.expect_response(lambda r: r.url.endswith(f"/people/{ananya.pk}/note/")) as info:
         page.get_by_role("button", name="Add note").click()
     assert is_htmx(info.value) and info.value.status == 200
     timeline = page.locator("#timeline")
     expect(timeline).to_contain_text(NOTE)
     expect(page.locator("#toasts")).to_contain_text("Note added.")
-    expect(page.get_by_label("Note")).to_have_value("")  # the form was reset for the next note
+    expect(page.get_by_role("textbox", name="Note")).to_have_value(
+        ""
+    )  # the form was reset for the next note
 
     # Add a tag.
     page.locator("#tag-name").fill("Yard sign")
@@ -187,7 +189,7 @@ def test_volunteer_on_phone_sees_only_their_part(page: Page, live_server, login,
     expect(page.get_by_role("heading", name="Ananya Das", level=1)).to_be_visible()
     expect(page.get_by_role("link", name="Edit", exact=True)).to_have_count(0)
     expect(page.locator("#tag-name")).to_have_count(0)
-    page.get_by_label("Note").fill(NOTE)
+    page.get_by_role("textbox", name="Note").fill(NOTE)
     with page.expect_response(lambda r: r.url.endswith(f"/people/{ananya.pk}/note/")) as info:
         page.get_by_role("button", name="Add note").tap()
     assert info.value.status == 200
