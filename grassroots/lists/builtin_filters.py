@@ -317,7 +317,7 @@ def _election_choices():
 def register_all() -> None:
     add = filters.register
     add(Filter("area", _l("Area"), area_q, group=PLACE, order=10, params=[
-        Param("areas", "areas", _l("Area codes")),
+        Param("areas", "areas", _l("Areas")),
         Param("descendants", "bool", _l("Include the areas inside"), default=True),
     ]))  # fmt: skip
     add(Filter("tags", _l("Tags"), tags_q, group=PEOPLE, order=20, params=[

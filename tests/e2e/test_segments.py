@@ -50,7 +50,19 @@ def test_build_freeze_print_and_api_agree(page, live_server, login, geo, people,
     count_is(page, 5)  # no conditions yet: everyone in the organiser's constituency
     add = page.get_by_label("Add a condition").first
     add.select_option("f:area")
-    page.get_by_label("Area codes").fill("IN-WB-AC1-P001, IN-WB-AC1-P002")
+    # the area picker: names, keyboard only (ArrowDown + Enter; Enter on the only match)
+    areas = page.locator(".condition").nth(0).get_by_role("combobox", name="Areas", exact=True)
+    areas.fill("Part 1")
+    options = page.get_by_role("listbox", name="Areas").get_by_role("option")
+    expect(options.first).to_contain_text("Bhabanipur › Part 1")
+    areas.press("ArrowDown")
+    areas.press("Enter")
+    areas.fill("part 2")
+    expect(options).to_have_count(1)  # Part 1 is chosen already
+    areas.press("Enter")
+    chips = page.locator(".condition").nth(0).locator(".area-chips .chip")
+    expect(chips).to_have_count(2)
+    expect(chips.nth(1)).to_contain_text("Bhabanipur › Part 2")
     count_is(page, 5)
     add.select_option("f:age")
     cond = page.locator(".condition").nth(1)

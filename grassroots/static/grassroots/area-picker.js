@@ -104,8 +104,24 @@
     root.dispatchEvent(new CustomEvent("areapicked", { bubbles: true, detail: { codes: codes(root) } }));
   }
 
+  /* A managed picker (data-managed: the segment builder, whose Alpine state draws the chips)
+     is told the new list of codes and redraws itself; the others change their own DOM. */
+  const managed = (root) => root.hasAttribute("data-managed");
+
+  function tell(root, list, added) {
+    root.dispatchEvent(new CustomEvent("areapicked", { bubbles: true, detail: { codes: list, added } }));
+  }
+
   function choose(root, option) {
     const input = inputOf(root);
+    if (managed(root)) {
+      const added = { code: option.dataset.code, label: option.dataset.label };
+      input.value = "";
+      announce(root, option.dataset.label + " " + t(root, "Chosen", "chosen"));
+      close(root);
+      tell(root, [...codes(root), option.dataset.code], added);
+      return;
+    }
     if (multiple(root)) {
       const chips = root.querySelector(".area-chips");
       const li = document.createElement("li");
@@ -166,11 +182,13 @@
     } else if (e.key === "Enter") {
       if (!list.hidden && current >= 0) { e.preventDefault(); choose(root, opts[current]); }
       else if (!list.hidden && opts.length === 1) { e.preventDefault(); choose(root, opts[0]); }
+      else if (managed(root)) e.preventDefault(); /* never submits the builder's form */
     } else if (e.key === "Escape") {
       if (!list.hidden) { e.preventDefault(); close(root); }
     } else if (e.key === "Backspace" && multiple(root) && !e.target.value) {
-      const last = root.querySelector(".area-chips .chip:last-child");
-      if (last) { last.remove(); changed(root); }
+      const last = root.querySelector(".area-chips .chip:last-of-type");
+      if (last && managed(root)) tell(root, codes(root).filter((c) => c !== last.dataset.code));
+      else if (last) { last.remove(); changed(root); }
     }
   });
 
@@ -180,6 +198,13 @@
     const remove = e.target.closest && e.target.closest("[data-area-picker] .chip-remove");
     if (remove) {
       const root = rootOf(remove);
+      if (managed(root)) {
+        const gone = remove.closest(".chip").dataset.code;
+        announce(root, t(root, "Removed", "Removed"));
+        tell(root, codes(root).filter((c) => c !== gone));
+        inputOf(root).focus();
+        return;
+      }
       remove.closest(".chip").remove();
       announce(root, t(root, "Removed", "Removed"));
       changed(root);

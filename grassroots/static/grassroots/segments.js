@@ -12,6 +12,7 @@
   document.addEventListener("alpine:init", () => {
     window.Alpine.data("segmentBuilder", (countUrl, areaSearchUrl) => ({
       filters: [], byKey: {}, refs: { lists: [], segments: [], tags: [] }, def: { steps: [] },
+      areaLabels: {}, areaSearchUrl,
       timer: null,
 
       init() {
@@ -20,6 +21,7 @@
         this.refs = readJSON("segment-refs") || this.refs;
         this.def = this.fromDefinition(readJSON("segment-definition") || { steps: [] });
         if (!this.def.steps.length) this.addStep("add");
+        this.loadAreaLabels();
         this.$watch("def", () => this.recount());
         this.recount();
       },
@@ -92,7 +94,7 @@
         const params = {};
         this.meta(it.filter).params.forEach((p) => {
           const v = it.params[p.name];
-          if (p.kind === "areas") params[p.name] = String(v || "").split(/[,\s]+/).filter(Boolean);
+          if (p.kind === "areas") params[p.name] = this.areaCodes(v);
           else if (p.kind === "bool") params[p.name] = v === "true" || v === true;
           else if (p.kind === "multi" || p.kind === "tags") params[p.name] = Array.from(v || []);
           else if (v !== "" && v !== null && v !== undefined) params[p.name] = v;
@@ -129,26 +131,31 @@
         }, 300);
       },
 
-      /* area code suggestions for a comma-separated list: complete the last code */
-      searchAreas(text) {
-        const parts = String(text).split(",");
-        const last = parts.pop().trim();
-        const prefix = parts.map((s) => s.trim()).filter(Boolean).join(", ");
-        if (last.length < 2) return;
-        fetch(areaSearchUrl + "?format=options&q=" + encodeURIComponent(last), { credentials: "same-origin" })
-          .then((r) => (r.ok ? r.text() : ""))
-          .then((html) => {
-            const list = document.getElementById("area-options");
-            const tmp = document.createElement("datalist");
-            tmp.innerHTML = html;
-            list.innerHTML = "";
-            tmp.querySelectorAll("option").forEach((o) => {
-              const opt = document.createElement("option");
-              opt.value = (prefix ? prefix + ", " : "") + o.value;
-              opt.textContent = o.textContent;
-              list.appendChild(opt);
-            });
+      /* areas: chosen with the area picker (area-picker.js); the state keeps "code, code" */
+      areaCodes(v) { return String(v || "").split(/\s*,\s*/).map((s) => s.trim()).filter(Boolean); },
+      areaLabel(code) { return this.areaLabels[code] || code; },
+      setAreas(item, p, detail) {
+        if (detail.added) this.areaLabels[detail.added.code] = detail.added.label;
+        item.params[p.name] = detail.codes.join(", ");
+      },
+      /* the paths of the areas a saved segment names, for their chips */
+      loadAreaLabels() {
+        const codes = new Set();
+        this.def.steps.forEach((s) => s.group.items.forEach((it) => {
+          if (it.kind !== "filter") return;
+          this.meta(it.filter).params.forEach((p) => {
+            if (p.kind === "areas") this.areaCodes(it.params[p.name]).forEach((c) => codes.add(c));
           });
+        }));
+        codes.forEach((code) => {
+          fetch(this.areaSearchUrl + "?format=json&q=" + encodeURIComponent(code), { credentials: "same-origin" })
+            .then((r) => (r.ok ? r.json() : { results: [] }))
+            .then((data) => {
+              const hit = (data.results || []).find((a) => a.code === code);
+              if (hit) this.areaLabels[code] = hit.label;
+            })
+            .catch(() => {});
+        });
       },
 
       beforeSubmit() { clearTimeout(this.timer); },
