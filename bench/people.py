@@ -157,7 +157,7 @@ def _generate_rows(n: int) -> None:
             INSERT INTO people_person (created_at, updated_at, given_name, middle_name, family_name,
                 full_name, native_name, gender, born_estimate, age, age_as_of, relation_type,
                 relative_name, preferred_language, support_score, status, do_not_contact, source,
-                area_id, serial_number)
+                area_id, serial_number, name_keys, name_suffix, party, voter_status)
             SELECT now(), now(), g[1], '', f[1], g[1] || ' ' || f[1],
                    CASE WHEN g[2] <> '' AND f[2] <> '' THEN g[2] || ' ' || f[2] ELSE '' END,
                    CASE WHEN h.sex %% 2 = 0 THEN 'female' ELSE 'male' END,
@@ -165,7 +165,7 @@ def _generate_rows(n: int) -> None:
                    18 + h.age, DATE '2026-01-01', '', '', '',
                    CASE WHEN h.sup %% 3 = 0 THEN 1 + h.sup %% 5 END, 'active', false, 'bench',
                    (%(parts)s::bigint[])[1 + h.part %% array_length(%(parts)s::bigint[], 1)],
-                   s %% 1200
+                   s %% 1200, '', '', '', ''
             FROM generate_series(1, %(n)s) AS s,
                  -- independent pseudo-random columns (a real hash per column, so filters
                  -- on area, tag and age are not correlated through the row number)
