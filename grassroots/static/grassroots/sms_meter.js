@@ -46,6 +46,10 @@
       const lang = (language && language.value) || "en";
       const samples = config.samples[lang] || config.samples.en;
       const text = box.value.trim().replace(VARIABLE, (_m, name) => samples[name] ?? "··········");
+      if (!text) {
+        meter.textContent = ""; // nothing typed yet: nothing to count
+        return;
+      }
       const p = parts(text);
       const encoding = p.encoding === "GSM-7" ? config.gsm : config.ucs2;
       let line = fill(p.segments === 1 ? config.one : config.many, {
