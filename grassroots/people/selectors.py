@@ -136,7 +136,9 @@ def person_timeline(person: Person, limit: int = 100) -> list[TimelineEntry]:
                 i.occurred_at,
                 "interaction",
                 f"{i.get_channel_display()} · {i.get_direction_display()}",
-                i.detail,
+                # a message's text is shown once, in the messages panel's thread (the app that
+                # sent or received it puts its id in ``data["message"]``)
+                "" if (i.data or {}).get("message") else i.detail,
                 i.actor.get_username() if i.actor else "",
                 i.outcome,
                 icon=contact.channel_icon(i.channel),
