@@ -677,11 +677,12 @@ class Importer:
                 hh = self._household_for(r, area_id)
                 if hh != p.household_id:
                     before["household_id"] = p.household_id
-                    if p.household_id:
-                        left.add(p.household_id)
+                    if r.line not in self.repeats:  # (a repeat moves whom this file made)
+                        self.out.moved += 1
+                        if p.household_id:
+                            left.add(p.household_id)
                     p.household_id = hh
                     fields.append("address")
-                    self.out.moved += 1
             elif plan is not None:  # the same door: fill in or correct its parts, in place
                 door = doors[p.address_id]
                 changed = {

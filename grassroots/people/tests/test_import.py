@@ -19,6 +19,7 @@ from grassroots.people.models import (
     Household,
     ImportBatch,
     ImportChange,
+    ImportNotice,
     ImportRejection,
     Person,
     VoteHistory,
@@ -180,7 +181,7 @@ def test_changed_rows_update_and_rollback_restores(geo, users, tmp_path):
     assert first.status == "succeeded"
 
 
-def test_bad_rows_are_rejected_with_line_reason_and_text(geo, tmp_path):
+def test_bad_rows_are_rejected_and_bad_values_left_out(geo, tmp_path):
     rows = [
         ROLL_ROWS[0],
         [
@@ -265,17 +266,31 @@ def test_bad_rows_are_rejected_with_line_reason_and_text(geo, tmp_path):
     with open(path, "a", encoding="utf-8") as f:
         f.write("1,1,ragged\n")
     batch, counts = run(path)
-    assert counts["created"] == 1 and counts["rejected"] == 8
+    # Rejected: the unknown part (4), the name with markup (7), the ragged row (10). Line 2 is
+    # replaced by line 6 (the same EPIC, later); lines 3, 5, 8 and 9 lose one value each.
+    assert counts["created"] == 5 and counts["rejected"] == 3
+    assert counts["values_rejected"] == 4 and counts["repeated"] == 1
     reasons = {r.line: r.reason for r in ImportRejection.objects.filter(batch=batch)}
-    assert "EPIC" in reasons[3]
+    assert set(reasons) == {4, 7, 10}
     assert "unknown area code “IN-WB-AC1-P009”" in reasons[4]
-    assert "Age must be between 0 and 125" in reasons[5]
-    assert "line 2 of this file" in reasons[6]
     assert "characters a name cannot have" in reasons[7]
-    assert "phone number" in reasons[8]
-    assert "gender" in reasons[9]
     assert "fields" in reasons[10] or "header" in reasons[10]
     assert ImportRejection.objects.get(batch=batch, line=4).raw.startswith("1,9,Nowhere")
+    values = {
+        n.line: (n.column, n.value, n.reason)
+        for n in ImportNotice.objects.filter(batch=batch, kind="value")
+    }
+    assert set(values) == {3, 5, 8, 9}
+    assert values[3][:2] == ("EPIC", "WKH1234567")
+    assert values[5][:2] == ("Age", "300") and "Age must be between 0 and 125" in values[5][2]
+    assert values[8][:2] == ("Mobile", "12") and "phone number" in values[8][2]
+    assert values[9][:2] == ("Gender", "Q") and "gender" in values[9][2]
+    assert Person.objects.filter(full_name="Bad Epic", external_ids__isnull=True).exists()
+    assert Person.objects.get(full_name="Too Old").age is None
+    repeated = ImportNotice.objects.get(batch=batch, kind="repeated")
+    assert repeated.line == 6 and "line 2" in repeated.reason
+    assert "Name: Mitali Ghosh → Dup Epic" in repeated.value
+    assert Person.objects.get(external_ids__value="WKH1234566").full_name == "Dup Epic"
 
 
 def test_dry_run_counts_but_writes_nothing(geo, tmp_path):
@@ -367,8 +382,10 @@ def test_us_voter_file_with_vote_history(geo, tmp_path):
         ],
     ]
     batch, counts = run(write_csv(tmp_path / "vf.csv", header, rows), template="us-voter-file")
-    assert counts["created"] == 1 and counts["rejected"] == 1
-    assert "31/02/1990" in ImportRejection.objects.get(batch=batch).reason
+    assert counts["created"] == 2 and counts["rejected"] == 0  # James, without his birth date
+    notice = ImportNotice.objects.get(batch=batch)
+    assert (notice.column, notice.value) == ("BirthDate", "31/02/1990")
+    assert Person.objects.get(given_name="James").birth_date is None
     maria = Person.objects.get(external_ids__namespace="us-ca-voter", external_ids__value="100001")
     assert maria.birth_date == dt.date(1980, 3, 14) and maria.area == us
     votes = {
@@ -397,8 +414,9 @@ def test_the_mappings_date_format_decides_ambiguous_dates(geo, tmp_path):
     assert parser.parse(2, {"First": "Ann", "DOB": "02/08/1987"}).person["birth_date"] == dt.date(
         1987, 2, 8
     )
-    with pytest.raises(Exception, match="13/08/1987"):
-        parser.parse(3, {"First": "Ann", "DOB": "13/08/1987"})
+    bad = parser.parse(3, {"First": "Ann", "DOB": "13/08/1987"})  # Ann, without a birth date
+    assert bad.person["birth_date"] is None
+    assert bad.dropped[0][:2] == ("DOB", "13/08/1987") and "13/08/1987" in bad.dropped[0][2]
 
 
 def test_mapping_that_maps_nothing_or_missing_columns(geo, tmp_path):

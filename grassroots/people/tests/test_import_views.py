@@ -22,7 +22,8 @@ from grassroots.people.imports import services
 from grassroots.people.models import ImportBatch, Person
 from grassroots.people.tests.test_import import ROLL_HEADER, ROLL_ROWS
 
-# Two rows the india-roll template rejects: part 9 does not exist; an age of 300.
+# A row the india-roll template rejects (part 9 does not exist) and one it imports without its
+# age of 300.
 BAD_ROWS = [
     ["1", "9", "Nowhere", "1", "WKH0000034", "No Part", "", "F", "X", "1", "41", "F", ""],
     ["1", "1", "Elgin Road", "4", "WKH0000042", "Too Old", "", "F", "X", "7", "300", "F", ""],
@@ -183,6 +184,7 @@ def test_upload_check_run_rejects_and_rollback(
 ):
     c = client_for(users["manager"])
     content = roll_bytes(ROLL_ROWS + BAD_ROWS)  # 3 good rows (lines 2-4), 2 bad (lines 5-6)
+    original = content.decode("utf-8").splitlines()
 
     # 1. Upload: a dry run is queued and (immediate backend) runs on commit.
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
@@ -194,13 +196,21 @@ def test_upload_check_run_rejects_and_rollback(
     assert check.dry_run and check.status == "succeeded"
     assert check.filename == "roll.csv" and check.template == "india-roll"
     assert check.created_by == users["manager"]
-    assert check.counts == {"created": 3, "updated": 0, "unchanged": 0, "rejected": 2, "rows": 5}
+    assert check.counts == {
+        "created": 4,
+        "updated": 0,
+        "unchanged": 0,
+        "rejected": 1,
+        "rows": 5,
+        "values_rejected": 1,
+    }
     assert Person.objects.count() == 0  # a check writes nothing
 
     page = body(c.get(r["Location"]))
     assert "Check (dry run): nothing is written." in page
-    assert re.search(r"Would create</div><div class=\"value\">3<", page)
-    assert re.search(r"Rejected</div><div class=\"value\">2<", page)
+    assert re.search(r"Would create</div><div class=\"value\">4<", page)
+    assert re.search(r"Rejected</div><div class=\"value\">1<", page)
+    assert re.search(r"Rejected values</div><div class=\"value\">1<", page)
     assert "Mitali Ghosh" in page  # an example
     assert "Import for real" in page and "Roll back this import" not in page
 
@@ -212,22 +222,23 @@ def test_upload_check_run_rejects_and_rollback(
     assert r.status_code == 302
     assert r["Location"] == reverse("people:import_detail", args=[real.pk])
     assert not real.dry_run and real.status == "succeeded"
-    assert real.counts["created"] == 3 and real.counts["rejected"] == 2
+    assert real.counts["created"] == 4 and real.counts["rejected"] == 1
     assert real.job is not None and real.job.status == "succeeded"
-    assert Person.objects.count() == 3
+    assert Person.objects.count() == 4
     assert set(Person.objects.values_list("full_name", flat=True)) == {
         "Mitali Ghosh",
         "Amit Ghosh",
         "Rina Pal",
+        "Too Old",
     }
 
     page = body(c.get(r["Location"]))
-    assert re.search(r"Created</div><div class=\"value\">3<", page)
+    assert re.search(r"Created</div><div class=\"value\">4<", page)
     assert "Would create" not in page and "Import for real" not in page
     assert "Roll back this import" in page
     assert reverse("people:import_rejects", args=[real.pk]) in page
 
-    # 3. The rejected rows as CSV: BOM, header, the two bad lines with their text.
+    # 3. The rejected rows as the original file: BOM, its header, the bad line, a reason column.
     r = c.get(reverse("people:import_rejects", args=[real.pk]))
     assert r.status_code == 200 and r.streaming
     assert r["Content-Type"] == "text/csv; charset=utf-8"
@@ -235,23 +246,28 @@ def test_upload_check_run_rejects_and_rollback(
     text = b"".join(r.streaming_content).decode("utf-8")
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
-    assert rows[0] == ["line", "reason", "original"]
-    assert [row[0] for row in rows[1:]] == ["5", "6"]
-    assert "IN-WB-AC1-P009" in rows[1][1]
-    assert rows[1][2].startswith("1,9,Nowhere")
-    assert "Age" in rows[2][1] and "Too Old" in rows[2][2]
+    assert rows[0] == [*ROLL_HEADER, "Grassroots: why rejected"]
+    assert len(rows) == 2 and rows[1][:-1] == BAD_ROWS[0]
+    assert "IN-WB-AC1-P009" in rows[1][-1]
+    assert text.removeprefix("\ufeff").splitlines()[1].startswith(original[4])
+    # the value left out, as CSV: line, column, value, reason
+    r = c.get(reverse("people:import_rejected_values", args=[real.pk]))
+    values = list(csv.reader(io.StringIO(b"".join(r.streaming_content).decode().lstrip("\ufeff"))))
+    assert values[0] == ["line", "column", "value", "reason"]
+    assert values[1][:3] == ["6", "Age", "300"] and "Age" in values[1][3]
 
     # 4. Roll back: people gone, status rolled_back, audited.
     r = c.post(reverse("people:import_detail", args=[real.pk]), {"action": "rollback"}, follow=True)
     assert r.status_code == 200
-    assert "Rolled back: 3 people removed, 0 restored." in body(r)
+    assert "Rolled back: 4 people removed, 0 restored." in body(r)
     real.refresh_from_db()
     assert real.status == "rolled_back" and real.rolled_back_at is not None
     assert Person.objects.count() == 0
     event = AuditEvent.objects.get(action="people.import_rolled_back")
     assert event.actor == users["manager"] and event.object_id == str(real.pk)
-    assert event.detail == {"removed": 3, "restored": 0}
+    assert event.detail == {"removed": 4, "restored": 0}
     assert "Roll back this import" not in body(r)
+    assert "Succeeded" not in body(r) and "Rolled back" in body(r)  # not the job's status
 
     # 5. A second rollback is refused with a message and changes nothing.
     before = state()
