@@ -77,7 +77,8 @@ def seed(run: DemoRun) -> dict[str, int]:
             name="Simulator",
             kind="simulator",
             channels=["sms", "whatsapp", "email", "voice"],
-            config={"from_number": "+15550100", "rate": "50"},
+            # a typical Indian bulk-SMS price, so the SMS meter shows a cost per message
+            config={"from_number": "+15550100", "rate": "50", "segment_cost": "0.25 INR"},
             secrets={},
             is_default=True,
         )
