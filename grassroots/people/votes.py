@@ -36,14 +36,23 @@ def slot_mask(slots: Iterable[int]) -> int:
 def _summary_sql(where: str) -> str:
     """``UPDATE`` of ``votes_cast`` from vote history, for the people ``where`` selects
     (the same SQL on SQLite and PostgreSQL: each person's bits are distinct, so their sum is
-    their OR)."""
+    their OR). Driven by the person's vote rows (the ``(person, election)`` index), each
+    looking up its election's slot; an election without one adds nothing (NULL)."""
     return (
         "UPDATE people_person SET votes_cast = COALESCE(("  # noqa: S608 - fixed text, int ids
-        "SELECT SUM(CAST(1 AS bigint) << e.vote_slot) "
-        "FROM people_votehistory v JOIN geography_election e ON e.id = v.election_id "
-        "WHERE v.person_id = people_person.id AND v.voted AND e.vote_slot IS NOT NULL), 0) "
+        "SELECT SUM(CAST(1 AS bigint) << (SELECT e.vote_slot FROM geography_election e "
+        "WHERE e.id = v.election_id)) FROM people_votehistory v "
+        "WHERE v.person_id = people_person.id AND v.voted), 0) "
         f"WHERE {where}"
     )
+
+
+# Everyone whose summary may be wrong: has one, or has a vote (a probe of the vote index per
+# person; an ``IN (SELECT …)`` inside the OR was not hashed at 4M votes and never finished).
+EVERYONE = (
+    "votes_cast <> 0 OR EXISTS (SELECT 1 FROM people_votehistory w "
+    "WHERE w.person_id = people_person.id AND w.voted)"
+)
 
 
 def election_slots_assign() -> None:
@@ -84,9 +93,7 @@ def vote_summary_refresh(person_ids: Iterable[int] | None = None) -> None:
     election_slots_assign()
     with connection.cursor() as cur:
         if person_ids is None:
-            cur.execute(
-                _summary_sql("votes_cast <> 0 OR id IN (SELECT person_id FROM people_votehistory)")
-            )
+            cur.execute(_summary_sql(EVERYONE))
             return
         ids = sorted({int(i) for i in person_ids})
         for start in range(0, len(ids), PART):

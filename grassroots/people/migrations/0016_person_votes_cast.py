@@ -23,10 +23,11 @@ def backfill(apps, schema_editor):
     with schema_editor.connection.cursor() as cur:
         cur.execute(
             "UPDATE people_person SET votes_cast = COALESCE(("
-            "SELECT SUM(CAST(1 AS bigint) << e.vote_slot) "
-            "FROM people_votehistory v JOIN geography_election e ON e.id = v.election_id "
-            "WHERE v.person_id = people_person.id AND v.voted AND e.vote_slot IS NOT NULL), 0) "
-            "WHERE id IN (SELECT person_id FROM people_votehistory WHERE voted)"
+            "SELECT SUM(CAST(1 AS bigint) << (SELECT e.vote_slot FROM geography_election e "
+            "WHERE e.id = v.election_id)) FROM people_votehistory v "
+            "WHERE v.person_id = people_person.id AND v.voted), 0) "
+            "WHERE EXISTS (SELECT 1 FROM people_votehistory w "
+            "WHERE w.person_id = people_person.id AND w.voted)"
         )
 
 
