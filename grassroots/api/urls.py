@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from grassroots.api import duplicates, imports, lists, messaging, views
+from grassroots.api import areas, duplicates, imports, lists, messaging, views
 
 router = DefaultRouter()
 router.register("people", views.PersonViewSet, basename="person")
@@ -10,6 +10,7 @@ router.register("households", views.HouseholdViewSet, basename="household")
 router.register("contact-points", views.ContactPointViewSet, basename="contactpoint")
 router.register("tags", views.TagViewSet, basename="tag")
 router.register("areas", views.AreaViewSet, basename="area")
+router.register("area-imports", areas.AreaImportViewSet, basename="area-import")
 router.register("imports", imports.ImportViewSet, basename="import")
 router.register("duplicates", duplicates.DuplicatePairViewSet, basename="duplicate")
 router.register("merges", duplicates.MergeRecordViewSet, basename="merge")
