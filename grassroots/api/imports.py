@@ -125,7 +125,9 @@ class ImportBatchSerializer(serializers.ModelSerializer):
     counts = serializers.DictField(
         child=serializers.IntegerField(),
         help_text="created, updated, unchanged, rejected, rows (after the run; would-be "
-        "numbers for a check).",
+        "numbers for a check); when not zero also values_rejected (values left out of imported "
+        "rows), repeated (earlier rows of a person replaced by a later one), headers_skipped, "
+        "moved (people moved to another address) and households_split.",
     )
 
     class Meta:
@@ -273,7 +275,8 @@ class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return self._answer(real, status.HTTP_202_ACCEPTED)
 
     @extend_schema(
-        summary="The rejected rows as CSV: line, reason, original text",
+        summary="The rejected rows as the original file (its header and lines) plus a reason "
+        "column, to fix and import again",
         responses={(200, "text/csv"): OpenApiTypes.STR},
     )
     @action(

@@ -18,7 +18,9 @@ from grassroots.people.models import ImportBatch, Person
 from grassroots.people.tests.test_import import ROLL_HEADER, ROLL_ROWS
 
 IMPORTS = "/api/v1/imports/"
-BAD_ROW = ["1", "1", "Elgin Road", "4", "WKH0000042", "Too Old", "", "F", "X", "7", "300", "F", ""]
+# Part 9 does not exist: the row is rejected (a bad value alone, such as an age of 300, would
+# only be left out).
+BAD_ROW = ["1", "9", "Nowhere", "4", "WKH0000042", "No Part", "", "F", "X", "7", "40", "F", ""]
 
 
 @pytest.fixture(autouse=True)
@@ -93,8 +95,8 @@ def test_upload_check_then_run_then_rejects(
     assert r.status_code == 200 and r["Content-Type"] == "text/csv; charset=utf-8"
     assert f'filename="rejected-{real.pk}.csv"' in r["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(b"".join(r.streaming_content).decode().lstrip("\ufeff"))))
-    assert rows[0] == ["line", "reason", "original"]
-    assert rows[1][0] == "5" and "Age" in rows[1][1] and "Too Old" in rows[1][2]
+    assert rows[0] == [*ROLL_HEADER, "Grassroots: why rejected"]  # the file, to fix and re-import
+    assert rows[1][:-1] == BAD_ROW and "IN-WB-AC1-P009" in rows[1][-1]
     assert manager_api.get(f"{IMPORTS}{real.pk}/rejected/").status_code == 200  # any Accept
 
     # a finished real import cannot be run again
