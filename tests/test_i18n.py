@@ -535,3 +535,28 @@ def test_the_template_check_sees_bare_text():
     assert _template_words('<input placeholder="e.g. Kolkata">') == ["Kolkata"]
     assert _template_words("<p>{% blocktranslate %}Hi {{ n }}{% endblocktranslate %}</p>") == []
     assert _template_words('<kbd>Ctrl</kbd> <code>grt_</code> <b x-text="label"></b>') == []
+
+
+@pytest.mark.django_db
+def test_custom_field_labels_per_language_are_edited_in_the_admin(client, admin_user):
+    from grassroots.people.models import CustomField
+
+    field = CustomField.objects.create(key="occupation", label="Occupation", type="text")
+    assert client.login(username="u", password=PASSWORD)
+    url = reverse("admin:people_customfield_change", args=[field.pk])
+    assert client.get(url).status_code == 200
+    r = client.post(
+        url,
+        {
+            "key": "occupation",
+            "label": "Occupation",
+            "labels": '{"hi": "पेशा", "bn": "পেশা"}',
+            "type": "text",
+            "choices": "[]",
+            "help_text": "",
+            "sort_order": 100,
+        },
+    )
+    assert r.status_code == 302, r.content.decode()[:2000]
+    field.refresh_from_db()
+    assert field.labels == {"hi": "पेशा", "bn": "পেশা"}
