@@ -633,8 +633,9 @@ class ImportNotice(models.Model):
     batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="notices")
     line = models.PositiveIntegerField()
     kind = models.CharField(max_length=10, choices=Kind.choices)
+    # the file's column of a rejected value; for a repeated row, the line it repeats
     column = models.CharField(max_length=255, blank=True, default="")
-    value = models.TextField(blank=True, default="")
+    value = models.TextField(blank=True, default="")  # a repeated row: what differs
     reason = models.TextField()
 
     access_scope = access.Via("batch")

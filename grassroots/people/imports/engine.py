@@ -200,7 +200,7 @@ class Importer:
                         (
                             row.line,
                             "repeated",
-                            "",
+                            str(dup),  # the line it repeats
                             _differences(earlier[0].values, row.values),
                             f"repeats line {dup}; the later row was kept",
                         )
@@ -802,7 +802,7 @@ class Importer:
             (
                 line,
                 "repeated",
-                "",
+                str(self.repeats[line]),  # the line it repeats
                 ", ".join(fields),
                 f"repeats line {self.repeats[line]}; the later row was kept",
             )
