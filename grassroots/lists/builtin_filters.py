@@ -314,6 +314,21 @@ def _election_choices():
     return [(e.code, f"{e.name} ({e.date:%Y-%m-%d})") for e in Election.objects.order_by("-date")]
 
 
+def _text_values(text: str) -> list[str]:
+    return [v.strip() for v in str(text or "").split("|") if v.strip()]
+
+
+def party_q(p: dict, c: Context) -> Q:
+    """Party registration is one of the given values, in any case ("DEM|Democratic")."""
+    values = _text_values(p["values"])
+    return reduce(or_, (Q(party__iexact=v) for v in values)) if values else Q(pk__in=[])
+
+
+def voter_status_q(p: dict, c: Context) -> Q:
+    """Voter status is one of the given values (stored lower-case: people.registration)."""
+    return Q(voter_status__in=[v.casefold() for v in _text_values(p["values"])])
+
+
 def register_all() -> None:
     add = filters.register
     add(Filter("area", _l("Area"), area_q, group=PLACE, order=10, params=[
@@ -346,6 +361,13 @@ def register_all() -> None:
     add(Filter("status", _l("Status"), lambda p, c: Q(status__in=p["values"]), group=PEOPLE,
                order=55, params=[
         Param("values", "multi", _l("Status"), choices=Person.Status.choices),
+    ]))  # fmt: skip
+    add(Filter("party", _l("Party registration"), party_q, group=PEOPLE, order=56, params=[
+        Param("values", "text", _l("Parties, as the voter file writes them (separate with |)")),
+    ]))  # fmt: skip
+    add(Filter("voter_status", _l("Voter status"), voter_status_q, group=PEOPLE, order=57,
+               params=[
+        Param("values", "text", _l("Statuses, e.g. active|inactive")),
     ]))  # fmt: skip
     add(Filter("do_not_contact", _l("Do not contact"),
                lambda p, c: Q(do_not_contact=p["value"]), group=CONTACT, order=75,
