@@ -360,3 +360,9 @@ def test_the_import_page_says_rolled_back_with_when_and_who(
     html = client.get(reverse("people:import_detail", args=[batch.pk])).content.decode()
     assert "Succeeded" not in html
     assert "Rolled back" in html and f"by {users['admin'].get_username()}" in html
+    # an import run without a job (the command line) says it too
+    other = services.import_create(actor=users["admin"], path=path, template="india-roll")
+    services.import_run(batch=other)
+    services.import_rollback(actor=users["admin"], batch=other)
+    html = client.get(reverse("people:import_detail", args=[other.pk])).content.decode()
+    assert "Rolled back" in html and f"by {users['admin'].get_username()}" in html
