@@ -82,7 +82,7 @@ class AreaSearchView(CapabilityRequiredMixin, View):
                             "code": a.code,
                             "name": a.name,
                             "native_name": a.native_name,
-                            "kind": a.kind.name,
+                            "kind": a.kind.label,
                             "label": labels[a.pk],
                         }
                         for a in areas

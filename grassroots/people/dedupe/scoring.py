@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from grassroots.people.dedupe import incremental
 from grassroots.people.dedupe.blocking import block_pairs
 from grassroots.people.dedupe.features import (
     BORN_HALF,
@@ -157,8 +158,13 @@ def score_pairs(
     Returns the pairs scoring at least ``min_score`` as columns ``id1 < id2``, ``score`` (the match
     probability) and ``reasons``, best first; ``.attrs["candidates"]`` is how many were compared.
     """
-    if candidate_pairs is None:
+    everyone = df
+    if candidate_pairs is None and focus is not None:
+        # only the people who can share a block with the focused ones (``incremental``)
+        df = incremental.focus_subset(everyone, focus)
         pairs = block_pairs(df, focus=focus)
+    elif candidate_pairs is None:
+        pairs = block_pairs(df)
     elif isinstance(candidate_pairs, pd.MultiIndex):
         a = df.index.get_indexer(candidate_pairs.get_level_values(0))
         b = df.index.get_indexer(candidate_pairs.get_level_values(1))
@@ -167,6 +173,8 @@ def score_pairs(
     else:
         pairs = np.asarray(candidate_pairs, dtype=np.int64).reshape(-1, 2)
     features = compare_pairs(df, pairs)
+    if df is not everyone:  # how many share a name is counted over everyone
+        features["name_count"] = incremental.name_counts(everyone, df, pairs)
     score = match_probability(features)
     keep = np.flatnonzero(score >= min_score)
     ids = df.index.to_numpy()

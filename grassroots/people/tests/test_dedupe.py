@@ -443,14 +443,45 @@ def test_the_search_after_an_import_compares_in_proportion_to_the_people_it_touc
     """Ten people against a population ten times larger are compared with about as many
     candidates, not ten times as many: every blocking pass is capped per key, so the work of
     an incremental search is bounded by the people it touched (counted, not timed)."""
-    from grassroots.people.dedupe import blocking, training
+    from grassroots.people.dedupe import blocking, incremental, training
 
-    compared = {}
+    compared, blocked = {}, {}
     for n in (3000, 30000):
         raw, _truth = training.synthetic_people(n, seed=3)
         frame = normalisation.prepare_frame(raw)
         focus = list(frame.index[100:110])  # the same ten people in both
         compared[n] = len(blocking.block_pairs(frame, focus=focus))
+        # the rows the passes then run over: those who can share a block with the ten
+        subset = incremental.focus_subset(frame, focus)
+        blocked[n] = len(subset)
+        small = blocking.block_pairs(subset, focus=focus)
+        assert len(small) == compared[n]
     per_person_cap = 2 * blocking.BLOCK_CAP * len(blocking.blocking_algorithms())
     assert compared[3000] > 0 and compared[30000] <= 10 * per_person_cap
     assert compared[30000] < 3 * compared[3000], compared  # 10× the people, not 10× the work
+    assert blocked[30000] < 3 * blocked[3000], blocked
+    assert blocked[30000] <= 10 * per_person_cap, blocked
+
+
+def test_the_incremental_subset_gives_the_pairs_of_the_full_linking_run():
+    """``incremental.focus_subset`` keeps every block and sorted neighbourhood of the focused
+    people whole: blocking the subset gives the pairs blocking everyone gives."""
+    import random
+
+    from grassroots.people.dedupe import blocking, incremental, training
+
+    raw, _truth = training.synthetic_people(4000, seed=11)
+    frame = normalisation.prepare_frame(raw)
+    ids = frame.index.to_numpy()
+    rng = random.Random(5)
+
+    def labelled(pairs, index):
+        return {tuple(sorted(p)) for p in zip(index[pairs[:, 0]], index[pairs[:, 1]], strict=True)}
+
+    for k in (1, 1, 3, 10, 40):
+        focus = rng.sample(list(frame.index), k)
+        subset = incremental.focus_subset(frame, focus)
+        expected = labelled(blocking.block_pairs(frame, focus=focus), ids)
+        got = labelled(blocking.block_pairs(subset, focus=focus), subset.index.to_numpy())
+        assert got == expected, (focus, expected ^ got)
+        assert len(subset) < len(frame) / 4
