@@ -613,8 +613,8 @@ def custom_values_set(*, actor: Any, person: Person, values: dict[CustomField, A
 def household_for_address(
     *, actor: Any, address: dict[str, Any], area, name: str = ""
 ) -> tuple[Household, bool]:
-    """The household at this door in ``area`` — the same ``address_match_key`` (case, spacing
-    and punctuation aside), the oldest if several — or a new one there: ``(household,
+    """The household at this door in ``area``'s booth — the same ``address_match_key`` (case,
+    spacing and punctuation aside), the oldest if several — or a new one in ``area``: ``(household,
     created)``. For adding a person at an address (a volunteer at the door, the Add person
     screen); the area must be inside the actor's scope."""
     _require_add(actor)
@@ -622,15 +622,32 @@ def household_for_address(
     key = address_match_key(address)
     if not key:
         raise Invalid({"street": _("Give a house number or a street to place the household.")})
+    # The same door anywhere in the booth (a household may sit on the booth, the person on one
+    # of its sections, or the other way round); with no booth above, in this area only.
+    unit = _polling_unit(area)
+    where = Q(area__path__startswith=unit.path) if unit is not None else Q(area=area)
     existing = (
         Household.objects.visible_to(actor, access.CHANGE)
-        .filter(area=area, address__match_key=key)
+        .filter(where, address__match_key=key)
         .order_by("pk")
         .first()
     )
     if existing is not None:
         return existing, False
     return _household_new(address=address, name=name, area=area), True
+
+
+def _polling_unit(area):
+    """The booth/part or precinct that is ``area`` or contains it (``None`` above booths)."""
+    from grassroots.geography.models import Area
+
+    if area is None:
+        return None
+    chain = Area.objects.filter(path__in=[*area.ancestor_paths(), area.path]).select_related(
+        "kind"
+    )
+    units = [a for a in chain if a.kind.is_polling_unit]
+    return max(units, key=lambda a: a.depth) if units else None
 
 
 def _household_new(*, address: dict[str, Any], name: str, area) -> Household:

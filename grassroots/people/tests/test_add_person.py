@@ -156,3 +156,22 @@ def test_the_volunteer_finds_add_person_and_add_a_member(client_for, people, use
     assert f"{URL}?household={hh.pk}" in page and "Add a member" in page
     auditor = client_for(users["auditor"])
     assert URL not in auditor.get(reverse("people:person_list")).content.decode()
+
+
+@pytest.mark.django_db
+def test_the_same_door_is_found_anywhere_in_the_booth(geo, people, users):
+    from grassroots.people import services
+
+    kind = geo_services.area_kind_ensure(code="section", name="Section")
+    section = geo_services.area_create(
+        actor=SYSTEM, kind=kind, code="IN-WB-AC1-P001-S1", name="Section 1", parent=geo["p1"]
+    )
+    door = {"house_number": "12/1", "street": "harish mukherjee road", "postal_code": "700025",
+            "city": "Kolkata"}  # fmt: skip
+    hh, created = services.household_for_address(
+        actor=users["volunteer"], address=door, area=section
+    )
+    assert hh == people["household"] and not created
+    # another booth's same street and number is another door
+    hh2, created = services.household_for_address(actor=SYSTEM, address=door, area=geo["p2"])
+    assert created and hh2 != people["household"] and hh2.area == geo["p2"]
