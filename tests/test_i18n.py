@@ -560,3 +560,23 @@ def test_custom_field_labels_per_language_are_edited_in_the_admin(client, admin_
     assert r.status_code == 302, r.content.decode()[:2000]
     field.refresh_from_db()
     assert field.labels == {"hi": "पेशा", "bn": "পেশা"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("code", "ago"), [("hi", "3\u00a0घंटे पहले"), ("bn", "3\u00a0ঘণ্টা আগে")])
+def test_person_page_says_when_in_the_language(client, admin_user, people, code, ago):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from grassroots.people.models import Person
+
+    ananya = people["ananya"]
+    Person.objects.filter(pk=ananya.pk).update(
+        last_contacted_at=timezone.now() - dt.timedelta(hours=3, minutes=5)
+    )
+    assert client.login(username="u", password=PASSWORD)
+    set_language(client, code)
+    body = client.get(reverse("people:person_detail", args=[ananya.pk])).content.decode()
+    assert ago in body
+    assert "hours ago" not in body
