@@ -102,3 +102,20 @@ def test_voter_slips_are_a_background_job_with_the_poll_and_the_station(
     assert "Poll:" in text and "07:00–18:00" in text and str(poll.year) in text
     assert "Polling station: Mitra Institution" in text
     assert "Ananya Das" in text and "Rahul" not in text
+
+
+def test_every_print_menu_makes_voter_slips_in_the_background(people, users, client_for):
+    """The segment and list menus offer the slips as the booth page does: a job, not a wait."""
+    from grassroots.lists import services as list_services
+
+    segment = list_services.segment_create(
+        actor=users["manager"], name="Everyone", definition={"steps": []}
+    )
+    html = (
+        client_for(users["manager"])
+        .get(reverse("lists:segment_edit", args=[segment.pk]))
+        .content.decode()
+    )
+    slips = reverse("lists:segment_output", args=[segment.pk, "booth-slips", "pdf"])
+    assert f'<form method="post" action="{slips}">' in html
+    assert f'href="{slips}"' not in html
