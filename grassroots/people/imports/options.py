@@ -27,6 +27,7 @@ from grassroots.geography import services as geo_services
 from grassroots.geography.models import Area, AreaKind, Election
 
 GEO_EDIT = "geography.edit"
+SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,64}$")
 YEAR = re.compile(r"(?<!\d)(19\d\d|20\d\d)(?!\d)")
 KIND_WORDS = (
     ("primary", Election.Kind.PRIMARY),
@@ -49,10 +50,16 @@ def vote_columns(mapping: dict) -> dict[str, dict]:
     return out
 
 
-def new_area_kind(options: dict) -> AreaKind | None:
+def new_area_kind(options: dict, parent: Area | None = None) -> AreaKind | None:
+    """The kind named by ``new_area_kind``; else the kind the parent's areas already have;
+    else the booth/precinct kind (the first polling-unit kind)."""
     code = options.get("new_area_kind")
     if code:
         return AreaKind.objects.filter(code=code).first()
+    if parent is not None:
+        sibling = Area.objects.filter(parent=parent).order_by("pk").first()
+        if sibling is not None:
+            return sibling.kind
     return AreaKind.objects.filter(is_polling_unit=True).order_by("sort_order", "pk").first()
 
 
@@ -93,7 +100,7 @@ def options_check(*, actor: Any, mapping: dict) -> None:
             errors.append(
                 f"Option “new_areas_under”: no area with code “{code}” (the new areas go under it)."
             )
-        if new_area_kind(options) is None:
+        if new_area_kind(options, parent) is None:
             kinds = ", ".join(AreaKind.objects.values_list("code", flat=True)) or "none yet"
             errors.append(
                 f"Option “new_area_kind”: no kind of area “{options.get('new_area_kind', '')}” "
@@ -109,7 +116,12 @@ def options_check(*, actor: Any, mapping: dict) -> None:
                 "held in."
             )
         for code, spec in vote_columns(mapping).items():
-            if election_date(code, spec) is None:
+            if not SLUG.match(code):
+                errors.append(
+                    f"Election “{code}”: a code to create an election by is lower-case letters, "
+                    "digits, - and _ (e.g. us-2024-general)."
+                )
+            elif election_date(code, spec) is None:
                 errors.append(
                     f"Election “{code}”: give its “election_date” in the column's settings "
                     "(YYYY-MM-DD) so it can be created."
@@ -143,7 +155,7 @@ class MissingReferences:
             return {}
         if self._parent is None:
             self._parent = Area.objects.get(code=self.options["new_areas_under"])
-            self._kind = new_area_kind(self.options)
+            self._kind = new_area_kind(self.options, self._parent)
         made = geo_services.areas_bulk_create(
             [{"kind": self._kind, "code": c[:64], "name": c[:200]} for c in sorted(codes)],
             self._parent,

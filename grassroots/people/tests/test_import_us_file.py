@@ -274,3 +274,24 @@ def test_creating_areas_needs_geography_edit_and_a_known_parent(us, tmp_path):
             },
         )
     assert ImportBatch.objects.count() == 0
+
+
+def test_new_areas_take_the_kind_of_their_siblings(us, tmp_path):
+    # an Indian booth kind comes first in the list of polling-unit kinds, but US-CA holds precincts
+    geo_services.area_kind_ensure(code="part", name="Part", is_polling_unit=True, sort_order=5)
+    elections(us["usa"])
+    path = write_csv(tmp_path / "oh.csv", HEADER, ROWS)
+    options = {"unknown_area": "create", "new_areas_under": "US-CA"}
+    _batch, counts = run(path, {**MAPPING, "options": {**MAPPING["options"], **options}})
+    assert counts["created"] == 3
+    assert Area.objects.get(code="CA-P9").kind == us["precinct"]
+
+
+def test_an_election_to_create_needs_a_code_it_can_have(us, tmp_path):
+    path = write_csv(tmp_path / "oh.csv", HEADER, ROWS)
+    mapping = {
+        "columns": {"FIRST_NAME": "person.given_name", "GENERAL-11/05/2024": "vote:Gen 2024!"},
+        "options": {"unknown_election": "create", "new_elections_in": "US"},
+    }
+    with pytest.raises(ValidationError, match="lower-case letters, digits"):
+        services.import_create(actor=SYSTEM, path=path, mapping=mapping)
