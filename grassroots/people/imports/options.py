@@ -4,7 +4,7 @@ election code Grassroots does not have yet.
 ``options.unknown_area`` is ``reject`` (the default: the row is rejected), ``leave_empty``
 (the person is imported without an area; an existing person keeps theirs) or ``create`` (a
 first load: the area is created under ``new_areas_under``, named by its code, of the kind
-``new_area_kind`` or else the polling-unit kind). ``options.unknown_election`` is ``reject``
+``new_area_kind``, else that of the parent's areas, else the polling-unit kind). ``options.unknown_election`` is ``reject``
 or ``create`` (the election is created in ``new_elections_in`` — or ``new_areas_under``, or
 the top of the tree — named by ``election_name`` or its code, on the vote column's
 ``election_date``, else on 1 January of the year in its code).
