@@ -9,13 +9,15 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from grassroots.core import bulk
 from grassroots.lists.models import ListMember
 from grassroots.messaging.models import Broadcast, Channel, Message
 from grassroots.messaging.services import best_addresses, render_for
-from grassroots.people.models import Person
+from grassroots.people import contact
+from grassroots.people.models import ContactPoint, Person
 
 S = Message.Status
 # The status code of a recipient not sent to because an earlier recipient of the same
@@ -40,23 +42,43 @@ PERSON_FIELDS = (
 )  # fmt: skip
 
 
-def address_owners(broadcast: Broadcast, addresses: set[str]) -> dict[str, tuple[int, str]]:
-    """Of ``addresses``, those an earlier recipient of the broadcast already has a message to:
-    address -> (person id, full name). One indexed lookup per chunk (``msg_to_idx``), so it
-    costs the same at the millionth recipient as at the first."""
-    if not addresses:
-        return {}
-    rows = (
-        Message.objects.filter(
-            to_address__in=addresses, channel=broadcast.channel, broadcast=broadcast
+def shared_addresses(broadcast: Broadcast) -> set[str]:
+    """The addresses (on the broadcast's channel) that two or more of its recipients have: one
+    set-based query, so only these are tracked while the messages are made (a household's
+    shared phone is common in India; most addresses are one person's)."""
+    if broadcast.person_list_id is None:
+        return set()
+    return set(
+        ContactPoint.objects.filter(
+            channel=contact.contact_point_channel(broadcast.channel),
+            person_id__in=ListMember.objects.filter(list_id=broadcast.person_list_id).values(
+                "person_id"
+            ),
         )
+        .order_by()
+        .values("value")
+        .annotate(people=Count("person_id", distinct=True))
+        .filter(people__gt=1)
+        .values_list("value", flat=True)
+    )
+
+
+def address_owners(broadcast: Broadcast, shared: set[str]) -> dict[str, tuple[int, str]]:
+    """Of the ``shared`` addresses, those an earlier run of the job already sent to (a restart):
+    address -> (person id, full name) of the recipient who has it. Read once per run."""
+    owners: dict[str, tuple[int, str]] = {}
+    if not shared or not Message.objects.filter(broadcast=broadcast).exists():
+        return owners
+    rows = (
+        Message.objects.filter(broadcast=broadcast, channel=broadcast.channel)
         .exclude(status_code=SAME_ADDRESS)
+        .exclude(to_address="")
         .order_by("person_id")
         .values_list("to_address", "person_id", "person__full_name")
     )
-    owners: dict[str, tuple[int, str]] = {}
-    for address, pid, name in rows:
-        owners.setdefault(address, (pid, name or ""))
+    for address, pid, name in rows.iterator(chunk_size=5000):
+        if address in shared:
+            owners.setdefault(address, (pid, name or ""))
     return owners
 
 
@@ -70,7 +92,8 @@ def materialise_chunks(broadcast: Broadcast, size: int = 1000) -> Iterator[int]:
     Once per address: people who share a phone or an email (a household's one mobile) get one
     message, the first of them in person-id order (the order chunks are made in, whatever
     restarts); the others are recorded as blocked, "same number as …", unless the template is
-    personal by design (``Template.personal``)."""
+    personal by design (``Template.personal``). No query per chunk: the shared addresses are
+    found once (``shared_addresses``), and only they are remembered while the job runs."""
     templates = {"a": broadcast.template, "b": broadcast.template_b}
     variants = {k: list(t.variants.all()) for k, t in templates.items() if t is not None}
     compiled: dict = {}
@@ -85,6 +108,9 @@ def materialise_chunks(broadcast: Broadcast, size: int = 1000) -> Iterator[int]:
     )
     ids = list(members)
     personal = broadcast.template.personal
+    # once per address: who has each shared address (the first recipient by person id)
+    shared = set() if personal else shared_addresses(broadcast)
+    owners = address_owners(broadcast, shared)
     waiting = _("Waiting for the A/B test to pick the better version.")
     for start in range(0, len(ids), size):
         chunk = ids[start : start + size]
@@ -96,11 +122,10 @@ def materialise_chunks(broadcast: Broadcast, size: int = 1000) -> Iterator[int]:
             .only(*PERSON_FIELDS)
         )
         addresses = best_addresses(chunk, broadcast.channel)
-        owners = {} if personal else address_owners(broadcast, set(addresses.values()))
         rows = []
         for person in sorted(people, key=lambda p: p.pk):
             to = addresses.get(person.pk, "")
-            owner = owners.get(to) if to and not personal else None
+            owner = owners.get(to) if to in shared else None
             group = ab_group(broadcast, person.pk)
             wait = bool(broadcast.template_b_id) and not group and not broadcast.ab_winner
             key = group or broadcast.ab_winner or "a"
@@ -127,7 +152,7 @@ def materialise_chunks(broadcast: Broadcast, size: int = 1000) -> Iterator[int]:
                 status, code, reason = S.HELD, "ab_wait", waiting
             else:
                 status, code, reason = S.PENDING, "", ""
-            if to and not personal and owner is None:
+            if to in shared and owner is None:
                 owners[to] = (person.pk, person.full_name)
             variant = text["variant"]
             rows.append(
