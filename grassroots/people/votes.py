@@ -55,17 +55,40 @@ EVERYONE = (
 )
 
 
-def election_slots_assign() -> None:
-    """Give a slot to every election that has votes and none yet (oldest first), while slots
-    last. A slot freed by a deleted election is cleared from everyone before it is used again."""
+def summary_of(slots: Iterable[int | None]) -> int:
+    """The summary of someone who voted in the elections with these slots (``None``: an
+    election without a slot, left out of the summary)."""
+    return slot_mask(s for s in slots if s is not None)
+
+
+def vote_slots(election_ids: Iterable[int]) -> dict[int, int | None]:
+    """Election id → slot, for a bulk writer that computes the summary of new people itself;
+    elections about to receive their first votes get a slot first (while slots last)."""
+    from grassroots.geography.models import Election
+
+    ids = sorted(set(election_ids))
+    if not ids:
+        return {}
+    election_slots_assign(ids)
+    return dict(Election.objects.filter(pk__in=ids).values_list("pk", "vote_slot"))
+
+
+def election_slots_assign(election_ids: Iterable[int] | None = None) -> None:
+    """Give a slot to every election that has votes and none yet (or to these elections,
+    about to get votes), oldest first, while slots last. A slot freed by a deleted election is
+    cleared from everyone before it is used again."""
     from grassroots.geography.models import Election
     from grassroots.people.models import VoteHistory
 
-    # EXISTS per election without a slot (usually none): the election index, not a pass
-    # over all vote history.
-    waiting = Election.objects.filter(vote_slot__isnull=True).filter(
-        Exists(VoteHistory.objects.filter(election_id=OuterRef("pk"), voted=True))
-    )
+    waiting = Election.objects.filter(vote_slot__isnull=True)
+    if election_ids is not None:
+        waiting = waiting.filter(pk__in=list(election_ids))
+    else:
+        # EXISTS per election without a slot (usually none): the election index, not a pass
+        # over all vote history.
+        waiting = waiting.filter(
+            Exists(VoteHistory.objects.filter(election_id=OuterRef("pk"), voted=True))
+        )
     if not waiting.exists():
         return
     with transaction.atomic():
