@@ -237,6 +237,14 @@ def test_updates_are_announced_and_focus_follows(page, live_server, login, peopl
 def test_messages_after_a_full_page_load_are_put_into_the_live_region(
     page, live_server, login, people
 ):
+    # Content already in a live region when the page loads is not announced: the region must be
+    # empty then, and the message added to it afterwards.
+    page.add_init_script(
+        """document.addEventListener("DOMContentLoaded", () => {
+             const region = document.getElementById("toasts");
+             window.__toastsAtLoad = region ? region.children.length : -1;
+           });"""
+    )
     login(page, "manager")
     # a form without HTMX (a redirect after POST): the message arrives with the next page
     page.goto(f"{live_server.url}/people/")
@@ -245,6 +253,7 @@ def test_messages_after_a_full_page_load_are_put_into_the_live_region(
     page.locator(".bulkbar").get_by_role("button", name="Tag").click()
     expect(page.locator("#toasts .toast")).to_contain_text("Tagged 1 people")
     expect(page.locator("#toast-queue")).to_have_count(0)
+    assert page.evaluate("window.__toastsAtLoad") == 0
 
 
 @pytest.mark.browser_context_args(**PHONE)
