@@ -338,6 +338,11 @@ FIELD_GROUPS = [
     FieldGroup("status", gettext_lazy("Status"), ("status",)),
     FieldGroup("do_not_contact", gettext_lazy("Do not contact"), ("do_not_contact",)),
     FieldGroup("source", gettext_lazy("Source"), ("source",)),
+    FieldGroup(
+        "registration",
+        gettext_lazy("Voter registration"),
+        ("name_suffix", "party", "registration_date", "voter_status"),
+    ),
 ]
 GROUPS_BY_KEY = {g.key: g for g in FIELD_GROUPS}
 # A blank status is "active": the default, so it never fills another record's.

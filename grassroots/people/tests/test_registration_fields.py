@@ -69,3 +69,23 @@ def test_people_are_filtered_by_party_and_voter_status(geo, users, client_for):
     assert names(party="DEMOCRATIC") == {"Ann", "Cy"}
     assert names(voter_status="inactive") == {"Bob", "Cy"}
     assert names(voter_status="Inactive", party="Democratic") == {"Cy"}  # the label works too
+
+
+def test_a_merge_keeps_the_registration_only_the_other_record_has(geo):
+    from grassroots.people.dedupe import review
+    from grassroots.people.merge import person_merge
+
+    signup = voter(geo)  # signed up on the website: no registration
+    from_file = voter(
+        geo,
+        name_suffix="Jr",
+        party="Democratic",
+        registration_date=dt.date(1990, 10, 1),
+        voter_status="active",
+    )
+    take = review.fill_blanks(signup, from_file)
+    assert {"name_suffix", "party", "registration_date", "voter_status"} <= set(take)
+    person_merge(actor=SYSTEM, survivor=signup, loser=from_file, take_from_loser=take)
+    signup.refresh_from_db()
+    assert (signup.party, signup.voter_status, signup.name_suffix) == ("Democratic", "active", "Jr")
+    assert signup.registration_date == dt.date(1990, 10, 1)
