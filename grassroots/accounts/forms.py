@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from grassroots.accounts.capabilities import ALL, all_capabilities
 from grassroots.accounts.models import Role, User
+from grassroots.core.registry import Registry
 
 
 class LoginForm(AuthenticationForm):
@@ -36,12 +37,30 @@ def _area_model():
     return User._meta.get_field("scope_areas").related_model
 
 
+# The area picker lives in geography, above accounts (ARCHITECTURE §3.2): geography's
+# ``AppConfig.ready`` registers a factory ``() -> Widget`` for choosing several areas, and the
+# scope field uses it; without one, codes are typed in a text box.
+area_widgets = Registry()
+
+
 class AreaCodesField(forms.CharField):
-    """Areas by code, one per line or comma-separated: scales to 60,000 booths."""
+    """Areas by code (the area picker's chips, or typed one per line or comma-separated):
+    scales to 60,000 booths."""
 
     widget = forms.Textarea(attrs={"rows": 3, "placeholder": "WB-AC158-P012, US-CA-12-P0003"})
 
+    def __deepcopy__(self, memo):
+        # per form instance (the field itself is built when this module is imported, before
+        # geography registers its picker)
+        result = super().__deepcopy__(memo)
+        factory = next(iter(area_widgets), None)
+        if factory is not None and isinstance(result.widget, forms.Textarea):
+            result.widget = factory()
+        return result
+
     def to_python(self, value):
+        if isinstance(value, dict):  # the picker: chosen codes, and what is typed
+            value = ", ".join([*value.get("codes", []), value.get("text", "")])
         value = super().to_python(value) or ""
         codes = [c.strip() for c in value.replace("\n", ",").split(",") if c.strip()]
         if len(codes) > 1000:
@@ -56,7 +75,7 @@ class AreaCodesField(forms.CharField):
         return [found[c] for c in dict.fromkeys(codes)]
 
     def prepare_value(self, value):
-        if isinstance(value, list | tuple):
+        if isinstance(value, list | tuple) and isinstance(self.widget, forms.Textarea):
             return ", ".join(getattr(a, "code", str(a)) for a in value)
         return value
 

@@ -14,6 +14,16 @@ class GeographyConfig(AppConfig):
         from grassroots.geography.selectors import scope_q
 
         access.set_area_strategy(scope_q)
+        # the user form's scope field chooses areas with the area picker (accounts is below)
+        from grassroots.accounts.forms import area_widgets
+
+        area_widgets.register(_several_areas_widget)
 
         nav_items.register(NavItem(_("Areas"), "geography:area_tree", "geography.view", 20))
         demo_seeders.register(DemoSeeder(demo.seed, 10))
+
+
+def _several_areas_widget():
+    from grassroots.geography.widgets import AreaPickerWidget
+
+    return AreaPickerWidget(multiple=True)

@@ -90,3 +90,22 @@ def test_the_field_takes_a_picked_code_or_typed_text_inside_the_scope(geo, users
     html = str(form(users["manager"], area="", area__text="Atlantis")["area"])
     assert 'value="Atlantis"' in html and 'role="combobox"' in html
     assert 'aria-controls="id_area_listbox"' in html and 'id="id_area_listbox"' in html
+
+
+@pytest.mark.django_db
+def test_a_users_areas_are_chosen_with_the_picker(client_for, geo, users):
+    from grassroots.accounts.forms import UserAccessForm
+
+    form = UserAccessForm()
+    html = str(form["scope_areas"])
+    assert 'role="combobox"' in html and "area-chips" in html
+    data = QueryDict(mutable=True)
+    data.setlist("scope_areas", ["IN-WB-AC1-P001", "IN-WB-AC1-P002"])
+    data["scope_areas__text"] = ""
+    form = UserAccessForm(data)
+    form.is_valid()
+    assert "scope_areas" not in form.errors
+    assert form.cleaned_data["scope_areas"] == [geo["p1"], geo["p2"]]
+    # an existing user's areas show as chips with their paths
+    form = UserAccessForm(initial={"scope_areas": [geo["p1"]]})
+    assert "Bhabanipur › Part 1" in str(form["scope_areas"])
