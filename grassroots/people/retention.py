@@ -22,7 +22,7 @@ from django.db.models import Q
 from grassroots.core.models import Job
 from grassroots.people.exports import services as exports
 from grassroots.people.exports.jobs import JOB_KIND, export_file_path
-from grassroots.people.models import ImportBatch, ImportChange, ImportRejection
+from grassroots.people.models import ImportBatch, ImportChange, ImportNotice, ImportRejection
 
 CHUNK = 5000
 
@@ -55,14 +55,23 @@ def imports_expire(now: dt.datetime) -> dict[str, int]:
     old = ImportBatch.objects.filter(created_at__lt=cutoff).exclude(
         status__in=[ImportBatch.Status.DRAFT, ImportBatch.Status.RUNNING]
     )
-    # Only batches that still hold something: a file, rejected rows or rollback data.
+    # Only batches that still hold something: a file, rejected rows or values, rollback data.
     holding = old.filter(
-        Q(changes__isnull=False) | Q(rejections__isnull=False) | ~Q(stored_path="")
+        Q(changes__isnull=False)
+        | Q(rejections__isnull=False)
+        | Q(notices__isnull=False)
+        | ~Q(stored_path="")
     ).distinct()
-    counts = {"import_files_deleted": 0, "import_changes_deleted": 0, "import_rejects_deleted": 0}
+    counts = {
+        "import_files_deleted": 0,
+        "import_changes_deleted": 0,
+        "import_rejects_deleted": 0,
+        "import_notices_deleted": 0,
+    }
     for batch in holding.iterator():
         counts["import_changes_deleted"] += _delete_chunked(ImportChange, batch)
         counts["import_rejects_deleted"] += _delete_chunked(ImportRejection, batch)
+        counts["import_notices_deleted"] += _delete_chunked(ImportNotice, batch)
         if batch.stored_path:
             in_use = (
                 ImportBatch.objects.filter(stored_path=batch.stored_path)

@@ -17,7 +17,13 @@ from grassroots.core.access import SYSTEM
 from grassroots.core.housekeeping import housekeeping_run
 from grassroots.core.models import AuditEvent, Job
 from grassroots.people.imports import services
-from grassroots.people.models import ImportBatch, ImportChange, ImportRejection, Person
+from grassroots.people.models import (
+    ImportBatch,
+    ImportChange,
+    ImportNotice,
+    ImportRejection,
+    Person,
+)
 from grassroots.people.tests.test_import import ROLL_HEADER, ROLL_ROWS, write_csv
 
 
@@ -95,9 +101,14 @@ def _age_batch(batch: ImportBatch, days: float) -> None:
 
 
 def test_old_imports_lose_file_rejects_and_rollback_data_but_keep_the_record(geo, tmp_path):
-    rows = [*ROLL_ROWS, ["1", "9", "x", "9", "BAD", "No Epic", "", "F", "", "1", "40", "F", ""]]
+    rows = [
+        *ROLL_ROWS,
+        ["1", "9", "x", "9", "BAD", "No Epic", "", "F", "", "1", "40", "F", ""],
+        ["1", "1", "x", "10", "", "Bad Mobile", "", "F", "", "1", "40", "F", "12"],  # a value
+    ]
     batch = _import(write_csv(tmp_path / "roll.csv", ROLL_HEADER, rows))
-    assert batch.counts["created"] == 3 and batch.counts["rejected"] == 1
+    assert batch.counts["created"] == 4 and batch.counts["rejected"] == 1
+    assert batch.counts["values_rejected"] == 1
     stored = Path(batch.stored_path)
     assert stored.is_file()
     _age_batch(batch, 31)
@@ -106,13 +117,15 @@ def test_old_imports_lose_file_rejects_and_rollback_data_but_keep_the_record(geo
     counts = housekeeping_run()
 
     assert counts["import_files_deleted"] == 1
-    assert counts["import_changes_deleted"] == 3 and counts["import_rejects_deleted"] == 1
+    assert counts["import_changes_deleted"] == 4 and counts["import_rejects_deleted"] == 1
+    assert counts["import_notices_deleted"] == 1  # the rejected value held a person's data
     assert not stored.exists()
     batch.refresh_from_db()
-    assert batch.stored_path == "" and batch.counts["created"] == 3 and batch.sha256
+    assert batch.stored_path == "" and batch.counts["created"] == 4 and batch.sha256
     assert not ImportChange.objects.filter(batch=batch).exists()
     assert not ImportRejection.objects.filter(batch=batch).exists()
-    assert Person.objects.count() == 3  # the people themselves are not touched
+    assert not ImportNotice.objects.filter(batch=batch).exists()
+    assert Person.objects.count() == 4  # the people themselves are not touched
     with pytest.raises(ValidationError, match="retention"):
         services.import_rollback(actor=SYSTEM, batch=batch)
 
