@@ -797,8 +797,8 @@ APPLY_SQL = [
     (
         "votes",
         """
-        INSERT INTO people_votehistory (person_id, election_id, voted, method)
-        SELECT k.person_id, el.id, mk.voted, mk.method
+        INSERT INTO people_votehistory (person_id, election_id, voted, method, ballot_party)
+        SELECT k.person_id, el.id, mk.voted, mk.method, ''
         FROM keyed k
         CROSS JOIN LATERAL (VALUES ('us-2022-general', k.g2022), ('us-2024-primary', k.p2024),
                                    ('us-2024-general', k.g2024)) v(code, mark)
