@@ -40,9 +40,8 @@
   function announce(text) {
     var region = document.getElementById("announcer");
     if (!region || !text) return;
-    region.textContent = "";
-    // A fresh text node a moment later, so the same text twice is announced twice.
-    setTimeout(function () { region.textContent = text; }, 50);
+    // The same text twice is announced twice: a no-break space makes it a change.
+    region.textContent = region.textContent === text ? text + "\u00a0" : text;
   }
   function announceIn(root) {
     if (!root || !root.querySelectorAll) return;
