@@ -341,3 +341,15 @@ def test_a_custom_field_of_one_area_is_shown_only_to_people_there(client_for, ge
             page = c.get(reverse(name, args=[person.pk])).content.decode()
             assert "Occupation" in page
             assert ("Ration card" in page) is shown, (name, person)
+
+
+def test_the_support_score_is_said_in_words(client_for, people, users):
+    """A bare "2" in a green circle meant nothing to a new user (issue 13, item 28)."""
+    person = people["ananya"]
+    Person.objects.filter(pk=person.pk).update(support_score=2)
+    c = client_for(users["manager"])
+    page = c.get(reverse("people:person_detail", args=[person.pk])).content.decode()
+    assert "Leaning support" in page and 'aria-label="Support 2: Leaning support"' in page
+    listing = c.get(reverse("people:person_list")).content.decode()
+    assert "Strong support" in listing and "Strong oppose" in listing  # the legend
+    assert "2 · Leaning support" in listing  # the filter's option
