@@ -190,6 +190,8 @@ def test_p2p_texting_with_the_keyboard_alone(page, live_server, login, geo, user
     page.keyboard.press("Enter")  # skips: nobody texted
     expect(name).not_to_have_text(second)
     assert texts.count() == 1
+    # the update has settled (announced) before the next key
+    expect(page.locator("#announcer")).to_contain_text(name.inner_text())
     expect(page.locator("#send-button")).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.locator("#announcer")).to_contain_text("nobody left to text")

@@ -86,13 +86,14 @@
     if (!sel.matches || !sel.matches("select[data-act-on-choice]")) return;
     if (e.key === "Enter") {
       e.preventDefault();
+      keyChange = null;  // an arrow key just before (its timer not run yet) must not swallow this
       delete sel.dataset.pending;
       sel.dispatchEvent(new Event("change", { bubbles: true }));
       return;
     }
-    keyChange = sel;
-    setTimeout(function () { if (keyChange === sel) keyChange = null; }, 0);
+    keyChange = sel;  // until the key is released: the change it causes comes before keyup
   }, true);
+  document.addEventListener("keyup", function (e) { if (keyChange === e.target) keyChange = null; }, true);
   document.addEventListener("change", function (e) {
     var sel = e.target;
     if (!sel.matches || !sel.matches("select[data-act-on-choice]")) return;
@@ -109,6 +110,7 @@
   });
   document.addEventListener("focusout", function (e) {
     var sel = e.target;
+    if (keyChange === sel) keyChange = null;
     if (sel.matches && sel.matches("select[data-act-on-choice]") && sel.dataset.pending) {
       delete sel.dataset.pending;
       sel.value = sel.dataset.applied || "";
