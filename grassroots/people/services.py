@@ -643,9 +643,7 @@ def _polling_unit(area):
 
     if area is None:
         return None
-    chain = Area.objects.filter(path__in=[*area.ancestor_paths(), area.path]).select_related(
-        "kind"
-    )
+    chain = Area.objects.filter(path__in=[*area.ancestor_paths(), area.path]).select_related("kind")
     units = [a for a in chain if a.kind.is_polling_unit]
     return max(units, key=lambda a: a.depth) if units else None
 
