@@ -49,6 +49,11 @@ def _neighbours(values: np.ndarray, wanted: Iterable[str], k: int) -> set[str]:
     return out
 
 
+def _isin(values: np.ndarray, wanted) -> np.ndarray:
+    """``np.isin`` by hashing (numpy's compares strings pairwise: minutes at 100,000 rows)."""
+    return pd.Series(values).isin(set(wanted)).to_numpy(dtype=bool)
+
+
 def _pairs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.char.add(np.char.add(a.astype(str), "\x1f"), b.astype(str))
 
@@ -59,10 +64,10 @@ def _small_groups_of(keys: np.ndarray, at: np.ndarray, valid: np.ndarray, cap: i
     wanted = set(keys[at][valid[at]].tolist())
     if not wanted:
         return np.zeros(len(keys), dtype=bool)
-    hit = np.isin(keys, list(wanted)) & valid
+    hit = _isin(keys, list(wanted)) & valid
     sizes = pd.Series(keys[hit]).value_counts()
     small = sizes[sizes <= cap].index.to_numpy(dtype=object)
-    return hit & np.isin(keys, small)
+    return hit & _isin(keys, small)
 
 
 def focus_subset(df: pd.DataFrame, focus: Iterable) -> pd.DataFrame:
@@ -100,7 +105,7 @@ def focus_subset(df: pd.DataFrame, focus: Iterable) -> pd.DataFrame:
     keep = np.zeros(len(df), dtype=bool)
     for values in (phone, email, ext):
         keep |= _small_groups_of(values, at, values != "", BLOCK_CAP)
-    keep |= np.isin(ext, list(_neighbours(ext, ext[at], SORTED_NEIGHBOURS["ext_id"])))
+    keep |= _isin(ext, list(_neighbours(ext, ext[at], SORTED_NEIGHBOURS["ext_id"])))
     keep |= _small_groups_of(address, at, address != "", 2 * BLOCK_CAP)
     keep |= _small_groups_of(
         _pairs(address, giv_code), at, (address != "") & (giv_code != ""), BLOCK_CAP
@@ -111,11 +116,11 @@ def focus_subset(df: pd.DataFrame, focus: Iterable) -> pd.DataFrame:
     small_codes = _small_groups_of(
         codes_year, np.flatnonzero(with_codes & with_year), with_codes & with_year, BLOCK_CAP
     )
-    keep |= small_codes & np.isin(codes, list(set(codes[at][with_codes[at]])))
+    keep |= small_codes & _isin(codes, list(set(codes[at][with_codes[at]])))
     # the rows the door pass uses: their address is shared by at most 2 × BLOCK_CAP people
     has_address = address != ""
     door_sizes = pd.Series(address[has_address]).value_counts()
-    small_door = has_address & np.isin(
+    small_door = has_address & _isin(
         address, door_sizes[door_sizes <= 2 * BLOCK_CAP].index.to_numpy(dtype=object)
     )
     keep |= _small_groups_of(_pairs(day_text, giv_code), at, with_day & (giv_code != ""), BLOCK_CAP)
@@ -141,8 +146,8 @@ def focus_subset(df: pd.DataFrame, focus: Iterable) -> pd.DataFrame:
     ranked = (name != "") & with_year  # the pass pairs within a year: others are not ranked
     near = _neighbours(name_run[ranked], name_run[at][ranked[at]], SORTED_NEIGHBOURS["name"])
     group = _pairs(name, year_text)
-    wanted_groups = set(group[np.isin(name_run, list(near)) & (name != "")].tolist())
-    keep |= np.isin(group, list(wanted_groups))
+    wanted_groups = set(group[_isin(name_run, list(near)) & (name != "")].tolist())
+    keep |= _isin(group, list(wanted_groups))
     return df.iloc[np.flatnonzero(keep)]
 
 
