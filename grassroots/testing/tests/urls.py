@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
-from django.urls import path
+from django.urls import include, path
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -71,4 +71,7 @@ urlpatterns = [
     path("changes-first/<uuid:pk>/", changes_first),
     path("jobs/", job_list),
     path("api/<uuid:pk>/", ApiJob.as_view()),
+    # the app's own URLs too: the styled error pages are drawn in the app's layout, which links
+    # the dashboard, the profile and the language switch
+    path("", include("grassroots.urls")),
 ]
