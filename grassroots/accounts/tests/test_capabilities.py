@@ -130,6 +130,14 @@ CATALOGUE_BEFORE_THE_SPLIT = {
 ADDED_SINCE = {
     # people/migrations/0017_grant_people_add.py (issue 13 item 25)
     "people.add": {"campaign_manager", "data_manager", "field_organiser", "volunteer"},
+    # lists/migrations/0004_grant_lists_print.py (issue 13 item 24: a booth worker prints)
+    "lists.print": {
+        "campaign_manager",
+        "data_manager",
+        "field_organiser",
+        "communications",
+        "volunteer",
+    },
 }
 
 
@@ -163,7 +171,7 @@ def test_each_app_declares_its_own_capabilities():
         "messaging.configure",
         "messaging.text",
     }
-    assert declared["grassroots.lists.capabilities"] == {"lists.manage"}
+    assert declared["grassroots.lists.capabilities"] == {"lists.manage", "lists.print"}
     assert "messaging.send" not in capabilities.CAPABILITIES
 
 

@@ -240,6 +240,7 @@ def test_role_update_audits_changes_and_applies_to_members(users):
                 "people.view",
                 "people.note",
                 "people.add",
+                "lists.print",
                 "messaging.text",
                 "api.use",
             ],

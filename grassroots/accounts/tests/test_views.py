@@ -357,6 +357,7 @@ def test_role_edit_rejects_unknown_capability(users, client_for):
         "people.view",
         "people.note",
         "people.add",
+        "lists.print",
         "messaging.text",
         "api.use",
     ]
