@@ -9,6 +9,7 @@ from django.urls import path, reverse
 from django.utils import translation
 
 from grassroots import urls as project_urls
+from grassroots.accounts.tests.factories import UserFactory
 from grassroots.lists.tests.factories import SegmentFactory
 from grassroots.testing.markup import assert_accessible_markup
 
@@ -83,9 +84,9 @@ def test_500_in_the_layout(users):
 def test_a_private_segment_answers_404_like_a_missing_one(client_for, users, geo):
     # a colleague with the same role and area: not theirs to see, so not there
     segment = SegmentFactory(owner=users["manager"], name="Quiet plans")
-    from conftest import make_user
-
-    data_manager = make_user("dm", "data_manager", areas=[geo["ac"]])  # may view, print, export
+    data_manager = UserFactory(
+        username="dm", role="data_manager", areas=[geo["ac"]]
+    )  # may view, print, export
     c = client_for(data_manager)
     urls = [
         reverse("lists:segment_edit", args=[segment.pk]),

@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from grassroots.accounts import services as account_services
+from grassroots.accounts.tests.factories import UserFactory
 from grassroots.geography.models import Area
 
 CSV = b"code,name,kind,parent code\nIN-WB-AC9,Rashbehari,ac,IN-WB\nIN-WB-AC9-P001,Part 1,part,IN-WB-AC9\n"
@@ -58,7 +59,5 @@ def test_check_then_import_an_area_tree(geo, users, settings, tmp_path):
         .status_code
         == 403
     )
-    from conftest import make_user
-
-    other = make_user("dm-other", "data_manager", scope_all=True)
+    other = UserFactory(username="dm-other", role="data_manager", scope_all=True)
     assert _client(other).get(r["Location"]).status_code == 404
