@@ -394,12 +394,12 @@ def test_job_card_says_check_or_import_and_counts_rows(
     with django_capture_on_commit_callbacks(execute=True):
         r = c.post(reverse("people:import_list"), upload("roll.csv", roll_bytes(ROLL_ROWS)))
     page = body(c.get(r["Location"], HTTP_HX_REQUEST="true"))
-    assert "<strong>Check</strong>" in page and "3 rows read" in page
+    assert '<strong id="import-job-title">Check</strong>' in page and "3 rows read" in page
     assert " / 0" not in page  # no "progress / total" with an unknown total
     with django_capture_on_commit_callbacks(execute=True):
         r = c.post(r["Location"], {"action": "run"})
     page = body(c.get(r["Location"], HTTP_HX_REQUEST="true"))
-    assert "<strong>Import</strong>" in page and "3 rows read" in page
+    assert '<strong id="import-job-title">Import</strong>' in page and "3 rows read" in page
 
 
 def test_a_long_check_is_not_called_stopped(client_for, users, geo, tmp_path):
