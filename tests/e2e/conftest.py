@@ -82,6 +82,16 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": {"width": 1280, "height": 800}, "locale": "en-GB"}
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _duplicate_model_fitted():
+    """Fit (or load) the duplicate model before the first browser test: on a fresh checkout the
+    fit takes tens of seconds, and an import clicked in a browser test (tasks run immediately in
+    tests, so its duplicate search runs inside the request) must not spend them in a click."""
+    from grassroots.people.dedupe import scoring
+
+    scoring.model()
+
+
 @pytest.fixture(autouse=True)
 def _default_roles(transactional_db):
     from grassroots.accounts.services import roles_ensure_defaults
