@@ -188,6 +188,23 @@ class Person(TimeStampedModel):
     def __str__(self) -> str:
         return self.full_name or self.given_name
 
+    def save(self, *args, **kwargs):
+        """Saving a person never writes ``votes_cast``: the summary is kept by SQL from vote
+        history (``people.votes``), and a person object read before an import changed their votes
+        must not put the old summary back when an edit saves it. (An object whose row was
+        deleted meanwhile is not brought back: Django's "did not affect any rows" error.)"""
+        if (
+            not self._state.adding
+            and kwargs.get("update_fields") is None
+            and not (kwargs.get("force_insert") or (args and args[0]))
+        ):
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name != "votes_cast"
+            ]
+        return super().save(*args, **kwargs)
+
     @property
     def voter_status_label(self) -> str:
         return registration.label(self.voter_status)
