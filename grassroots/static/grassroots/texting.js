@@ -13,7 +13,5 @@ function focusSend() {
   const button = document.getElementById("send-button");
   if (button) button.focus();
 }
-// afterSettle, not afterSwap: by then htmx has wired the new form, so an Enter at once is an
-// htmx request (an Enter on a form htmx has not processed yet fell back to a full page post).
-document.addEventListener("htmx:afterSettle", focusSend);
+document.addEventListener("htmx:afterSwap", focusSend);
 document.addEventListener("DOMContentLoaded", focusSend);
