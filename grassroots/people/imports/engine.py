@@ -20,7 +20,7 @@ from django.utils import timezone
 from grassroots.core.bulk import insert_rows, max_params
 from grassroots.geography.models import Area, Election
 from grassroots.people.dedupe.names import person_name_keys
-from grassroots.people.imports.mapping import Record, RowError, RowParser
+from grassroots.people.imports.mapping import ADDRESS_FIELDS, Record, RowError, RowParser
 from grassroots.people.imports.options import MissingReferences
 from grassroots.people.imports.reader import open_sheet
 from grassroots.people.models import (
@@ -904,19 +904,6 @@ def _analyze() -> None:
         cursor.execute("ANALYZE " + ", ".join(ANALYZED))
 
 
-ADDRESS_FIELDS = (
-    "house_number",
-    "street",
-    "line2",
-    "locality",
-    "city",
-    "district",
-    "region",
-    "postal_code",
-    "country",
-    "latitude",
-    "longitude",
-)
 # The parts that tell one door from another (Address.match_key is made of them).
 DOOR_PARTS = ("house_number", "street", "line2", "locality", "city", "postal_code")
 DERIVED = frozenset({"full_name", "born_estimate", "age_as_of"})  # follow from other fields

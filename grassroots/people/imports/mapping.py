@@ -65,7 +65,8 @@ PERSON_TARGETS = {
     "status",
     "registration_date",
 }
-ADDRESS_TARGETS = {
+# The parts of an address a file can carry, in the order the engine writes them.
+ADDRESS_FIELDS = (
     "house_number",
     "street",
     "line2",
@@ -77,7 +78,8 @@ ADDRESS_TARGETS = {
     "country",
     "latitude",
     "longitude",
-}
+)
+ADDRESS_TARGETS = frozenset(ADDRESS_FIELDS)
 ADDRESS_LIMITS = {
     "house_number": 50,
     "street": 200,
