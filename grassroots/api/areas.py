@@ -4,9 +4,6 @@ as a job; read the job back for its progress and what it did or would do."""
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -85,17 +82,9 @@ class AreaImportViewSet(viewsets.ViewSet):
         dry_run = d.pop("dry_run")
         options = {k: v for k, v in d.items() if v}
         try:
-            with tempfile.NamedTemporaryFile(suffix=Path(file.name).suffix) as tmp:
-                for chunk in file.chunks():
-                    tmp.write(chunk)
-                tmp.flush()
-                job = area_import.area_import_start(
-                    actor=request.user,
-                    path=tmp.name,
-                    filename=file.name,
-                    dry_run=dry_run,
-                    options=options,
-                )
+            job = area_import.area_import_start_upload(
+                actor=request.user, upload=file, dry_run=dry_run, options=options
+            )
         except DjangoValidationError as exc:
             raise exceptions.ValidationError({"file": list(exc.messages)}) from exc
         job.refresh_from_db()

@@ -552,6 +552,22 @@ def upload_dir() -> Path:
     return Path(settings.MEDIA_ROOT) / "area-imports"
 
 
+def area_import_start_upload(
+    *, actor: Any, upload: Any, dry_run: bool = True, options: dict[str, str] | None = None
+) -> Any:
+    """``area_import_start`` for an uploaded file (the screen and the API): spooled to a
+    temporary file of the same extension, which ``area_import_start`` copies."""
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(suffix=Path(upload.name).suffix) as tmp:
+        for chunk in upload.chunks():
+            tmp.write(chunk)
+        tmp.flush()
+        return area_import_start(
+            actor=actor, path=tmp.name, filename=upload.name, dry_run=dry_run, options=options
+        )
+
+
 def area_import_start(
     *,
     actor: Any,

@@ -1,8 +1,5 @@
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -275,17 +272,12 @@ class AreaImportView(CapabilityRequiredMixin, View):
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                with tempfile.NamedTemporaryFile(suffix=Path(upload.name).suffix) as tmp:
-                    for chunk in upload.chunks():
-                        tmp.write(chunk)
-                    tmp.flush()
-                    job = area_import.area_import_start(
-                        actor=request.user,
-                        path=tmp.name,
-                        filename=upload.name,
-                        dry_run=form.cleaned_data["dry_run"],
-                        options=form.options(),
-                    )
+                job = area_import.area_import_start_upload(
+                    actor=request.user,
+                    upload=upload,
+                    dry_run=form.cleaned_data["dry_run"],
+                    options=form.options(),
+                )
             except ValidationError as exc:
                 form.add_error("file", exc.messages)
             else:
