@@ -13,5 +13,7 @@ function focusSend() {
   const button = document.getElementById("send-button");
   if (button) button.focus();
 }
+// not the autofocus attribute: htmx focuses [autofocus] again when the swap settles (20 ms
+// later), which took the focus away from a control the user had moved to, so Enter there sent.
 document.addEventListener("htmx:afterSwap", focusSend);
 document.addEventListener("DOMContentLoaded", focusSend);
