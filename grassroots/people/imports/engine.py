@@ -8,6 +8,7 @@ changes nothing for them. A dry run does all the work, each batch of rows in a t
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -20,7 +21,15 @@ from django.utils import timezone
 from grassroots.core.bulk import insert_rows, max_params
 from grassroots.geography.models import Area, Election
 from grassroots.people.dedupe.names import person_name_keys
-from grassroots.people.imports.mapping import ADDRESS_FIELDS, Record, RowError, RowParser
+from grassroots.people.imports.mapping import (
+    ADDRESS_FIELDS,
+    ROW_TARGETS,
+    Record,
+    RowError,
+    RowParser,
+    newest_by,
+    read_date,
+)
 from grassroots.people.imports.options import MissingReferences
 from grassroots.people.imports.reader import open_sheet
 from grassroots.people.models import (
@@ -132,6 +141,8 @@ class Importer:
         self.now = timezone.now()
         # line -> earlier line, for rows repeating a person written by an earlier batch of rows
         self.repeats: dict[int, int] = {}
+        # options.keep_repeated = newest: which rows lose to a row with a newer date (a first pass)
+        self.newest: NewestRows | None = None
 
     # --- driver -------------------------------------------------------------------------
     def run(self) -> Outcome:
@@ -139,10 +150,15 @@ class Importer:
         self.seen_ids = TempMap("seen")
         self.household_keys = TempMap("hh")
         try:
+            if newest_by(self.batch.mapping) is not None:
+                self.newest = NewestRows(self.batch.mapping)
+                self.newest.first_pass(self.batch.stored_path)
             self._stream(sheet)
         finally:
             self.seen_ids.drop()
             self.household_keys.drop()
+            if self.newest is not None:
+                self.newest.drop()
         self.out.headers_skipped = sheet.repeated_headers
         if self.chunks > 1:
             _analyze()
@@ -169,12 +185,17 @@ class Importer:
         parsed: list[tuple[Any, Record | None, str]] = []
         parse = self.parser.parse
         keys = set()
+        notices: list[tuple[int, str, str, str, str]] = []  # line, kind, column, value, reason
+        # options.keep_repeated = newest: the rows that lose to a row with a newer date
+        losers = self.newest.chunk(rows, notices, self.out) if self.newest is not None else ()
         for row in rows:
             self.out.rows += 1
             raw_by_line[row.line] = row.raw
             if row.error:
                 parsed.append((row, None, row.error))
                 continue
+            if row.line in losers:
+                continue  # reported by NewestRows.chunk
             try:
                 rec = parse(row.line, row.values)
             except RowError as exc:
@@ -182,10 +203,10 @@ class Importer:
                 continue
             parsed.append((row, rec, ""))
             keys.update(rec.external_ids)
-        # Identifiers met earlier in the file (kept in the database, not in memory).
-        seen = self.seen_ids.get(keys) if keys else {}
+        # Identifiers met earlier in the file (kept in the database, not in memory); with
+        # keep_repeated = newest no two rows left share one, so there is nothing to remember.
+        seen = self.seen_ids.get(keys) if keys and self.newest is None else {}
         first_seen = []
-        notices: list[tuple[int, str, str, str, str]] = []  # line, kind, column, value, reason
         here: dict[int, tuple] = {}  # line -> (row, record) kept so far in this batch of rows
         for row, rec, error in parsed:
             if rec is None:
@@ -220,7 +241,8 @@ class Importer:
             for column, value, reason in rec.dropped:
                 notices.append((rec.line, "value", column, value, reason))
         del parsed, seen, here
-        self.seen_ids.put(first_seen)
+        if self.newest is None:
+            self.seen_ids.put(first_seen)
         self.notices = notices
         rejections = [
             ImportRejection(batch=self.batch, line=ln, reason=reason[:2000], raw=raw[:5000])
@@ -841,6 +863,225 @@ class Importer:
             params.append([*values, now, p.id])
         with connection.cursor() as cursor:
             cursor.executemany(sql, params)
+
+
+class NewestRows:
+    """``options.keep_repeated = newest``: of the rows of one voter (the same identifier) the
+    one with the newest date in the column ``newest_by`` is kept; a row without a date there
+    (empty or not a date) loses to one with a date; equal dates keep the later row.
+
+    The rows of one voter may be far apart in the file (in different batches of rows), so a
+    first pass reads only the identifier columns (and what can reject a row: names, area,
+    household key — so the pass agrees with the import on which rows are people) and the date
+    column, and keeps identifier → (date, line) in a temporary table, not in memory. One query
+    then finds every row that loses, with the row it loses to; the import asks for them one
+    batch of rows at a time (by line). To report the cells that differ, a row whose partner
+    comes in a later batch is kept in a second temporary table until that batch.
+    """
+
+    STEP = 20000  # first-pass rows written per statement
+
+    def __init__(self, mapping: dict) -> None:
+        self.header, self.target, self.opts = newest_by(mapping)
+        columns = {
+            h: spec
+            for h, spec in (mapping.get("columns") or {}).items()
+            if _first_pass_target(spec)
+        }
+        constants = {
+            t: v for t, v in (mapping.get("constants") or {}).items() if _first_pass_target(t)
+        }
+        options = {
+            k: v
+            for k, v in (mapping.get("options") or {}).items()
+            if k not in ("keep_repeated", "newest_by")
+        }
+        self.has_ids = any(
+            str(t).startswith("external_id:")
+            for t in (*constants, *(_target(spec) for spec in columns.values()))
+        )
+        self.parser = (
+            RowParser({"columns": columns, "constants": constants, "options": options})
+            if self.has_ids and columns
+            else None
+        )
+        suffix = uuid.uuid4().hex[:16]
+        qn = connection.ops.quote_name
+        self.keys = qn(f"import_newest_{suffix}")
+        self.losers = qn(f"import_losers_{suffix}")
+        self.held = qn(f"import_held_{suffix}")
+        self.tables = (self.keys, self.losers, self.held)
+        self.suffix = suffix
+
+    def first_pass(self, path: str) -> None:
+        """Identifier, date and line of every row that is a person; then the rows that lose."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {self.keys} (k1 varchar(100) NOT NULL, "
+                "k2 varchar(120) NOT NULL, d integer NOT NULL, line bigint NOT NULL)"
+            )
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {self.held} (line bigint PRIMARY KEY, cells text NOT NULL)"
+            )
+        pending: list[tuple[str, str, int, int]] = []
+        if self.parser is not None:
+            parse, header, target, opts = self.parser.parse, self.header, self.target, self.opts
+            for row in open_sheet(path).rows():
+                if row.error:
+                    continue
+                try:
+                    rec = parse(row.line, row.values)
+                except RowError:
+                    continue  # rejected by the import too: not a row of anyone
+                if not rec.external_ids:
+                    continue
+                day = read_date(row.values.get(header, ""), target, opts)
+                n = day.toordinal() if day is not None else 0  # no date: older than any
+                for ns, value in set(rec.external_ids):
+                    pending.append((ns, value, n, row.line))
+                if len(pending) >= self.STEP:
+                    self._put(pending)
+                    pending = []
+        self._put(pending)
+        # A row loses when, for one of its identifiers, another row has a newer date, or the
+        # same date further down the file; it loses to that identifier's best row.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {self.losers} AS "  # noqa: S608
+                "SELECT line, d, winner, wd FROM (SELECT a.line AS line, a.d AS d, "
+                "b.line AS winner, b.d AS wd, "
+                "ROW_NUMBER() OVER (PARTITION BY a.line ORDER BY b.line) AS one "
+                f"FROM {self.keys} a JOIN (SELECT k1, k2, line, d FROM (SELECT k1, k2, line, d, "
+                "ROW_NUMBER() OVER (PARTITION BY k1, k2 ORDER BY d DESC, line DESC) AS rn "
+                f"FROM {self.keys}) r WHERE rn = 1) b ON a.k1 = b.k1 AND a.k2 = b.k2 "
+                "WHERE a.line <> b.line) x WHERE one = 1"  # (a row losing on two identifiers)
+            )
+            qn = connection.ops.quote_name
+            cursor.execute(
+                f"CREATE INDEX {qn('import_losers_l_' + self.suffix)} ON {self.losers} (line)"
+            )
+            cursor.execute(
+                f"CREATE INDEX {qn('import_losers_w_' + self.suffix)} ON {self.losers} (winner)"
+            )
+            cursor.execute(f"DROP TABLE {self.keys}")
+
+    def _put(self, rows: list[tuple[str, str, int, int]]) -> None:
+        if not rows:
+            return
+        with transaction.atomic(), connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                with cursor.cursor.copy(f"COPY {self.keys} (k1, k2, d, line) FROM STDIN") as copy:
+                    for r in rows:
+                        copy.write_row(r)
+            else:
+                cursor.executemany(
+                    f"INSERT INTO {self.keys} (k1, k2, d, line) VALUES (%s, %s, %s, %s)",  # noqa: S608
+                    rows,
+                )
+
+    def chunk(self, rows: list, notices: list, out: Outcome) -> set[int]:
+        """The lines of this batch of rows that lose (the import leaves them out); each
+        repeat whose two rows are both known by now is reported, with the cells that differ."""
+        if not rows:
+            return set()
+        lo, hi = rows[0].line, rows[-1].line
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT line, d, winner, wd FROM {self.losers} "  # noqa: S608
+                "WHERE line BETWEEN %s AND %s ORDER BY line, winner",
+                [lo, hi],
+            )
+            lose: dict[int, tuple[int, int, int]] = {}
+            for line, d, winner, wd in cursor.fetchall():
+                lose[line] = (d, winner, wd)
+            cursor.execute(
+                f"SELECT line, d, winner, wd FROM {self.losers} "  # noqa: S608
+                "WHERE winner BETWEEN %s AND %s AND (line < %s OR line > %s)",
+                [lo, hi, lo, hi],
+            )
+            wins = cursor.fetchall()
+        if not lose and not wins:
+            return set()
+        here = {row.line: row.values for row in rows}
+        pairs: list[tuple[int, int, int, int]] = []  # (loser, d, winner, wd) to report now
+        hold: dict[int, dict] = {}
+        for line, (d, winner, wd) in lose.items():
+            if line not in here:
+                continue
+            if winner > hi:
+                hold[line] = here[line]  # reported when the winner's batch comes
+            else:
+                pairs.append((line, d, winner, wd))
+        for line, d, winner, wd in wins:
+            if line > hi:
+                hold[winner] = here[winner]  # reported when the loser's batch comes
+            else:
+                pairs.append((line, d, winner, wd))
+        earlier = self._held([ln for p in pairs for ln in (p[0], p[2]) if not lo <= ln <= hi])
+        for line, d, winner, wd in pairs:
+            old = here.get(line) if lo <= line <= hi else earlier.get(line)
+            new = here.get(winner) if lo <= winner <= hi else earlier.get(winner)
+            out.repeated += 1
+            notices.append(
+                (
+                    winner,
+                    "repeated",
+                    f"{line} {_day(wd)} {_day(d)}",  # the row left out, the two dates
+                    _differences(old or {}, new or {}),
+                    newest_reason(line, winner, _day(wd), _day(d), self.header),
+                )
+            )
+        if hold:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.executemany(
+                    f"INSERT INTO {self.held} (line, cells) VALUES (%s, %s)",  # noqa: S608
+                    [(ln, json.dumps(v)) for ln, v in hold.items()],
+                )
+        return set(lose)
+
+    def _held(self, lines: list[int]) -> dict[int, dict]:
+        if not lines:
+            return {}
+        out = {}
+        with connection.cursor() as cursor:
+            for part in _parts(sorted(set(lines))):
+                cursor.execute(
+                    f"SELECT line, cells FROM {self.held} WHERE {_id_in('line', part)}"  # noqa: S608
+                )
+                out.update((ln, json.loads(cells)) for ln, cells in cursor.fetchall())
+        return out
+
+    def drop(self) -> None:
+        with connection.cursor() as cursor:
+            for table in self.tables:
+                cursor.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _target(spec: Any) -> str:
+    return spec if isinstance(spec, str) else str((spec or {}).get("target", ""))
+
+
+def _first_pass_target(spec: Any) -> bool:
+    """The columns the first pass of ``keep_repeated = newest`` reads: identifiers and what
+    can reject a row (person fields, area, household key); not contacts, addresses, votes."""
+    t = _target(spec)
+    return t.startswith(("external_id:", "person.")) or t in ROW_TARGETS
+
+
+def _day(ordinal: int) -> str:
+    return dt.date.fromordinal(ordinal).isoformat() if ordinal else "-"
+
+
+def newest_reason(line: int, winner: int, kept: str, left: str, column: str) -> str:
+    """Why the row on ``winner`` was kept and the one on ``line`` left out (in English, for the
+    records; the screen words it in the reader's language from the notice's column)."""
+    if kept == "-":
+        return (
+            f"same person as line {line}; neither has a date in “{column}”: the later row was kept"
+        )
+    if kept == left:
+        return f"same person as line {line}; the same “{column}”: the later row was kept"
+    return f"same person as line {line}; the row of {kept} was kept (newer “{column}”)"
 
 
 class TempMap:

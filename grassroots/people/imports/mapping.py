@@ -293,6 +293,7 @@ def validate_mapping(mapping: dict, headers: list[str] | None = None) -> None:
             errors.append(f"Constant for unknown field “{target}”.")
             unknown = True
     errors.extend(options_problems(mapping.get("options") or {}))
+    errors.extend(_newest_by_problems(mapping, columns))
     if unknown:
         errors.append("Valid fields: " + ", ".join(known_targets()) + ".")
     if missing:
@@ -334,6 +335,7 @@ DATE_FIELDS = {"person.birth_date", "person.age_as_of", "person.registration_dat
 SPEC_KEYS = {"target", "format", "region", "values", "election_date", "election_name"}
 UNKNOWN_AREA = ("reject", "leave_empty", "create")
 UNKNOWN_ELECTION = ("reject", "create")
+KEEP_REPEATED = ("later", "newest")  # a voter twice in one file: which row is kept
 
 
 def _spec_problems(header: str, target: str, opts: dict) -> list[str]:
@@ -407,12 +409,78 @@ def options_problems(options: Any) -> list[str]:
         not isinstance(match, list) or not set(match) <= {"external_id", "name_birth"}
     ):
         out.append("Option “match” is a list of “external_id” and “name_birth”.")
+    keep = options.get("keep_repeated", "later")
+    if keep not in KEEP_REPEATED:
+        out.append(
+            f"Option “keep_repeated” is one of {', '.join(KEEP_REPEATED)} (the later row in the "
+            "file, or the row with the newest date in the column “newest_by”)."
+        )
+    elif keep == "newest" and not options.get("newest_by"):
+        out.append(
+            "Option “keep_repeated”: “newest” needs “newest_by”, the file's column whose date "
+            "decides (a column mapped to a date field)."
+        )
     if options.get("age_as_of"):
         try:
             dt.date.fromisoformat(str(options["age_as_of"]))
         except ValueError:
             out.append(f"Option “age_as_of” “{options['age_as_of']}” is not a date (YYYY-MM-DD).")
     return out
+
+
+def _is_date_target(spec: Any) -> bool:
+    target = spec if isinstance(spec, str) else (spec or {}).get("target", "")
+    return isinstance(target, str) and (target in DATE_FIELDS or target.startswith("custom:"))
+
+
+def _newest_by_problems(mapping: dict, columns: Any) -> list[str]:
+    """``newest_by`` must name a mapped column of a date field (whether a custom field is a
+    date is checked with the database, in ``options.options_check``)."""
+    options = mapping.get("options") if isinstance(mapping.get("options"), dict) else {}
+    if options.get("keep_repeated") != "newest" or not options.get("newest_by"):
+        return []
+    columns = columns if isinstance(columns, dict) else {}
+    header = options["newest_by"]
+    spec = columns.get(header)
+    if isinstance(spec, (str, dict)) and _is_date_target(spec):
+        return []
+    dates = [h for h, sp in columns.items() if isinstance(sp, (str, dict)) and _is_date_target(sp)]
+    mapped = spec not in (None, "ignore") and not (
+        isinstance(spec, dict) and spec.get("target") == "ignore"
+    )
+    return [
+        f"Option “newest_by”: the column “{header}” "
+        + ("is not mapped to a date" if mapped else "is not mapped")
+        + "; the newest row is found by a column mapped to a date field"
+        + (f" ({', '.join(f'“{h}”' for h in dates)})." if dates else " (none is mapped).")
+    ]
+
+
+def newest_by(mapping: dict) -> tuple[str, str, dict] | None:
+    """(column, target, settings) of the column whose date decides which of a voter's rows is
+    kept, when the mapping's options ask for the newest row; else None."""
+    options = (mapping or {}).get("options") or {}
+    if options.get("keep_repeated") != "newest" or not options.get("newest_by"):
+        return None
+    header = options["newest_by"]
+    target, opts = target_of(((mapping or {}).get("columns") or {})[header])
+    return header, target, opts
+
+
+def read_date(value: str, target: str, opts: dict) -> dt.date | None:
+    """The date in one cell of a date column as the import reads it (the column's value map,
+    then its format; a custom date field takes YYYY-MM-DD), or None when there is none."""
+    value = (value or "").strip()
+    if value and opts.get("values"):
+        value = str(value_map(opts).get(value.casefold(), value) or "").strip()
+    if not value:
+        return None
+    try:
+        if target.startswith("custom:"):
+            return dt.date.fromisoformat(value)
+        return parse_date(value, opts.get("format"))
+    except (RowError, ValueError):
+        return None
 
 
 # Targets several columns may feed (each adds a contact point); any other takes one column.
@@ -693,9 +761,12 @@ class RowParser:
         if p.get("voter_status"):
             p["voter_status"] = p["voter_status"].casefold()
         if "person.registration_date" in raw:
-            p["registration_date"] = self._dates[
-                raw["person.registration_date"], self.formats.get("person.registration_date")
-            ]
+            try:
+                p["registration_date"] = self._dates[
+                    raw["person.registration_date"], self.formats.get("person.registration_date")
+                ]
+            except RowError as exc:  # a bad date costs only that value (ADR 0011)
+                raise RowError(str(exc), "person.registration_date")
         if not p.get("given_name") and not rec.external_ids:
             raise RowError("no name and no identifier.")
         if not p.get("given_name") and p.get("family_name"):
@@ -1014,6 +1085,7 @@ def fit_mapping(mapping: dict, headers: list[str]) -> dict:
     for h in headers:
         by_key.setdefault(header_key(h), []).append(h)
     fitted: dict[str, Any] = {}
+    renamed: dict[str, str] = {}
     for column, spec in columns.items():
         if column in exact:
             fitted[column] = spec
@@ -1038,6 +1110,15 @@ def fit_mapping(mapping: dict, headers: list[str]) -> dict:
         if len(found) == 1:
             used.add(found[0])
             fitted[found[0]] = spec
+            renamed[column] = found[0]
         else:
             fitted[column] = spec
+    options = mapping.get("options")
+    if isinstance(options, dict) and options.get("newest_by") in renamed:
+        # the column whose date keeps the newest row is the same column, renamed
+        return {
+            **mapping,
+            "columns": fitted,
+            "options": {**options, "newest_by": renamed[options["newest_by"]]},
+        }
     return {**mapping, "columns": fitted}

@@ -9,6 +9,10 @@ or ``create`` (the election is created in ``new_elections_in`` — or ``new_area
 the top of the tree — named by ``election_name`` or its code, on the vote column's
 ``election_date``, else on 1 January of the year in its code).
 
+``options.keep_repeated`` is ``later`` (the default: of a voter's rows in one file the later
+is kept) or ``newest`` (the row with the newest date in the column ``newest_by``, a column
+mapped to a date field; the engine reads those dates in a first pass over the file).
+
 ``options_check`` runs when an import is registered (screens, API, command line): creating
 needs ``geography.edit`` and the areas named must exist in the actor's scope.
 ``MissingReferences`` is what the engine calls for the codes it did not find.
@@ -25,6 +29,8 @@ from django.core.exceptions import ValidationError
 from grassroots.core import access
 from grassroots.geography import services as geo_services
 from grassroots.geography.models import Area, AreaKind, Election
+from grassroots.people.imports.mapping import newest_by
+from grassroots.people.models import CustomField
 
 GEO_EDIT = "geography.edit"
 SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,64}$")
@@ -87,6 +93,7 @@ def options_check(*, actor: Any, mapping: dict) -> None:
     """Refuse (``Forbidden``, or ``ValidationError`` naming the option) options to create
     areas or elections that this actor may not use or that name areas we do not have."""
     options = (mapping or {}).get("options") or {}
+    _newest_by_check(mapping)
     areas = options.get("unknown_area") == "create"
     elections = options.get("unknown_election") == "create"
     if not (areas or elections):
@@ -128,6 +135,20 @@ def options_check(*, actor: Any, mapping: dict) -> None:
                 )
     if errors:
         raise ValidationError(errors)
+
+
+def _newest_by_check(mapping: dict) -> None:
+    """A custom field that decides which repeated row is kept must be a date field."""
+    found = newest_by(mapping)
+    if found is None or not found[1].startswith("custom:"):
+        return
+    key = found[1].split(":", 1)[1]
+    field = CustomField.objects.filter(key=key).first()
+    if field is not None and field.type != CustomField.Type.DATE:
+        raise ValidationError(
+            f"Option “newest_by”: the column “{found[0]}” goes to the custom field “{key}”, "
+            "which is not a date field."
+        )
 
 
 class MissingReferences:
