@@ -294,6 +294,17 @@ def _suggested_mapping(path: str, template: str, mapping: dict | None) -> dict:
     return {"columns": out, "constants": start.get("constants") or {}, "options": options}
 
 
+def _with_keep(mapping: dict, keep: str) -> dict:
+    from django.core.exceptions import ValidationError
+
+    from grassroots.people.imports.mapping import with_keep
+
+    try:
+        return with_keep(mapping, keep)
+    except ValidationError as exc:
+        raise CommandError(" ".join(exc.messages))
+
+
 def cmd_import(ns) -> int:
     """Import a voter file or spreadsheet now, with a progress line. A mistake in the command
     (missing file, bad mapping, unknown template or field) is one line and exit code 2."""
@@ -328,12 +339,23 @@ def _cmd_import(ns) -> int:
             suggested = _suggested_mapping(ns.file, ns.template or "", mapping)
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages))
+        if ns.keep:
+            suggested = _with_keep(suggested, ns.keep)
         print(json.dumps(suggested, indent=2, ensure_ascii=False))
         return 0
     if not ns.template and mapping is None:
         raise CommandError(
             "give --template NAME or --mapping FILE (--show-mapping prints a mapping to start from)."
         )
+    template = ns.template or ""
+    if ns.keep:
+        if mapping is None:  # the template's mapping, with this option
+            try:
+                mapping = services.template_mapping(template)
+            except ValidationError as exc:
+                raise CommandError(" ".join(exc.messages))
+            template = ""
+        mapping = _with_keep(mapping, ns.keep)
     actor = SYSTEM
     if ns.as_user:
         actor = User.objects.filter(username=ns.as_user).first()
@@ -344,7 +366,7 @@ def _cmd_import(ns) -> int:
             actor=actor,
             path=ns.file,
             mapping=mapping,
-            template=ns.template or "",
+            template=template,
             dry_run=ns.dry_run,
         )
     except Conflict as exc:
@@ -545,6 +567,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true", help="print the counts as one JSON object")
     p.add_argument("--rejects", help="write the rejected rows (line, reason, original) to this CSV")
     p.add_argument("--as", dest="as_user", help="the username recorded as the importer")
+    p.add_argument(
+        "--keep",
+        metavar="later|newest:COLUMN",
+        help="a voter on more than one row: keep the later row (the default), or the row with "
+        "the newest date in COLUMN (a column mapped to a date field); overrides the mapping's "
+        "option",
+    )
     p.add_argument(
         "--show-mapping",
         action="store_true",

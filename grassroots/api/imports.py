@@ -28,7 +28,7 @@ from rest_framework.response import Response
 from grassroots.api.permissions import CapabilityPermission
 from grassroots.core.exceptions import Conflict
 from grassroots.people.imports import selectors, services, uploads
-from grassroots.people.imports.mapping import fit_mapping, validate_mapping
+from grassroots.people.imports.mapping import fit_mapping, validate_mapping, with_keep
 from grassroots.people.imports.options import options_check
 from grassroots.people.imports.reader import ImportFileError, preview
 from grassroots.people.models import ImportBatch
@@ -42,7 +42,9 @@ def _messages(exc: DjangoValidationError) -> list[str]:
     {
         "type": "string",
         "description": "A mapping as JSON text (see the user guide, Imports → the mapping), "
-        'e.g. {"columns": {"First": "person.given_name", "Voter ID": "external_id:voter"}}',
+        'e.g. {"columns": {"First": "person.given_name", "Voter ID": "external_id:voter"}}. '
+        'Its "options" include "keep_repeated": "later" (the default) or "newest" with '
+        '"newest_by": the column whose date decides which of a voter\'s rows is kept.',
     }
 )
 class MappingField(serializers.Field):
@@ -76,6 +78,15 @@ class ImportUploadSerializer(serializers.Serializer):
         help_text="A template name (us-voter-file, india-roll, osdi-sample or a saved one).",
     )
     mapping = MappingField(required=False, help_text="Instead of a template: the mapping itself.")
+    keep = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=300,
+        help_text="A voter on more than one row of the file: `later` keeps the later row (the "
+        "default), `newest:COLUMN` the row with the newest date in COLUMN (a column mapped to a "
+        "date field; a row without a date there loses, equal dates keep the later row). Sets the "
+        "mapping's options `keep_repeated` and `newest_by`, over the template's or mapping's.",
+    )
     dry_run = serializers.BooleanField(
         default=True,
         help_text="true (the default): a check that writes nothing; false: import for real.",
@@ -220,6 +231,18 @@ class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 value={"file": "(file)", "template": "us-voter-file", "dry_run": True},
                 request_only=True,
             ),
+            OpenApiExample(
+                "A voter twice in the file: keep the newest registration",
+                value={
+                    "file": "(file)",
+                    "mapping": '{"columns": {"VoterID": "external_id:us-oh-voter", '
+                    '"Name": "person.full_name", "RegDate": {"target": '
+                    '"person.registration_date", "format": "%m/%d/%Y"}}}',
+                    "keep": "newest:RegDate",
+                    "dry_run": True,
+                },
+                request_only=True,
+            ),
         ],
     )
     def create(self, request):
@@ -234,9 +257,16 @@ class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 raise serializers.ValidationError({"file": [str(exc)]})
             mapping = data.get("mapping")
             which = "mapping" if mapping is not None else "template"
+            template = data.get("template") or ""
+            if data.get("keep"):  # the template's or the mapping's, with this option
+                try:
+                    base = mapping if mapping is not None else services.template_mapping(template)
+                    mapping, template, which = with_keep(base, data["keep"]), "", "keep"
+                except DjangoValidationError as exc:
+                    raise serializers.ValidationError({"keep": _messages(exc)})
             try:
                 fitted = fit_mapping(
-                    mapping if mapping is not None else services.template_mapping(data["template"]),
+                    mapping if mapping is not None else services.template_mapping(template),
                     sheet.headers,
                 )
                 validate_mapping(fitted, sheet.headers)
@@ -249,7 +279,7 @@ class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                     path=path,
                     filename=upload.name,
                     mapping=mapping,
-                    template=data.get("template") or "",
+                    template=template,
                     dry_run=data["dry_run"],
                 )
             except Conflict:

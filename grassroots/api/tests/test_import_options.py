@@ -56,3 +56,38 @@ def test_first_load_options_are_checked_when_the_file_is_uploaded(users, geo):
         IMPORTS, form(mapping=json.dumps(mapping)), format="multipart"
     )
     assert r.status_code == 201, r.content
+
+
+def test_keep_newest_is_taken_and_checked(users, geo):
+    header = ["EPIC", "Name", "Registered"]
+    rows = [
+        ["WKH1234566", "Mitali Ghosh", "2026-03-02"],
+        ["WKH1234566", "Mitali Ghosh", "2019-05-01"],
+    ]
+    mapping = {
+        "columns": {
+            "EPIC": "external_id:epic",
+            "Name": "person.full_name",
+            "Registered": "person.registration_date",
+        }
+    }
+    c = api_with_token(users["manager"])
+    r = c.post(
+        IMPORTS,
+        form(roll(rows, header), mapping=json.dumps(mapping), keep="newest:Name"),
+        format="multipart",
+    )
+    error = assert_error(r, 400, "invalid")
+    assert "the column “Name” is not mapped to a date" in " ".join(error["fields"]["keep"])
+    r = c.post(
+        IMPORTS, form(roll(rows, header), mapping=json.dumps(mapping), keep="oldest"),
+        format="multipart",
+    )  # fmt: skip
+    assert "write later, or newest:COLUMN" in " ".join(assert_error(r, 400)["fields"]["keep"])
+    r = c.post(
+        IMPORTS,
+        form(roll(rows, header), mapping=json.dumps(mapping), keep="newest:Registered"),
+        format="multipart",
+    )
+    assert r.status_code == 201, r.content
+    assert r.json()["mapping"]["options"] == {"keep_repeated": "newest", "newest_by": "Registered"}

@@ -25,7 +25,7 @@ from grassroots.people.imports.mapping import (
 )
 from grassroots.people.imports.templates import BUILTIN, template_name_check
 from grassroots.people.imports.uploads import upload_check
-from grassroots.people.models import ImportTemplate
+from grassroots.people.models import CustomField, ImportTemplate
 
 # Targets that take a name after them (``external_id:epic``); the chooser offers the prefix
 # and a box for the name.
@@ -395,6 +395,23 @@ class MappingForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
+    keep_repeated = forms.ChoiceField(
+        label=gettext_lazy("When a voter appears more than once in the file, keep"),
+        choices=[
+            ("later", gettext_lazy("the later row in the file")),
+            ("newest", gettext_lazy("the row with the newest date in a column")),
+        ],
+        required=False,
+    )
+    newest_by = forms.ChoiceField(
+        label=gettext_lazy("The date that decides is in the column"),
+        choices=(),
+        required=False,
+        help_text=gettext_lazy(
+            "A column mapped to a date (registration date, a custom date field…). A row with "
+            "no date there loses to a row with one; on the same date the later row is kept."
+        ),
+    )
     save_as = forms.CharField(
         label=gettext_lazy("Save this mapping as a template named"),
         max_length=60,
@@ -430,7 +447,13 @@ class MappingForm(forms.Form):
         for name in OPTION_FIELDS:
             initial.setdefault(name, options.get(name, ""))
         initial.setdefault("match", options.get("match") or ["external_id", "name_birth"])
+        initial.setdefault("keep_repeated", options.get("keep_repeated") or "later")
+        initial.setdefault("newest_by", options.get("newest_by", ""))
         super().__init__(*args, **kwargs)
+        self.fields["newest_by"].choices = [
+            ("", _("— choose the column —")),
+            *((h, h) for h in headers),
+        ]
         self.fields["new_area_kind"].choices = [
             ("", _("— the booth/precinct kind —")),
             *AreaKind.objects.values_list("code", "name"),
@@ -548,6 +571,27 @@ class MappingForm(forms.Form):
         return [(self[f"k{j}_target"], self[f"k{j}_value"]) for j in range(self.constant_count)]
 
     # --- validation ---------------------------------------------------------------------
+    def _newest_by(self, header: str, columns: dict, options: dict) -> None:
+        """``keep_repeated = newest`` needs a column mapped to a date field."""
+        if not header:
+            self.add_error("newest_by", _("Choose the column whose date decides."))
+            return
+        spec = columns.get(header)
+        target = spec if isinstance(spec, str) else (spec or {}).get("target", "")
+        is_date = target in DATE_TARGETS or (
+            target.startswith("custom:")
+            and CustomField.objects.filter(key=target[7:], type=CustomField.Type.DATE).exists()
+        )
+        if not is_date:
+            self.add_error(
+                "newest_by",
+                _("Map the column “%(header)s” to a date field, or choose another column.")
+                % {"header": header},
+            )
+            return
+        options["keep_repeated"] = "newest"
+        options["newest_by"] = header
+
     @staticmethod
     def _region(value: str) -> str:
         value = (value or "").strip().upper()
@@ -664,6 +708,8 @@ class MappingForm(forms.Form):
                 "new_areas_under",
                 _("Give the code of the area the new areas go under."),
             )
+        if cd.get("keep_repeated") == "newest":
+            self._newest_by(cd.get("newest_by") or "", columns, options)
         if not cd.get("match"):
             self.add_error(
                 "match",

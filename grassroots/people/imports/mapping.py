@@ -456,6 +456,27 @@ def _newest_by_problems(mapping: dict, columns: Any) -> list[str]:
     ]
 
 
+def with_keep(mapping: dict, keep: str) -> dict:
+    """The mapping with its ``keep_repeated`` option set from the command line's and the API's
+    short form: ``later``, or ``newest:COLUMN`` (the row with the newest date in COLUMN)."""
+    options = {
+        k: v
+        for k, v in (mapping.get("options") or {}).items()
+        if k not in ("keep_repeated", "newest_by")
+    }
+    how, _sep, column = (keep or "").strip().partition(":")
+    if how == "later" and not column:
+        options["keep_repeated"] = "later"
+    elif how == "newest" and column.strip():
+        options.update(keep_repeated="newest", newest_by=column.strip())
+    else:
+        raise ValidationError(
+            f"“{keep}”: write later, or newest:COLUMN with the file's column whose date "
+            "decides (e.g. newest:RegistrationDate)."
+        )
+    return {**mapping, "options": options}
+
+
 def newest_by(mapping: dict) -> tuple[str, str, dict] | None:
     """(column, target, settings) of the column whose date decides which of a voter's rows is
     kept, when the mapping's options ask for the newest row; else None."""

@@ -99,6 +99,33 @@ def rejected_values_csv(batch: ImportBatch) -> Iterator[str]:
         )
 
 
+def repeated_rows(batch: ImportBatch, limit: int = 20) -> list[dict[str, Any]]:
+    """The first repeated rows of an import in the reader's words: the line kept, why (the
+    later row, or the row with the newest date in the deciding column) and what differs."""
+    column = ((batch.mapping or {}).get("options") or {}).get("newest_by", "")
+    out = []
+    for n in ImportNotice.objects.filter(batch=batch, kind=ImportNotice.Kind.REPEATED)[:limit]:
+        other, _sp, dates = n.column.partition(" ")
+        kept, _sp, left = dates.partition(" ")
+        if not dates:  # keep_repeated = later: the notice names the earlier line only
+            why = _("repeats line %(earlier)s; the later row was kept") % {"earlier": other}
+        elif kept == "-":
+            why = _(
+                "same person as line %(other)s; neither has a date in “%(column)s”: the later "
+                "row was kept"
+            ) % {"other": other, "column": column}
+        elif kept == left:
+            why = _(
+                "same person as line %(other)s; the same “%(column)s”: the later row was kept"
+            ) % {"other": other, "column": column}
+        else:
+            why = _(
+                "same person as line %(other)s; the row of %(date)s was kept (newer “%(column)s”)"
+            ) % {"other": other, "date": kept, "column": column}
+        out.append({"line": n.line, "why": why, "value": n.value})
+    return out
+
+
 def change_labels(fields: list[str]) -> list[str]:
     """What an import changed, in the reader's words (``age``, ``address``, ``phone``…)."""
     special = {

@@ -126,6 +126,8 @@ class ImportMapView(CapabilityRequiredMixin, View):
                 "new_area_kind",
                 "unknown_election",
                 "new_elections_in",
+                "keep_repeated",
+                "newest_by",
                 "save_as",
                 "description",
             ),
@@ -237,7 +239,7 @@ class ImportDetailView(CapabilityRequiredMixin, View):
                 "batch": batch,
                 "rejections": rejections,
                 "rejected_values": notices.filter(kind=ImportNotice.Kind.VALUE)[:20],
-                "repeated": notices.filter(kind=ImportNotice.Kind.REPEATED)[:20],
+                "repeated": selectors.repeated_rows(batch),
                 "updated_examples": updated,
             },
         )

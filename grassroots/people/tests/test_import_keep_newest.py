@@ -5,9 +5,12 @@ first pass over the file finds them); the collapse is reported with why and what
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.core.exceptions import ValidationError
 
+from grassroots.cli import main
 from grassroots.core.access import SYSTEM
 from grassroots.people.imports import services
 from grassroots.people.imports.engine import Importer
@@ -175,3 +178,37 @@ def test_a_template_column_renamed_to_the_file_s_spelling_still_decides():
     fitted = fit_mapping(MAPPING, ["epic", "NAME", "street", "REGISTERED"])
     assert fitted["options"]["newest_by"] == "REGISTERED"
     assert "REGISTERED" in fitted["columns"]
+
+
+def test_the_command_line_keeps_the_newest_row(geo, capsys, tmp_path):
+    rows = [
+        [MITALI, "Mitali Ghosh", "Lansdowne Road", "2026-03-02"],
+        [MITALI, "Mitali Ghosh", "Elgin Road", "2019-05-01"],
+    ]
+    path = write_csv(tmp_path / "roll.csv", HEADER, rows)
+    later = tmp_path / "later.json"
+    later.write_text(json.dumps({**MAPPING, "options": {}}), encoding="utf-8")
+    code = main(["import", str(path), "--mapping", str(later), "--keep", "newest:Registered"])
+    assert code == 0, capsys.readouterr().err
+    batch = ImportBatch.objects.get()
+    assert batch.mapping["options"] == {"keep_repeated": "newest", "newest_by": "Registered"}
+    assert batch.counts["repeated"] == 1 and street_of(MITALI) == "Lansdowne Road"
+
+
+@pytest.mark.parametrize(
+    ("keep", "message"),
+    [
+        ("newest", "write later, or newest:COLUMN"),
+        ("first", "write later, or newest:COLUMN"),
+        ("newest:Street", "the column “Street” is not mapped to a date"),
+        ("newest:Nope", "the column “Nope” is not mapped"),
+    ],
+)
+def test_a_wrong_keep_on_the_command_line_is_one_line(geo, capsys, tmp_path, keep, message):
+    path = write_csv(tmp_path / "roll.csv", HEADER, [[MITALI, "Mitali Ghosh", "x", ""]])
+    mapping = tmp_path / "m.json"
+    mapping.write_text(json.dumps(MAPPING), encoding="utf-8")
+    code = main(["import", str(path), "--mapping", str(mapping), "--keep", keep])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+    assert not ImportBatch.objects.exists()
