@@ -1,7 +1,7 @@
 """End-to-end: the mapping screen's value maps and first-load options (issue 13 §5, §7): a
 vote column's translation and election date appear for a vote column only, the options for
-unknown areas and elections show what they need, the check runs with them; and the screen in
-Hindi on a phone.
+unknown areas and elections show what they need, the check runs with them; the screen in
+Hindi on a phone; and which row of a voter listed twice is kept (§8).
 
 Screenshots go to test-artifacts/e2e/ (git-ignored).
 """
@@ -92,3 +92,66 @@ def test_the_options_in_hindi_on_a_phone(page: Page, live_server, login, shots, 
     assert sizes["scroll"] <= sizes["inner"] + 1, f"the page scrolls sideways: {sizes}"
     page.get_by_label(under).scroll_into_view_if_needed()
     shots(page, "34-import-options-hindi-phone", full_page=False)
+
+
+def test_keep_the_newest_row_of_a_voter_listed_twice(
+    page: Page, live_server, login, shots, users, geo
+):
+    login(page, "manager")
+    page.goto(f"{live_server.url}/people/imports/")
+    page.locator("#id_file").set_input_files(
+        {
+            "name": "moved.csv",
+            "mimeType": "text/csv",
+            "buffer": (
+                b"EPIC,Name,Street,Registered\n"
+                b"WKH1234566,Mitali Ghosh,Lansdowne Road,2026-03-02\n"
+                b"WKH7654320,Amit Ghosh,Elgin Road,2020-01-01\n"
+                b"WKH1234566,Mitali Ghosh,Elgin Road,2019-05-01\n"
+            ),
+        }
+    )
+    page.get_by_role("button", name="Upload and map the columns").click()
+    page.wait_for_url(re.compile(r"/people/imports/map/\w+/$"))
+    page.get_by_label("EPIC", exact=True).select_option("external_id:")
+    row(page, "EPIC").get_by_label("Kind of id (e.g. epic, voter)").fill("epic")
+    page.get_by_label("Name", exact=True).select_option("person.full_name")
+    page.get_by_label("Street", exact=True).select_option("address.street")
+
+    # the column that decides is asked for only when "newest" is chosen
+    keep = page.get_by_label("When a voter appears more than once in the file, keep")
+    by = page.get_by_label("The date that decides is in the column")
+    expect(keep).to_have_value("later")
+    expect(by).to_be_hidden()
+    keep.select_option("newest")
+    expect(by).to_be_visible()
+    by.select_option("Registered")
+    # … and it must be a column mapped to a date
+    registered = page.get_by_label("Registered", exact=True)
+    expect(registered).to_have_value("person.registration_date")  # guessed from its name
+    registered.select_option("ignore")
+    page.get_by_role("button", name="Check with this mapping").click()
+    expect(page.locator(".field.has-error", has=by)).to_contain_text(
+        "Map the column “Registered” to a date field"
+    )
+    expect(page.get_by_label("The date that decides is in the column")).to_be_visible()
+    page.get_by_label("Registered", exact=True).select_option("person.registration_date")
+    shots(page, "35-import-keep-newest")
+    page.get_by_role("button", name="Check with this mapping").click()
+    page.wait_for_url(re.compile(r"/people/imports/[0-9a-f-]{36}/$"))
+
+    repeated = page.locator(
+        "section", has=page.get_by_role("heading", name="Repeated, the newest one kept")
+    )
+    expect(repeated).to_contain_text(
+        "same person as line 4; the row of 2026-03-02 was kept (newer “Registered”)"
+    )
+    expect(repeated).to_contain_text("Street: Elgin Road → Lansdowne Road")
+    page.get_by_role("button", name="Import for real").click()
+    page.wait_for_url(re.compile(r"/people/imports/[0-9a-f-]{36}/$"))
+    expect(page.get_by_text("Succeeded")).to_be_visible()
+
+    from grassroots.people.models import Person
+
+    mitali = Person.objects.get(external_ids__value="WKH1234566")
+    assert mitali.household.address.street == "Lansdowne Road"
