@@ -23,6 +23,8 @@ the copy of the file into the media directory; its peak RSS comes from ``wait4``
     BENCH_IMPORT_PROFILE=1      # then cProfile in-process imports of 20k rows: new, again, 10% changed
     BENCH_IMPORT_SQLITE=0       # skip the SQLite part (engine on SQLite, 100k rows, vs executemany)
     BENCH_IMPORT_ONLY=sqlite    # only the SQLite part
+    BENCH_IMPORT_KEEP=0         # skip keep_repeated = newest against the default (new + again)
+    BENCH_IMPORT_ONLY=keep      # only that comparison (PostgreSQL, then SQLite)
 
 Between the steps (untimed): VACUUM ANALYZE of the people tables, as a settled database would
 have had (autovacuum may be off, as on the development server). The SQL baselines run in a
@@ -447,7 +449,21 @@ def _files(n: int) -> dict:
     spec = _builtin_mapping("us-voter-file")
     spec["columns"].update(dict.fromkeys(EXTRA_COLUMNS, "ignore"))
     mapping.write_text(json.dumps(spec, indent=2))
-    files = {"base": base, "changed": changed, "only": only, "mapping": mapping, **info}
+    newest = WORK / "mapping-newest.json"  # keep_repeated = newest (issue 13 §8): a first pass
+    spec["options"] = {
+        **spec.get("options", {}),
+        "keep_repeated": "newest",
+        "newest_by": "BirthDate",
+    }
+    newest.write_text(json.dumps(spec, indent=2))
+    files = {
+        "base": base,
+        "changed": changed,
+        "only": only,
+        "mapping": mapping,
+        "mapping_newest": newest,
+        **info,
+    }
     if n > 100_000:
         files["prefix"] = WORK / f"voters-{FORMAT}-{n}-first100k.csv"
         if not files["prefix"].exists():
@@ -1002,6 +1018,54 @@ def _sqlite(files: dict, n: int) -> list[dict]:
     ]
 
 
+def _keep_newest(files: dict, n: int, path: Path, env: dict | None, label: str) -> list[dict]:
+    """``keep_repeated = newest`` (a first pass over the identifier and date columns, kept in a
+    temporary table) against the default (the later row) in the same run: a new load into an
+    empty database and the same file again (nothing changed), each with both options."""
+    out = []
+    for step in ("new", "again"):
+        if step == "new":
+            if env is None:
+                _reset()
+            else:
+                for f in SQLITE_DB.parent.glob(SQLITE_DB.name + "*"):
+                    f.unlink()
+                _child([sys.executable, "-m", "bench.importer", "setup"], env)
+        default = _engine(path, files["mapping"], f"{label}{step}, keep the later row", env)
+        if step == "new":  # the newest-row load starts from the same empty database
+            if env is None:
+                _reset()
+            else:
+                for f in SQLITE_DB.parent.glob(SQLITE_DB.name + "*"):
+                    f.unlink()
+                _child([sys.executable, "-m", "bench.importer", "setup"], env)
+        newest = _engine(path, files["mapping_newest"], f"{label}{step}, keep the newest row", env)
+        key = "created" if step == "new" else "unchanged"
+        assert newest["counts"][key] == default["counts"][key] == n, (default, newest)
+        what = "import new rows" if step == "new" else "re-import unchanged"
+        out.append(
+            row(
+                "import",
+                f"{label}{what}, keep newest:BirthDate vs later (s)",
+                newest["seconds"],
+                "s",
+                default["seconds"],
+                n,
+            )
+        )
+        out.append(
+            row(
+                "import",
+                f"{label}{what}, keep newest vs later, peak RSS (MB)",
+                newest["rss_mb"],
+                "MB",
+                default["rss_mb"],
+                n,
+            )
+        )
+    return out
+
+
 # --- the benchmark ---------------------------------------------------------------------------
 
 
@@ -1016,6 +1080,17 @@ def run() -> list[dict]:
         return rows
     print("migrating and creating the areas and elections …", flush=True)
     _child([sys.executable, "-m", "bench.importer", "setup"])
+    if os.environ.get("BENCH_IMPORT_ONLY") == "keep":  # only keep newest vs later
+        rows = _keep_newest(files, n, files["base"], None, "")
+        rows += _keep_newest(
+            files,
+            min(n, SQLITE_ROWS),
+            files["base"] if n <= SQLITE_ROWS else files["prefix"],
+            {"DATABASE_URL": f"sqlite:///{SQLITE_DB}"},
+            "SQLite: ",
+        )
+        print_table(rows)
+        return rows
     changes = files["changes"]
     n_changed = changes["phone"] + changes["street"]
 
@@ -1139,6 +1214,8 @@ def run() -> list[dict]:
         f"{changes['phone']:,} new phones, {changes['street']:,} moves)"
     )
 
+    if os.environ.get("BENCH_IMPORT_KEEP", "1") != "0":
+        rows += _keep_newest(files, n, files["base"], None, "")
     if os.environ.get("BENCH_IMPORT_PROFILE"):
         _profile(files, n)
     if os.environ.get("BENCH_IMPORT_SQLITE", "1") != "0":
