@@ -1056,6 +1056,16 @@ def _keep_newest(files: dict, n: int, path: Path, env: dict | None, label: str) 
         out.append(
             row(
                 "import",
+                f"{label}{what}, keep newest vs later, engine CPU (s)",
+                newest["cpu_s"],
+                "s",
+                default["cpu_s"],
+                n,
+            )
+        )
+        out.append(
+            row(
+                "import",
                 f"{label}{what}, keep newest vs later, peak RSS (MB)",
                 newest["rss_mb"],
                 "MB",
