@@ -137,7 +137,7 @@ class ImportBatchSerializer(serializers.ModelSerializer):
         child=serializers.IntegerField(),
         help_text="created, updated, unchanged, rejected, rows (after the run; would-be "
         "numbers for a check); when not zero also values_rejected (values left out of imported "
-        "rows), repeated (earlier rows of a person replaced by a later one), headers_skipped, "
+        "rows), repeated (rows of a person left out for another row of theirs: the later one, or with `keep` newest, the one with the newest date), headers_skipped, "
         "moved (people moved to another address) and households_split.",
     )
 
