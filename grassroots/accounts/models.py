@@ -144,7 +144,7 @@ class LoginThrottle(models.Model):
     rules live in ``accounts/throttle.py``."""
 
     class Kind(models.TextChoices):
-        ACCOUNT = "account", _("account")
+        ACCOUNT = "account", _("user account")
         IP = "ip", _("IP address")
 
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -155,6 +155,7 @@ class LoginThrottle(models.Model):
     locked_until = models.DateTimeField(null=True, blank=True)
 
     access_scope = access.SystemOnly("accounts.manage")
+    objects = access.ScopedManager()
 
     class Meta:
         constraints = [
