@@ -219,6 +219,7 @@ def test_reset_does_not_tell_whether_an_account_exists(with_email):
 def test_reset_unlocks_a_locked_account(with_email, now):
     for _ in range(10):
         sign_in(Client(), "volunteer", "wrong-password")
+    assert "locked for a while" in sign_in(Client(), "volunteer", PASSWORD).content.decode()
     set_password_via(reset_link("rahul@example.org"))
     c = Client()
     assert sign_in(c, "volunteer", NEW_PASSWORD).status_code == 302
