@@ -146,6 +146,7 @@ class LoginThrottle(models.Model):
     class Kind(models.TextChoices):
         ACCOUNT = "account", _("user account")
         IP = "ip", _("IP address")
+        RESET = "reset", _("password reset requests from an IP address")
 
     kind = models.CharField(max_length=10, choices=Kind.choices)
     key = models.CharField(max_length=150)

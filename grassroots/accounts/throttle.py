@@ -11,6 +11,8 @@ Rules (defaults; ``settings.LOGIN_THROTTLE`` overrides any of them):
   sign-in afterwards starts again from zero, and a password reset or change unlocks at once.
 * **Per IP** (``REMOTE_ADDR``; behind a proxy, have it set the client's address): a larger
   budget, ``ip_limit`` failures within ``window`` lock the address for ``lock``.
+* **Password reset emails**: ``reset_limit`` requests per IP within ``window``; more are
+  answered as usual but send nothing.
 
 While a lock or a wait is on, the password is not even checked: the right one is refused too.
 Every lock is audited (``auth.locked``), and every refused attempt is an ``auth.login_failed``
@@ -41,9 +43,11 @@ DEFAULTS = {
     "lock": dt.timedelta(minutes=15),
     "delay_after": 3,  # failures before the growing delays start
     "max_delay": dt.timedelta(minutes=1),
+    "reset_limit": 5,  # password reset emails asked for from one client IP within the window
 }
 ACCOUNT = LoginThrottle.Kind.ACCOUNT
 IP = LoginThrottle.Kind.IP
+RESET = LoginThrottle.Kind.RESET
 
 
 def rules() -> dict:
@@ -134,6 +138,21 @@ def record_failure(username: str | None, ip: str) -> None:
         _count(ACCOUNT, account_key(username), r["account_limit"], now, r, ip=ip)
         if ip:
             _count(IP, ip, r["ip_limit"], now, r, ip=ip)
+
+
+def reset_request_allowed(ip: str) -> bool:
+    """Count a request for a password reset email from ``ip``; False once the address has asked
+    ``reset_limit`` times within the window (then locked like a sign-in address). The caller
+    answers the same either way and sends nothing when refused: nobody's mailbox is flooded."""
+    now, r = timezone.now(), rules()
+    if not ip:
+        return True
+    with transaction.atomic():
+        row = LoginThrottle.objects.filter(kind=RESET, key=ip).first()
+        if row is not None and _refusal(row, now, r) is not None:
+            return False
+        _count(RESET, ip, r["reset_limit"], now, r, ip=ip)
+    return True
 
 
 def clear_account(username: str | None) -> None:

@@ -327,6 +327,8 @@ class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("accounts:password_reset_done")
 
     def form_valid(self, form):
+        if not throttle.reset_request_allowed(throttle.client_ip(self.request)):
+            return redirect(self.get_success_url())  # the same answer; nothing sent
         self.extra_email_context = {
             "campaign_name": settings.CAMPAIGN_NAME,
             "hours": _reset_hours(),

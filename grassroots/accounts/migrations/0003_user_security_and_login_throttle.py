@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
             name='LoginThrottle',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('account', 'user account'), ('ip', 'IP address')], max_length=10)),
+                ('kind', models.CharField(choices=[('account', 'user account'), ('ip', 'IP address'), ('reset', 'password reset requests from an IP address')], max_length=10)),
                 ('key', models.CharField(max_length=150)),
                 ('failures', models.PositiveIntegerField(default=0)),
                 ('window_started_at', models.DateTimeField(default=django.utils.timezone.now)),

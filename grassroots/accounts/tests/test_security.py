@@ -372,3 +372,14 @@ def test_user_create_is_not_exempt_by_default(geo):
         actor=SYSTEM, username="real", password=PASSWORD, roles=Role.objects.filter(slug="finance")
     )
     assert not user.two_factor_exempt and user.two_factor_pending()
+
+
+def test_one_address_cannot_flood_mailboxes_with_reset_emails(with_email, now):
+    for _ in range(8):
+        response = Client().post(RESET, {"email": "rahul@example.org"})
+        assert response.status_code == 302  # the same answer every time
+        assert response["Location"] == reverse("accounts:password_reset_done")
+    assert len(mail.outbox) == 5
+    now.tick(dt.timedelta(minutes=16))
+    Client().post(RESET, {"email": "rahul@example.org"})
+    assert len(mail.outbox) == 6
