@@ -41,7 +41,10 @@ class TwoFactorRequiredMiddleware:
                             "error": {
                                 "code": "two_factor_required",
                                 "message": "Complete two-factor sign-in in the browser, "
-                                "or use an API token.",
+                                "or use an API token."
+                                if has_device
+                                else "Set up two-factor sign-in in the browser first: "
+                                "your role requires it.",
                             }
                         },
                         status=403,
