@@ -53,15 +53,25 @@ def geo(db):
     return {"country": india, "state": wb, "ac": ac1, "p1": p1, "p2": p2, "kinds": {"part": part}}
 
 
-def make_user(username, role_slug, *, scope_all=False, areas=(), superuser=False):
+def make_user(
+    username, role_slug, *, scope_all=False, areas=(), superuser=False, two_factor_exempt=None
+):
+    """A user with one role. ``two_factor_exempt=None``: exempt when the role requires two-factor
+    sign-in (admin, manager, data, finance by default), so the tests that sign these users in
+    with a password keep testing what they test; the requirement itself is tested with users made
+    ``two_factor_exempt=False`` (``accounts/tests/test_security.py``)."""
+    roles = Role.objects.filter(slug=role_slug) if role_slug else Role.objects.none()
+    if two_factor_exempt is None:
+        two_factor_exempt = any(role.require_2fa for role in roles)
     return account_services.user_create(
         actor=SYSTEM,
         username=username,
         password=PASSWORD,
-        roles=Role.objects.filter(slug=role_slug) if role_slug else [],
+        roles=roles,
         scope_all=scope_all,
         scope_areas=list(areas),
         is_superuser=superuser,
+        two_factor_exempt=two_factor_exempt,
     )
 
 

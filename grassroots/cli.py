@@ -215,11 +215,13 @@ def cmd_demo(ns) -> int:
 
 
 def _print_logins() -> None:
+    from grassroots.accounts.demo import DEMO_TWO_FACTOR_NOTE
     from grassroots.demo.seed import DEMO_PASSWORD, demo_logins
 
     print(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
     for username, role, scope in demo_logins():
         print(f"  {username:<14} {role:<18} {scope}")
+    print(f"  {DEMO_TWO_FACTOR_NOTE}")
     print()
 
 

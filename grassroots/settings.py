@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "grassroots.accounts.middleware.UserLanguageMiddleware",
     "grassroots.accounts.middleware.TwoFactorRequiredMiddleware",
+    "grassroots.accounts.middleware.PasswordChangeRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -131,6 +132,10 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:dashboard"
 LOGOUT_REDIRECT_URL = "accounts:login"
+# Password sign-ins are throttled per account and per IP (accounts/throttle.py; override its
+# rules with LOGIN_THROTTLE = {"account_limit": 10, "ip_limit": 50, ...}).
+AUTHENTICATION_BACKENDS = ["grassroots.accounts.backends.ThrottledModelBackend"]
+PASSWORD_RESET_TIMEOUT = 60 * 60  # a reset link works for one hour, once
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

@@ -300,6 +300,7 @@ def admin_user(db):
         roles=Role.objects.filter(slug="admin"),
         scope_all=True,
         is_superuser=True,
+        two_factor_exempt=True,  # the admin role requires 2FA; signs in with a password here
     )
 
 

@@ -29,13 +29,14 @@ CAPABILITIES: dict[str, str] = {
     "audit.view": _("Browse the audit log"),
 }
 
-# The default roles every installation starts with, in display order.
+# The default roles every installation starts with, in display order. The roles that can
+# export, change roles or touch money require two-factor sign-in out of the box.
 ROLES: list[dict] = [
-    {"slug": "admin", "name": "Admin", "require_2fa": False},
-    {"slug": "campaign_manager", "name": "Campaign manager", "require_2fa": False},
-    {"slug": "data_manager", "name": "Data manager", "require_2fa": False},
+    {"slug": "admin", "name": "Admin", "require_2fa": True},
+    {"slug": "campaign_manager", "name": "Campaign manager", "require_2fa": True},
+    {"slug": "data_manager", "name": "Data manager", "require_2fa": True},
     {"slug": "field_organiser", "name": "Field organiser", "require_2fa": False},
-    {"slug": "finance", "name": "Finance", "require_2fa": False},
+    {"slug": "finance", "name": "Finance", "require_2fa": True},
     {"slug": "communications", "name": "Communications", "require_2fa": False},
     {"slug": "volunteer", "name": "Volunteer", "require_2fa": False},
     {"slug": "auditor", "name": "Auditor", "require_2fa": False},

@@ -18,6 +18,14 @@ if TYPE_CHECKING:
     from grassroots.core.registry import DemoRun
 
 DEMO_PASSWORD = "demo-password-2026"
+# The demo's logins are exempt from two-factor sign-in (``User.two_factor_exempt``), though the
+# admin, manager, data and finance roles require it: anyone trying the demo can sign in with the
+# password alone. A real user with those roles enrols an authenticator app at first sign-in; the
+# user admin screen shows the exemption and can remove it.
+DEMO_TWO_FACTOR_NOTE = (
+    "Demo logins are exempt from two-factor sign-in; real admin, manager, data and finance "
+    "users must enrol an authenticator app at their first sign-in."
+)
 
 # username, first name, last name, role slug, scope (None = whole campaign), superuser
 DEMO_USERS: list[tuple[str, str, str, str, str | None, bool]] = [
@@ -61,6 +69,7 @@ def seed(run: DemoRun) -> dict[str, int]:
             scope_all=scope is None,
             scope_areas=[areas[scope]] if scope else [],
             is_superuser=superuser,
+            two_factor_exempt=True,
         )
         user.password = password_hash
         user.save(update_fields=["password"])

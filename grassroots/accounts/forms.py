@@ -1,15 +1,51 @@
 from __future__ import annotations
 
+import math
+
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from grassroots.accounts.capabilities import ALL, all_capabilities
 from grassroots.accounts.models import Role, User
 from grassroots.core.registry import Registry
 
 
-class LoginForm(AuthenticationForm):
+class ThrottleMessageMixin:
+    """Say in words why a throttled sign-in was refused, and for how long (the username typed
+    stays in the form)."""
+
+    def get_invalid_login_error(self):
+        refusal = getattr(self.request, "login_refusal", None)
+        if refusal is None:
+            return super().get_invalid_login_error()
+        seconds = refusal.wait_seconds(timezone.now())
+        if refusal.locked:
+            minutes = math.ceil(seconds / 60)
+            message = ngettext(
+                "Too many failed attempts; sign-in is locked for a while. "
+                "Try again in %(n)d minute.",
+                "Too many failed attempts; sign-in is locked for a while. "
+                "Try again in %(n)d minutes.",
+                minutes,
+            ) % {"n": minutes}
+        else:
+            message = ngettext(
+                "Too many failed attempts; try again in %(n)d second.",
+                "Too many failed attempts; try again in %(n)d seconds.",
+                seconds,
+            ) % {"n": seconds}
+        return forms.ValidationError(message, code="throttled")
+
+
+class AdminLoginForm(ThrottleMessageMixin, AdminAuthenticationForm):
+    """``/django-admin/login/``: the same throttle, the same words."""
+
+
+class LoginForm(ThrottleMessageMixin, AuthenticationForm):
     username = forms.CharField(
         label=_("Username"),
         max_length=150,

@@ -41,13 +41,49 @@ class TwoFactorRequiredMiddleware:
                             "error": {
                                 "code": "two_factor_required",
                                 "message": "Complete two-factor sign-in in the browser, "
-                                "or use an API token.",
+                                "or use an API token."
+                                if has_device
+                                else "Set up two-factor sign-in in the browser first: "
+                                "your role requires it.",
                             }
                         },
                         status=403,
                     )
                 target = "accounts:otp_verify" if has_device else "accounts:otp_setup"
                 return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
+        return self.get_response(request)
+
+
+# Reachable while a new password is due: choosing it, signing out, the 2FA steps.
+PASSWORD_EXEMPT_PREFIXES = (*EXEMPT_PREFIXES, "/accounts/password/")
+
+
+class PasswordChangeRequiredMiddleware:
+    """A user an admin asked to choose a new password (``User.must_change_password``) is sent
+    to the password change form until they have (after two-factor sign-in, which runs first)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and getattr(user, "must_change_password", False)
+            and not request.path.startswith(PASSWORD_EXEMPT_PREFIXES)
+        ):
+            if request.path.startswith("/api/"):
+                return JsonResponse(
+                    {
+                        "error": {
+                            "code": "password_change_required",
+                            "message": "Choose a new password in the browser first.",
+                        }
+                    },
+                    status=403,
+                )
+            return redirect(reverse("accounts:password_change"))
         return self.get_response(request)
 
 

@@ -44,6 +44,19 @@ class User(AbstractUser):
     )
     preferred_language = models.CharField(_("language"), max_length=10, blank=True, default="")
     phone = models.CharField(_("phone"), max_length=20, blank=True, default="")
+    two_factor_exempt = models.BooleanField(
+        _("exempt from two-factor sign-in"),
+        default=False,
+        help_text=_(
+            "Signs in without an authenticator app even where a role requires one "
+            "(demo and test accounts only)."
+        ),
+    )
+    must_change_password = models.BooleanField(
+        _("must set a new password"),
+        default=False,
+        help_text=_("Asked to choose a new password at the next sign-in."),
+    )
 
     access_scope = access.AnyOf((access.ByOwner("pk"), access.Campaign("accounts.manage")))
 
@@ -76,7 +89,17 @@ class User(AbstractUser):
         return ALL in caps or capability in caps
 
     def requires_2fa(self) -> bool:
-        return any(role.require_2fa for role in self._roles())
+        """A role of the user requires two-factor sign-in (and the user is not exempt)."""
+        return not self.two_factor_exempt and any(role.require_2fa for role in self._roles())
+
+    def two_factor_pending(self) -> bool:
+        """Two-factor sign-in is required but no device is enrolled yet: the user may not work
+        (sign-in sends them to enrolment; their API tokens are refused) until they enrol."""
+        if not self.requires_2fa():
+            return False
+        from django_otp import user_has_device
+
+        return not user_has_device(self, confirmed=True)
 
     @property
     def sees_everything(self) -> bool:
@@ -112,3 +135,33 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class LoginThrottle(models.Model):
+    """Failed sign-ins counted per account (the username typed, lower-cased) and per client IP.
+
+    One row per key; rows without a lock are forgotten a day after their last failure. The
+    rules live in ``accounts/throttle.py``."""
+
+    class Kind(models.TextChoices):
+        ACCOUNT = "account", _("user account")
+        IP = "ip", _("IP address")
+        RESET = "reset", _("password reset requests from an IP address")
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    key = models.CharField(max_length=150)
+    failures = models.PositiveIntegerField(default=0)
+    window_started_at = models.DateTimeField(default=timezone.now)
+    last_failure_at = models.DateTimeField(default=timezone.now, db_index=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    access_scope = access.SystemOnly("accounts.manage")
+    objects = access.ScopedManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "key"], name="accounts_login_throttle_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.key}"

@@ -18,9 +18,7 @@ def on_login(sender, request, user, **kwargs):
 
 @receiver(user_login_failed)
 def on_login_failed(sender, credentials, request=None, **kwargs):
-    audit.record(
-        actor=SYSTEM,
-        action="auth.login_failed",
-        detail={"username": str(credentials.get("username", ""))[:150]},
-        ip_address=_ip(request),
-    )
+    detail = {"username": str(credentials.get("username", ""))[:150]}
+    if getattr(request, "login_refusal", None) is not None:
+        detail["throttled"] = True  # refused by the sign-in throttle (accounts/throttle.py)
+    audit.record(actor=SYSTEM, action="auth.login_failed", detail=detail, ip_address=_ip(request))

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from grassroots.accounts import throttle
 from grassroots.accounts.capabilities import ALL, all_capabilities, default_roles
 from grassroots.accounts.models import ApiToken, Role, User
 from grassroots.core import access, audit
@@ -53,7 +54,10 @@ def user_create(
     scope_all: bool = False,
     scope_areas: Iterable[Any] = (),
     is_superuser: bool = False,
+    two_factor_exempt: bool = False,
 ) -> User:
+    """``two_factor_exempt`` (demo and test accounts): the user signs in without an
+    authenticator app even where a role requires one; no screen sets it."""
     access.require(actor, MANAGE)
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": _("A user with that username already exists.")})
@@ -65,6 +69,7 @@ def user_create(
         scope_all=scope_all or is_superuser,
         is_superuser=is_superuser,
         is_staff=is_superuser,
+        two_factor_exempt=two_factor_exempt,
     )
     if password:
         user.set_password(password)
@@ -82,8 +87,62 @@ def user_create(
             "roles": sorted(r.slug for r in user.roles.all()),
             "scope_all": user.scope_all,
             "scope_areas": sorted(a.code for a in user.scope_areas.all()),
+            **({"two_factor_exempt": True} if two_factor_exempt else {}),
         },
     )
+    return user
+
+
+# --- passwords and sign-in locks -------------------------------------------------------
+
+
+@transaction.atomic
+def user_password_set(*, actor: Any, user: User, password: str, reset: bool = False) -> User:
+    """Set ``user``'s password (already checked against ``AUTH_PASSWORD_VALIDATORS`` by the
+    form): by the user themself (a change, or ``reset`` through an emailed link) or by a user
+    manager. Clears a forced change and lifts a sign-in lock."""
+    if getattr(actor, "pk", None) != user.pk:
+        access.require(actor, MANAGE)
+    user.set_password(password)
+    user.must_change_password = False
+    user.save(update_fields=["password", "must_change_password"])
+    throttle.clear_account(user.get_username())
+    audit.record(
+        actor=actor, action="user.password_reset" if reset else "user.password_changed", obj=user
+    )
+    return user
+
+
+@transaction.atomic
+def user_password_change_require(*, actor: Any, user: User) -> User:
+    """Make ``user`` choose a new password at their next sign-in (and now, if signed in)."""
+    access.require(actor, MANAGE)
+    if not user.must_change_password:
+        user.must_change_password = True
+        user.save(update_fields=["must_change_password"])
+        audit.record(actor=actor, action="user.password_change_required", obj=user)
+    return user
+
+
+@transaction.atomic
+def user_sign_in_unlock(*, actor: Any, user: User) -> bool:
+    """Lift a sign-in lock on ``user``'s account (not on an IP address); True if one was on."""
+    access.require(actor, MANAGE)
+    locked = throttle.account_lock(user.get_username()) is not None
+    throttle.clear_account(user.get_username())
+    if locked:
+        audit.record(actor=actor, action="auth.unlocked", obj=user)
+    return locked
+
+
+@transaction.atomic
+def user_two_factor_exemption_remove(*, actor: Any, user: User) -> User:
+    """End a demo/test account's exemption: its roles' two-factor requirement applies."""
+    access.require(actor, MANAGE)
+    if user.two_factor_exempt:
+        user.two_factor_exempt = False
+        user.save(update_fields=["two_factor_exempt"])
+        audit.record(actor=actor, action="user.2fa_exemption_removed", obj=user)
     return user
 
 

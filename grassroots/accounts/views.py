@@ -6,6 +6,7 @@ import qrcode
 import qrcode.image.svg
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -17,6 +18,7 @@ from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views import i18n as i18n_views
 from django.views.decorators.http import require_POST
@@ -24,7 +26,7 @@ from django_otp import login as otp_login
 from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from grassroots.accounts import selectors, services
+from grassroots.accounts import selectors, services, throttle
 from grassroots.accounts.forms import (
     ApiTokenForm,
     LanguageForm,
@@ -160,6 +162,17 @@ class UserCreateView(CapabilityRequiredMixin, View):
 
 class UserEditView(CapabilityRequiredMixin, View):
     capability = "accounts.manage"
+    ACTIONS = {
+        "require_password_change": (
+            services.user_password_change_require,
+            gettext_lazy("The user will be asked to choose a new password at the next sign-in."),
+        ),
+        "unlock": (services.user_sign_in_unlock, gettext_lazy("Sign-in unlocked.")),
+        "remove_2fa_exemption": (
+            services.user_two_factor_exemption_remove,
+            gettext_lazy("Exemption removed: the roles' two-factor requirement now applies."),
+        ),
+    }
 
     def _get_user(self, pk):
         return get_object_or_404(User.objects.prefetch_related("roles", "scope_areas"), pk=pk)
@@ -169,6 +182,7 @@ class UserEditView(CapabilityRequiredMixin, View):
             "subject": user,
             "form": form,
             "has_2fa": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
+            "locked_until": throttle.account_lock(user.get_username()),
         }
 
     def get(self, request, pk):
@@ -188,6 +202,11 @@ class UserEditView(CapabilityRequiredMixin, View):
         if request.POST.get("action") == "reset_2fa":
             services.totp_devices_remove(actor=request.user, user=user)
             messages.success(request, _("Two-factor devices removed."))
+            return redirect("accounts:user_edit", pk=user.pk)
+        if request.POST.get("action") in self.ACTIONS:
+            service, done = self.ACTIONS[request.POST["action"]]
+            service(actor=request.user, user=user)
+            messages.success(request, done)
             return redirect("accounts:user_edit", pk=user.pk)
         form = UserAccessForm(request.POST)
         if form.is_valid():
@@ -280,15 +299,71 @@ def set_language(request):
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
-    """Django's password change (old password, new one twice, the validators) in our layout."""
+    """Django's password change (old password, new one twice, the validators) in our layout;
+    also where a user an admin asked to choose a new password is sent."""
 
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("accounts:profile")
 
     def form_valid(self, form):
-        response = super().form_valid(form)
+        user = services.user_password_set(
+            actor=self.request.user,
+            user=form.user,
+            password=form.cleaned_data["new_password1"],
+        )
+        update_session_auth_hash(self.request, user)  # stay signed in
         messages.success(self.request, _("Your password has been changed."))
-        return response
+        return redirect(self.get_success_url())
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Ask for a reset link by email. The answer is the same whether or not an account has that
+    address (nothing tells who has an account); Django signs the link (it stops working after
+    ``PASSWORD_RESET_TIMEOUT`` and once the password has changed, so it works once)."""
+
+    template_name = "accounts/password_reset_form.html"
+    email_template_name = "accounts/password_reset_email.txt"
+    subject_template_name = "accounts/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form):
+        if not throttle.reset_request_allowed(throttle.client_ip(self.request)):
+            return redirect(self.get_success_url())  # the same answer; nothing sent
+        self.extra_email_context = {
+            "campaign_name": settings.CAMPAIGN_NAME,
+            "hours": _reset_hours(),
+        }
+        return super().form_valid(form)
+
+
+def _reset_hours() -> int:
+    return max(1, settings.PASSWORD_RESET_TIMEOUT // 3600)
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "hours": _reset_hours()}
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def form_valid(self, form):
+        services.user_password_set(
+            actor=self.user,
+            user=self.user,
+            password=form.cleaned_data["new_password1"],
+            reset=True,
+        )
+        self.request.session.pop(auth_views.INTERNAL_RESET_SESSION_TOKEN, None)
+        return redirect(self.get_success_url())
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"
 
 
 class ProfileView(CapabilityRequiredMixin, View):

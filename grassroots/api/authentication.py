@@ -6,6 +6,14 @@ from rest_framework import authentication, exceptions
 from grassroots.accounts.selectors import api_token_authenticate
 
 
+class TwoFactorRequired(exceptions.AuthenticationFailed):
+    default_code = "two_factor_required"
+    default_detail = (
+        "This token's owner must enrol two-factor sign-in (their role requires it): "
+        "sign in to the app in a browser and set up an authenticator app; the token then works."
+    )
+
+
 class HashedTokenAuthentication(authentication.BaseAuthentication):
     """``Authorization: Bearer grt_<id>_<secret>``; only a hash of the secret is stored."""
 
@@ -23,6 +31,8 @@ class HashedTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("Invalid or revoked API token.")
         if not token.user.has_capability("api.use"):
             raise exceptions.AuthenticationFailed("This token's owner may no longer use the API.")
+        if token.user.two_factor_pending():
+            raise TwoFactorRequired()
         return token.user, token
 
     def authenticate_header(self, request):

@@ -3,7 +3,10 @@
 Users are made through ``services.user_create`` (as ``SYSTEM``), so the password is hashed, the
 scope is set and the audit trail written as in the product. ``role`` is a slug or a ``Role``
 (``None``: no role — the "wrong role" column of a matrix); ``areas`` the user's scope;
-``scope_all`` campaign-wide. ``build()`` is not supported (a user needs its roles saved)."""
+``scope_all`` campaign-wide. ``two_factor_exempt`` defaults to "exempt when the role requires
+two-factor sign-in" (the admin, manager, data and finance roles do by default), so tests signing
+such users in with a password keep working; pass ``two_factor_exempt=False`` to test the
+requirement. ``build()`` is not supported (a user needs its roles saved)."""
 
 from __future__ import annotations
 
@@ -41,7 +44,7 @@ class UserFactory(DjangoModelFactory):
     is_superuser = False
 
     @classmethod
-    def _create(cls, model_class, *args, role=None, areas=(), **kwargs):
+    def _create(cls, model_class, *args, role=None, areas=(), two_factor_exempt=None, **kwargs):
         if isinstance(role, Role):
             roles = [role]
         elif role:
@@ -51,4 +54,12 @@ class UserFactory(DjangoModelFactory):
             assert roles, f"no role {role!r}"
         else:
             roles = []
-        return services.user_create(actor=SYSTEM, roles=roles, scope_areas=list(areas), **kwargs)
+        if two_factor_exempt is None:
+            two_factor_exempt = any(r.require_2fa for r in roles)
+        return services.user_create(
+            actor=SYSTEM,
+            roles=roles,
+            scope_areas=list(areas),
+            two_factor_exempt=two_factor_exempt,
+            **kwargs,
+        )

@@ -191,6 +191,8 @@ def test_demo_users(seeded):
         assert [r.slug for r in user.roles.all()] == [role]
         assert user.check_password(DEMO_PASSWORD)
         assert user.is_superuser is superuser
+        # exempt from the 2FA that admin, manager, data and finance require (README, output)
+        assert user.two_factor_exempt and not user.two_factor_pending()
         if scope is None:
             assert user.scope_all
         else:
@@ -231,6 +233,7 @@ def test_a_second_demo_command_starts_no_job_and_draws_no_empty_progress_bar(see
     assert main(["demo"]) == 0
     out = capsys.readouterr().out
     assert "already exists" in out
+    assert "Demo logins are exempt from two-factor sign-in" in out
     assert "0/0" not in out and "100%" not in out
     assert Job.objects.count() == jobs_before
 

@@ -57,6 +57,7 @@ def manager(geo):
         password="correct-horse-battery-1",
         roles=Role.objects.filter(slug="campaign_manager"),
         scope_all=True,
+        two_factor_exempt=True,  # the role requires 2FA; signs in with a password here
     )
 
 
