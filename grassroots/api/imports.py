@@ -28,6 +28,7 @@ from rest_framework.response import Response
 from grassroots.api.permissions import CapabilityPermission
 from grassroots.core.exceptions import Conflict
 from grassroots.people.imports import selectors, services, uploads
+from grassroots.people.imports.limits import import_limits
 from grassroots.people.imports.mapping import fit_mapping, validate_mapping
 from grassroots.people.imports.options import options_check
 from grassroots.people.imports.reader import ImportFileError, preview
@@ -229,7 +230,7 @@ class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         upload = data["file"]
         with uploads.upload_on_disk(upload) as path:
             try:
-                sheet, _rows = preview(path, 0)
+                sheet, _rows = preview(path, 0, limits=import_limits())
             except ImportFileError as exc:
                 raise serializers.ValidationError({"file": [str(exc)]})
             mapping = data.get("mapping")

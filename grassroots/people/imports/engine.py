@@ -20,6 +20,7 @@ from django.utils import timezone
 from grassroots.core.bulk import insert_rows, max_params
 from grassroots.geography.models import Area, Election
 from grassroots.people.dedupe.names import person_name_keys
+from grassroots.people.imports.limits import import_limits
 from grassroots.people.imports.mapping import ADDRESS_FIELDS, Record, RowError, RowParser
 from grassroots.people.imports.options import MissingReferences
 from grassroots.people.imports.reader import open_sheet
@@ -135,7 +136,7 @@ class Importer:
 
     # --- driver -------------------------------------------------------------------------
     def run(self) -> Outcome:
-        sheet = open_sheet(self.batch.stored_path)
+        sheet = open_sheet(self.batch.stored_path, limits=import_limits())
         self.seen_ids = TempMap("seen")
         self.household_keys = TempMap("hh")
         try:

@@ -18,6 +18,7 @@ from grassroots.core import access, audit, events, jobs
 from grassroots.core.exceptions import Conflict
 from grassroots.geography.selectors import home_area
 from grassroots.people.imports.engine import Importer
+from grassroots.people.imports.limits import import_limits
 from grassroots.people.imports.mapping import fit_mapping, validate_mapping
 from grassroots.people.imports.options import options_check
 from grassroots.people.imports.reader import ImportFileError, open_sheet
@@ -93,7 +94,7 @@ def import_create(
     stored = Path(settings.MEDIA_ROOT) / "imports" / f"{batch_id}{''.join(source.suffixes)[-12:]}"
     sha, size = _hash_and_copy(source, stored)
     try:
-        sheet = open_sheet(stored)
+        sheet = open_sheet(stored, limits=import_limits())
     except ImportFileError as exc:
         stored.unlink(missing_ok=True)
         raise ValidationError(str(exc))
