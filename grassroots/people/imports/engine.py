@@ -111,10 +111,10 @@ class Outcome:
 
 
 class Importer:
-    def __init__(self, batch: ImportBatch, reporter=None, chunk: int = CHUNK):
+    def __init__(self, batch: ImportBatch, reporter=None, chunk: int | None = None):
         self.batch = batch
         self.reporter = reporter
-        self.chunk = chunk
+        self.chunk = chunk or CHUNK
         self.parser = RowParser(batch.mapping)
         self.options = batch.mapping.get("options") or {}
         self.match_rules = self.options.get("match") or ["external_id", "name_birth"]

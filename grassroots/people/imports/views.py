@@ -264,6 +264,17 @@ class ImportDetailView(CapabilityRequiredMixin, View):
                 real = services.import_again(actor=request.user, batch=batch)
                 services.import_start(actor=request.user, batch=real)
                 return redirect("people:import_detail", pk=real.pk)
+            if action == "cancel":
+                services.import_cancel(actor=request.user, batch=batch)
+                messages.success(
+                    request,
+                    _(
+                        "Cancelling: it stops after the batch of rows it is on; what it has done is kept."
+                    )
+                    if batch.status == ImportBatch.Status.RUNNING
+                    else _("Cancelled."),
+                )
+                return redirect("people:import_detail", pk=batch.pk)
             if action == "remap" and batch.dry_run:
                 staged = uploads.stage_batch_file(actor=request.user, batch=batch)
                 return redirect("people:import_map", token=staged.token)
