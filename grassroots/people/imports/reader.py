@@ -736,18 +736,7 @@ class _LineFeed:
 
     def _check_header(self, cut: bool, delimiter: str, limits: Limits) -> None:
         text = "".join(self.record)
-        ends = (
-            not cut
-            and text.endswith(("\n", "\r"))
-            and _unclosed_quote(self.record, delimiter, 1) is None
-        )
-        if ends or cut:
-            self._header = None  # the header is read: data records are read as usual
-        if not text.strip() and not cut:
-            self._header = (delimiter, limits)  # blank lines before the header
-            return
-        columns = count_fields(text, delimiter, limits.max_columns + 1)
-        if columns > limits.max_columns:
+        if count_fields(text, delimiter, limits.max_columns + 1) > limits.max_columns:
             raise ImportLimitError(too_many_columns(limits.max_columns))
         if cut:
             raise ImportLimitError(
@@ -755,6 +744,10 @@ class _LineFeed:
                 "voter file's column names are that long. Check that the file is a table with "
                 "one header row."
             )
+        if not text.replace(delimiter, "").strip():
+            return  # a blank line (skipped as a record): the header is still to come
+        if text.endswith(("\n", "\r")) and _unclosed_quote(self.record, delimiter, 1) is None:
+            self._header = None  # the header is read: data records are read as usual
 
     def _readline(self, limit: int) -> str:
         try:

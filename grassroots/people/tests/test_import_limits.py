@@ -63,9 +63,10 @@ def state():
 # --- the reader ----------------------------------------------------------------------------
 
 
-def test_a_million_columns_are_refused_reading_no_more_than_the_limit(tmp_path):
+@pytest.mark.parametrize("before", [b"", b"\n\n", b",,,\n"])
+def test_a_million_columns_are_refused_reading_no_more_than_the_limit(tmp_path, before):
     path = tmp_path / "wide.csv"
-    path.write_bytes(wide_header())
+    path.write_bytes(before + wide_header())
     assert path.stat().st_size > 7_800_000
     tracemalloc.start()
     try:
