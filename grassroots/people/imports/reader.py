@@ -389,13 +389,16 @@ def _check_gzip_size(stream: IO[bytes], opts: _Options) -> None:
     except ImportLimitError:
         stream.seek(0)
         budget, expanded = opts.limits.budget(size), 0
+        inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)  # gzip, no CRC work: counting only
         try:
-            with gzip.GzipFile(fileobj=stream, mode="rb") as gz:
-                while chunk := gz.read(4 * 1024 * 1024):
-                    expanded += len(chunk)
-                    if expanded > budget:
-                        raise opts.limits.too_much(size, max(declared, expanded)) from None
-        except (EOFError, OSError, zlib.error):
+            while not inflate.eof:
+                data = inflate.unconsumed_tail or stream.read(256 * 1024)
+                if not data:
+                    return  # it ended short of the budget: the trailer lied (or it is damaged)
+                expanded += len(inflate.decompress(data, 1024 * 1024))
+                if expanded > budget:
+                    raise opts.limits.too_much(size, max(declared, expanded)) from None
+        except zlib.error:
             return  # damaged: said when it is read
 
 
