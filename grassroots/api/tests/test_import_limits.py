@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from conftest import make_user
 from grassroots.api.tests.test_api import api_with_token, assert_error
@@ -15,6 +16,13 @@ from grassroots.people.models import ImportBatch, Person
 from grassroots.people.tests.test_import_limits import wide_header, zip_bomb
 
 IMPORTS = "/api/v1/imports/"
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The messages are asserted in English, whatever an earlier test left active."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,7 @@ import tracemalloc
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from grassroots.lists import services as list_services
 from grassroots.messaging import rendering, services
@@ -19,6 +19,13 @@ from grassroots.messaging.models import Message, Template
 from grassroots.messaging.tests.test_services import NOON_IST, _consent, _person
 
 LOOPS = "{% for a in campaign %}{% for b in campaign %}{% for c in campaign %}{% for d in campaign %}{% endfor %}{% endfor %}{% endfor %}{% endfor %}"  # noqa: E501
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The messages are asserted in English, whatever an earlier test left active."""
+    with translation.override("en"):
+        yield
 
 
 def save(comms, body, channel="sms", **variant):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
+from django.utils import translation
 
 from conftest import make_user
 from grassroots.core import jobs
@@ -16,6 +17,13 @@ from grassroots.people.imports import engine, services
 from grassroots.people.models import ImportBatch, Person
 from grassroots.people.tests.test_import import ROLL_HEADER, write_csv
 from grassroots.people.tests.test_import_fast import roll_row
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The messages are asserted in English, whatever an earlier test left active."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from grassroots.cli import main
 from grassroots.core.access import SYSTEM
@@ -25,6 +26,13 @@ from grassroots.people.models import ImportBatch, Person
 from grassroots.people.tests.test_import import ROLL_HEADER, ROLL_ROWS, write_csv
 
 MILLION = 1_000_000
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The messages are asserted in English, whatever an earlier test left active."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)
