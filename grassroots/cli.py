@@ -270,11 +270,12 @@ def _suggested_mapping(path: str, template: str, mapping: dict | None) -> dict:
     fitted to the file's headers, else guesses from the header names; every column of the
     file is listed ("ignore" where nothing fits) so it can be edited."""
     from grassroots.people.imports import services
+    from grassroots.people.imports.limits import import_limits
     from grassroots.people.imports.mapping import fit_mapping, suggest
     from grassroots.people.imports.reader import ImportFileError, open_sheet
 
     try:
-        headers = open_sheet(path).headers
+        headers = open_sheet(path, limits=import_limits()).headers
     except ImportFileError as exc:
         raise CommandError(str(exc))
     start = (
@@ -333,6 +334,7 @@ def _cmd_import(ns) -> int:
     from grassroots.accounts.models import User
     from grassroots.core.exceptions import Conflict
     from grassroots.people.imports import services
+    from grassroots.people.imports.reader import ImportFileError
     from grassroots.people.models import ImportRejection
     from grassroots.people.runners import import_and_follow_up
 
@@ -394,7 +396,12 @@ def _cmd_import(ns) -> int:
 
     start = time.monotonic()
     # as the import job of the screens and the API does: then the duplicate search
-    counts, follow_up = import_and_follow_up(batch=batch, reporter=Progress())
+    try:
+        counts, follow_up = import_and_follow_up(batch=batch, reporter=Progress())
+    except ImportFileError as exc:  # found while reading: past a limit, damaged further on
+        sys.stderr.write("\n")
+        print(f"grassroots import: {exc} (import id {batch.pk})", file=sys.stderr)
+        return 1
     elapsed = time.monotonic() - start
     if ns.rejects and counts["rejected"]:
         with open(ns.rejects, "w", newline="", encoding="utf-8") as out:

@@ -174,6 +174,16 @@ EXPORT_RETENTION = dt.timedelta(
 IMPORT_RETENTION = dt.timedelta(
     days=float(os.environ.get("GRASSROOTS_IMPORT_RETENTION_DAYS", "30"))
 )
+# What an import file may be (people.imports.limits; the guide's Imports → Limits): columns,
+# what a compressed file may expand to (bytes, and times its own size), data rows.
+IMPORT_MAX_COLUMNS = int(os.environ.get("GRASSROOTS_IMPORT_MAX_COLUMNS", "500"))
+IMPORT_MAX_DECOMPRESSED_SIZE = int(
+    float(os.environ.get("GRASSROOTS_IMPORT_MAX_DECOMPRESSED_GB", "20")) * 1024**3
+)
+IMPORT_MAX_COMPRESSION_RATIO = float(
+    os.environ.get("GRASSROOTS_IMPORT_MAX_COMPRESSION_RATIO", "200")
+)
+IMPORT_MAX_ROWS = int(os.environ.get("GRASSROOTS_IMPORT_MAX_ROWS", "50000000"))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("GRASSROOTS_SECURE_COOKIES", False)

@@ -28,6 +28,7 @@ from rest_framework.response import Response
 from grassroots.api.permissions import CapabilityPermission
 from grassroots.core.exceptions import Conflict
 from grassroots.people.imports import selectors, services, uploads
+from grassroots.people.imports.limits import import_limits
 from grassroots.people.imports.mapping import fit_mapping, validate_mapping, with_keep
 from grassroots.people.imports.options import options_check
 from grassroots.people.imports.reader import ImportFileError, preview
@@ -132,6 +133,10 @@ class ImportJobSerializer(serializers.Serializer):
 class ImportBatchSerializer(serializers.ModelSerializer):
     created_by = serializers.CharField(source="created_by.username", default=None)
     job = ImportJobSerializer(allow_null=True)
+    cancelled = serializers.SerializerMethodField(
+        help_text="Someone cancelled it: it stops (status failed, job cancelled) after the batch "
+        "of rows it is on, keeping what it wrote; counts say how far it got."
+    )
     links = serializers.SerializerMethodField()
     counts = serializers.DictField(
         child=serializers.IntegerField(),
@@ -154,6 +159,7 @@ class ImportBatchSerializer(serializers.ModelSerializer):
             "status",
             "counts",
             "job",
+            "cancelled",
             "created_by",
             "created_at",
             "finished_at",
@@ -161,6 +167,9 @@ class ImportBatchSerializer(serializers.ModelSerializer):
             "links",
         ]
         read_only_fields = fields
+
+    def get_cancelled(self, batch) -> bool:
+        return batch.job is not None and batch.job.cancel_requested_at is not None
 
     def get_links(self, batch) -> dict[str, str]:
         request = self.context.get("request")
@@ -172,6 +181,7 @@ class ImportBatchSerializer(serializers.ModelSerializer):
         return {
             "self": url("api:import-detail", batch.pk),
             "run": url("api:import-run", batch.pk),
+            "cancel": url("api:import-cancel", batch.pk),
             "rejected": url("api:import-rejected", batch.pk),
             "screen": url("people:import_detail", batch.pk),
         }
@@ -252,7 +262,7 @@ class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         upload = data["file"]
         with uploads.upload_on_disk(upload) as path:
             try:
-                sheet, _rows = preview(path, 0)
+                sheet, _rows = preview(path, 0, limits=import_limits())
             except ImportFileError as exc:
                 raise serializers.ValidationError({"file": [str(exc)]})
             mapping = data.get("mapping")
@@ -303,6 +313,23 @@ class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         real = services.import_again(actor=request.user, batch=batch)  # Conflict: 409
         services.import_start(actor=request.user, batch=real)
         return self._answer(real, status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        summary="Cancel a check or import that is waiting or running",
+        description="One still waiting for a worker ends at once; a running one stops after "
+        "the batch of rows it is on (a real import keeps what it wrote: roll it back on the "
+        "screen, or run it again).",
+        request=None,
+        responses={
+            202: ImportBatchSerializer,
+            403: OpenApiResponse(description="Only its creator or an administrator may cancel."),
+            409: OpenApiResponse(description="It is not running (finished, failed, cancelled)."),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        batch = services.import_cancel(actor=request.user, batch=self.get_object())
+        return self._answer(batch, status.HTTP_202_ACCEPTED)
 
     @extend_schema(
         summary="The rejected rows as the original file (its header and lines) plus a reason "

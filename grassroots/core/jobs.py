@@ -404,12 +404,15 @@ def job_cancel(*, actor: Any, job: Job) -> Job:
 
     with transaction.atomic():
         now = timezone.now()
-        Job.objects.filter(pk=job.pk, status=Job.Status.QUEUED).update(
+        queued = Job.objects.filter(pk=job.pk, status=Job.Status.QUEUED).update(
             status=Job.Status.CANCELLED, finished_at=now, cancel_requested_at=now
         )
         Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING).update(cancel_requested_at=now)
         audit.record(actor=actor, action="core.job_cancelled", obj=job, detail={"kind": job.kind})
-    job.refresh_from_db()
+        job.refresh_from_db()
+        if queued:  # it never ran: tidy up as after a run that stopped (an import's batch)
+            params = {k: v for k, v in (job.params or {}).items() if k != LANGUAGE_KEY}
+            runner(job.kind)(job, job.created_by).on_cancelled(**params)
     return job
 
 

@@ -167,7 +167,33 @@ def _row(plan: Plan, line: int, values: dict[str, Any], options: dict[str, str])
     )
 
 
+def max_columns() -> int:
+    """The people import's column limit (``IMPORT_MAX_COLUMNS``) applies here too."""
+    return int(getattr(settings, "IMPORT_MAX_COLUMNS", 500))
+
+
+def _check_header(head: str) -> None:
+    """Refuse a CSV whose header row (the start of ``head``) has more columns than the limit,
+    or is longer than any real header, without parsing more of it than that."""
+    limit = max_columns()
+    cap = max(64 * 1024, limit * 512)
+    line = head[: cap + 1]
+    end = min((i for i in (line.find("\n"), line.find("\r")) if i >= 0), default=-1)
+    cut = end < 0 and len(line) > cap
+    line = line[:cap] if end < 0 else line[:end]
+    delimiter = max(",;\t|", key=line.count)
+    if len(next(csv.reader([line], delimiter=delimiter), [])) > limit:
+        raise Invalid(
+            _("The file has more columns than the limit of %(limit)s.") % {"limit": f"{limit:,}"}
+        )
+    if cut:
+        raise Invalid(
+            _("The header row is longer than %(limit)s characters.") % {"limit": f"{cap:,}"}
+        )
+
+
 def _read_csv(plan: Plan, text: str, options: dict[str, str]) -> None:
+    _check_header(text.lstrip("\ufeff"))
     sample = text[:4096]
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
@@ -585,6 +611,13 @@ def area_import_start(
         raise Invalid(_("The file is empty."))
     if size > MAX_BYTES:
         raise Invalid(_("The file is larger than 200 MB."))
+    if fmt == "csv":  # refused at upload, not in the job
+        with open(source, "rb") as f:
+            _check_header(
+                f.read(max(64 * 1024, max_columns() * 512) + 1)
+                .decode("utf-8", "replace")
+                .lstrip("\ufeff")
+            )
     upload_dir().mkdir(parents=True, exist_ok=True)
     stored = upload_dir() / f"{uuid.uuid4()}.{'geojson' if fmt == 'geojson' else 'csv'}"
     shutil.copyfile(source, stored)

@@ -204,7 +204,7 @@ def template_save(
         for key, html in (("body", False), ("subject", False), ("html", True)):
             if v.get(key):
                 try:
-                    rendering.check(v[key], html=html)
+                    rendering.check(v[key], html=html, limit=rendering.limit_for(channel, key))
                 except ValidationError as exc:
                     errors[f"variants.{i}.{key}"] = exc.messages[0]
         if channel == Channel.EMAIL and not (v.get("subject") or "").strip():
@@ -315,7 +315,9 @@ def render_for(template: Template, person: Person, variants=None, compiled=None)
         ck = (variant.pk, key)
         if ck not in compiled:
             compiled[ck] = rendering.compile_text(source, html=html)
-        out[key] = rendering.render(compiled[ck], ctx)
+        out[key] = rendering.render(
+            compiled[ck], ctx, limit=rendering.limit_for(template.channel, key)
+        )
     return out
 
 

@@ -18,6 +18,7 @@ from grassroots.people.dedupe import review
 from grassroots.people.exports import jobs as export_jobs
 from grassroots.people.exports import services as exports
 from grassroots.people.imports import services as import_services
+from grassroots.people.imports.reader import ImportFileError
 from grassroots.people.models import ImportBatch
 
 
@@ -48,7 +49,11 @@ class ImportRunner(Runner):
 
     def run(self, reporter: JobReporter, *, batch_id: str) -> dict:
         batch = ImportBatch.objects.get(pk=batch_id)
-        result, _follow_up = import_and_follow_up(batch=batch, reporter=reporter)
+        try:
+            result, _follow_up = import_and_follow_up(batch=batch, reporter=reporter)
+        except ImportFileError as exc:  # past a limit, or damaged further on: the reason alone
+            reporter.fail(str(exc))
+            return {"error": str(exc)}
         return result
 
     def on_cancelled(self, *, batch_id: str) -> None:

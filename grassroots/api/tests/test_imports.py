@@ -72,7 +72,7 @@ def test_upload_check_then_run_then_rejects(
     # created with the response: queued; the immediate test backend has run it on commit
     assert body["status"] in ("draft", "running", "succeeded")
     assert body["job"]["url"] == f"http://testserver/jobs/{check.job_id}/"
-    assert set(body["links"]) == {"self", "run", "rejected", "screen"}
+    assert set(body["links"]) == {"self", "run", "cancel", "rejected", "screen"}
     assert Person.objects.count() == 0
 
     r = manager_api.get(body["links"]["self"])

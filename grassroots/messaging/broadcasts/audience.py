@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils.translation import gettext as _
@@ -129,11 +130,13 @@ def materialise_chunks(broadcast: Broadcast, size: int = 1000) -> Iterator[int]:
             group = ab_group(broadcast, person.pk)
             wait = bool(broadcast.template_b_id) and not group and not broadcast.ab_winner
             key = group or broadcast.ab_winner or "a"
-            text = (
-                {"subject": "", "body": "", "html": "", "variant": None}
-                if wait
-                else render_for(templates[key], person, variants[key], compiled)
-            )
+            text = {"subject": "", "body": "", "html": "", "variant": None}
+            unrenderable = ""
+            if not wait:
+                try:
+                    text = render_for(templates[key], person, variants[key], compiled)
+                except ValidationError as exc:  # too long for the channel, …: this one fails
+                    unrenderable = exc.messages[0]
             if not to:
                 status, code, reason = (
                     S.BLOCKED,
@@ -141,6 +144,8 @@ def materialise_chunks(broadcast: Broadcast, size: int = 1000) -> Iterator[int]:
                     _("No usable %(channel)s address.")
                     % {"channel": broadcast.get_channel_display()},
                 )
+            elif unrenderable:
+                status, code, reason = S.FAILED, "render_failed", unrenderable[:300]
             elif owner is not None:
                 status, code = S.BLOCKED, SAME_ADDRESS
                 reason = (

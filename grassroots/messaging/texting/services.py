@@ -100,7 +100,7 @@ def campaign_save(
         errors["script"] = _("Write the first message.")
     else:
         try:
-            rendering.check(script)
+            rendering.check(script, limit=rendering.limit_for("sms"))
         except ValidationError as exc:
             errors["script"] = exc.messages[0]
     language = (language or "en").strip().lower()
@@ -115,7 +115,7 @@ def campaign_save(
             errors[f"versions.{i}"] = _("Two versions in the same language.")
         else:
             try:
-                rendering.check(body)
+                rendering.check(body, limit=rendering.limit_for("sms"))
             except ValidationError as exc:
                 errors[f"versions.{i}"] = exc.messages[0]
         seen.add(lang)
@@ -301,7 +301,9 @@ def first_message(campaign: TextingCampaign, person: Person) -> str:
         script_versions(campaign), person.preferred_language, campaign.language or "en"
     )
     ctx = context_for(person, version.language)
-    return rendering.render(rendering.compile_text(version.body), ctx)
+    return rendering.render(
+        rendering.compile_text(version.body), ctx, limit=rendering.limit_for("sms")
+    )
 
 
 def send_initial(*, actor: Any, contact: TextingContact) -> Message:

@@ -21,6 +21,7 @@ from django.utils import timezone
 from grassroots.core.bulk import insert_rows, max_params
 from grassroots.geography.models import Area, Election
 from grassroots.people.dedupe.names import person_name_keys
+from grassroots.people.imports.limits import import_limits
 from grassroots.people.imports.mapping import (
     ADDRESS_FIELDS,
     ROW_TARGETS,
@@ -119,10 +120,10 @@ class Outcome:
 
 
 class Importer:
-    def __init__(self, batch: ImportBatch, reporter=None, chunk: int = CHUNK):
+    def __init__(self, batch: ImportBatch, reporter=None, chunk: int | None = None):
         self.batch = batch
         self.reporter = reporter
-        self.chunk = chunk
+        self.chunk = chunk or CHUNK
         self.parser = RowParser(batch.mapping)
         self.options = batch.mapping.get("options") or {}
         self.match_rules = self.options.get("match") or ["external_id", "name_birth"]
@@ -146,7 +147,7 @@ class Importer:
 
     # --- driver -------------------------------------------------------------------------
     def run(self) -> Outcome:
-        sheet = open_sheet(self.batch.stored_path)
+        sheet = open_sheet(self.batch.stored_path, limits=import_limits())
         self.seen_ids = TempMap("seen")
         self.household_keys = TempMap("hh")
         try:
@@ -926,7 +927,7 @@ class NewestRows:
         pending: list[tuple[str, str, int, int]] = []
         if self.parser is not None:
             parse, header, target, opts = self.parser.parse, self.header, self.target, self.opts
-            for row in open_sheet(path).rows():
+            for row in open_sheet(path, limits=import_limits()).rows():
                 if row.error:
                     continue
                 try:

@@ -12,6 +12,12 @@ header (files glued together, each with its own header) is skipped too, and coun
 ``Sheet.repeated_headers``. Damage found only while streaming (undecodable bytes past the
 sniffed sample, a truncated archive) makes ``rows()`` raise :class:`ImportFileError` at that
 point.
+
+Limits (``Limits``; the defaults are generous for real voter files, the people app passes the
+deployment's settings): at most ``max_columns`` columns, read from a header that is never read
+past ``max_header_chars`` nor parsed past ``max_columns + 1`` fields; a compressed file may not
+declare or deliver more than ``max_decompressed`` bytes, nor more than ``max_ratio`` times its
+own size once past ``RATIO_FLOOR``; at most ``max_rows`` data rows.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import gzip
 import io
 import re
 import shutil
+import struct
 import tempfile
 import unicodedata
 import warnings
@@ -39,12 +46,81 @@ SAMPLE_BYTES = 64 * 1024  # what encoding and delimiter detection look at
 MAX_RECORD_CHARS = 10 * 1024 * 1024  # one CSV record (and so one field) may not be longer
 DELIMITERS = (",", ";", "\t", "|")  # candidates, in order of preference on a tie
 MAX_NESTING = 3  # e.g. zip > gzip > csv
+MAX_COLUMNS = 500  # voter files have tens of columns, a few hundred with vote history
+MAX_DECOMPRESSED = 20 * 1024**3  # what a compressed upload may expand to
+MAX_RATIO = 200  # real CSV compresses 3-15x (50x when mostly empty); a zip bomb ~1000x
+RATIO_FLOOR = 64 * 1024**2  # the ratio is only enforced past this many decompressed bytes
+MAX_ROWS = 50_000_000  # twice the largest US statewide file (California, ~22 M)
 
 Record = tuple[int, list[str], str, "str | None"]  # line, cells, raw, error
 
 
 class ImportFileError(Exception):
     """A file we cannot read at all; .args[0] is a message for a person (what is wrong, what to do)."""
+
+
+class ImportLimitError(ImportFileError):
+    """A file past one of the ``Limits`` (too many columns or rows, expands too much)."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What the reader accepts. ``max_header_chars`` (the header record is not read further)
+    follows from ``max_columns``: 512 characters a column, at least 64 KB."""
+
+    max_columns: int = MAX_COLUMNS
+    max_decompressed: int = MAX_DECOMPRESSED
+    max_ratio: float = MAX_RATIO
+    max_rows: int = MAX_ROWS
+
+    @property
+    def max_header_chars(self) -> int:
+        return max(64 * 1024, self.max_columns * 512)
+
+    def budget(self, compressed_size: int) -> int:
+        """How many bytes a compressed file of ``compressed_size`` bytes may expand to."""
+        by_ratio = max(int(self.max_ratio * compressed_size), RATIO_FLOOR)
+        return min(self.max_decompressed, by_ratio)
+
+    def too_much(
+        self, compressed_size: int, expanded: int, *, at_least: bool = False
+    ) -> ImportLimitError:
+        """The message for a compressed file (or member) of ``compressed_size`` bytes that
+        expands to ``expanded`` (``at_least``: it was stopped there)."""
+        more = "more than " if at_least else ""
+        if expanded > self.max_decompressed:
+            return ImportLimitError(
+                f"The compressed file expands to {more}{_size(expanded)}; the limit is "
+                f"{_size(self.max_decompressed)} uncompressed. Split it into smaller files."
+            )
+        ratio = expanded / max(compressed_size, 1)
+        return ImportLimitError(
+            f"The compressed file expands {more}{ratio:,.0f} times ({_size(compressed_size)} to "
+            f"{more}{_size(expanded)}); the limit is {self.max_ratio:,.0f} times, so it looks "
+            "like a zip bomb rather than a voter file. Upload the uncompressed file, or "
+            "compress it again."
+        )
+
+
+DEFAULT_LIMITS = Limits()
+
+
+def _size(n: float) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:,.0f} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
+        n /= 1024
+    return f"{n:,.1f} TB"  # pragma: no cover
+
+
+def too_many_columns(limit: int, count: int | None = None) -> str:
+    """The message for a header with more columns than ``limit`` (``count`` when known)."""
+    has = f"{count:,}" if count is not None else f"more than {limit:,}"
+    return (
+        f"The file has {has} columns; the limit is {limit:,} (no voter file has more). Check "
+        "that it is a table with one header row and the right delimiter, or remove the "
+        "columns you do not need."
+    )
 
 
 @dataclass
@@ -64,6 +140,7 @@ class Sheet:
     header_raw: str = ""  # the header record as it is in the file (CSV: its exact text)
     repeated_headers: int = 0  # records equal to the header, skipped (counted while streaming)
     header_raw_cells: list[str] = field(default_factory=list, repr=False, compare=False)
+    max_rows: int = field(default=MAX_ROWS, repr=False, compare=False)
     _records: Iterator[Record] | None = field(default=None, repr=False, compare=False)
     _close: Callable[[], object] | None = field(default=None, repr=False, compare=False)
 
@@ -78,6 +155,7 @@ class Sheet:
         headers, width, csv_like = self.headers, len(self.headers), self.format == "csv"
         header_key = _header_key(self.header_raw_cells)
         first = header_key[0] if header_key else None
+        count, max_rows = 0, self.max_rows
         try:
             for line, cells, raw, error in records:
                 if (
@@ -88,6 +166,12 @@ class Sheet:
                 ):
                     self.repeated_headers += 1  # the header again: files glued together
                     continue
+                count += 1
+                if count > max_rows:
+                    raise ImportLimitError(
+                        f"The file has more than {max_rows:,} rows (the limit; line {line} is "
+                        "past it). Split it into smaller files and import them one by one."
+                    )
                 # An xlsx row simply ends at its last non-empty cell; a short CSV row is ragged.
                 if error is None and (len(cells) > width or (len(cells) < width and csv_like)):
                     error = f"has {len(cells)} fields, the header has {width}"
@@ -117,11 +201,14 @@ def open_sheet(
     encoding: str | None = None,
     delimiter: str | None = None,
     sheet_name: str | None = None,
+    limits: Limits | None = None,
 ) -> Sheet:
     """Open ``path`` and read its header. ``encoding``/``delimiter`` override detection (text
-    files only); ``sheet_name`` picks a worksheet (xlsx only; default the first)."""
+    files only); ``sheet_name`` picks a worksheet (xlsx only; default the first); ``limits``
+    what the file may be (``DEFAULT_LIMITS``), refused with ``ImportLimitError``."""
     path = Path(path)
     opts = _Options(_check_encoding(encoding), _check_delimiter(delimiter), sheet_name)
+    opts.limits = limits or DEFAULT_LIMITS
     stack = ExitStack()
     try:
         try:
@@ -130,7 +217,9 @@ def open_sheet(
             raise ImportFileError(f"The file {path.name} does not exist.")
         except OSError as e:
             raise ImportFileError(f"The file {path.name} could not be opened ({e.strerror}).")
+        opts.compressed_size = path.stat().st_size
         sheet = _dispatch(fh, stack, opts, depth=0, plain=path)
+        sheet.max_rows = opts.limits.max_rows
     except BaseException:
         stack.close()
         raise
@@ -158,6 +247,8 @@ class _Options:
     encoding: str | None
     delimiter: str | None
     sheet_name: str | None
+    limits: Limits = DEFAULT_LIMITS
+    compressed_size: int = 0  # the file's own size: what a compressed one expands from
 
 
 _NOT_DATA = "This file does not look like a CSV or Excel file"
@@ -183,7 +274,8 @@ def _dispatch(stream: IO[bytes], stack: ExitStack, opts: _Options, depth: int, p
             "The file is packed inside too many archives. Extract it and upload the CSV or "
             "Excel file itself."
         )
-    src = _Source(stream)
+    # what was decompressed may not expand past the limits, whatever the archive declared
+    src = _Source(stream, opts=opts if depth else None)
     magic = src.peek(16)
     if not magic:
         raise ImportFileError("The file is empty." if depth == 0 else "The archived file is empty.")
@@ -198,6 +290,7 @@ def _dispatch(stream: IO[bytes], stack: ExitStack, opts: _Options, depth: int, p
         return _open_zip(fileobj, stack, opts, depth)
     if magic.startswith(b"\x1f\x8b"):
         if plain is not None:
+            _check_gzip_size(stream, opts)
             stream.seek(0)
         gz = stack.enter_context(gzip.GzipFile(fileobj=stream if plain else src, mode="rb"))
         return _dispatch(gz, stack, opts, depth + 1, None)
@@ -224,8 +317,14 @@ def _open_zip(fileobj: IO[bytes], stack: ExitStack, opts: _Options, depth: int) 
             "Save or compress it again and upload the new copy."
         )
     names = zf.namelist()
+    infos = [i for i in zf.infolist() if not i.is_dir()]
     if "[Content_Types].xml" in names:  # an Office Open XML package
         if any(n.startswith("xl/") for n in names):
+            # openpyxl reads the parts itself: their declared sizes are what it will expand
+            # (zipfile stops a member at its declared size)
+            _check_declared(
+                opts, sum(i.file_size for i in infos), sum(i.compress_size for i in infos)
+            )
             zf.close()
             fileobj.seek(0)
             return _open_xlsx(fileobj, stack, opts)
@@ -255,6 +354,7 @@ def _open_zip(fileobj: IO[bytes], stack: ExitStack, opts: _Options, depth: int) 
             else f"The zip archive contains {len(members)} files ({listed}); it must contain "
             "exactly one CSV or Excel file. Upload them one at a time."
         )
+    _check_declared(opts, members[0].file_size, members[0].compress_size)
     try:
         member = stack.enter_context(zf.open(members[0]))
     except RuntimeError:  # encrypted
@@ -266,16 +366,56 @@ def _open_zip(fileobj: IO[bytes], stack: ExitStack, opts: _Options, depth: int) 
     return _dispatch(member, stack, opts, depth + 1, None)
 
 
+def _check_declared(opts: _Options, expanded: int, compressed: int) -> None:
+    """Refuse an archive member (or a workbook's parts) whose declared size is past the limits."""
+    limits = opts.limits
+    if expanded > limits.max_decompressed or (
+        expanded > RATIO_FLOOR and expanded > limits.max_ratio * max(compressed, 1)
+    ):
+        raise limits.too_much(compressed, expanded)
+
+
+def _check_gzip_size(stream: IO[bytes], opts: _Options) -> None:
+    """A gzip file ends with its uncompressed size (modulo 4 GB). A size past the limits is
+    refused before the file is read for its rows, once decompressing (without keeping) proves
+    it — a damaged file's last bytes are garbage, and a lying one is caught while streaming."""
+    size = stream.seek(0, io.SEEK_END)
+    if size < 18:
+        return
+    stream.seek(size - 4)
+    (declared,) = struct.unpack("<I", stream.read(4))
+    try:
+        _check_declared(opts, declared, size)
+    except ImportLimitError:
+        stream.seek(0)
+        budget, expanded = opts.limits.budget(size), 0
+        inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)  # gzip, no CRC work: counting only
+        try:
+            while not inflate.eof:
+                data = inflate.unconsumed_tail or stream.read(256 * 1024)
+                if not data:
+                    return  # it ended short of the budget: the trailer lied (or it is damaged)
+                expanded += len(inflate.decompress(data, 1024 * 1024))
+                if expanded > budget:
+                    raise opts.limits.too_much(size, max(declared, expanded)) from None
+        except zlib.error:
+            return  # damaged: said when it is read
+
+
 class _Source(io.BufferedIOBase):
     """A read-only view of a byte stream that can look ahead without consuming, counts the bytes
     (and line breaks) it has delivered, and reports damaged compressed data as ImportFileError.
-    It does not own the stream."""
+    It does not own the stream. With ``opts`` (a decompressed stream) it refuses to deliver
+    more than the limits let the file expand to."""
 
-    def __init__(self, stream: IO[bytes]):
+    def __init__(self, stream: IO[bytes], opts: _Options | None = None):
         super().__init__()
         self._stream = stream
         self._ahead = b""
         self.pos = self.lf = self.cr = 0
+        self._opts = opts
+        self._budget = opts.limits.budget(opts.compressed_size) if opts is not None else None
+        self._pulled = 0
 
     def readable(self) -> bool:
         return True
@@ -310,13 +450,24 @@ class _Source(io.BufferedIOBase):
         return len(data)
 
     def _pull(self, n: int) -> bytes:
+        if self._budget is not None and (n is None or n < 0):  # all of it, within the budget
+            parts = []
+            while part := self._pull(1024 * 1024):
+                parts.append(part)
+            return b"".join(parts)
         try:
-            return self._stream.read(n)
+            data = self._stream.read(n)
         except (EOFError, zlib.error, gzip.BadGzipFile, zipfile.BadZipFile) as e:
             raise ImportFileError(
                 f"The compressed file is damaged or incomplete ({e}). Compress it again, or "
                 "upload the uncompressed file."
             )
+        if self._budget is not None:
+            self._pulled += len(data)
+            if self._pulled > self._budget:
+                limits = self._opts.limits
+                raise limits.too_much(self._opts.compressed_size, self._pulled, at_least=True)
+        return data
 
 
 def _read_tail(path: Path) -> bytes | None:
@@ -526,9 +677,16 @@ def _open_text(src: _Source, stack: ExitStack, opts: _Options, tail: bytes | Non
         csv.field_size_limit(MAX_RECORD_CHARS)
     stream = stack.enter_context(io.TextIOWrapper(src, encoding=encoding, newline=""))
     feed = _LineFeed(stream, src, encoding, declared)
+    feed.header_check(delimiter, opts.limits)
     reader = csv.reader(feed, delimiter=delimiter, quotechar='"', doublequote=True, strict=True)
     records = _csv_records(reader, feed, delimiter)
-    return _with_header(records, encoding=encoding, delimiter=delimiter, format="csv")
+    return _with_header(
+        records,
+        max_columns=opts.limits.max_columns,
+        encoding=encoding,
+        delimiter=delimiter,
+        format="csv",
+    )
 
 
 # --- text: records ----------------------------------------------------------------------------
@@ -548,6 +706,12 @@ class _LineFeed:
         self.lines_read = 0
         self.record: list[str] = []
         self._size = 0
+        self._header: tuple[str, Limits] | None = None
+
+    def header_check(self, delimiter: str, limits: Limits) -> None:
+        """Read the first record (the header) no further than ``limits.max_header_chars`` and
+        refuse it once it has more than ``limits.max_columns`` fields, before csv parses it."""
+        self._header = (delimiter, limits)
 
     def start_record(self) -> None:
         self.record, self._size = [], 0
@@ -556,18 +720,37 @@ class _LineFeed:
         return self
 
     def __next__(self) -> str:
-        room = MAX_RECORD_CHARS - self._size
+        header = self._header
+        cap = MAX_RECORD_CHARS if header is None else header[1].max_header_chars
+        room = cap - self._size
         line = self._readline(room + 1)
         if not line:
             raise StopIteration
         self.lines_read += 1
         self.record.append(line)
         self._size += len(line)
+        if header is not None:
+            self._check_header(len(line) > room, *header)
         if len(line) > room:
             while line and line[-1] not in "\r\n":  # skip the rest of this physical line
                 line = self._readline(1024 * 1024)
             raise _RecordTooLong
         return line
+
+    def _check_header(self, cut: bool, delimiter: str, limits: Limits) -> None:
+        text = "".join(self.record)
+        if count_fields(text, delimiter, limits.max_columns + 1) > limits.max_columns:
+            raise ImportLimitError(too_many_columns(limits.max_columns))
+        if cut:
+            raise ImportLimitError(
+                f"The header row is longer than {limits.max_header_chars:,} characters; no "
+                "voter file's column names are that long. Check that the file is a table with "
+                "one header row."
+            )
+        if not text.replace(delimiter, "").strip():
+            return  # a blank line (skipped as a record): the header is still to come
+        if text.endswith(("\n", "\r")) and _unclosed_quote(self.record, delimiter, 1) is None:
+            self._header = None  # the header is read: data records are read as usual
 
     def _readline(self, limit: int) -> str:
         try:
@@ -606,6 +789,29 @@ def _csv_records(reader, feed: _LineFeed, delimiter: str) -> Iterator[Record]:
             if "\x00" in raw:
                 error = "the record contains NUL bytes; the file may be damaged or partly binary"
         yield start, cells, raw, error
+
+
+def count_fields(text: str, delimiter: str, stop: int) -> int:
+    """How many fields the CSV record at the start of ``text`` has, counting no further than
+    ``stop`` (so a header of a million columns costs ``stop`` steps, not a million cells)."""
+    count, i = 1, 0
+    while count < stop:
+        if text.startswith('"', i):  # a quoted field: to its closing quote ("" is a quote)
+            j = i + 1
+            while True:
+                j = text.find('"', j)
+                if j < 0:
+                    return count  # still open at the end of what was read
+                if text.startswith('"', j + 1):
+                    j += 2
+                    continue
+                break
+            i = j + 1
+        k = text.find(delimiter, i)
+        if k < 0 or text.find("\n", i, k) >= 0 or text.find("\r", i, k) >= 0:
+            return count  # no more delimiters in this record
+        count, i = count + 1, k + 1
+    return count
 
 
 def _lenient_parse(lines: list[str], delimiter: str) -> list[str]:
@@ -690,13 +896,21 @@ def _clean_headers(cells: list[str]) -> list[str]:
     return out
 
 
-def _with_header(records: Iterator[Record], empty: str = "The file is empty.", **sheet_kw) -> Sheet:
+def _with_header(
+    records: Iterator[Record],
+    empty: str = "The file is empty.",
+    *,
+    max_columns: int = MAX_COLUMNS,
+    **sheet_kw,
+) -> Sheet:
     first = next(records, None)
     if first is None:
         raise ImportFileError(empty)
     line, cells, raw, error = first
     if error is not None:
         raise ImportFileError(f"The header row (line {line}) cannot be read: {error}.")
+    if len(cells) > max_columns:
+        raise ImportLimitError(too_many_columns(max_columns, len(cells)))
     return Sheet(
         headers=_clean_headers(cells),
         header_raw=raw.replace("\ufeff", ""),
@@ -750,7 +964,14 @@ def _open_xlsx(fileobj: IO[bytes], stack: ExitStack, opts: _Options) -> Sheet:
         f" The workbook's other sheets are {', '.join(map(repr, others))}." if others else ""
     )
     records = _xlsx_records(sheet)
-    return _with_header(records, empty, encoding=None, delimiter=None, format="xlsx")
+    return _with_header(
+        records,
+        empty,
+        max_columns=opts.limits.max_columns,
+        encoding=None,
+        delimiter=None,
+        format="xlsx",
+    )
 
 
 def _xlsx_records(sheet) -> Iterator[Record]:

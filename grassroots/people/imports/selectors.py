@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from grassroots.people.exports.services import safe_cell
+from grassroots.people.imports.limits import import_limits
 from grassroots.people.imports.reader import ImportFileError, open_sheet
 from grassroots.people.models import (
     CustomField,
@@ -58,7 +59,7 @@ def rejected_rows_csv(batch: ImportBatch) -> Iterator[str]:
     formula). A workbook's rows come back as CSV cells. When the file is gone (past the
     retention window), ``line,reason,original``."""
     try:
-        sheet = open_sheet(batch.stored_path)
+        sheet = open_sheet(batch.stored_path, limits=import_limits())
     except (ImportFileError, OSError):
         sheet = None
     rejections = (

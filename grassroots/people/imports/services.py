@@ -18,6 +18,7 @@ from grassroots.core import access, audit, events, jobs
 from grassroots.core.exceptions import Conflict
 from grassroots.geography.selectors import home_area
 from grassroots.people.imports.engine import Importer
+from grassroots.people.imports.limits import import_limits
 from grassroots.people.imports.mapping import fit_mapping, validate_mapping
 from grassroots.people.imports.options import options_check
 from grassroots.people.imports.reader import ImportFileError, open_sheet
@@ -93,7 +94,7 @@ def import_create(
     stored = Path(settings.MEDIA_ROOT) / "imports" / f"{batch_id}{''.join(source.suffixes)[-12:]}"
     sha, size = _hash_and_copy(source, stored)
     try:
-        sheet = open_sheet(stored)
+        sheet = open_sheet(stored, limits=import_limits())
     except ImportFileError as exc:
         stored.unlink(missing_ok=True)
         raise ValidationError(str(exc))
@@ -129,8 +130,21 @@ def import_run(*, batch: ImportBatch, reporter=None) -> dict[str, int]:
     )
     if not updated:
         raise ValidationError(_("This import has already run."))
+    importer = None
     try:
-        outcome = Importer(batch, reporter=reporter).run()
+        importer = Importer(batch, reporter=reporter)
+        outcome = importer.run()
+    except (jobs.JobCancelled, KeyboardInterrupt):
+        # Stopped between two batches of rows: what they wrote is kept (and can be rolled
+        # back); the counts say how far it got.
+        out = importer.out if importer is not None else None
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            status=ImportBatch.Status.FAILED,
+            counts=out.counts() if out else {},
+            examples=dict(out.examples) if out else {},
+            finished_at=timezone.now(),
+        )
+        raise
     except Exception:
         ImportBatch.objects.filter(pk=batch.pk).update(
             status=ImportBatch.Status.FAILED, finished_at=timezone.now()
@@ -162,6 +176,20 @@ def import_start(*, actor: Any, batch: ImportBatch):
     return job
 
 
+def import_cancel(*, actor: Any, batch: ImportBatch) -> ImportBatch:
+    """Cancel a check or import: one still waiting for a worker ends at once; a running one
+    stops between two batches of rows (its job's ``cancelled``; ADR 0010), keeping what the
+    finished batches wrote — a real import is then rolled back or run again as usual."""
+    access.require_object(actor, IMPORT, batch)
+    job = batch.job
+    running = batch.status in (ImportBatch.Status.DRAFT, ImportBatch.Status.RUNNING)
+    if job is None or job.is_finished or not running:
+        raise Conflict(_("This import is not running; there is nothing to cancel."))
+    jobs.job_cancel(actor=actor, job=job)  # its creator or an administrator (PermissionDenied)
+    batch.refresh_from_db()
+    return batch
+
+
 def import_stopped(*, batch_id: Any, reason: str) -> None:
     """An import whose job was cancelled or whose worker died: not left ``running``."""
     ImportBatch.objects.filter(
@@ -177,7 +205,10 @@ def import_rollback(*, actor: Any, batch: ImportBatch) -> dict[str, int]:
     the import created that are left empty go too (ADR 0011)."""
     access.require_object(actor, IMPORT, batch)
     batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-    if batch.dry_run or batch.status != ImportBatch.Status.SUCCEEDED:
+    # A stopped import (cancelled, or failed midway) kept the batches of rows it finished:
+    # those are rolled back the same way.
+    done = (ImportBatch.Status.SUCCEEDED, ImportBatch.Status.FAILED)
+    if batch.dry_run or batch.status not in done:
         raise Conflict(_("Only a finished import can be rolled back."))
     if batch.is_expired:
         raise ValidationError(
@@ -185,7 +216,7 @@ def import_rollback(*, actor: Any, batch: ImportBatch) -> dict[str, int]:
         )
     later = ImportBatch.objects.filter(
         created_at__gt=batch.created_at,
-        status=ImportBatch.Status.SUCCEEDED,
+        status__in=done,
         dry_run=False,
         changes__person_id__in=batch.changes.values("person_id"),
     ).exists()

@@ -24,6 +24,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from grassroots.people.imports import services
+from grassroots.people.imports.limits import import_limits
 from grassroots.people.imports.reader import ImportFileError, Row, preview
 from grassroots.people.imports.templates import import_template_save, template_name_check
 from grassroots.people.models import ImportBatch
@@ -31,6 +32,10 @@ from grassroots.people.models import ImportBatch
 MAX_UPLOAD = 4 * 1024**3  # 4 GB
 STAGED_FOR = 2 * 24 * 3600  # an upload nobody mapped is removed after two days
 PREVIEW_ROWS = 10
+# The mapping screen renders a row per column: never more than this many, whatever the
+# import limits allow (a wider file is mapped with a mapping file, through the API or CLI).
+MAP_MAX_COLUMNS = 1000
+PREVIEW_CHARS = 200  # of each value shown in the preview and the samples
 
 
 def max_upload() -> int:
@@ -90,9 +95,19 @@ class Staged:
     def preview(self) -> tuple[list[str], list[Row]]:
         """The header and the first rows (a file that cannot be read raises ValidationError)."""
         try:
-            sheet, rows = preview(self.path, PREVIEW_ROWS)
+            sheet, rows = preview(self.path, PREVIEW_ROWS, limits=import_limits())
         except ImportFileError as exc:
             raise ValidationError(str(exc))
+        if len(sheet.headers) > MAP_MAX_COLUMNS:
+            raise ValidationError(
+                _(
+                    "The file has %(count)s columns; this screen maps at most %(limit)s. Import "
+                    "it with a mapping file through the API or the command line."
+                )
+                % {"count": len(sheet.headers), "limit": MAP_MAX_COLUMNS}
+            )
+        for row in rows:  # a preview, not the data: long values are cut
+            row.values = {h: v[:PREVIEW_CHARS] for h, v in row.values.items()}
         return sheet.headers, rows
 
 

@@ -134,9 +134,21 @@ class ImportMapView(CapabilityRequiredMixin, View):
             "mapped_count": sum(1 for c in form.column_rows() if c.initial_target != "ignore"),
         }
 
+    def _preview(self, request, staged):
+        """The header and first rows, or — a staged file that can no longer be mapped — None
+        with the reason shown on the import list."""
+        try:
+            return staged.preview()
+        except ValidationError as exc:
+            uploads.staged_discard(staged)
+            messages.error(request, " ".join(exc.messages))
+            return None
+
     def get(self, request, token):
         staged = self._staged(request, token)
-        headers, rows = staged.preview()
+        if (preview := self._preview(request, staged)) is None:
+            return redirect("people:import_list")
+        headers, rows = preview
         start = request.GET.get("template", staged.template)
         start_mapping = None
         suggestions = suggest(headers)
@@ -166,7 +178,9 @@ class ImportMapView(CapabilityRequiredMixin, View):
             uploads.staged_discard(staged)
             messages.success(request, _("The upload was discarded."))
             return redirect("people:import_list")
-        headers, rows = staged.preview()
+        if (preview := self._preview(request, staged)) is None:
+            return redirect("people:import_list")
+        headers, rows = preview
         start = request.POST.get("start", "")
         form = MappingForm(request.POST, headers=headers, samples=_samples(headers, rows))
         if form.is_valid():
@@ -252,6 +266,17 @@ class ImportDetailView(CapabilityRequiredMixin, View):
                 real = services.import_again(actor=request.user, batch=batch)
                 services.import_start(actor=request.user, batch=real)
                 return redirect("people:import_detail", pk=real.pk)
+            if action == "cancel":
+                services.import_cancel(actor=request.user, batch=batch)
+                messages.success(
+                    request,
+                    _(
+                        "Cancelling: it stops after the batch of rows it is on; what it has done is kept."
+                    )
+                    if batch.status == ImportBatch.Status.RUNNING
+                    else _("Cancelled."),
+                )
+                return redirect("people:import_detail", pk=batch.pk)
             if action == "remap" and batch.dry_run:
                 staged = uploads.stage_batch_file(actor=request.user, batch=batch)
                 return redirect("people:import_map", token=staged.token)
