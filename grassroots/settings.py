@@ -315,6 +315,10 @@ GRASSROOTS_CAMPAIGN_NAME = CAMPAIGN_NAME
 # The cost of one SMS segment when the SMS provider account sets none ("0.25 INR"): the template
 # editor estimates each message's cost with it. Blank: no estimate.
 GRASSROOTS_SMS_SEGMENT_COST = os.environ.get("GRASSROOTS_SMS_SEGMENT_COST", "")
+# Provider accounts' API addresses (api_base, api_url) may be plain http or on this machine or
+# a private network only when this is on (DEBUG, tests, a loopback fake in a benchmark): see
+# docs/guide/security.md.
+GRASSROOTS_PROVIDER_URLS_ANYWHERE = env_bool("GRASSROOTS_PROVIDER_URLS_ANYWHERE", DEBUG)
 # Email services' webhooks (django-anymail) answer only with this "user:password" (basic auth);
 # unset, a random one nobody knows: those webhooks are closed until it is configured.
 ANYMAIL = {
