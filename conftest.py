@@ -18,6 +18,15 @@ from grassroots.people import services as people_services
 PASSWORD = "correct-horse-battery-1"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: the API's throttles count requests there (per user
+    id and per IP), and ids are reused from test to test."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def geo(db):
     # Tests with transactional_db (live_server, on_commit) flush the database, which removes

@@ -349,6 +349,7 @@ def _child_env() -> dict[str, str]:
         GRASSROOTS_SECRET_KEY="bench-messaging-not-a-secret",
         GRASSROOTS_TASK_BACKEND="db",  # what a deployment uses; the bench calls the job itself
         GRASSROOTS_PUBLIC_URL=PUBLIC_URL,
+        GRASSROOTS_PROVIDER_URLS_ANYWHERE="1",  # the fake provider listens on 127.0.0.1
         PYTHONPATH=str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
     )
     return env

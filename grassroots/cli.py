@@ -326,16 +326,15 @@ def _cmd_import(ns) -> int:
         raise CommandError("give either --template or --mapping, not both.")
     mapping = _read_mapping(ns.mapping) if ns.mapping else None
     _django()
-    import csv
     import json
 
     from django.core.exceptions import PermissionDenied, ValidationError
 
     from grassroots.accounts.models import User
     from grassroots.core.exceptions import Conflict
+    from grassroots.people.imports import selectors as import_selectors
     from grassroots.people.imports import services
     from grassroots.people.imports.reader import ImportFileError
-    from grassroots.people.models import ImportRejection
     from grassroots.people.runners import import_and_follow_up
 
     if ns.show_mapping:
@@ -404,11 +403,8 @@ def _cmd_import(ns) -> int:
         return 1
     elapsed = time.monotonic() - start
     if ns.rejects and counts["rejected"]:
-        with open(ns.rejects, "w", newline="", encoding="utf-8") as out:
-            writer = csv.writer(out)
-            writer.writerow(["line", "reason", "original"])
-            for r in ImportRejection.objects.filter(batch=batch).order_by("line").iterator():
-                writer.writerow([r.line, r.reason, r.raw])
+        # the one writer of rejected rows (the screens' and the API's download): defused cells
+        import_selectors.rejected_rows_write(batch, ns.rejects)
     result = {k: counts[k] for k in ("created", "updated", "unchanged", "rejected")}
     if ns.json:
         print(json.dumps(result))
@@ -574,7 +570,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--mapping", help="a JSON file with the column mapping")
     p.add_argument("--dry-run", action="store_true", help="count what would happen; write nothing")
     p.add_argument("--json", action="store_true", help="print the counts as one JSON object")
-    p.add_argument("--rejects", help="write the rejected rows (line, reason, original) to this CSV")
+    p.add_argument(
+        "--rejects",
+        help="write the rejected rows to this CSV, as the file has them (the header, each"
+        " rejected row, a reason column), formula cells defused: fix and import it again",
+    )
     p.add_argument("--as", dest="as_user", help="the username recorded as the importer")
     p.add_argument(
         "--keep",

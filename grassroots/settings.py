@@ -6,6 +6,7 @@ README.md lists them all.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 from pathlib import Path
@@ -28,19 +29,42 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def secret_key_from_file(path: Path) -> str:
+    """The key in ``path``, made (random, readable by this user only: mode 0600) when missing.
+
+    Written to a private temporary file and linked into place, so the key is never readable by
+    others, not even for a moment, and two processes starting at once agree on one key. An
+    existing key file readable by others is narrowed to 0600.
+    """
+    import secrets
+    import stat
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_urlsafe(50))
+            with contextlib.suppress(FileExistsError):  # another process made it first
+                os.link(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+    if stat.S_IMODE(path.stat().st_mode) & 0o077:
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 DEBUG = env_bool("GRASSROOTS_DEBUG", False)
 SECRET_KEY = os.environ.get("GRASSROOTS_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG and env_bool("GRASSROOTS_REQUIRE_SECRET_KEY", False):
         raise RuntimeError("GRASSROOTS_SECRET_KEY must be set in production")
     # Development/demo only: a per-checkout key kept under the data directory.
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
-    key_file = DATA_DIR / "secret_key"
-    if not key_file.exists():
-        import secrets
+    SECRET_KEY = secret_key_from_file(DATA_DIR / "secret_key")
 
-        key_file.write_text(secrets.token_urlsafe(50))
-    SECRET_KEY = key_file.read_text().strip()
+# Where providers reach us (webhooks) and people follow links (unsubscribe): the public URL.
+GRASSROOTS_PUBLIC_URL = os.environ.get("GRASSROOTS_PUBLIC_URL", "http://127.0.0.1:8000")
 
 ALLOWED_HOSTS = env_list("GRASSROOTS_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("GRASSROOTS_CSRF_TRUSTED_ORIGINS")
@@ -78,6 +102,8 @@ if os.environ.get("GRASSROOTS_TASK_BACKEND", "db") == "rq":
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # under WhiteNoise (static files keep their caching): CSP, no-store, Secure cookies
+    "grassroots.core.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -185,9 +211,39 @@ IMPORT_MAX_COMPRESSION_RATIO = float(
 )
 IMPORT_MAX_ROWS = int(os.environ.get("GRASSROOTS_IMPORT_MAX_ROWS", "50000000"))
 
+# HTTPS (docs/guide/security.md). Behind a proxy that ends TLS (nginx, a load balancer), Django
+# sees plain HTTP: GRASSROOTS_PROXY_SSL_HEADER=1 trusts the proxy's "X-Forwarded-Proto: https"
+# (only when the proxy always sets or overwrites that header, never passing a client's own).
+if env_bool("GRASSROOTS_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Secure cookies: on by default outside DEBUG when the public URL is https; either way the
+# security middleware marks cookies Secure on every HTTPS request outside DEBUG.
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("GRASSROOTS_SECURE_COOKIES", False)
+SESSION_COOKIE_SECURE = env_bool(
+    "GRASSROOTS_SECURE_COOKIES", not DEBUG and GRASSROOTS_PUBLIC_URL.startswith("https://")
+)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# HSTS: Django sends it on HTTPS answers only, so it is on by default outside DEBUG (a year).
+SECURE_HSTS_SECONDS = int(os.environ.get("GRASSROOTS_HSTS_SECONDS", "0" if DEBUG else "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("GRASSROOTS_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("GRASSROOTS_HSTS_PRELOAD", False)
+SECURE_SSL_REDIRECT = env_bool("GRASSROOTS_SSL_REDIRECT", False)
+X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy of every answer (core.middleware.SecurityHeadersMiddleware; ADR 0013):
+# code, styles, fonts and images from this site only; no inline script, event handler, eval,
+# <style> element or style= attribute. A directive set to an empty list is left out.
+GRASSROOTS_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
 
 # Background work: one task API, the queue is configuration (ARCHITECTURE §1; ADR 0010).
 # Two queues by urgency, each with its own worker: "urgent" (sending, webhooks and replies,
@@ -225,7 +281,17 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "grassroots.api.errors.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"anon": "60/min"},
+    # Per signed-out client (IP) and per user (token or session); a throttled request answers
+    # 429 in the API's error shape with Retry-After. Counted in the cache (per process with the
+    # default local-memory cache: N web processes allow N times the rate).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("GRASSROOTS_API_RATE_ANON", "60/min"),
+        "user": os.environ.get("GRASSROOTS_API_RATE_USER", "1200/min"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Grassroots API",
@@ -264,8 +330,10 @@ GRASSROOTS_CAMPAIGN_NAME = CAMPAIGN_NAME
 # The cost of one SMS segment when the SMS provider account sets none ("0.25 INR"): the template
 # editor estimates each message's cost with it. Blank: no estimate.
 GRASSROOTS_SMS_SEGMENT_COST = os.environ.get("GRASSROOTS_SMS_SEGMENT_COST", "")
-# Where providers reach us (webhooks) and people follow links (unsubscribe): the public URL.
-GRASSROOTS_PUBLIC_URL = os.environ.get("GRASSROOTS_PUBLIC_URL", "http://127.0.0.1:8000")
+# Provider accounts' API addresses (api_base, api_url) may be plain http or on this machine or
+# a private network only when this is on (DEBUG, tests, a loopback fake in a benchmark): see
+# docs/guide/security.md.
+GRASSROOTS_PROVIDER_URLS_ANYWHERE = env_bool("GRASSROOTS_PROVIDER_URLS_ANYWHERE", DEBUG)
 # Email services' webhooks (django-anymail) answer only with this "user:password" (basic auth);
 # unset, a random one nobody knows: those webhooks are closed until it is configured.
 ANYMAIL = {

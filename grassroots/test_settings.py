@@ -19,3 +19,6 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
 
 # publish() of an event type no app declared raises (production logs an error instead)
 GRASSROOTS_STRICT_EVENTS = True
+
+# The provider tests talk to loopback fakes over http (the check itself is tested with it off)
+GRASSROOTS_PROVIDER_URLS_ANYWHERE = True

@@ -61,7 +61,8 @@ def exception_handler(exc, context):
     return Response(
         {"error": body},
         status=response.status_code,
+        # WWW-Authenticate of a 401, Retry-After of a 429 (throttled)
         headers=dict(response.items())
-        if response.status_code == status.HTTP_401_UNAUTHORIZED
+        if response.status_code in (status.HTTP_401_UNAUTHORIZED, status.HTTP_429_TOO_MANY_REQUESTS)
         else None,
     )

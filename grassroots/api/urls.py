@@ -1,8 +1,8 @@
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
-from grassroots.api import areas, duplicates, imports, lists, messaging, views
+from grassroots.api import areas, docs, duplicates, imports, lists, messaging, views
 
 router = DefaultRouter()
 router.register("people", views.PersonViewSet, basename="person")
@@ -26,5 +26,5 @@ urlpatterns = [
     path("v1/segment-filters/", lists.SegmentFiltersView.as_view(), name="segment_filters"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/", docs.api_docs, name="docs"),
 ]

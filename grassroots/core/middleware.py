@@ -8,6 +8,7 @@ next to a form catch ``ValidationError`` — which ``Conflict`` and ``Invalid`` 
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import render
 
@@ -28,3 +29,48 @@ class ErrorMiddleware:
         if request.headers.get("HX-Request"):
             return HttpResponse(message, status=409, content_type="text/plain; charset=utf-8")
         return render(request, "core/conflict.html", {"message": message}, status=409)
+
+
+class SecurityHeadersMiddleware:
+    """The headers every answer of the app carries (issue 14; ADR 0013 for the policy):
+
+    * ``Content-Security-Policy`` — ``settings.GRASSROOTS_CSP``: scripts, styles, fonts and
+      images from this site only, no inline script or event handler, no ``eval``, no
+      ``<style>`` element or ``style=`` attribute, no framing, forms post only here. Templates
+      put behaviour in ``static/grassroots/*.js`` (see docs/architecture.md, "No inline code").
+    * ``Cache-Control: no-store`` — pages and API answers carry personal data: no browser,
+      proxy or back/forward cache keeps them. A view that set its own ``Cache-Control`` keeps
+      it (with ``no-store`` added unless it is ``public``). Static files are answered by
+      WhiteNoise above this middleware and stay cacheable.
+    * Cookies set on an HTTPS request (``request.is_secure()``, which trusts the proxy's
+      header only when ``SECURE_PROXY_SSL_HEADER`` is configured) are marked ``Secure`` outside
+      DEBUG, even when ``SESSION_COOKIE_SECURE`` was left off.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self._policy: tuple[object, str] = (None, "")
+
+    def policy(self) -> str:
+        directives = settings.GRASSROOTS_CSP
+        if self._policy[0] is not directives:  # built once per settings value
+            text = "; ".join(
+                f"{name} {' '.join(values)}".strip() for name, values in directives.items()
+            )
+            self._policy = (directives, text)
+        return self._policy[1]
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        policy = self.policy()
+        if policy and "Content-Security-Policy" not in response:
+            response["Content-Security-Policy"] = policy
+        cache = response.get("Cache-Control", "")
+        if not cache:
+            response["Cache-Control"] = "no-store"
+        elif "no-store" not in cache and "public" not in cache:
+            response["Cache-Control"] = f"{cache}, no-store"
+        if request.is_secure() and not settings.DEBUG:
+            for morsel in response.cookies.values():
+                morsel["secure"] = True
+        return response

@@ -125,6 +125,50 @@ def sms_segment_cost() -> tuple[Decimal, str] | None:
     return parse_segment_cost(configured)
 
 
+# The settings that point an adapter somewhere else than its service's own address (tests, a
+# regional endpoint, an EU Postmark...). The server sends the account's stored credentials and
+# the messages' personal data there (docs/guide/security.md: who may set it and what it means).
+URL_FIELDS = ("api_base", "api_url")
+
+
+def provider_url_problem(url: str) -> str | None:
+    """Why a provider's API address is refused, or None. Unless
+    ``GRASSROOTS_PROVIDER_URLS_ANYWHERE`` (on in DEBUG), it must be ``https://`` and must not
+    name this machine or a private network by its address or as ``localhost``: the server would
+    send credentials in clear text, or make requests on the user's behalf inside the network
+    (server-side request forgery). A host name that resolves to a private address is not caught
+    here: restrict the server's outgoing traffic for that (the security guide says how)."""
+    import ipaddress
+    import socket
+    from urllib.parse import urlsplit
+
+    from django.conf import settings
+
+    if getattr(settings, "GRASSROOTS_PROVIDER_URLS_ANYWHERE", False):
+        return None
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").rstrip(".").lower()
+        parts.port  # noqa: B018 - a bad port raises ValueError
+    except ValueError:
+        host, parts = "", None
+    if parts is None or parts.scheme != "https" or not host:
+        return _("The API address must be an https:// address, e.g. https://api.example.com.")
+    try:
+        ip = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        try:  # the forms resolvers also read as IPv4: 2130706433, 0x7f.1, 127.1
+            ip = ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            ip = None
+    if host == "localhost" or host.endswith(".localhost") or (ip is not None and not ip.is_global):
+        return _(
+            "The API address may not be this server or an address on a private network "
+            "(an administrator can allow it with GRASSROOTS_PROVIDER_URLS_ANYWHERE)."
+        )
+    return None
+
+
 def _config_errors(cls, config: dict[str, Any]) -> dict[str, str]:
     """The settings every adapter reads the same way: a throughput and a number of parallel
     connections (blank means the adapter's default)."""
@@ -146,6 +190,10 @@ def _config_errors(cls, config: dict[str, Any]) -> dict[str, str]:
             "The cost of one SMS segment is a number and a currency code, e.g. “0.25 INR” or "
             "“0.0079 USD”, or blank."
         )
+    for key in URL_FIELDS:
+        url = str(config.get(key) or "").strip()
+        if url and key in cls.config_fields and (problem := provider_url_problem(url)):
+            errors[key] = problem
     connections = str(config.get("connections") or "").strip()
     if (
         connections

@@ -13,6 +13,10 @@ Notes
   puts them back before the shared ``geo``/``users``/``people`` fixtures run.
 * ``page`` is wrapped so that a broken page fails the test: JavaScript errors, static files
   (htmx, app.js, app.css) that fail to load, and a missing ``window.htmx`` on every full load.
+* The Content-Security-Policy is watched: every ``securitypolicyviolation`` a document
+  reports (a blocked inline script, event handler, ``eval``, inline style, or a file from
+  elsewhere) fails the test with the directive and what was blocked (ADR 0013). Chromium's
+  console message for it fails the test too (console errors).
 * Accessibility is checked on every screen a test visits: axe-core (``node_modules/axe-core``,
   installed by ``npm ci``) is injected into every document and runs the WCAG 2.1 A/AA rules
   after each page load and after each HTMX swap; the page reports what it finds to the test,
@@ -162,6 +166,17 @@ _AXE_RUNNER = r"""
 """
 
 
+# Runs in every document: each violation of the page's Content-Security-Policy goes to the test.
+_CSP_WATCH = r"""
+document.addEventListener("securitypolicyviolation", (e) => {
+  if (!window.__grCspReport) return;
+  window.__grCspReport({url: location.href, directive: e.effectiveDirective || e.violatedDirective,
+    blocked: e.blockedURI || "inline", source: e.sourceFile || "", line: e.lineNumber || 0,
+    sample: e.sample || ""});
+});
+"""
+
+
 class PageProblems:
     """What went wrong in the browser while a test ran."""
 
@@ -173,6 +188,7 @@ class PageProblems:
         self.bad_static: list[str] = []
         self.no_htmx: list[str] = []
         self.dialogs: list[str] = []
+        self.csp: list[str] = []
 
     def assert_clean(self):
         problems = {
@@ -180,6 +196,7 @@ class PageProblems:
             "console errors": self.console_errors,
             "static files that failed to load": self.bad_static,
             "pages without htmx": self.no_htmx,
+            "Content-Security-Policy violations": self.csp,
             "accessibility violations (axe-core, WCAG 2.1 A/AA)": self.a11y,
         }
         found = {k: v for k, v in problems.items() if v}
@@ -245,6 +262,15 @@ def page(page, live_server):
             problems.a11y.append(f"{where}: {v['id']} ({v['impact']}) {v['help']}: {nodes}")
 
     page.expose_binding("__grAxeReport", on_axe)
+
+    def on_csp(source, v):
+        problems.csp.append(
+            f"{v['url']}: {v['directive']} blocked {v['blocked']}"
+            f" ({v['source']}:{v['line']}) {v['sample']}".strip()
+        )
+
+    page.expose_binding("__grCspReport", on_csp)
+    page.add_init_script(script=_CSP_WATCH)
     page.add_init_script(script=AXE_JS.read_text(encoding="utf-8"))
     page.add_init_script(script=_AXE_RUNNER % {"tags": json.dumps(AXE_TAGS)})
 

@@ -4,6 +4,7 @@ words for what an import changed, and the person-timeline entries of imports."""
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterator
 from typing import Any
 
@@ -54,10 +55,15 @@ class _Echo:
 
 def rejected_rows_csv(batch: ImportBatch) -> Iterator[str]:
     """The rejected rows as the original file has them, streamed, to fix and import again with
-    the same mapping: a BOM, the file's header and each rejected record's exact text, with one
-    more column at the end, the reason (defused, so a spreadsheet does not run it as a
-    formula). A workbook's rows come back as CSV cells. When the file is gone (past the
-    retention window), ``line,reason,original``."""
+    the same mapping: a BOM, the file's header and each rejected record, with one more column
+    at the end, the reason. The one writer of every rejected-rows file: the screen's and the
+    API's download and ``grassroots import --rejects`` (write it with ``rejected_rows_write``).
+
+    Every cell is defused (``safe_cell``): a cell a spreadsheet would run as a formula
+    (``=HYPERLINK(…)``, ``+``, ``-``, ``@``, tab, CR) comes back with a leading ``'``, like every
+    file the app writes — the rows come from someone else's file. A CSV record with no such
+    cell comes back as its exact text. A workbook's rows come back as CSV cells. When the file
+    is gone (past the retention window), ``line,reason,original``."""
     try:
         sheet = open_sheet(batch.stored_path, limits=import_limits())
     except (ImportFileError, OSError):
@@ -75,14 +81,35 @@ def rejected_rows_csv(batch: ImportBatch) -> Iterator[str]:
     if sheet.format == "csv":
         delimiter = sheet.delimiter or ","
         end = csv.writer(_Echo(), delimiter=delimiter, lineterminator="")
-        yield "\ufeff" + sheet.header_raw + delimiter + end.writerow([REASON_COLUMN]) + "\r\n"
+        header = _safe_record(sheet.header_raw, delimiter, end)
+        yield "\ufeff" + header + delimiter + end.writerow([REASON_COLUMN]) + "\r\n"
         for r in rejections:
-            yield r.raw + delimiter + end.writerow([safe_cell(r.reason)]) + "\r\n"
+            record = _safe_record(r.raw, delimiter, end)
+            yield record + delimiter + end.writerow([safe_cell(r.reason)]) + "\r\n"
         return
     writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow([*sheet.header_raw_cells, REASON_COLUMN])
+    yield "\ufeff" + writer.writerow(
+        [*(safe_cell(c) for c in sheet.header_raw_cells), REASON_COLUMN]
+    )
     for r in rejections:
-        yield writer.writerow([*r.raw.split("\t"), safe_cell(r.reason)])
+        yield writer.writerow([*(safe_cell(c) for c in r.raw.split("\t")), safe_cell(r.reason)])
+
+
+def _safe_record(raw: str, delimiter: str, writer) -> str:
+    """One CSV record's text with its cells defused: the exact text when no cell needs it."""
+    try:
+        cells = next(csv.reader(io.StringIO(raw, newline=""), delimiter=delimiter), [])
+    except csv.Error:  # not one record (a stray quote): all of it in one defused cell
+        return writer.writerow([safe_cell(raw)])
+    safe = [safe_cell(c) for c in cells]
+    return raw if safe == cells else writer.writerow(safe)
+
+
+def rejected_rows_write(batch: ImportBatch, path) -> None:
+    """``rejected_rows_csv`` into a file (the command line's ``--rejects``)."""
+    with open(path, "w", newline="", encoding="utf-8") as out:
+        for chunk in rejected_rows_csv(batch):
+            out.write(chunk)
 
 
 def rejected_values_csv(batch: ImportBatch) -> Iterator[str]:

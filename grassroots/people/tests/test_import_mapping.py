@@ -134,7 +134,7 @@ def test_upload_goes_to_the_mapping_screen_with_a_preview_and_guesses(mapper, me
     assert '<option value="ignore"' in page
     # transforms that do not apply are hidden and disabled (not sent with the form)
     assert re.search(
-        r'<fieldset class="field"[^>]*style="display:none" disabled>\s*<label for="id_c0_key">',
+        r'<fieldset class="field"[^>]*x-cloak disabled>\s*<label for="id_c0_key">',
         page,
     )
 

@@ -151,6 +151,34 @@
     if (nav) nav.classList.toggle("open", open);
   });
 
+  // --- No inline code (the Content-Security-Policy forbids onclick= and friends; ADR 0013):
+  // [data-confirm] on a form or a submit button asks before the form is sent;
+  // select[data-submit-on-change] sends its form on a choice (after [data-act-on-choice] above
+  // has let only a real choice through); a[data-key="j"] links are followed with that key.
+  document.addEventListener("submit", function (e) {
+    var by = e.submitter && e.submitter.closest && e.submitter.closest("[data-confirm]");
+    var text = (by && by.dataset.confirm) || e.target.dataset.confirm;
+    if (text && !window.confirm(text)) { e.preventDefault(); e.stopImmediatePropagation(); }
+  }, true);
+  document.addEventListener("change", function (e) {
+    var sel = e.target;
+    if (sel.matches && sel.matches("select[data-submit-on-change]") && sel.form) sel.form.requestSubmit();
+  });
+  // a[data-back] ("Go back" on error pages) goes back in history when there is one; its href
+  // (the referring page, else home) is the way without script.
+  document.addEventListener("click", function (e) {
+    var a = e.target.closest && e.target.closest("a[data-back]");
+    if (a && window.history.length > 1) { e.preventDefault(); window.history.back(); }
+  });
+  document.addEventListener("keydown", function (e) {
+    if (e.ctrlKey || e.metaKey || e.altKey || !e.key) return;
+    var el = document.activeElement;
+    if (el && (/TEXTAREA|SELECT/.test(el.tagName) || (el.tagName === "INPUT" && el.type !== "radio"))) return;
+    if (el && el.isContentEditable) return;
+    var link = document.querySelector('a[data-key="' + CSS.escape(e.key.toLowerCase()) + '"]');
+    if (link) { e.preventDefault(); window.location.href = link.href; }
+  });
+
   document.addEventListener("DOMContentLoaded", function () { announcePageToasts(); syncSelection(); });
   document.addEventListener("htmx:afterSwap", function () { trimToasts(); syncSelection(); });
   document.addEventListener("htmx:afterSettle", function (e) {

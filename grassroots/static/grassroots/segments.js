@@ -159,6 +159,15 @@
       },
 
       beforeSubmit() { clearTimeout(this.timer); },
+
+      /* Helpers for the template: Alpine's CSP build (ADR 0013) evaluates no arrow function,
+         global (JSON, Math) or DOM assignment in an attribute. */
+      needsBlankChoice(p) { return !p.required && !(p.choices || []).some((c) => c[0] === ""); },
+      rawText(item) { return JSON.stringify(item.raw).slice(0, 120); },
+      addConditionFrom(step, event) {
+        this.addCondition(step, event.target.value);
+        event.target.value = "";
+      },
     }));
   });
 })();
