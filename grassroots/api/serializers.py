@@ -1,9 +1,85 @@
 from __future__ import annotations
 
-from rest_framework import serializers
+from django.db.models import Prefetch, QuerySet
+from rest_framework import fields as drf_fields
+from rest_framework import relations, serializers
 
 from grassroots.geography.models import Area
-from grassroots.people.models import ContactPoint, Household, Person, Tag
+from grassroots.people.models import ContactPoint, ExternalId, Household, Person, Tag, Tagging
+
+# Field types whose ``to_representation`` depends on the value alone (not on the request or
+# the serializer's context), so one bound instance can serve every request.
+_CONTEXT_FREE = (
+    drf_fields.BooleanField,
+    drf_fields.CharField,
+    drf_fields.ChoiceField,
+    drf_fields.DateField,
+    drf_fields.DateTimeField,
+    drf_fields.DecimalField,
+    drf_fields.FloatField,
+    drf_fields.IntegerField,
+    drf_fields.JSONField,
+    drf_fields.ListField,
+    drf_fields.ReadOnlyField,
+    relations.PrimaryKeyRelatedField,
+    relations.SlugRelatedField,
+)
+
+
+class CachedReadMixin:
+    """Reading (``.data``) without building the serializer's fields for every object.
+
+    DRF builds a ``ModelSerializer``'s fields from the model for every serializer instance —
+    for a one-object answer that costs more than the object's query. The fields a read uses are
+    built once per class (a prototype) and reused; a method field calls the live serializer, so
+    ``context`` stays the request's. A class with a field whose output could depend on the
+    request (a hyperlink, a file URL, a custom field) keeps DRF's own ``to_representation``.
+    Writes (``is_valid``) build and validate fields as usual."""
+
+    @classmethod
+    def _read_plan(cls) -> list | None:
+        plan = cls.__dict__.get("_cached_read_plan", False)
+        if plan is False:
+            plan = []
+            for field in cls()._readable_fields:
+                if isinstance(field, serializers.SerializerMethodField):
+                    plan.append((field.field_name, None, field.method_name))
+                elif isinstance(field, _CONTEXT_FREE) or (
+                    isinstance(field, serializers.ListSerializer)
+                    and isinstance(field.child, CachedReadMixin)
+                ):
+                    plan.append((field.field_name, field, None))
+                else:
+                    plan = None
+                    break
+            cls._cached_read_plan = plan
+        return plan
+
+    def to_representation(self, instance):
+        plan = self._read_plan()
+        if plan is None:
+            return super().to_representation(instance)
+        ret = {}
+        for name, field, method in plan:
+            if method is not None:
+                ret[name] = getattr(self, method)(instance)
+                continue
+            try:
+                attribute = field.get_attribute(instance)
+            except drf_fields.SkipField:
+                continue
+            check = attribute.pk if isinstance(attribute, relations.PKOnlyObject) else attribute
+            ret[name] = None if check is None else field.to_representation(attribute)
+        return ret
+
+
+class PrefetchedListSerializer(serializers.ListSerializer):
+    """A nested list read from ``<name>_list`` when the queryset prefetched it there
+    (``Prefetch(..., to_attr=...)``: a plain list, no query set per row), else the relation."""
+
+    def get_attribute(self, instance):
+        rows = getattr(instance, f"{self.source}_list", None)
+        return rows if rows is not None else super().get_attribute(instance)
 
 
 class ContactPointSerializer(serializers.ModelSerializer):
@@ -25,10 +101,11 @@ class ContactPointSerializer(serializers.ModelSerializer):
         extra_kwargs = {"person": {"queryset": Person.objects.none()}}
 
 
-class NestedContactPointSerializer(serializers.ModelSerializer):
+class NestedContactPointSerializer(CachedReadMixin, serializers.ModelSerializer):
     class Meta:
         model = ContactPoint
         fields = ["id", "channel", "value", "phone_kind", "whatsapp", "status", "is_primary"]
+        list_serializer_class = PrefetchedListSerializer
 
 
 class AreaRefField(serializers.SlugRelatedField):
@@ -37,7 +114,7 @@ class AreaRefField(serializers.SlugRelatedField):
         self.error_messages["does_not_exist"] = "Unknown area code “{value}”."
 
 
-class PersonSerializer(serializers.ModelSerializer):
+class PersonSerializer(CachedReadMixin, serializers.ModelSerializer):
     area = AreaRefField(required=False, allow_null=True)
     age = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=125)
     current_age = serializers.IntegerField(source="display_age", read_only=True)
@@ -114,10 +191,77 @@ class PersonSerializer(serializers.ModelSerializer):
         }
 
     def get_external_ids(self, obj) -> list[str]:
-        return [f"{e.namespace}:{e.value}" for e in obj.external_ids.all()]
+        rows = getattr(obj, "external_ids_list", None)
+        rows = obj.external_ids.all() if rows is None else rows
+        return [f"{e.namespace}:{e.value}" for e in rows]
 
     def get_tags(self, obj) -> list[str]:
-        return [t.tag.slug for t in obj.taggings.all()]
+        rows = getattr(obj, "taggings_list", None)
+        rows = obj.taggings.all() if rows is None else rows
+        return [t.tag.slug for t in rows]
+
+
+# The person columns a PersonSerializer reads (``born_estimate``: ``current_age``); the rest
+# (the name keys, the vote summary) stay in the database.
+PERSON_READ_COLUMNS = (
+    "id",
+    "created_at",
+    "updated_at",
+    "given_name",
+    "middle_name",
+    "family_name",
+    "full_name",
+    "native_name",
+    "gender",
+    "birth_date",
+    "age",
+    "age_as_of",
+    "born_estimate",
+    "relation_type",
+    "relative_name",
+    "preferred_language",
+    "support_score",
+    "status",
+    "do_not_contact",
+    "source",
+    "name_suffix",
+    "party",
+    "registration_date",
+    "voter_status",
+    "household",
+    "area",
+    "serial_number",
+    "last_contacted_at",
+)
+
+
+def person_read_queryset(qs: QuerySet[Person]) -> QuerySet[Person]:
+    """What a PersonSerializer shows, in four queries for any number of people: the person
+    columns it reads with the area's code (not its boundary), then contact points, identifiers
+    and tag slugs, each prefetched as a plain list (``to_attr``)."""
+    return (
+        qs.select_related("area")
+        .only(*PERSON_READ_COLUMNS, "area__code")
+        .prefetch_related(
+            Prefetch(
+                "contact_points",
+                queryset=ContactPoint.objects.only(
+                    "person", *NestedContactPointSerializer.Meta.fields
+                ),
+                to_attr="contact_points_list",
+            ),
+            Prefetch(
+                "external_ids",
+                queryset=ExternalId.objects.only("person", "namespace", "value"),
+                to_attr="external_ids_list",
+            ),
+            Prefetch(
+                "taggings",
+                queryset=Tagging.objects.select_related("tag").only("person", "tag", "tag__slug"),
+                to_attr="taggings_list",
+            ),
+        )
+    )
 
 
 class HouseholdSerializer(serializers.ModelSerializer):
