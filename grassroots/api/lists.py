@@ -77,7 +77,7 @@ class PeopleIdsSerializer(serializers.Serializer):
 
 def _members(request, view, qs):
     qs = s.person_read_queryset(qs).order_by("id")
-    page = view.paginate_queryset(qs)
+    page = s.attach_related(view.paginate_queryset(qs))
     return view.get_paginated_response(s.PersonSerializer(page, many=True).data)
 
 

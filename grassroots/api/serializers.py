@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from rest_framework import fields as drf_fields
 from rest_framework import relations, serializers
 
 from grassroots.geography.models import Area
-from grassroots.people.models import ContactPoint, ExternalId, Household, Person, Tag, Tagging
+from grassroots.people.models import ContactPoint, Household, Person, Tag
+from grassroots.people.selectors import person_related
 
 # Field types whose ``to_representation`` depends on the value alone (not on the request or
 # the serializer's context), so one bound instance can serve every request.
@@ -73,13 +74,15 @@ class CachedReadMixin:
         return ret
 
 
-class PrefetchedListSerializer(serializers.ListSerializer):
-    """A nested list read from ``<name>_list`` when the queryset prefetched it there
-    (``Prefetch(..., to_attr=...)``: a plain list, no query set per row), else the relation."""
+class AttachedListSerializer(serializers.ListSerializer):
+    """A nested list read from ``instance.related`` when the caller attached it there
+    (``attach_related``: one query for a whole page), else from the relation."""
 
     def get_attribute(self, instance):
-        rows = getattr(instance, f"{self.source}_list", None)
-        return rows if rows is not None else super().get_attribute(instance)
+        related = getattr(instance, "related", None)
+        if related is not None:
+            return getattr(related, self.source)
+        return super().get_attribute(instance)
 
 
 class ContactPointSerializer(serializers.ModelSerializer):
@@ -105,7 +108,7 @@ class NestedContactPointSerializer(CachedReadMixin, serializers.ModelSerializer)
     class Meta:
         model = ContactPoint
         fields = ["id", "channel", "value", "phone_kind", "whatsapp", "status", "is_primary"]
-        list_serializer_class = PrefetchedListSerializer
+        list_serializer_class = AttachedListSerializer
 
 
 class AreaRefField(serializers.SlugRelatedField):
@@ -191,14 +194,16 @@ class PersonSerializer(CachedReadMixin, serializers.ModelSerializer):
         }
 
     def get_external_ids(self, obj) -> list[str]:
-        rows = getattr(obj, "external_ids_list", None)
-        rows = obj.external_ids.all() if rows is None else rows
-        return [f"{e.namespace}:{e.value}" for e in rows]
+        related = getattr(obj, "related", None)
+        if related is not None:
+            return related.external_ids
+        return [f"{e.namespace}:{e.value}" for e in obj.external_ids.all()]
 
     def get_tags(self, obj) -> list[str]:
-        rows = getattr(obj, "taggings_list", None)
-        rows = obj.taggings.all() if rows is None else rows
-        return [t.tag.slug for t in rows]
+        related = getattr(obj, "related", None)
+        if related is not None:
+            return related.tags
+        return [t.tag.slug for t in obj.taggings.all()]
 
 
 # The person columns a PersonSerializer reads (``born_estimate``: ``current_age``); the rest
@@ -236,32 +241,19 @@ PERSON_READ_COLUMNS = (
 
 
 def person_read_queryset(qs: QuerySet[Person]) -> QuerySet[Person]:
-    """What a PersonSerializer shows, in four queries for any number of people: the person
-    columns it reads with the area's code (not its boundary), then contact points, identifiers
-    and tag slugs, each prefetched as a plain list (``to_attr``)."""
-    return (
-        qs.select_related("area")
-        .only(*PERSON_READ_COLUMNS, "area__code")
-        .prefetch_related(
-            Prefetch(
-                "contact_points",
-                queryset=ContactPoint.objects.only(
-                    "person", *NestedContactPointSerializer.Meta.fields
-                ),
-                to_attr="contact_points_list",
-            ),
-            Prefetch(
-                "external_ids",
-                queryset=ExternalId.objects.only("person", "namespace", "value"),
-                to_attr="external_ids_list",
-            ),
-            Prefetch(
-                "taggings",
-                queryset=Tagging.objects.select_related("tag").only("person", "tag", "tag__slug"),
-                to_attr="taggings_list",
-            ),
-        )
-    )
+    """The person columns a PersonSerializer reads, with the area's code (not its boundary).
+    Give the fetched people to ``attach_related`` before serializing them."""
+    return qs.select_related("area").only(*PERSON_READ_COLUMNS, "area__code")
+
+
+def attach_related(people) -> list[Person]:
+    """Attach every person's contact points, identifiers and tags, read in one query
+    (``people.selectors.person_related``), for PersonSerializer."""
+    people = list(people)
+    related = person_related([p.pk for p in people])
+    for person in people:
+        person.related = related[person.pk]
+    return people
 
 
 class HouseholdSerializer(serializers.ModelSerializer):

@@ -66,10 +66,19 @@ class PersonViewSet(
             return s.person_read_queryset(qs)
         return qs.select_related("area")  # a write works on the whole row
 
+    def get_object(self):
+        obj = super().get_object()
+        if self.request.method in ("GET", "HEAD"):
+            s.attach_related([obj])
+        return obj
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        return page if page is None else s.attach_related(page)
+
     def _read_back(self, pk):
-        return s.PersonSerializer(
-            s.person_read_queryset(selectors.person_visible_to(self.request.user)).get(pk=pk)
-        ).data
+        qs = s.person_read_queryset(selectors.person_visible_to(self.request.user))
+        return s.PersonSerializer(s.attach_related([qs.get(pk=pk)])[0]).data
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
