@@ -12,7 +12,8 @@ row by primary key, the baseline) and drives each endpoint with 32 keep-alive cl
 
 Goals (issue 14): person detail ≥ 0.5× the minimal view's requests/s; the list ≥ 150 requests/s
 with p99 ≤ 250 ms and no time-outs. The machine's load average is printed next to the figures
-(other work on the machine slows both sides alike, the ratio less than the absolute figures).
+(other work on the machine slows both sides alike, the ratio less than the absolute figures),
+and so is the CPU time the server spent per request, which other work does not change.
 
     make bench BENCH=api
     BENCH_API_SECONDS=5 BENCH_API_DATABASES=sqlite make bench BENCH=api   # a quick look
@@ -236,6 +237,33 @@ def _drive(port: int, paths: list[str], headers: dict, seconds: float) -> dict:
     }
 
 
+def _server_cpu_seconds(root_pid: int) -> float:
+    """CPU time used so far by ``grassroots serve`` and every process under it (the gunicorn
+    master and its workers, including workers already replaced): a figure that other work on a
+    shared machine does not change, unlike requests per second."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(entry)
+        parents[pid] = int(fields[1])
+        # utime, stime, and the children's that were waited for (replaced workers)
+        times[pid] = sum(int(x) for x in fields[11:15]) / tick
+    total, todo = 0.0, [root_pid]
+    while todo:
+        pid = todo.pop()
+        total += times.get(pid, 0.0)
+        todo.extend(child for child, parent in parents.items() if parent == pid)
+    return total
+
+
 def _load() -> str:
     one, five, fifteen = os.getloadavg()
     return f"{one:.2f} {five:.2f} {fifteen:.2f}"
@@ -258,12 +286,13 @@ def _run_one(label: str, db_url: str, people: int, seconds: float) -> list[dict]
         for name, (paths, headers) in endpoints.items():
             _drive(port, paths, headers, min(2.0, seconds))  # warm every worker and thread
             before = _load()
-            figures[name] = _drive(port, paths, headers, seconds)
-            f = figures[name]
+            cpu = _server_cpu_seconds(server.pid)
+            figures[name] = f = _drive(port, paths, headers, seconds)
+            f["cpu_ms"] = (_server_cpu_seconds(server.pid) - cpu) * 1000 / max(1, f["n"])
             print(
                 f"  [{label}] {name:<30} {f['rps']:8.1f} req/s  p50 {f['p50']:7.1f} ms  "
                 f"p99 {f['p99']:7.1f} ms  time-outs {f['timeouts']}  errors {f['errors']}  "
-                f"(load before {before}, after {_load()})",
+                f"server CPU {f['cpu_ms']:.2f} ms/request  (load before {before}, after {_load()})",
                 flush=True,
             )
     finally:
@@ -278,9 +307,18 @@ def _run_one(label: str, db_url: str, people: int, seconds: float) -> list[dict]
             "api", f"{label} person detail req/s (goal ≥0.5×)", detail["rps"], "r/s", base["rps"], n
         ),
         row("api", f"{label} person detail p50 ms", detail["p50"], "ms", base["p50"], n),
+        row(
+            "api",
+            f"{label} person detail server CPU ms/req",
+            detail["cpu_ms"],
+            "ms",
+            base["cpu_ms"],
+            n,
+        ),
         row("api", f"{label} person detail p99 ms", detail["p99"], "ms", base["p99"], n),
         row("api", f"{label} list req/s (goal ≥150)", lst["rps"], "r/s", base["rps"], n),
         row("api", f"{label} list p50 ms", lst["p50"], "ms", base["p50"], n),
+        row("api", f"{label} list server CPU ms/req", lst["cpu_ms"], "ms", base["cpu_ms"], n),
         row("api", f"{label} list p99 ms (goal ≤250)", lst["p99"], "ms", base["p99"], n),
         row("api", f"{label} list time-outs (goal 0)", lst["timeouts"], "n", 0, n),
         row(
