@@ -19,6 +19,7 @@ and so is the CPU time the server spent per request, which other work does not c
     BENCH_API_SECONDS=5 BENCH_API_DATABASES=sqlite make bench BENCH=api   # a quick look
     BENCH_DATABASE_URL=postgres://...      # default: grassroots_bench_api
     BENCH_API_SERVE_ARGS="--workers 3 --threads 2"   # try another server shape
+    BENCH_API_TIMEOUT=5                    # seconds a client waits for an answer (a time-out)
 """
 
 from __future__ import annotations
