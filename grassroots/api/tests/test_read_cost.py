@@ -21,6 +21,7 @@ PEOPLE = "/api/v1/people/"
 
 
 def token_client(user) -> APIClient:
+    """A token client (the auditor: campaign-wide, reads people, no two-factor requirement)."""
     _token, plaintext = account_services.api_token_create(actor=user, name="test")
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {plaintext}")
@@ -63,7 +64,7 @@ def test_a_token_of_a_user_without_roles_reads_no_capability(users):
 
 
 def test_person_detail_is_three_queries(people, users):
-    client = token_client(users["manager"])
+    client = token_client(users["auditor"])
     response, sql = capture(lambda: client.get(f"{PEOPLE}{people['ananya'].pk}/"))
     assert response.status_code == 200
     # the token with its roles, the person, their contact points + identifiers + tags
@@ -71,7 +72,7 @@ def test_person_detail_is_three_queries(people, users):
 
 
 def test_people_list_is_four_queries_whatever_its_length(geo, users):
-    client = token_client(users["manager"])
+    client = token_client(users["auditor"])
 
     def make(count, start):
         for i in range(start, start + count):
@@ -116,7 +117,7 @@ def test_the_cached_read_path_answers_what_drf_would(people, users, attached):
 
 
 def test_a_detail_with_a_filter_in_the_query_string_is_still_filtered(people, users):
-    client = token_client(users["manager"])
+    client = token_client(users["auditor"])
     url = f"{PEOPLE}{people['ananya'].pk}/"
     assert client.get(url).status_code == 200
     assert client.get(url, {"gender": "female"}).status_code == 200
