@@ -44,12 +44,20 @@ class CachedReadMixin:
             plan = []
             for field in cls()._readable_fields:
                 if isinstance(field, serializers.SerializerMethodField):
-                    plan.append((field.field_name, None, field.method_name))
+                    plan.append((field.field_name, None, field.method_name, None))
                 elif isinstance(field, _CONTEXT_FREE) or (
                     isinstance(field, serializers.ListSerializer)
                     and isinstance(field.child, CachedReadMixin)
                 ):
-                    plan.append((field.field_name, field, None))
+                    # A plain attribute (DRF's own lookup, minus its checks) when the field
+                    # reads one; anything unusual goes through ``field.get_attribute``.
+                    simple = (
+                        type(field).get_attribute is drf_fields.Field.get_attribute
+                        and len(field.source_attrs) == 1
+                    )
+                    plan.append(
+                        (field.field_name, field, None, field.source_attrs[0] if simple else None)
+                    )
                 else:
                     plan = None
                     break
@@ -61,12 +69,21 @@ class CachedReadMixin:
         if plan is None:
             return super().to_representation(instance)
         ret = {}
-        for name, field, method in plan:
+        mapping = isinstance(instance, dict)
+        for name, field, method, attr in plan:
             if method is not None:
                 ret[name] = getattr(self, method)(instance)
                 continue
             try:
-                attribute = field.get_attribute(instance)
+                if attr is None:
+                    attribute = field.get_attribute(instance)
+                else:
+                    try:
+                        attribute = instance[attr] if mapping else getattr(instance, attr)
+                    except (KeyError, AttributeError):
+                        attribute = field.get_attribute(instance)  # DRF's default/skip rules
+                    if callable(attribute):
+                        attribute = field.get_attribute(instance)
             except drf_fields.SkipField:
                 continue
             check = attribute.pk if isinstance(attribute, relations.PKOnlyObject) else attribute
