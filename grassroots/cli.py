@@ -1,6 +1,6 @@
 """The ``grassroots`` command for operators.
 
-grassroots serve [--host 127.0.0.1] [--port 8000] [--workers 2] [--with-worker]
+grassroots serve [--host 127.0.0.1] [--port 8000] [--workers 3] [--threads 2] [--with-worker]
 grassroots worker [--queue urgent|batch]   # task workers, one per queue (database or RQ)
 grassroots housekeeping        # delete export files and import data past their retention
 grassroots demo [--seed 42] [--scale 1.0]   # migrate and seed the demo campaign
@@ -104,6 +104,11 @@ def _queue_tick() -> None:
         print(f"could not queue the minute tick: {exc}", flush=True)
 
 
+# Web workers: a process per CPU and one more (a request waiting on the database leaves its CPU
+# to another process), two threads each (more threads only queue behind Python's lock).
+DEFAULT_WEB_WORKERS = (os.cpu_count() or 1) + 1
+
+
 def cmd_serve(ns) -> int:
     _django()
     from django.core.management import call_command
@@ -115,16 +120,14 @@ def cmd_serve(ns) -> int:
         "-m",
         "gunicorn",
         "grassroots.wsgi:application",
+        "--config",
+        "python:grassroots.server",  # timeouts, keep-alive, the memory ceiling (its docstring)
         "--bind",
         f"{ns.host}:{ns.port}",
         "--workers",
         str(ns.workers),
         "--threads",
-        "4",
-        "--access-logfile",
-        "-",
-        "--graceful-timeout",
-        "5",
+        str(ns.threads),
     ]
     server = subprocess.Popen(argv)
     print(f"Grassroots is running on http://{ns.host}:{ns.port}/  (Ctrl+C to stop)", flush=True)
@@ -548,7 +551,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--host", default=os.environ.get("GRASSROOTS_HOST", "127.0.0.1"))
     p.add_argument("--port", type=int, default=int(os.environ.get("GRASSROOTS_PORT", "8000")))
     p.add_argument(
-        "--workers", type=int, default=int(os.environ.get("GRASSROOTS_WEB_WORKERS", "2"))
+        "--workers",
+        type=int,
+        default=int(os.environ.get("GRASSROOTS_WEB_WORKERS", str(DEFAULT_WEB_WORKERS))),
+        help="web worker processes (default: CPUs + 1)",
+    )
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=int(os.environ.get("GRASSROOTS_WEB_THREADS", "2")),
+        help="threads per web worker",
     )
     p.add_argument(
         "--with-worker", action="store_true", help="also run the task workers (urgent, batch)"

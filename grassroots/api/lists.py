@@ -8,7 +8,6 @@ segments and lists of other users answer 404; people are always cut to the calle
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -20,7 +19,6 @@ from grassroots.api.permissions import CapabilityPermission
 from grassroots.lists import selectors, services
 from grassroots.lists.models import PersonList, Segment, Visibility
 from grassroots.lists.registry import filters
-from grassroots.people.models import Tagging
 
 
 class SegmentSerializer(serializers.ModelSerializer):
@@ -78,16 +76,8 @@ class PeopleIdsSerializer(serializers.Serializer):
 
 
 def _members(request, view, qs):
-    qs = (
-        qs.select_related("area")
-        .prefetch_related(
-            "contact_points",
-            "external_ids",
-            Prefetch("taggings", queryset=Tagging.objects.select_related("tag")),
-        )
-        .order_by("id")
-    )
-    page = view.paginate_queryset(qs)
+    qs = s.person_read_queryset(qs).order_by("id")
+    page = s.attach_related(view.paginate_queryset(qs))
     return view.get_paginated_response(s.PersonSerializer(page, many=True).data)
 
 

@@ -1,9 +1,105 @@
 from __future__ import annotations
 
-from rest_framework import serializers
+from django.db.models import QuerySet
+from rest_framework import fields as drf_fields
+from rest_framework import relations, serializers
 
 from grassroots.geography.models import Area
 from grassroots.people.models import ContactPoint, Household, Person, Tag
+from grassroots.people.selectors import person_related
+
+# Field types whose ``to_representation`` depends on the value alone (not on the request or
+# the serializer's context), so one bound instance can serve every request.
+_CONTEXT_FREE = (
+    drf_fields.BooleanField,
+    drf_fields.CharField,
+    drf_fields.ChoiceField,
+    drf_fields.DateField,
+    drf_fields.DateTimeField,
+    drf_fields.DecimalField,
+    drf_fields.FloatField,
+    drf_fields.IntegerField,
+    drf_fields.JSONField,
+    drf_fields.ListField,
+    drf_fields.ReadOnlyField,
+    relations.PrimaryKeyRelatedField,
+    relations.SlugRelatedField,
+)
+
+
+class CachedReadMixin:
+    """Reading (``.data``) without building the serializer's fields for every object.
+
+    DRF builds a ``ModelSerializer``'s fields from the model for every serializer instance —
+    for a one-object answer that costs more than the object's query. The fields a read uses are
+    built once per class (a prototype) and reused; a method field calls the live serializer, so
+    ``context`` stays the request's. A class with a field whose output could depend on the
+    request (a hyperlink, a file URL, a custom field) keeps DRF's own ``to_representation``.
+    Writes (``is_valid``) build and validate fields as usual."""
+
+    @classmethod
+    def _read_plan(cls) -> list | None:
+        plan = cls.__dict__.get("_cached_read_plan", False)
+        if plan is False:
+            plan = []
+            for field in cls()._readable_fields:
+                if isinstance(field, serializers.SerializerMethodField):
+                    plan.append((field.field_name, None, field.method_name, None))
+                elif isinstance(field, _CONTEXT_FREE) or (
+                    isinstance(field, serializers.ListSerializer)
+                    and isinstance(field.child, CachedReadMixin)
+                ):
+                    # A plain attribute (DRF's own lookup, minus its checks) when the field
+                    # reads one; anything unusual goes through ``field.get_attribute``.
+                    simple = (
+                        type(field).get_attribute is drf_fields.Field.get_attribute
+                        and len(field.source_attrs) == 1
+                    )
+                    plan.append(
+                        (field.field_name, field, None, field.source_attrs[0] if simple else None)
+                    )
+                else:
+                    plan = None
+                    break
+            cls._cached_read_plan = plan
+        return plan
+
+    def to_representation(self, instance):
+        plan = self._read_plan()
+        if plan is None:
+            return super().to_representation(instance)
+        ret = {}
+        mapping = isinstance(instance, dict)
+        for name, field, method, attr in plan:
+            if method is not None:
+                ret[name] = getattr(self, method)(instance)
+                continue
+            try:
+                if attr is None:
+                    attribute = field.get_attribute(instance)
+                else:
+                    try:
+                        attribute = instance[attr] if mapping else getattr(instance, attr)
+                    except (KeyError, AttributeError):
+                        attribute = field.get_attribute(instance)  # DRF's default/skip rules
+                    if callable(attribute):
+                        attribute = field.get_attribute(instance)
+            except drf_fields.SkipField:
+                continue
+            check = attribute.pk if isinstance(attribute, relations.PKOnlyObject) else attribute
+            ret[name] = None if check is None else field.to_representation(attribute)
+        return ret
+
+
+class AttachedListSerializer(serializers.ListSerializer):
+    """A nested list read from ``instance.related`` when the caller attached it there
+    (``attach_related``: one query for a whole page), else from the relation."""
+
+    def get_attribute(self, instance):
+        related = getattr(instance, "related", None)
+        if related is not None:
+            return getattr(related, self.source)
+        return super().get_attribute(instance)
 
 
 class ContactPointSerializer(serializers.ModelSerializer):
@@ -25,10 +121,11 @@ class ContactPointSerializer(serializers.ModelSerializer):
         extra_kwargs = {"person": {"queryset": Person.objects.none()}}
 
 
-class NestedContactPointSerializer(serializers.ModelSerializer):
+class NestedContactPointSerializer(CachedReadMixin, serializers.ModelSerializer):
     class Meta:
         model = ContactPoint
         fields = ["id", "channel", "value", "phone_kind", "whatsapp", "status", "is_primary"]
+        list_serializer_class = AttachedListSerializer
 
 
 class AreaRefField(serializers.SlugRelatedField):
@@ -37,7 +134,7 @@ class AreaRefField(serializers.SlugRelatedField):
         self.error_messages["does_not_exist"] = "Unknown area code “{value}”."
 
 
-class PersonSerializer(serializers.ModelSerializer):
+class PersonSerializer(CachedReadMixin, serializers.ModelSerializer):
     area = AreaRefField(required=False, allow_null=True)
     age = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=125)
     current_age = serializers.IntegerField(source="display_age", read_only=True)
@@ -114,10 +211,66 @@ class PersonSerializer(serializers.ModelSerializer):
         }
 
     def get_external_ids(self, obj) -> list[str]:
+        related = getattr(obj, "related", None)
+        if related is not None:
+            return related.external_ids
         return [f"{e.namespace}:{e.value}" for e in obj.external_ids.all()]
 
     def get_tags(self, obj) -> list[str]:
+        related = getattr(obj, "related", None)
+        if related is not None:
+            return related.tags
         return [t.tag.slug for t in obj.taggings.all()]
+
+
+# The person columns a PersonSerializer reads (``born_estimate``: ``current_age``); the rest
+# (the name keys, the vote summary) stay in the database.
+PERSON_READ_COLUMNS = (
+    "id",
+    "created_at",
+    "updated_at",
+    "given_name",
+    "middle_name",
+    "family_name",
+    "full_name",
+    "native_name",
+    "gender",
+    "birth_date",
+    "age",
+    "age_as_of",
+    "born_estimate",
+    "relation_type",
+    "relative_name",
+    "preferred_language",
+    "support_score",
+    "status",
+    "do_not_contact",
+    "source",
+    "name_suffix",
+    "party",
+    "registration_date",
+    "voter_status",
+    "household",
+    "area",
+    "serial_number",
+    "last_contacted_at",
+)
+
+
+def person_read_queryset(qs: QuerySet[Person]) -> QuerySet[Person]:
+    """The person columns a PersonSerializer reads, with the area's code (not its boundary).
+    Give the fetched people to ``attach_related`` before serializing them."""
+    return qs.select_related("area").only(*PERSON_READ_COLUMNS, "area__code")
+
+
+def attach_related(people) -> list[Person]:
+    """Attach every person's contact points, identifiers and tags, read in one query
+    (``people.selectors.person_related``), for PersonSerializer."""
+    people = list(people)
+    related = person_related([p.pk for p in people])
+    for person in people:
+        person.related = related[person.pk]
+    return people
 
 
 class HouseholdSerializer(serializers.ModelSerializer):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import django_filters as df
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Prefetch
+from django.db.models import Count
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -15,7 +15,7 @@ from grassroots.geography.models import Area
 from grassroots.geography.selectors import area_visible_to
 from grassroots.people import selectors, services
 from grassroots.people.filters import PersonFilter
-from grassroots.people.models import ContactPoint, Tag, Tagging
+from grassroots.people.models import ContactPoint, Tag
 from grassroots.people.validation import parse_external_id
 
 PERSON_WRITE_FIELDS = [
@@ -61,15 +61,24 @@ class PersonViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        return (
-            selectors.person_visible_to(self.request.user)
-            .select_related("area")
-            .prefetch_related(
-                "contact_points",
-                "external_ids",
-                Prefetch("taggings", queryset=Tagging.objects.select_related("tag")),
-            )
-        )
+        qs = selectors.person_visible_to(self.request.user)
+        if self.request.method in ("GET", "HEAD"):
+            return s.person_read_queryset(qs)
+        return qs.select_related("area")  # a write works on the whole row
+
+    def get_object(self):
+        obj = super().get_object()
+        if self.request.method in ("GET", "HEAD"):
+            s.attach_related([obj])
+        return obj
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        return page if page is None else s.attach_related(page)
+
+    def _read_back(self, pk):
+        qs = s.person_read_queryset(selectors.person_visible_to(self.request.user))
+        return s.PersonSerializer(s.attach_related([qs.get(pk=pk)])[0]).data
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
@@ -107,12 +116,12 @@ class PersonViewSet(
 
     def update(self, request, *args, **kwargs):
         response = super().update(request, *args, **kwargs)
-        response.data = s.PersonSerializer(self.get_queryset().get(pk=kwargs["pk"])).data
+        response.data = self._read_back(kwargs["pk"])
         return response
 
     def create(self, request, *args, **kwargs):
         response = super().create(request, *args, **kwargs)
-        response.data = s.PersonSerializer(self.get_queryset().get(pk=response.data["id"])).data
+        response.data = self._read_back(response.data["id"])
         return response
 
 

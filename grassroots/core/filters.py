@@ -32,3 +32,12 @@ class ScopedFilterSet(df.FilterSet):
 
 class ScopedFilterBackend(DjangoFilterBackend):
     filterset_base = ScopedFilterSet
+
+    def filter_queryset(self, request, queryset, view):
+        # One object by its id with no filter in the query string: building the FilterSet (a
+        # deep copy of every filter, each choice filter's queryset restricted) would change
+        # nothing — the queryset is already scoped.
+        lookup = getattr(view, "lookup_url_kwarg", None) or getattr(view, "lookup_field", None)
+        if lookup and lookup in getattr(view, "kwargs", {}) and not request.query_params:
+            return queryset
+        return super().filter_queryset(request, queryset, view)

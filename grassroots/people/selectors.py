@@ -318,3 +318,63 @@ def _common_prefix(paths: list[str]) -> str:
         i += 1
     prefix = first[:i]
     return prefix[: prefix.rfind("/") + 1]
+
+
+@dataclass
+class PersonRelated:
+    """A person's contact points (dicts), identifiers ("namespace:value") and tag slugs."""
+
+    contact_points: list[dict]
+    external_ids: list[str]
+    tags: list[str]
+
+
+def person_related(person_ids: list[int]) -> dict[int, PersonRelated]:
+    """The contact points, identifiers and tag slugs of these (already visible) people, in one
+    round trip: the API reads them for every person it answers with, where three prefetch
+    queries cost more than the person's own. Contact points in their model order (primary
+    first, then channel), identifiers and tags in the order they were added."""
+    from django.db import connection
+
+    out = {pk: PersonRelated([], [], []) for pk in person_ids}
+    if not out:
+        return out
+    qn = connection.ops.quote_name
+    cp, ext, tagging, tag = (qn(m._meta.db_table) for m in (ContactPoint, ExternalId, Tagging, Tag))
+    marks = ", ".join(["%s"] * len(out))
+    # table names from the models; the ids are parameters
+    sql = (
+        f"SELECT 'c', person_id, id, channel, value, phone_kind, whatsapp, status, is_primary "  # noqa: S608
+        f"FROM {cp} WHERE person_id IN ({marks}) "
+        f"UNION ALL SELECT 'e', person_id, id, namespace, value, NULL, NULL, NULL, NULL "
+        f"FROM {ext} WHERE person_id IN ({marks}) "
+        f"UNION ALL SELECT 't', tg.person_id, tg.id, t.slug, NULL, NULL, NULL, NULL, NULL "
+        f"FROM {tagging} tg INNER JOIN {tag} t ON t.id = tg.tag_id WHERE tg.person_id IN ({marks})"
+    )
+    ids = list(out)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ids * 3)
+        rows = sorted(cursor.fetchall(), key=lambda r: r[2])
+    contact_points = []
+    for kind, pk, row_id, a, b, c, d, e, f in rows:
+        if kind == "c":
+            contact_points.append(
+                {
+                    "id": row_id,
+                    "person_id": pk,
+                    "channel": a,
+                    "value": b,
+                    "phone_kind": c,
+                    "whatsapp": bool(d),
+                    "status": e,
+                    "is_primary": bool(f),
+                }
+            )
+        elif kind == "e":
+            out[pk].external_ids.append(f"{a}:{b}")
+        else:
+            out[pk].tags.append(a)
+    contact_points.sort(key=lambda r: (not r["is_primary"], r["channel"], r["id"]))
+    for row in contact_points:
+        out[row["person_id"]].contact_points.append(row)
+    return out
