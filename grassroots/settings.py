@@ -208,7 +208,7 @@ REST_FRAMEWORK = {
         "grassroots.core.filters.ScopedFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "grassroots.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "grassroots.api.errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"anon": "60/min"},
 }
