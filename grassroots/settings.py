@@ -209,6 +209,11 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "grassroots.api.schema.AutoSchema",
+    "DEFAULT_PARSER_CLASSES": [  # JSON and form bodies bounded (413); files stream to disk
+        "grassroots.api.parsers.JSONParser",
+        "grassroots.api.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "EXCEPTION_HANDLER": "grassroots.api.errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"anon": "60/min"},
 }

@@ -10,6 +10,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, parsers, serializers, status, viewsets
 from rest_framework.response import Response
 
+from grassroots.api import parsers as bounded
 from grassroots.api.permissions import CapabilityPermission
 from grassroots.core import jobs
 from grassroots.core.models import Job
@@ -64,7 +65,7 @@ class AreaImportViewSet(viewsets.ViewSet):
     permission_classes = [CapabilityPermission]
     read_capability = area_import.CAPABILITY
     write_capability = area_import.CAPABILITY
-    parser_classes = [parsers.MultiPartParser, parsers.FormParser]
+    parser_classes = [parsers.MultiPartParser, bounded.FormParser]
 
     @extend_schema(
         summary="Upload an area tree to check (dry run) or import",

@@ -1,11 +1,13 @@
 """The API's field types for row ids (see ``grassroots.core.ids``): every id in a body is an
-``IdField`` (1 to 2⁶³−1), every list of ids an ``IdListField``; out of range is 400."""
+``IdField`` (1 to 2⁶³−1), every list of ids an ``IdListField``, every reference to a row an
+``IdRelatedField`` (a serializer's ``serializer_related_field``); out of range is 400."""
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from grassroots.core.ids import MAX_ID, MIN_ID
+from grassroots.core.ids import ID_SCHEMA, MAX_ID, MIN_ID, parse_id
 
 
 class IdField(serializers.IntegerField):
@@ -28,3 +30,18 @@ class IdListField(serializers.ListField):
     def __init__(self, **kwargs):
         kwargs.setdefault("child", IdField())
         super().__init__(**kwargs)
+
+
+@extend_schema_field(ID_SCHEMA)
+class IdRelatedField(serializers.PrimaryKeyRelatedField):
+    """A row named by its id. Not an id (``true``, ``1.5``, text) is a wrong type; an id out of
+    range is "does not exist", like a missing row or one outside the caller's areas."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, (int, str)):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if parse_id(data) is None:
+            if isinstance(data, str) and not data.strip().isdigit():
+                self.fail("incorrect_type", data_type="str")
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(parse_id(data))

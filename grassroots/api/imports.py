@@ -25,6 +25,7 @@ from rest_framework import exceptions, mixins, parsers, renderers, serializers, 
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from grassroots.api import parsers as bounded
 from grassroots.api.permissions import CapabilityPermission
 from grassroots.core.exceptions import Conflict
 from grassroots.people.imports import selectors, services, uploads
@@ -188,7 +189,7 @@ class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     permission_classes = [CapabilityPermission]
     read_capability = "people.import"
     write_capability = "people.import"
-    parser_classes = [parsers.MultiPartParser, parsers.FormParser, parsers.JSONParser]
+    parser_classes = [parsers.MultiPartParser, bounded.FormParser, bounded.JSONParser]
     filterset_fields = ["status", "dry_run"]
     ordering_fields = ["created_at"]
 

@@ -15,7 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from grassroots.api.fields import IdField
+from grassroots.api.fields import IdField, IdRelatedField
 from grassroots.api.permissions import CapabilityPermission
 from grassroots.api.scoping import ScopedViewSetMixin
 from grassroots.core.filters import ScopedFilterSet
@@ -103,6 +103,7 @@ class TemplateViewSet(
 
 
 class BroadcastSerializer(serializers.ModelSerializer):
+    serializer_related_field = IdRelatedField
     stats = serializers.SerializerMethodField()
 
     class Meta:

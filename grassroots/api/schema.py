@@ -52,8 +52,13 @@ class AutoSchema(SpectacularAutoSchema):
             return None
         parameters = operation.get("parameters", [])
         for parameter in parameters:
-            if parameter.get("in") == "path" and parameter["schema"].get("type") == "integer":
-                parameter["schema"] = {**parameter["schema"], **ID_SCHEMA}
+            # An integer in a path, or an unbounded one in a query (a model-choice filter: ?area=,
+            # ?person=), names a row: an id, bounded like every id.
+            schema = parameter["schema"]
+            if schema.get("type") == "integer" and (
+                parameter.get("in") == "path" or {"minimum", "maximum"}.isdisjoint(schema)
+            ):
+                parameter["schema"] = {**schema, **ID_SCHEMA}
         body = "requestBody" in operation
         write = self.method not in ("GET", "HEAD", "OPTIONS")
         codes = {"401", "403", "429"}

@@ -2,12 +2,14 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from grassroots.api.fields import IdListField
+from grassroots.api.fields import IdListField, IdRelatedField
 from grassroots.geography.models import Area
 from grassroots.people.models import ContactPoint, Household, Person, Tag
 
 
 class ContactPointSerializer(serializers.ModelSerializer):
+    serializer_related_field = IdRelatedField
+
     class Meta:
         model = ContactPoint
         fields = [
