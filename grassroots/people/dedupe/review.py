@@ -22,7 +22,6 @@ from django.utils.translation import gettext as _
 
 from grassroots.core import access, audit
 from grassroots.core.exceptions import Conflict
-from grassroots.core.ids import parse_id
 from grassroots.geography.selectors import area_visible_to, scope_paths, scope_q
 from grassroots.people import merge
 from grassroots.people.models import (
@@ -131,8 +130,6 @@ def pair_list(
 
 
 def pair_get(*, actor: Any, low: int, high: int) -> DuplicatePair | None:
-    if parse_id(low) is None or parse_id(high) is None:  # from a URL: no such pair
-        return None
     low, high = min(low, high), max(low, high)
     return (
         pair_visible_to(actor)

@@ -147,6 +147,8 @@ class DuplicateListView(CapabilityRequiredMixin, View):
 
 def _pair_or_gone(request, low: int, high: int):
     """The pair, or a redirect explaining why it has gone (merged), or 404."""
+    if parse_id(low) is None or parse_id(high) is None:  # ids past 64 bits: no such pair
+        raise Http404
     pair = review.pair_get(actor=request.user, low=low, high=high)
     if pair is not None:
         return pair, None
