@@ -12,7 +12,7 @@ from django.core.exceptions import (
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.views import defaults
-from rest_framework import exceptions, status
+from rest_framework import exceptions, renderers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -73,6 +73,13 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
+    request = context.get("request")
+    if request is not None and not isinstance(
+        getattr(request, "accepted_renderer", None), renderers.JSONRenderer
+    ):
+        # An error is JSON even where the answer would have been CSV (?format=csv, Accept).
+        request.accepted_renderer = renderers.JSONRenderer()
+        request.accepted_media_type = "application/json"
     code = getattr(exc, "default_code", "error")
     body: dict = {"code": code, "message": ""}
     if isinstance(exc, exceptions.ValidationError):

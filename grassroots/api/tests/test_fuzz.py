@@ -37,7 +37,7 @@ from grassroots.people import services as people_services
 # Per operation, role and mode: 58 operations × 2 roles × (positive + negative) × EXAMPLES.
 # GRASSROOTS_FUZZ_EXAMPLES=200 for a longer hunt; GRASSROOTS_FUZZ_ONLY="/lists/,/tags/" to run the
 # operations whose label contains one of these.
-EXAMPLES = int(os.environ.get("GRASSROOTS_FUZZ_EXAMPLES", "8"))
+EXAMPLES = int(os.environ.get("GRASSROOTS_FUZZ_EXAMPLES", "15"))
 ONLY = [part for part in os.environ.get("GRASSROOTS_FUZZ_ONLY", "").split(",") if part]
 
 CHECKS = [

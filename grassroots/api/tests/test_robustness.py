@@ -183,6 +183,15 @@ def test_no_such_api_route_is_404_in_the_error_shape(admin):
         assert_error(admin.get(url), 404, "not_found")
 
 
+def test_an_error_is_json_even_where_the_answer_would_be_csv(admin):
+    url = "/api/v1/imports/f756103b-e9b3-5e18-8e72-90b490748ca7/rejected/"
+    response = admin.get(url, {"format": "csv"})
+    assert response["Content-Type"].startswith("application/json")
+    assert_error(response, 404, "not_found")
+    response = admin.get(url, HTTP_ACCEPT="text/csv")
+    assert response["Content-Type"].startswith("application/json")
+
+
 def test_no_such_page_outside_the_api_is_still_a_page(client_for, users):
     response = client_for(users["admin"]).get("/no-such-page/")
     assert response.status_code == 404 and response["Content-Type"].startswith("text/html")
