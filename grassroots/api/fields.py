@@ -45,3 +45,28 @@ class IdRelatedField(serializers.PrimaryKeyRelatedField):
                 self.fail("incorrect_type", data_type="str")
             self.fail("does_not_exist", pk_value=data)
         return super().to_internal_value(parse_id(data))
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def refuse_nul(value):
+    """A NUL character (``\\u0000``) anywhere in a JSON value is refused (400): PostgreSQL
+    cannot store it in ``jsonb`` or text, and no real text has one."""
+    if _has_nul(value):
+        raise serializers.ValidationError("Null characters are not allowed.")
+    return value
+
+
+class JSONField(serializers.JSONField):
+    """A JSON value (object, list, text…) without NUL characters (see ``refuse_nul``)."""
+
+    def to_internal_value(self, data):
+        return refuse_nul(super().to_internal_value(data))

@@ -26,6 +26,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from grassroots.api import parsers as bounded
+from grassroots.api.fields import refuse_nul
 from grassroots.api.permissions import CapabilityPermission
 from grassroots.core.exceptions import Conflict
 from grassroots.people.imports import selectors, services, uploads
@@ -59,7 +60,7 @@ class MappingField(serializers.Field):
             raise serializers.ValidationError(
                 'The mapping must be a JSON object, e.g. {"columns": {"Name": "person.full_name"}}.'
             )
-        return data
+        return refuse_nul(data)
 
     def to_representation(self, value):
         return value

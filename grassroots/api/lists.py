@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from grassroots.api import serializers as s
-from grassroots.api.fields import IdListField
+from grassroots.api.fields import IdListField, JSONField
 from grassroots.api.permissions import CapabilityPermission
 from grassroots.lists import selectors, services
 from grassroots.lists.models import PersonList, Segment, Visibility
@@ -26,7 +26,7 @@ from grassroots.people.models import Tagging
 
 class SegmentSerializer(serializers.ModelSerializer):
     owner = serializers.CharField(source="owner.username", default=None, read_only=True)
-    definition = serializers.JSONField(
+    definition = JSONField(
         help_text="Steps of add/remove/narrow groups; see /api/v1/segment-filters/."
     )
     visibility = serializers.ChoiceField(choices=Visibility.choices, default=Visibility.PRIVATE)
@@ -69,7 +69,7 @@ class CountSerializer(serializers.Serializer):
 
 
 class DefinitionSerializer(serializers.Serializer):
-    definition = serializers.JSONField()
+    definition = JSONField()
 
 
 class PeopleIdsSerializer(serializers.Serializer):

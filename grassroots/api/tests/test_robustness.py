@@ -160,6 +160,20 @@ def test_references_to_rows_refuse_what_is_not_an_id(admin, people):
     assert ContactPoint.objects.count() == before
 
 
+def test_a_nul_character_in_json_is_400_not_a_database_error(admin, people):
+    """PostgreSQL cannot store ``\u0000`` in jsonb (found by the fuzz run)."""
+    from grassroots.lists.models import Segment
+
+    definition = {"steps": [], "note\x00": ["\x00"]}
+    response = admin.post(
+        "/api/v1/segments/", {"name": "S", "definition": definition}, format="json"
+    )
+    assert list(assert_error(response, 400, "invalid")["fields"]) == ["definition"]
+    response = admin.post("/api/v1/segments/preview/", {"definition": definition}, format="json")
+    assert_error(response, 400, "invalid")
+    assert not Segment.objects.exists()
+
+
 # --- page_size ----------------------------------------------------------------------------
 
 
