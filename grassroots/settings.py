@@ -279,7 +279,12 @@ REST_FRAMEWORK = {
         "grassroots.core.filters.ScopedFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "grassroots.api.schema.AutoSchema",
+    "DEFAULT_PARSER_CLASSES": [  # JSON and form bodies bounded (413); files stream to disk
+        "grassroots.api.parsers.JSONParser",
+        "grassroots.api.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "EXCEPTION_HANDLER": "grassroots.api.errors.exception_handler",
     # Per signed-out client (IP) and per user (token or session); a throttled request answers
     # 429 in the API's error shape with Retry-After. Counted in the cache (per process with the

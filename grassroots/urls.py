@@ -17,5 +17,9 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
 ]
 
-# Errors in the app's layout: 403.html and 404.html are found by Django's own handlers.
-handler500 = "grassroots.core.views.server_error"
+# Errors in the app's layout (403.html and 404.html are found by Django's own views); under
+# /api/ the API's one error shape, JSON (grassroots/api/errors.py).
+handler400 = "grassroots.api.errors.bad_request"
+handler403 = "grassroots.api.errors.permission_denied"
+handler404 = "grassroots.api.errors.not_found"
+handler500 = "grassroots.api.errors.server_error"

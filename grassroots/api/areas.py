@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, parsers, serializers, status, viewsets
 from rest_framework.response import Response
 
+from grassroots.api import parsers as bounded
 from grassroots.api.permissions import CapabilityPermission
 from grassroots.core import jobs
 from grassroots.core.models import Job
@@ -64,7 +66,7 @@ class AreaImportViewSet(viewsets.ViewSet):
     permission_classes = [CapabilityPermission]
     read_capability = area_import.CAPABILITY
     write_capability = area_import.CAPABILITY
-    parser_classes = [parsers.MultiPartParser, parsers.FormParser]
+    parser_classes = [parsers.MultiPartParser, bounded.FormParser]
 
     @extend_schema(
         summary="Upload an area tree to check (dry run) or import",
@@ -91,7 +93,11 @@ class AreaImportViewSet(viewsets.ViewSet):
         data = AreaImportJobSerializer(job, context={"request": request}).data
         return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["url"]})
 
-    @extend_schema(summary="An area import: progress and result", responses=AreaImportJobSerializer)
+    @extend_schema(
+        summary="An area import: progress and result",
+        responses=AreaImportJobSerializer,
+        parameters=[OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
+    )
     def retrieve(self, request, pk=None):
         job = Job.objects.filter(pk=pk, kind=area_import.JOB_KIND).first() if _uuid(pk) else None
         if job is None or not jobs.job_visible(request.user, job):

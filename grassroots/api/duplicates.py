@@ -13,6 +13,7 @@ from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from grassroots.api.fields import IdField
 from grassroots.api.permissions import CapabilityPermission
 from grassroots.people.dedupe import review
 from grassroots.people.models import DuplicatePair, MergeRecord
@@ -53,9 +54,9 @@ class DuplicatePairSerializer(serializers.ModelSerializer):
 
 
 class MergeInSerializer(serializers.Serializer):
-    survivor = serializers.IntegerField(help_text="The id of the person to keep (one of the two).")
+    survivor = IdField(help_text="The id of the person to keep (one of the two).")
     values_from = serializers.DictField(
-        child=serializers.IntegerField(),
+        child=IdField(),
         required=False,
         help_text="Per field group (given_name, family_name, birth, relative, household, area…), "
         "the id of the person whose value the kept record takes. By default its own.",

@@ -25,6 +25,8 @@ from rest_framework import exceptions, mixins, parsers, renderers, serializers, 
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from grassroots.api import parsers as bounded
+from grassroots.api.fields import refuse_nul
 from grassroots.api.permissions import CapabilityPermission
 from grassroots.core.exceptions import Conflict
 from grassroots.people.imports import selectors, services, uploads
@@ -61,7 +63,7 @@ class MappingField(serializers.Field):
             raise serializers.ValidationError(
                 'The mapping must be a JSON object, e.g. {"columns": {"Name": "person.full_name"}}.'
             )
-        return data
+        return refuse_nul(data)
 
     def to_representation(self, value):
         return value
@@ -209,7 +211,7 @@ class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     permission_classes = [CapabilityPermission]
     read_capability = "people.import"
     write_capability = "people.import"
-    parser_classes = [parsers.MultiPartParser, parsers.FormParser, parsers.JSONParser]
+    parser_classes = [parsers.MultiPartParser, bounded.FormParser, bounded.JSONParser]
     filterset_fields = ["status", "dry_run"]
     ordering_fields = ["created_at"]
 

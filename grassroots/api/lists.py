@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from grassroots.api import serializers as s
+from grassroots.api.fields import IdListField, JSONField
 from grassroots.api.permissions import CapabilityPermission
 from grassroots.lists import selectors, services
 from grassroots.lists.models import PersonList, Segment, Visibility
@@ -23,7 +24,7 @@ from grassroots.lists.registry import filters
 
 class SegmentSerializer(serializers.ModelSerializer):
     owner = serializers.CharField(source="owner.username", default=None, read_only=True)
-    definition = serializers.JSONField(
+    definition = JSONField(
         help_text="Steps of add/remove/narrow groups; see /api/v1/segment-filters/."
     )
     visibility = serializers.ChoiceField(choices=Visibility.choices, default=Visibility.PRIVATE)
@@ -45,9 +46,7 @@ class SegmentSerializer(serializers.ModelSerializer):
 
 class ListSerializer(serializers.ModelSerializer):
     owner = serializers.CharField(source="owner.username", default=None, read_only=True)
-    person_ids = serializers.ListField(
-        child=serializers.IntegerField(), write_only=True, required=False, max_length=100_000
-    )
+    person_ids = IdListField(write_only=True, required=False, max_length=100_000)
     visibility = serializers.ChoiceField(choices=Visibility.choices, default=Visibility.PRIVATE)
 
     class Meta:
@@ -68,11 +67,22 @@ class CountSerializer(serializers.Serializer):
 
 
 class DefinitionSerializer(serializers.Serializer):
-    definition = serializers.JSONField()
+    definition = JSONField()
 
 
 class PeopleIdsSerializer(serializers.Serializer):
-    person_ids = serializers.ListField(child=serializers.IntegerField(), max_length=100_000)
+    person_ids = IdListField(max_length=100_000)
+
+
+class AddedSerializer(serializers.Serializer):
+    added = serializers.IntegerField(help_text="People added (in your areas, not yet members).")
+    skipped = serializers.IntegerField(
+        help_text="Ids not added: already members, missing or outside your areas."
+    )
+
+
+class RemovedSerializer(serializers.Serializer):
+    removed = serializers.IntegerField(help_text="Members removed.")
 
 
 def _members(request, view, qs):
@@ -141,7 +151,7 @@ class SegmentViewSet(
             selectors.segment_people(actor=request.user, definition=segment.definition),
         )
 
-    @extend_schema(request=None, responses=ListSerializer)
+    @extend_schema(request=None, responses={201: ListSerializer})
     @action(detail=True, methods=["post"])
     def freeze(self, request, pk=None):
         """Freeze the segment to a list: who is in it now, and when."""
@@ -188,7 +198,7 @@ class ListViewSet(
             request, self, selectors.list_people(actor=request.user, person_list=self.get_object())
         )
 
-    @extend_schema(request=PeopleIdsSerializer)
+    @extend_schema(request=PeopleIdsSerializer, responses=AddedSerializer)
     @action(detail=True, methods=["post"], url_path="add")
     def add_people(self, request, pk=None):
         body = PeopleIdsSerializer(data=request.data)
@@ -200,7 +210,7 @@ class ListViewSet(
         )
         return Response(result)
 
-    @extend_schema(request=PeopleIdsSerializer)
+    @extend_schema(request=PeopleIdsSerializer, responses=RemovedSerializer)
     @action(detail=True, methods=["post"], url_path="remove")
     def remove_people(self, request, pk=None):
         body = PeopleIdsSerializer(data=request.data)

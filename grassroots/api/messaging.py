@@ -7,15 +7,19 @@ the caller's areas.
 
 from __future__ import annotations
 
+import django_filters as df
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from grassroots.api.fields import IdField, IdRelatedField
 from grassroots.api.permissions import CapabilityPermission
 from grassroots.api.scoping import ScopedViewSetMixin
+from grassroots.core.filters import ScopedFilterSet
+from grassroots.core.ids import IdFilter
 from grassroots.lists import selectors as list_selectors
 from grassroots.messaging import services
 from grassroots.messaging.broadcasts import services as broadcasts
@@ -99,6 +103,7 @@ class TemplateViewSet(
 
 
 class BroadcastSerializer(serializers.ModelSerializer):
+    serializer_related_field = IdRelatedField
     stats = serializers.SerializerMethodField()
 
     class Meta:
@@ -161,7 +166,16 @@ class BroadcastViewSet(
         except DjangoValidationError as exc:
             _django_errors(exc)
 
-    @extend_schema(request=None, responses=BroadcastSerializer, operation_id="v1_broadcasts_act")
+    @extend_schema(
+        request=None,
+        responses=BroadcastSerializer,
+        operation_id="v1_broadcasts_act",
+        parameters=[
+            OpenApiParameter(
+                "verb", str, OpenApiParameter.PATH, enum=["start", "pause", "resume", "cancel"]
+            )
+        ],
+    )
     @action(detail=True, methods=["post"], url_path=r"(?P<verb>start|pause|resume|cancel)")
     def act(self, request, pk=None, verb=None):
         broadcast = self.get_object()
@@ -188,11 +202,21 @@ class MessageSerializer(serializers.ModelSerializer):
 
 
 class SendSerializer(serializers.Serializer):
-    person = serializers.IntegerField()
+    person = IdField()
     channel = serializers.ChoiceField(choices=Channel.choices)
     body = serializers.CharField(max_length=5000)
     subject = serializers.CharField(max_length=200, required=False, allow_blank=True)
     purpose = serializers.ChoiceField(choices=Purpose.choices, default=Purpose.CAMPAIGN)
+
+
+class MessageFilter(ScopedFilterSet):
+    person = IdFilter(field_name="person_id")
+    broadcast = IdFilter(field_name="broadcast_id")
+    status = df.ChoiceFilter(choices=Message.Status.choices)
+
+    class Meta:
+        model = Message
+        fields = ["person", "broadcast", "status"]
 
 
 class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -202,18 +226,12 @@ class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     permission_classes = [CapabilityPermission]
     read_capability = write_capability = "messaging.send"
     serializer_class = MessageSerializer
+    filterset_class = MessageFilter
 
     def get_queryset(self):
-        qs = Message.objects.filter(
+        return Message.objects.filter(
             person__in=person_visible_to(self.request.user).values("pk")
         ).order_by("-created_at", "-id")
-        p = self.request.query_params
-        for name in ("person", "broadcast"):
-            if p.get(name, "").isdigit():
-                qs = qs.filter(**{f"{name}_id": int(p[name])})
-        if p.get("status") in Message.Status.values:
-            qs = qs.filter(status=p["status"])
-        return qs
 
     @extend_schema(request=SendSerializer, responses={201: MessageSerializer})
     @action(detail=False, methods=["post"])

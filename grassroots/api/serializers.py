@@ -4,6 +4,7 @@ from django.db.models import QuerySet
 from rest_framework import fields as drf_fields
 from rest_framework import relations, serializers
 
+from grassroots.api.fields import IdListField, IdRelatedField
 from grassroots.geography.models import Area
 from grassroots.people.models import ContactPoint, Household, Person, Tag
 from grassroots.people.selectors import person_related
@@ -103,6 +104,8 @@ class AttachedListSerializer(serializers.ListSerializer):
 
 
 class ContactPointSerializer(serializers.ModelSerializer):
+    serializer_related_field = IdRelatedField
+
     class Meta:
         model = ContactPoint
         fields = [
@@ -137,7 +140,13 @@ class AreaRefField(serializers.SlugRelatedField):
 class PersonSerializer(CachedReadMixin, serializers.ModelSerializer):
     area = AreaRefField(required=False, allow_null=True)
     age = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=125)
-    current_age = serializers.IntegerField(source="display_age", read_only=True)
+    current_age = serializers.IntegerField(
+        source="display_age",
+        read_only=True,
+        allow_null=True,
+        help_text="Today's age (from the birth date, or the age given as of a date); null when "
+        "unknown.",
+    )
     external_ids = serializers.SerializerMethodField()
     contact_points = NestedContactPointSerializer(many=True, read_only=True)
     tags = serializers.SerializerMethodField()
@@ -298,6 +307,13 @@ class HouseholdSerializer(serializers.ModelSerializer):
 
 
 class TagSerializer(serializers.ModelSerializer):
+    # Not the SlugField's ASCII pattern: slugs keep the tag name's script ("ভোটার").
+    slug = serializers.CharField(
+        read_only=True,
+        help_text="The tag's name as lowercase letters (any script), digits, _ and -; unique. "
+        "Names the tag in URLs and in a person's tags.",
+    )
+
     class Meta:
         model = Tag
         fields = ["id", "name", "slug", "color", "description"]
@@ -306,7 +322,9 @@ class TagSerializer(serializers.ModelSerializer):
 
 class AreaSerializer(serializers.ModelSerializer):
     kind = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True, help_text="null for a top area."
+    )
     polling_station = serializers.SerializerMethodField()
 
     class Meta:
@@ -337,6 +355,4 @@ class AreaSerializer(serializers.ModelSerializer):
 
 
 class TagApplySerializer(serializers.Serializer):
-    people = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), min_length=1, max_length=10000
-    )
+    people = IdListField(min_length=1, max_length=10000)

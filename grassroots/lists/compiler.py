@@ -30,6 +30,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from grassroots.core.ids import parse_id
 from grassroots.lists.registry import Context, filters
 
 ACTIONS = ("add", "remove", "narrow")
@@ -154,9 +155,8 @@ class Compiler:
         return ~q if negate else q
 
     def _ref(self, raw: Any, where: str, kind: str) -> Q:
-        try:
-            pk = int(raw)
-        except (TypeError, ValueError):
+        pk = parse_id(raw)
+        if pk is None:
             self.errors.append(f"{where}: " + _("not a valid id."))
             return NOBODY
         if kind == "list":

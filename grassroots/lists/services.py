@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from grassroots.core import access, audit
 from grassroots.core.exceptions import Forbidden
+from grassroots.core.ids import parse_ids
 from grassroots.geography.selectors import home_area
 from grassroots.lists import selectors
 from grassroots.lists.models import ListMember, PersonList, Segment, Visibility
@@ -175,15 +176,10 @@ def list_create(
 
 
 def _clean_ids(person_ids) -> list[int]:
-    ids, bad = set(), []
-    for raw in person_ids or []:
-        try:
-            ids.add(int(raw))
-        except (TypeError, ValueError):
-            bad.append(str(raw)[:20])
+    ids, bad = parse_ids(person_ids)
     if bad:
         raise ValidationError({"person_ids": _("Not a person id: %(v)s") % {"v": bad[0]}})
-    return sorted(ids)
+    return ids
 
 
 @transaction.atomic

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from grassroots.accounts.permissions import CapabilityRequiredMixin
+from grassroots.core.ids import parse_id
 from grassroots.messaging import rendering, sending, services
 from grassroots.messaging.models import (
     Channel,
@@ -189,10 +190,11 @@ class TemplatePreviewView(CapabilityRequiredMixin, View):
     def get(self, request, pk):
         template = get_object_or_404(Template.objects.visible_to(request.user), pk=pk)
         person = None
-        if request.GET.get("person", "").isdigit():
+        person_id = parse_id(request.GET.get("person", ""))
+        if person_id is not None:
             person = (
                 people_selectors.person_visible_to(request.user)
-                .filter(pk=int(request.GET["person"]))
+                .filter(pk=person_id)
                 .select_related("area", "household__address")
                 .first()
             )

@@ -15,6 +15,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from grassroots.core.filters import ScopedFilterSet
+from grassroots.core.ids import IdFilter
 from grassroots.core.phones import try_normalize_phone
 from grassroots.geography.models import Area
 from grassroots.people import registration
@@ -126,7 +127,7 @@ class PersonFilter(ScopedFilterSet):
             for p, pl in Consent.Purpose.choices
         ],
     )
-    household = df.NumberFilter(field_name="household_id", label=_("Household"))
+    household = IdFilter(field_name="household_id", label=_("Household"))
     party = df.CharFilter(method="filter_party", label=_("Party registration"))
     voter_status = df.CharFilter(method="filter_voter_status", label=_("Voter status"))
     sort = df.ChoiceFilter(

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from grassroots.core.ids import IdField, parse_ids
 from grassroots.core.phones import normalize_email, normalize_phone
 from grassroots.geography.widgets import AreaField
 from grassroots.people.models import (
@@ -132,7 +133,7 @@ class PersonCreateForm(PersonForm):
     locality = forms.CharField(label=_("Locality / section"), max_length=200, required=False)
     city = forms.CharField(label=_("City / village"), max_length=100, required=False)
     postal_code = forms.CharField(label=_("Postal code"), max_length=20, required=False)
-    household = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    household = IdField(required=False, widget=forms.HiddenInput)
     phone = forms.CharField(
         label=_("Phone"),
         max_length=40,
@@ -283,9 +284,8 @@ class BulkTagForm(forms.Form):
 
     def clean_ids(self):
         raw = self.cleaned_data.get("ids") or ""
-        try:
-            ids = [int(x) for x in raw.split(",") if x.strip()]
-        except ValueError:
+        ids, bad = parse_ids(x for x in raw.split(",") if x.strip())
+        if bad:
             raise forms.ValidationError(_("Invalid selection."))
         return ids[:100000]
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from grassroots.accounts.permissions import CapabilityRequiredMixin
+from grassroots.core.ids import parse_id
 from grassroots.geography.selectors import area_resolve, area_visible_to
 from grassroots.geography.widgets import TEXT_SUFFIX, AreaPickerWidget
 from grassroots.people import selectors, services
@@ -57,8 +58,9 @@ class PersonListView(CapabilityRequiredMixin, View):
         without_area = params.copy()
         without_area.pop("area", None)
         selected_area = None
-        if request.GET.get("area", "").isdigit():
-            selected_area = area_visible_to(request.user).filter(pk=request.GET["area"]).first()
+        area_id = parse_id(request.GET.get("area", ""))
+        if area_id is not None:
+            selected_area = area_visible_to(request.user).filter(pk=area_id).first()
         ctx = {
             "filter": fs,
             "page": page,
@@ -289,14 +291,15 @@ class PersonCreateView(CapabilityRequiredMixin, View):
     def _household(self, request, value):
         if not value:
             return None
-        try:
-            return (
-                Household.objects.visible_to(request.user, "change")
-                .select_related("address", "area")
-                .get(pk=int(value))
-            )
-        except (Household.DoesNotExist, ValueError, TypeError):
-            raise Http404 from None
+        household = (
+            Household.objects.visible_to(request.user, "change")
+            .select_related("address", "area")
+            .filter(pk=parse_id(value) or 0)
+            .first()
+        )
+        if household is None:
+            raise Http404
+        return household
 
     def _render(self, request, form, household=None, status=200):
         return render(

@@ -14,6 +14,7 @@ from django.views import View
 
 from grassroots.accounts.permissions import CapabilityRequiredMixin
 from grassroots.core import access
+from grassroots.core.ids import parse_id
 from grassroots.lists import selectors as list_selectors
 from grassroots.messaging import rendering
 from grassroots.messaging.models import (
@@ -166,21 +167,22 @@ class CampaignEditView(CapabilityRequiredMixin, View):
             ],
         }
         kind, _sep, ref = data["audience"].partition(":")
+        ref_id, account_id = parse_id(ref), parse_id(str(data["account"]))
         segment = (
-            list_selectors.segment_visible_to(request.user).filter(pk=ref).first()
-            if kind == "segment" and ref.isdigit()
+            list_selectors.segment_visible_to(request.user).filter(pk=ref_id).first()
+            if kind == "segment" and ref_id
             else None
         )
         person_list = (
-            list_selectors.list_visible_to(request.user).filter(pk=ref).first()
-            if kind == "list" and ref.isdigit()
+            list_selectors.list_visible_to(request.user).filter(pk=ref_id).first()
+            if kind == "list" and ref_id
             else None
         )
         account = (
             ProviderAccount.objects.visible_to(request.user)
-            .filter(pk=data["account"], active=True)
+            .filter(pk=account_id, active=True)
             .first()
-            if str(data["account"]).isdigit()
+            if account_id
             else None
         )
         try:
@@ -192,10 +194,9 @@ class CampaignEditView(CapabilityRequiredMixin, View):
                 segment=segment,
                 person_list=person_list,
                 account=account,
-                batch_size=int(data["batch_size"]) if str(data["batch_size"]).isdigit() else 0,
-                release_after=int(data["release_after"])
-                if str(data["release_after"]).isdigit()
-                else 0,
+                # whole numbers (the service checks their range), 0 for anything else
+                batch_size=parse_id(str(data["batch_size"])) or 0,
+                release_after=parse_id(str(data["release_after"])) or 0,
                 canned=canned,
                 language=data["language"],
                 versions=data["versions"],

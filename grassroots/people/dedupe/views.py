@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from grassroots.accounts.permissions import CapabilityRequiredMixin
+from grassroots.core.ids import parse_id
 from grassroots.core.models import Job
 from grassroots.core.phones import format_phone
 from grassroots.people.dedupe import jobs, review
@@ -69,10 +70,10 @@ def _queue_url(**params) -> str:
 
 def _merged_banner(request) -> dict | None:
     """``?merged=<record id>``: the "Merged … Undo" banner after a merge."""
-    raw = request.GET.get("merged", "")
-    if not raw.isdigit():
+    pk = parse_id(request.GET.get("merged", ""))
+    if pk is None:
         return None
-    record = review.merge_get(actor=request.user, pk=int(raw))
+    record = review.merge_get(actor=request.user, pk=pk)
     if record is None or record.undone_at is not None:
         return None
     survivor = Person.objects.filter(pk=record.survivor_id).first()
@@ -146,6 +147,8 @@ class DuplicateListView(CapabilityRequiredMixin, View):
 
 def _pair_or_gone(request, low: int, high: int):
     """The pair, or a redirect explaining why it has gone (merged), or 404."""
+    if parse_id(low) is None or parse_id(high) is None:  # ids past 64 bits: no such pair
+        raise Http404
     pair = review.pair_get(actor=request.user, low=low, high=high)
     if pair is not None:
         return pair, None

@@ -1,0 +1,72 @@
+"""The API's field types for row ids (see ``grassroots.core.ids``): every id in a body is an
+``IdField`` (1 to 2⁶³−1), every list of ids an ``IdListField``, every reference to a row an
+``IdRelatedField`` (a serializer's ``serializer_related_field``); out of range is 400."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from grassroots.core.ids import ID_SCHEMA, MAX_ID, MIN_ID, parse_id
+
+
+class IdField(serializers.IntegerField):
+    """A row id: a whole number from 1 to 2⁶³−1 (the schema says so: ``int64`` with bounds)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", MIN_ID)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):  # JSON true is not the id 1
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class IdListField(serializers.ListField):
+    """A list of row ids (``max_length`` bounds how many)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("child", IdField())
+        super().__init__(**kwargs)
+
+
+@extend_schema_field(ID_SCHEMA)
+class IdRelatedField(serializers.PrimaryKeyRelatedField):
+    """A row named by its id. Not an id (``true``, ``1.5``, text) is a wrong type; an id out of
+    range is "does not exist", like a missing row or one outside the caller's areas."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, (int, str)):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if parse_id(data) is None:
+            if isinstance(data, str) and not data.strip().isdigit():
+                self.fail("incorrect_type", data_type="str")
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(parse_id(data))
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def refuse_nul(value):
+    """A NUL character (``\\u0000``) anywhere in a JSON value is refused (400): PostgreSQL
+    cannot store it in ``jsonb`` or text, and no real text has one."""
+    if _has_nul(value):
+        raise serializers.ValidationError("Null characters are not allowed.")
+    return value
+
+
+class JSONField(serializers.JSONField):
+    """A JSON value (object, list, text…) without NUL characters (see ``refuse_nul``)."""
+
+    def to_internal_value(self, data):
+        return refuse_nul(super().to_internal_value(data))
