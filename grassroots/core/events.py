@@ -190,6 +190,26 @@ def publish(name: str, payload: dict[str, Any] | None = None) -> OutboxEvent:
     return event
 
 
+def publish_many(name: str, payloads: list[dict[str, Any]]) -> list[OutboxEvent]:
+    """``publish`` for many events of one name at once (a batch of replies): one INSERT, one
+    delivery run queued for the transaction; delivered in the order given."""
+    if not payloads:
+        return []
+    etype = _catalogue.get(name)
+    if etype is None:
+        message = f"event {name!r} is not declared: declare it in the publishing app's events.py"
+        if _strict():
+            raise UndeclaredEvent(message)
+        logger.error(message)
+    elif _strict():
+        for payload in payloads:
+            if missing := [f for f in etype.fields if f not in payload]:
+                raise UndeclaredEvent(f"event {name!r} is missing its declared field(s) {missing}")
+    created = OutboxEvent.objects.bulk_create([OutboxEvent(name=name, payload=p) for p in payloads])
+    _queue_delivery_after_commit(created[-1], router.db_for_write(OutboxEvent) or DEFAULT_DB_ALIAS)
+    return created
+
+
 _local = threading.local()
 
 

@@ -29,6 +29,9 @@ class MessagingConfig(AppConfig):
         from grassroots.messaging.texting import services as texting
 
         sending.simulator_webhooks = tasks.simulator_webhooks_task.enqueue
+        from grassroots.messaging.replies import webhooks
+
+        webhooks.schedule = tasks.webhook_events_apply_task.enqueue
         for name in PROVIDER_MODULES:
             importlib.import_module(f"grassroots.messaging.providers.{name}")
         nav_items.register(
