@@ -41,6 +41,7 @@ from typing import Any, Union
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, router, transaction
+from django.utils import timezone
 
 from grassroots.core.models import OutboxEvent
 
@@ -205,7 +206,14 @@ def publish_many(name: str, payloads: list[dict[str, Any]]) -> list[OutboxEvent]
         for payload in payloads:
             if missing := [f for f in etype.fields if f not in payload]:
                 raise UndeclaredEvent(f"event {name!r} is missing its declared field(s) {missing}")
-    created = OutboxEvent.objects.bulk_create([OutboxEvent(name=name, payload=p) for p in payloads])
+    from grassroots.core.bulk import insert_rows  # (bulk is below events: no import cycle)
+
+    now = timezone.now()
+    rows = [{"name": name, "payload": p, "created_at": now} for p in payloads]
+    created = [
+        OutboxEvent(pk=pk, name=name, payload=p, created_at=now)
+        for pk, p in zip(insert_rows(OutboxEvent, rows), payloads, strict=True)
+    ]
     _queue_delivery_after_commit(created[-1], router.db_for_write(OutboxEvent) or DEFAULT_DB_ALIAS)
     return created
 

@@ -4,10 +4,12 @@ P2P texting hands them back to their texter as subscribers of that event."""
 
 from __future__ import annotations
 
+import uuid
+
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grassroots.core import events
+from grassroots.core import bulk, events
 from grassroots.core.access import SYSTEM
 from grassroots.messaging.models import Channel, Message, ProviderAccount, Suppression
 from grassroots.messaging.providers.base import Inbound
@@ -126,23 +128,27 @@ def inbound_record_batch(items: list[tuple[ProviderAccount, Inbound]]) -> list[i
     for account, inbound, channel, verdict in rows:
         reply_to, purpose = last.get((channel, inbound.sender), (None, contact.Purpose.CAMPAIGN))
         messages.append(
-            Message(
-                person_id=people.get((channel, inbound.sender)),
-                channel=channel,
-                direction=Message.Direction.INBOUND,
-                to_address=inbound.to,
-                from_address=inbound.sender,
-                body=inbound.body[:5000],
-                status=S.RECEIVED,
-                status_code=verdict.kind,
-                provider_id=inbound.provider_id[:100],
-                account=account,
-                reply_to_id=reply_to,
-                purpose=purpose,
-                created_at=inbound.received_at or now,
-            )
+            {
+                "uuid": uuid.uuid4(),
+                "person_id": people.get((channel, inbound.sender)),
+                "channel": channel,
+                "direction": Message.Direction.INBOUND,
+                "to_address": inbound.to,
+                "from_address": inbound.sender,
+                "body": inbound.body[:5000],
+                "status": S.RECEIVED,
+                "status_code": verdict.kind,
+                "provider_id": inbound.provider_id[:100],
+                "account_id": account.pk,
+                "reply_to_id": reply_to,
+                "purpose": purpose,
+                "created_at": inbound.received_at or now,
+            }
         )
-    Message.objects.bulk_create(messages)
+    # the replies in one multi-row INSERT (``core.bulk``: no model instance per row)
+    for m, pk in zip(messages, bulk.insert_rows(Message, messages), strict=True):
+        m["id"] = pk
+    messages = [_Row(m) for m in messages]
     people_services.interactions_record_bulk(
         [
             {
@@ -182,6 +188,14 @@ def inbound_record_batch(items: list[tuple[ProviderAccount, Inbound]]) -> list[i
         ],
     )
     return followups
+
+
+class _Row:
+    """A stored reply as the rest of the batch reads it (``m.pk``, ``m.person_id``, …)."""
+
+    def __init__(self, data: dict):
+        self.__dict__.update(data)
+        self.pk = data["id"]
 
 
 def _act(account, inbound: Inbound, channel: str, person, verdict) -> list[int]:

@@ -62,16 +62,16 @@ def configured_esps() -> set[str]:
 
 @csrf_exempt
 def webhook(request, uuid):
-    account = ProviderAccount.objects.filter(uuid=uuid, active=True).first()
-    if account is None:
+    found = webhooks.account_for(uuid)
+    if found is None:
         raise Http404
+    account, provider = found
     if request.method == "GET":  # WhatsApp Cloud API's subscription handshake
         challenge = None
         if account.kind == "whatsapp_cloud":
             from grassroots.messaging.providers.whatsapp import verify_subscription
-            from grassroots.messaging.sending import provider_for
 
-            token = provider_for(account).secrets.get("verify_token", "")
+            token = provider.secrets.get("verify_token", "")
             challenge = verify_subscription(request.GET.dict(), token) if token else None
         if challenge is None:
             return HttpResponse("forbidden", status=403, content_type="text/plain")
@@ -92,7 +92,7 @@ def webhook(request, uuid):
         form=form,
         query=request.GET.dict(),
     )
-    status, content_type, text = webhooks.webhook_handle(account, hook)
+    status, content_type, text = webhooks.webhook_handle(account, hook, provider)
     return HttpResponse(text, status=status, content_type=content_type)
 
 

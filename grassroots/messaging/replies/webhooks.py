@@ -16,16 +16,19 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from grassroots.messaging import sending
 from grassroots.messaging.models import ProviderAccount, WebhookEvent
 from grassroots.messaging.providers.base import (
     Inbound,
+    Provider,
     Receipt,
     WebhookRejected,
     WebhookRequest,
@@ -44,9 +47,44 @@ RECENT = dt.timedelta(seconds=30)
 HOLDING = frozenset({"opt_out", "possible_opt_out", "wrong_number"})
 
 
-def webhook_handle(account: ProviderAccount, request: WebhookRequest) -> tuple[int, str, str]:
-    """Verify, parse and store one provider webhook. (status, content type, body)"""
+# --- the accounts webhooks arrive for, kept a few seconds --------------------------------------
+
+ACCOUNT_TTL = 5.0  # seconds a web process keeps an account (and its decrypted adapter)
+_accounts: dict[str, tuple[float, ProviderAccount, Provider]] = {}
+_accounts_lock = threading.Lock()
+
+
+def account_for(uuid: Any) -> tuple[ProviderAccount, Provider] | None:
+    """The active account a webhook URL names, with its adapter (credentials decrypted): kept
+    ``ACCOUNT_TTL`` seconds, so a burst of replies does not read and decrypt it every time.
+    Saving an account forgets it in this process (``forget_accounts``); other processes see a
+    change within the TTL."""
+    key, now = str(uuid), time.monotonic()
+    hit = _accounts.get(key)
+    if hit is not None and now - hit[0] < ACCOUNT_TTL:
+        return hit[1], hit[2]
+    account = ProviderAccount.objects.filter(uuid=uuid, active=True).first()
+    if account is None:
+        return None
     provider = sending.provider_for(account)
+    with _accounts_lock:
+        _accounts[key] = (now, account, provider)
+    return account, provider
+
+
+def forget_accounts(**_kwargs: Any) -> None:
+    with _accounts_lock:
+        _accounts.clear()
+
+
+# --- the webhook ---------------------------------------------------------------------------------
+
+
+def webhook_handle(
+    account: ProviderAccount, request: WebhookRequest, provider: Provider | None = None
+) -> tuple[int, str, str]:
+    """Verify, parse and store one provider webhook. (status, content type, body)"""
+    provider = provider or sending.provider_for(account)
     try:
         provider.verify_webhook(request)
     except WebhookRejected:
@@ -115,8 +153,8 @@ def events_store(account: ProviderAccount, items: list[Inbound | Receipt]) -> No
                 may_opt_out=hold,
             )
         )
-    with transaction.atomic():
-        WebhookEvent.objects.bulk_create(rows, ignore_conflicts=True)
+    # one INSERT … ON CONFLICT DO NOTHING: atomic by itself, a retried event is ignored
+    WebhookEvent.objects.bulk_create(rows, ignore_conflicts=True)
     _wake(now)
 
 
@@ -129,15 +167,26 @@ def _wake(now: dt.datetime) -> None:
 
         applier.events_apply()
         return
-    earlier = WebhookEvent.objects.filter(
-        applied_at__isnull=True, attempts=0, received_at__lt=now, received_at__gte=now - RECENT
-    ).exists()
-    if earlier:
+    if _earlier_pending(now):
         return
     try:
         schedule()
     except Exception:  # the queue being down must not fail the webhook; the tick catches up
         logger.exception("could not queue the webhook applier")
+
+
+def _earlier_pending(now: dt.datetime) -> bool:
+    """Is an event stored in the ``RECENT`` seconds before ``now`` still pending? One indexed
+    query in plain SQL (the partial index of pending events): it runs on every webhook."""
+    table = WebhookEvent._meta.db_table
+    ops = connection.ops
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {ops.quote_name(table)} WHERE applied_at IS NULL AND attempts = 0 "  # noqa: S608
+            "AND received_at < %s AND received_at >= %s LIMIT 1",
+            [ops.adapt_datetimefield_value(now), ops.adapt_datetimefield_value(now - RECENT)],
+        )
+        return cursor.fetchone() is not None
 
 
 def _apply_inline(account: ProviderAccount, items: list[Inbound]) -> None:
