@@ -8,7 +8,18 @@ import os
 import sys
 from pathlib import Path
 
-BENCHMARKS = ["people", "import", "dedupe", "segments", "lists", "email", "sms", "limits", "api"]
+BENCHMARKS = [
+    "people",
+    "import",
+    "dedupe",
+    "segments",
+    "lists",
+    "email",
+    "sms",
+    "webhooks",
+    "limits",
+    "api",
+]
 MODULES = {"import": "importer", "email": "messaging", "sms": "messaging"}  # `import`: a keyword
 RUNNERS = {"email": "run_email", "sms": "run_sms"}  # modules with more than one benchmark
 

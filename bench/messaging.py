@@ -13,10 +13,10 @@ with one connection shows its rate without that.
 auth, idempotency token, form fields, Twilio's JSON answer) against a bare ``httpx.Client`` loop
 POSTing the same forms; then the compliance layer's own cost per message (``compliance.decide``
 over N pre-built ``Recipient`` objects, and ``sending.recipients.recipients_for`` — the per-batch DB context
-— in batches of 500); then N/10 inbound replies (10% "STOP", the rest free text) as correctly
-signed Twilio webhooks through ``webhooks.webhook_handle``, against a minimal handler (verify
-the signature, record the event id, store the inbound message: one transaction per request)
-and a ``bulk_create`` of the same rows.
+— in batches of 500); then N/5 inbound replies (10% "STOP", the rest free text) as correctly
+signed Twilio webhooks: accepted per second with the p95 answer time against a minimal Django
+handler, and applied per second by the worker against a ``bulk_create`` of the same rows
+(``bench/webhooks.py``, which ``BENCH=webhooks`` runs alone, on SQLite by default).
 
 How: the servers run in their own processes (``python -m bench.messaging serve-smtp`` /
 ``serve-twilio``), so their CPU does not share a GIL with the client under test; the platform
@@ -833,153 +833,6 @@ def _compliance(broadcast_id: int) -> None:
     print(json.dumps(out))
 
 
-def _webhook_requests(account, senders: list[str], prefix: str) -> list:
-    from urllib.parse import urlencode
-
-    from django.urls import reverse
-
-    from grassroots.messaging import sending
-    from grassroots.messaging.providers.base import WebhookRequest
-    from grassroots.messaging.tests.fakes import twilio_signature
-
-    url = sending.public_url(reverse("messaging:webhook", args=[account.uuid]))
-    requests = []
-    for i, sender in enumerate(senders):
-        sid = f"SM{prefix}{i:030d}"
-        params = {
-            "ToCountry": "US",
-            "ToState": "NY",
-            "SmsMessageSid": sid,
-            "NumMedia": "0",
-            "ToCity": "NEW YORK",
-            "FromZip": "10001",
-            "SmsSid": sid,
-            "FromState": "NY",
-            "SmsStatus": "received",
-            "FromCity": "NEW YORK",
-            "Body": "STOP" if i % 10 == 0 else REPLIES[i % len(REPLIES)],
-            "FromCountry": "US",
-            "To": FROM_NUMBER,
-            "ToZip": "10001",
-            "NumSegments": "1",
-            "MessageSid": sid,
-            "AccountSid": SID,
-            "From": sender,
-            "ApiVersion": "2010-04-01",
-        }
-        body = urlencode(params).encode()
-        requests.append(
-            WebhookRequest(
-                method="POST",
-                url=url,
-                headers={
-                    "content-type": "application/x-www-form-urlencoded",
-                    "x-twilio-signature": twilio_signature(url, params, TOKEN),
-                    "user-agent": "TwilioProxy/1.1",
-                },
-                body=body,
-                form=params,
-            )
-        )
-    return requests
-
-
-def _webhooks(account_id: int, broadcast_id: int, count: int) -> None:
-    """N/10 signed inbound webhooks through ``webhooks.webhook_handle``; then a minimal
-    handler (signature, event id, inbound row: one transaction each) and a bulk_create."""
-    _django()
-    _fixed_clock()
-    import base64
-    import hashlib
-    import hmac
-    from urllib.parse import parse_qsl
-
-    from django.db import transaction
-    from django.db.models import Count
-
-    from grassroots.messaging.models import Message, ProviderAccount, WebhookEvent
-    from grassroots.messaging.replies import webhooks
-
-    account = ProviderAccount.objects.get(pk=account_id)
-    senders = list(
-        Message.objects.filter(broadcast_id=broadcast_id, status__in=["sent", "delivered"])
-        .order_by("id")
-        .values_list("to_address", flat=True)[:count]
-    )
-    requests = _webhook_requests(account, senders, "a")
-    statuses: dict[int, int] = {}
-    start = time.perf_counter()
-    for request in requests:
-        status = webhooks.webhook_handle(account, request)[0]
-        statuses[status] = statuses.get(status, 0) + 1
-    platform_s = time.perf_counter() - start
-    inbound = dict(
-        Message.objects.filter(direction="inbound")
-        .values("status_code")
-        .annotate(n=Count("id"))
-        .values_list("status_code", "n")
-    )
-    confirmations = Message.objects.filter(system=True, status__in=["sent", "delivered"]).count()
-
-    # the minimal handler: what any webhook endpoint must do, with nothing else
-    baseline = _webhook_requests(account, senders, "b")
-    token = TOKEN.encode()
-    start = time.perf_counter()
-    for request in baseline:
-        params = parse_qsl(request.body.decode())
-        payload = request.url + "".join(k + v for k, v in sorted(params))
-        expected = base64.b64encode(hmac.new(token, payload.encode(), hashlib.sha1).digest())
-        if not hmac.compare_digest(expected, request.headers["x-twilio-signature"].encode()):
-            raise RuntimeError("bad signature in the baseline")
-        form = dict(params)
-        with transaction.atomic():
-            WebhookEvent.objects.create(account=account, key=f"in:{form['MessageSid']}")
-            Message.objects.create(
-                channel="sms",
-                direction="inbound",
-                to_address=form["To"],
-                from_address=form["From"],
-                body=form["Body"],
-                status="received",
-                provider_id=form["MessageSid"],
-                account=account,
-            )
-    minimal_s = time.perf_counter() - start
-    Message.objects.filter(provider_id__startswith="SMb").delete()
-    WebhookEvent.objects.filter(key__startswith="in:SMb").delete()
-
-    start = time.perf_counter()
-    rows = [
-        Message(
-            channel="sms",
-            direction="inbound",
-            to_address=r.form["To"],
-            from_address=r.form["From"],
-            body=r.form["Body"],
-            status="received",
-            provider_id=r.form["MessageSid"],
-            account=account,
-        )
-        for r in baseline
-    ]
-    Message.objects.bulk_create(rows, batch_size=1000)
-    bulk_s = time.perf_counter() - start
-    Message.objects.filter(provider_id__startswith="SMb").delete()
-    print(
-        json.dumps(
-            {
-                "count": len(requests),
-                "statuses": statuses,
-                "inbound": inbound,
-                "confirmations": confirmations,
-                "platform_s": platform_s,
-                "minimal_s": minimal_s,
-                "bulk_s": bulk_s,
-            }
-        )
-    )
-
-
 # --- the benchmarks ---------------------------------------------------------------------------------
 
 
@@ -1112,24 +965,12 @@ def run_sms() -> list[dict]:
                 bare_us, m),
         ]  # fmt: skip
 
-        replies = max(n // 10, 1)
-        server.reset()
-        print(f"webhooks: {replies:,} inbound replies (10% STOP) …", flush=True)
-        hooks = _child("webhooks", full["account_id"], full["broadcast_id"], replies)
-        count = hooks["count"]
-        rate = count / hooks["platform_s"]
-        minimal, bulk = count / hooks["minimal_s"], count / hooks["bulk_s"]
-        print(
-            f"  webhook_handle {rate:,.0f} replies/s; minimal handler {minimal:,.0f}/s; "
-            f"bulk_create {bulk:,.0f}/s; statuses {hooks['statuses']}, inbound "
-            f"{hooks['inbound']}, {hooks['confirmations']:,} confirmations sent "
-            f"(server got {server.stats()['messages']:,})",
-            flush=True,
-        )
-        rows += [
-            row("sms", "webhook replies, vs minimal handler (/s)", rate, "/s", minimal, count),
-            row("sms", "webhook replies, vs bulk_create (/s)", rate, "/s", bulk, count),
-        ]
+        # inbound: a burst of signed replies, accepted and applied (bench/webhooks.py), on
+        # the same PostgreSQL server, its own database
+        from bench import webhooks as webhook_bench
+
+        url = _database_url().rsplit("/", 1)[0] + "/grassroots_bench_webhooks"
+        rows += webhook_bench.measure(url, max(n // 5, 1), label="sms")
         if os.environ.get("BENCH_MESSAGING_PROFILE"):
             _profile("sms", n, server)
     print_table(rows)
@@ -1165,8 +1006,6 @@ if __name__ == "__main__":
         _bare_sms(int(args[0]), int(args[1]))
     elif command == "compliance":
         _compliance(int(args[0]))
-    elif command == "webhooks":
-        _webhooks(int(args[0]), int(args[1]), int(args[2]))
     elif command in ("email", "sms"):
         run_email() if command == "email" else run_sms()
     else:

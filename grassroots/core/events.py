@@ -41,6 +41,7 @@ from typing import Any, Union
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, router, transaction
+from django.utils import timezone
 
 from grassroots.core.models import OutboxEvent
 
@@ -188,6 +189,33 @@ def publish(name: str, payload: dict[str, Any] | None = None) -> OutboxEvent:
     event = OutboxEvent.objects.create(name=name, payload=payload)
     _queue_delivery_after_commit(event, router.db_for_write(OutboxEvent) or DEFAULT_DB_ALIAS)
     return event
+
+
+def publish_many(name: str, payloads: list[dict[str, Any]]) -> list[OutboxEvent]:
+    """``publish`` for many events of one name at once (a batch of replies): one INSERT, one
+    delivery run queued for the transaction; delivered in the order given."""
+    if not payloads:
+        return []
+    etype = _catalogue.get(name)
+    if etype is None:
+        message = f"event {name!r} is not declared: declare it in the publishing app's events.py"
+        if _strict():
+            raise UndeclaredEvent(message)
+        logger.error(message)
+    elif _strict():
+        for payload in payloads:
+            if missing := [f for f in etype.fields if f not in payload]:
+                raise UndeclaredEvent(f"event {name!r} is missing its declared field(s) {missing}")
+    from grassroots.core.bulk import insert_rows  # (bulk is below events: no import cycle)
+
+    now = timezone.now()
+    rows = [{"name": name, "payload": p, "created_at": now} for p in payloads]
+    created = [
+        OutboxEvent(pk=pk, name=name, payload=p, created_at=now)
+        for pk, p in zip(insert_rows(OutboxEvent, rows), payloads, strict=True)
+    ]
+    _queue_delivery_after_commit(created[-1], router.db_for_write(OutboxEvent) or DEFAULT_DB_ALIAS)
+    return created
 
 
 _local = threading.local()

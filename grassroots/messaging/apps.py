@@ -29,6 +29,16 @@ class MessagingConfig(AppConfig):
         from grassroots.messaging.texting import services as texting
 
         sending.simulator_webhooks = tasks.simulator_webhooks_task.enqueue
+        from grassroots.messaging.replies import webhooks
+
+        webhooks.schedule = tasks.webhook_events_apply_task.enqueue
+        from django.db.models.signals import post_delete, post_save
+
+        from grassroots.messaging.models import ProviderAccount
+
+        for signal in (post_save, post_delete):  # a changed account is read again
+            signal.connect(webhooks.forget_accounts, sender=ProviderAccount,
+                           dispatch_uid=f"grassroots-webhook-accounts-{signal is post_save}")  # fmt: skip
         for name in PROVIDER_MODULES:
             importlib.import_module(f"grassroots.messaging.providers.{name}")
         nav_items.register(

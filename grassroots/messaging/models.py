@@ -12,6 +12,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -359,12 +360,31 @@ class Suppression(models.Model):
 
 
 class WebhookEvent(models.Model):
-    """Every webhook call we accepted, keyed by the provider's event id so a repeated delivery
-    (providers retry) is recognised and applied once."""
+    """Every provider event we accepted (a reply, a delivery receipt), keyed by the provider's
+    event id so a repeated delivery (providers retry) is stored — and applied — once.
+
+    The webhook stores it and answers at once; a worker applies it later (ADR 0013), in arrival
+    order (``id``): ``applied_at`` is set in the same transaction as the event's effects, so a
+    worker killed mid-batch leaves the rest pending and the next run applies them once. While
+    an inbound event that ``may_opt_out`` (STOP, a free-text opt-out, a wrong number) is
+    pending, the send path holds messages to its ``channel`` + ``address``."""
+
+    class Kind(models.TextChoices):
+        INBOUND = "inbound", "inbound"
+        RECEIPT = "receipt", "receipt"
+        ESP = "esp", "esp"
 
     account = models.ForeignKey(ProviderAccount, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=200)
     received_at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(max_length=10, choices=Kind.choices, blank=True, default="")
+    channel = models.CharField(max_length=10, blank=True, default="")
+    address = models.CharField(max_length=254, blank=True, default="")  # an inbound's sender
+    payload = models.JSONField(default=dict, blank=True)  # the parsed event (Inbound / Receipt)
+    may_opt_out = models.BooleanField(default=False)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=300, blank=True, default="")
 
     access_scope = access.SystemOnly("messaging.configure")
     objects = access.ScopedManager()
@@ -372,6 +392,18 @@ class WebhookEvent(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["account", "key"], name="msg_webhook_event_unique")
+        ]
+        indexes = [
+            # the worker's queue: pending events in arrival order
+            models.Index(
+                fields=["id"], condition=Q(applied_at__isnull=True), name="msg_webhook_pending"
+            ),
+            # the send path's "is a STOP from this number still pending?"
+            models.Index(
+                fields=["address", "channel"],
+                condition=Q(applied_at__isnull=True, may_opt_out=True),
+                name="msg_webhook_hold",
+            ),
         ]
 
     def __str__(self) -> str:

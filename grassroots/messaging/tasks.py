@@ -10,6 +10,8 @@ from grassroots.messaging.models import ProviderAccount
 from grassroots.messaging.providers.base import WebhookRequest
 from grassroots.messaging.replies.webhooks import webhook_handle
 
+RUN_BATCHES = 20  # batches per run of the applier before it queues the next run
+
 
 @task(queue_name="urgent")
 def simulator_webhooks_task(account_id: int, requests: list[dict]) -> list[int]:
@@ -27,3 +29,16 @@ def simulator_webhooks_task(account_id: int, requests: list[dict]) -> list[int]:
         )
         statuses.append(webhook_handle(account, request)[0])
     return statuses
+
+
+@task(queue_name="urgent")
+def webhook_events_apply_task() -> int:
+    """Apply the stored provider events (replies, receipts, opt-outs) in batches, in arrival
+    order (ADR 0013). A long backlog is taken a few batches at a time: the run queues the next
+    one and lets the sends waiting on the urgent queue have their turn."""
+    from grassroots.messaging.replies import applier
+
+    done = applier.events_apply(batches=RUN_BATCHES)
+    if applier.has_pending():
+        webhook_events_apply_task.enqueue()
+    return done

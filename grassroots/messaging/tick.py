@@ -18,6 +18,7 @@ from grassroots.messaging.models import (
     Broadcast,
     Message,
 )
+from grassroots.messaging.replies import applier
 from grassroots.messaging.texting import services as texting
 
 S = Message.Status
@@ -41,6 +42,8 @@ def messaging_tick(now: dt.datetime | None = None) -> dict[str, Any]:
     ):
         ab_decide(b, now)
     recovered = sending.recover_stuck(now)
+    # provider events a dead or busy worker left (before the held sends: a STOP first)
+    replies = applier.events_apply(batches=5)
     for b in Broadcast.objects.filter(status=B.SENDING, started_at__isnull=False):
         if creation_stalled(b, now):
             enqueue_run(b)
@@ -53,6 +56,7 @@ def messaging_tick(now: dt.datetime | None = None) -> dict[str, Any]:
     return {
         "started": started,
         "recovered": recovered,
+        "webhook_events": replies,
         "automations": resumed,
         "segment_entries": entered,
         "texting_released": released,

@@ -89,7 +89,7 @@ urlpatterns = [
     path("messaging/accounts/<int:pk>/", views.AccountEditView.as_view(), name="account_edit"),
     path("messaging/people/<int:pk>/send/", views.PersonSendView.as_view(), name="person_send"),
     path("messaging/hooks/<uuid:uuid>/", reply_views.webhook, name="webhook"),
-    path("messaging/anymail/", include("anymail.urls")),
+    path("messaging/anymail/", include((reply_views.esp_webhook_urls(), "anymail"))),
     path("u/<str:token>/", reply_views.UnsubscribeView.as_view(), name="unsubscribe"),
     path("m/o/<str:token>", reply_views.tracking_open, name="open"),
     path("m/c/<str:token>/", reply_views.tracking_click, name="click"),

@@ -464,11 +464,13 @@ def interaction_record(
     return interaction
 
 
-def interactions_record_bulk(rows: list[dict[str, Any]]) -> int:
-    """Many interactions at once (a broadcast's sends): the same rows ``interaction_record``
-    writes, inserted in bulk, and each person's ``last_contacted_at`` moved forward in one
-    statement per timestamp. Each row: person_id, channel, direction, outcome, detail, data,
-    occurred_at, source, actor_id. No event per row (the caller publishes one for the batch)."""
+def interactions_record_bulk(rows: list[dict[str, Any]], *, publish: bool = False) -> int:
+    """Many interactions at once (a broadcast's sends, a batch of replies): the same rows
+    ``interaction_record`` writes, inserted in bulk, and each person's ``last_contacted_at``
+    moved forward in one statement per timestamp. Each row: person_id, channel, direction,
+    outcome, detail, data, occurred_at, source, actor_id. No event per row (the caller
+    publishes one for the batch) unless ``publish``: then ``interaction.recorded`` for each
+    row, as ``interaction_record`` does."""
     if not rows:
         return 0
     clean = []
@@ -489,7 +491,15 @@ def interactions_record_bulk(rows: list[dict[str, Any]]) -> int:
             }
         )
     with transaction.atomic():
-        bulk.insert_rows(Interaction, clean)
+        ids = bulk.insert_rows(Interaction, clean)
+        if publish:
+            events.publish_many(
+                "interaction.recorded",
+                [
+                    {"person_id": r["person_id"], "interaction_id": pk, "channel": r["channel"]}
+                    for r, pk in zip(clean, ids, strict=True)
+                ],
+            )
         by_time: dict[dt.datetime, set[int]] = {}
         for r in clean:
             by_time.setdefault(r["occurred_at"], set()).add(r["person_id"])

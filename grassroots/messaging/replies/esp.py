@@ -5,6 +5,7 @@ django-anymail's webhook views (``/messaging/anymail/<esp>/tracking/``, HTTP bas
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from grassroots.messaging.models import Message, ProviderAccount, Suppression, WebhookEvent
 from grassroots.messaging.providers.base import Receipt
@@ -34,7 +35,13 @@ def on_tracking(sender, event, esp_name, **kwargs) -> None:
     key = f"esp:{event.event_id or ''}:{event.message_id}:{event.event_type}"
     try:
         with transaction.atomic():
-            WebhookEvent.objects.create(account=account, key=key[:200])
+            WebhookEvent.objects.create(  # applied here, in the ESP's request (ADR 0013)
+                account=account,
+                key=key[:200],
+                kind=WebhookEvent.Kind.ESP,
+                channel="email",
+                applied_at=timezone.now(),
+            )
             if event.event_type == "unsubscribed":
                 Suppression.objects.update_or_create(
                     channel="email",

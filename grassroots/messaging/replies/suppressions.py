@@ -79,3 +79,24 @@ def person_for(channel: str, address: str) -> Person | None:
         .order_by("-contact_points__is_primary", "contact_points__id")
         .first()
     )
+
+
+def people_for(keys: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """``person_for`` for many (channel, address) pairs in one query: the person id of each
+    address that belongs to someone (the primary contact point first, then the oldest)."""
+    if not keys:
+        return {}
+    wanted: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for ch, addr in keys:
+        wanted.setdefault((contact.contact_point_channel(ch), addr), []).append((ch, addr))
+    out: dict[tuple[str, str], int] = {}
+    for cp_channel, value, person_id in (
+        ContactPoint.objects.filter(
+            channel__in={c for c, _v in wanted}, value__in={v for _c, v in wanted}
+        )
+        .order_by("-is_primary", "id")
+        .values_list("channel", "value", "person_id")
+    ):
+        for key in wanted.get((cp_channel, value), ()):
+            out.setdefault(key, person_id)
+    return out

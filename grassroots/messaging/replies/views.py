@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import urllib.parse
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import URLPattern
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
@@ -20,18 +22,56 @@ MAX_WEBHOOK = 256 * 1024  # bytes
 # --- public: provider webhooks and unsubscribe links ------------------------------------------
 
 
+def esp_webhook_urls() -> list[URLPattern]:
+    """django-anymail's webhook URLs (``/messaging/anymail/<esp>/tracking/``…), each closed —
+    404, as for a missing page — unless an active email-service account uses that ESP: an
+    ESP nobody configured has no settings, and its view would fail with a server error (which
+    a caller retries) instead of refusing."""
+    from anymail import urls as anymail_urls
+
+    out = []
+    for pattern in anymail_urls.urlpatterns:
+        esp = str(pattern.pattern).lstrip("^").split("/")[0]
+        out.append(
+            URLPattern(pattern.pattern, _esp_gate(esp, pattern.callback), pattern.default_args,
+                       pattern.name)
+        )  # fmt: skip
+    return out
+
+
+ESP_ALIASES = {"sendinblue": "brevo"}
+
+
+def _esp_gate(esp: str, view):
+    @functools.wraps(view)  # keeps anymail's csrf_exempt
+    def gated(request, *args, **kwargs):
+        if ESP_ALIASES.get(esp, esp) not in configured_esps():
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return gated
+
+
+def configured_esps() -> set[str]:
+    """The ESPs (``providers.esp.ESPS`` keys) of the active email-service accounts."""
+    configs = ProviderAccount.objects.filter(kind="esp", active=True).values_list(
+        "config", flat=True
+    )
+    return {str((c or {}).get("esp") or "").strip().lower() for c in configs}
+
+
 @csrf_exempt
 def webhook(request, uuid):
-    account = ProviderAccount.objects.filter(uuid=uuid, active=True).first()
-    if account is None:
+    found = webhooks.account_for(uuid)
+    if found is None:
         raise Http404
+    account, provider = found
     if request.method == "GET":  # WhatsApp Cloud API's subscription handshake
         challenge = None
         if account.kind == "whatsapp_cloud":
             from grassroots.messaging.providers.whatsapp import verify_subscription
-            from grassroots.messaging.sending import provider_for
 
-            token = provider_for(account).secrets.get("verify_token", "")
+            token = provider.secrets.get("verify_token", "")
             challenge = verify_subscription(request.GET.dict(), token) if token else None
         if challenge is None:
             return HttpResponse("forbidden", status=403, content_type="text/plain")
@@ -52,7 +92,7 @@ def webhook(request, uuid):
         form=form,
         query=request.GET.dict(),
     )
-    status, content_type, text = webhooks.webhook_handle(account, hook)
+    status, content_type, text = webhooks.webhook_handle(account, hook, provider)
     return HttpResponse(text, status=status, content_type=content_type)
 
 

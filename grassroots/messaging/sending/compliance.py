@@ -14,6 +14,10 @@ closing times in the person's constituency) and calls ``decide``:
   minute, never early). Call ``decide`` again at that time: counts and consent may have changed;
 * ``block`` — do not send this message (opted out, no consent, cap reached, window passed, …).
 
+A reply that may be an opt-out and is not applied yet (``Recipient.opt_out_pending``) holds
+every message to that address, the system's confirmations too (``pending_hold``): a STOP is
+never overtaken by a later message to that number.
+
 Times are judged in the recipient's local time. When the zone is uncertain (a phone number or
 country that spans several zones) every candidate zone must allow the time: the conservative
 choice, so nobody is woken up by a guess.
@@ -21,6 +25,7 @@ choice, so nobody is woken up by a guess.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from dataclasses import dataclass
@@ -51,6 +56,7 @@ from grassroots.people import contact
 __all__ = [
     "CHANNELS",
     "PURPOSES",
+    "SEND",
     "Blackout",
     "Decision",
     "FrequencyCap",
@@ -63,6 +69,7 @@ __all__ = [
     "decide",
     "footer_for",
     "parse_profiles",
+    "pending_hold",
     "profile_for",
     "profile_for_recipient",
     "profiles",
@@ -72,7 +79,10 @@ __all__ = [
 
 UTC = dt.UTC
 _DAY = 24 * 60
-_HORIZON = dt.timedelta(days=8)  # beyond the silence periods: hours rules repeat daily
+_HORIZON = dt.timedelta(days=8)
+PENDING_RECHECK = dt.timedelta(
+    seconds=30
+)  # a held message looks again after the STOP is in  # beyond the silence periods: hours rules repeat daily
 
 
 # --- recipients and decisions --------------------------------------------------------------
@@ -93,6 +103,9 @@ class Recipient:
     suppressed: bool = False  # suppression list / hard bounce / wrong number
     recent_count: int = 0  # messages sent on this channel within the profile's cap window
     poll_closes: tuple[dt.datetime, ...] = ()  # aware poll-closing times in their constituency
+    # a reply from this address that may be an opt-out (STOP, "stop texting me", a wrong
+    # number) is stored but not applied yet: nothing may overtake it (ADR 0013)
+    opt_out_pending: bool = False
 
     def __post_init__(self) -> None:
         if self.channel not in CHANNELS:
@@ -120,6 +133,9 @@ class Decision:
     reason: str
     until: dt.datetime | None = None
     profile: str = ""
+
+
+SEND = Decision("send", "", "")
 
 
 def channel_for_consent(channel: str) -> str:
@@ -300,6 +316,15 @@ def _zone_list(zones: list[ZoneInfo]) -> str:
     }
 
 
+def pending_hold(recipient: Recipient, now: dt.datetime) -> Decision | None:
+    """Hold while a reply from this address that may be an opt-out waits to be applied; the
+    send path asks this of every message, the system's confirmations included."""
+    if not recipient.opt_out_pending:
+        return None
+    reason = _("A reply from this address that may be an opt-out is being processed; held.")
+    return Decision("hold", "opt_out_pending", reason, _utc(now, "now") + PENDING_RECHECK)
+
+
 def _block(code: str, reason: str, profile: Profile) -> Decision:
     return Decision("block", code, reason, None, profile.code)
 
@@ -315,6 +340,7 @@ def decide(
 
     Checks in order: do-not-contact, opted out, suppressed, consent withdrawn, consent required
     but missing, frequency cap (skipped when ``channel_cap`` is false) — each a ``block`` —
+    then a reply that may be an opt-out still being processed (``hold``, ``pending_hold``),
     then the time rules: allowed hours in every candidate zone, the campaign blackout and the
     pre-poll silence period. If a time rule forbids ``now`` the answer is ``hold`` with
     ``until`` = the earliest instant (UTC, exact to the minute) at which all time rules allow
@@ -371,6 +397,9 @@ def decide(
             "limit": cap.count,
         }
         return _block("frequency_cap", reason, profile)
+
+    if (held := pending_hold(recipient, now)) is not None:
+        return dataclasses.replace(held, profile=profile.code)
 
     rules = _time_rules(recipient, profile)
     limit = now + _HORIZON

@@ -89,10 +89,10 @@ def _dispatch_batch(ids, now, pipeline: Pipeline) -> Outcome:
             out.skipped += 1
             continue
         if m.system:  # the one confirmation the rules allow after STOP / START / HELP
-            allowed.append(m)
-            continue
-        expires = m.broadcast.expires_at if m.broadcast_id else None
-        decision = compliance.decide(recipients[m.pk], now=now, expires_at=expires)
+            decision = compliance.pending_hold(recipients[m.pk], now) or compliance.SEND
+        else:
+            expires = m.broadcast.expires_at if m.broadcast_id else None
+            decision = compliance.decide(recipients[m.pk], now=now, expires_at=expires)
         variant = m.template_variant if m.template_variant_id else None
         if (
             decision.action == "send"

@@ -10,7 +10,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from grassroots.geography.models import Election
-from grassroots.messaging.models import Channel, Message, Suppression
+from grassroots.messaging.models import Channel, Message, Suppression, WebhookEvent
 from grassroots.messaging.sending import compliance
 from grassroots.people.models import Consent, Person
 
@@ -61,6 +61,12 @@ def recipients_for(messages: list[Message], now: dt.datetime) -> dict[int, compl
         for ch, addr, reason in Suppression.objects.filter(
             address__in={m.to_address for m in messages}
         ).values_list("channel", "address", "reason")
+    )
+    # replies that may be opt-outs, stored but not applied yet (ADR 0013)
+    pending = set(
+        WebhookEvent.objects.filter(
+            applied_at__isnull=True, may_opt_out=True, address__in={m.to_address for m in messages}
+        ).values_list("channel", "address")
     )
     # sends in each channel's cap window, and whether we ever wrote to the person before
     recent: dict[tuple[int, str], int] = {}
@@ -116,6 +122,7 @@ def recipients_for(messages: list[Message], now: dt.datetime) -> dict[int, compl
             and suppressed[(m.channel, m.to_address)] != Suppression.Reason.OPTED_OUT,
             recent_count=recent.get((m.person_id, m.channel), 0),
             poll_closes=tuple(closes),
+            opt_out_pending=(m.channel, m.to_address) in pending,
         )
         out[m.pk] = r
         m._first = (m.person_id, m.channel) not in ever  # noqa: SLF001 - per-dispatch note
