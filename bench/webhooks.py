@@ -1,4 +1,4 @@
-"""Inbound webhooks under a burst of replies (issue 14 §12; ADR 0013): accepted per second with
+"""Inbound webhooks under a burst of replies (issue 14 §12; ADR 0016): accepted per second with
 the p95 answer time, and replies applied per second by the worker, each next to a baseline
 measured in the same run.
 

@@ -229,7 +229,7 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("GRASSROOTS_HSTS_INCLUDE_SUBDOMAINS", 
 SECURE_HSTS_PRELOAD = env_bool("GRASSROOTS_HSTS_PRELOAD", False)
 SECURE_SSL_REDIRECT = env_bool("GRASSROOTS_SSL_REDIRECT", False)
 X_FRAME_OPTIONS = "DENY"
-# Content-Security-Policy of every answer (core.middleware.SecurityHeadersMiddleware; ADR 0013):
+# Content-Security-Policy of every answer (core.middleware.SecurityHeadersMiddleware; ADR 0015):
 # code, styles, fonts and images from this site only; no inline script, event handler, eval,
 # <style> element or style= attribute. A directive set to an empty list is left out.
 GRASSROOTS_CSP = {

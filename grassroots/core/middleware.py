@@ -32,7 +32,7 @@ class ErrorMiddleware:
 
 
 class SecurityHeadersMiddleware:
-    """The headers every answer of the app carries (issue 14; ADR 0013 for the policy):
+    """The headers every answer of the app carries (issue 14; ADR 0015 for the policy):
 
     * ``Content-Security-Policy`` — ``settings.GRASSROOTS_CSP``: scripts, styles, fonts and
       images from this site only, no inline script or event handler, no ``eval``, no

@@ -363,7 +363,7 @@ class WebhookEvent(models.Model):
     """Every provider event we accepted (a reply, a delivery receipt), keyed by the provider's
     event id so a repeated delivery (providers retry) is stored — and applied — once.
 
-    The webhook stores it and answers at once; a worker applies it later (ADR 0013), in arrival
+    The webhook stores it and answers at once; a worker applies it later (ADR 0016), in arrival
     order (``id``): ``applied_at`` is set in the same transaction as the event's effects, so a
     worker killed mid-batch leaves the rest pending and the next run applies them once. While
     an inbound event that ``may_opt_out`` (STOP, a free-text opt-out, a wrong number) is

@@ -34,7 +34,7 @@ def simulator_webhooks_task(account_id: int, requests: list[dict]) -> list[int]:
 @task(queue_name="urgent")
 def webhook_events_apply_task() -> int:
     """Apply the stored provider events (replies, receipts, opt-outs) in batches, in arrival
-    order (ADR 0013). A long backlog is taken a few batches at a time: the run queues the next
+    order (ADR 0016). A long backlog is taken a few batches at a time: the run queues the next
     one and lets the sends waiting on the urgent queue have their turn."""
     from grassroots.messaging.replies import applier
 

@@ -15,7 +15,7 @@ Notes
   (htmx, app.js, app.css) that fail to load, and a missing ``window.htmx`` on every full load.
 * The Content-Security-Policy is watched: every ``securitypolicyviolation`` a document
   reports (a blocked inline script, event handler, ``eval``, inline style, or a file from
-  elsewhere) fails the test with the directive and what was blocked (ADR 0013). Chromium's
+  elsewhere) fails the test with the directive and what was blocked (ADR 0015). Chromium's
   console message for it fails the test too (console errors).
 * Accessibility is checked on every screen a test visits: axe-core (``node_modules/axe-core``,
   installed by ``npm ci``) is injected into every document and runs the WCAG 2.1 A/AA rules

@@ -1,4 +1,4 @@
-"""Applying stored provider events (ADR 0013): replies, delivery receipts and opt-outs, in
+"""Applying stored provider events (ADR 0016): replies, delivery receipts and opt-outs, in
 batches, in arrival order, in the worker (``tasks.webhook_events_apply_task``, urgent queue)
 and the minute tick.
 

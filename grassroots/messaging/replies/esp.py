@@ -35,7 +35,7 @@ def on_tracking(sender, event, esp_name, **kwargs) -> None:
     key = f"esp:{event.event_id or ''}:{event.message_id}:{event.event_type}"
     try:
         with transaction.atomic():
-            WebhookEvent.objects.create(  # applied here, in the ESP's request (ADR 0013)
+            WebhookEvent.objects.create(  # applied here, in the ESP's request (ADR 0016)
                 account=account,
                 key=key[:200],
                 kind=WebhookEvent.Kind.ESP,

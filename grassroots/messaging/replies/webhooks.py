@@ -1,5 +1,5 @@
 """Provider webhooks: verified, parsed, stored once each and answered at once, through
-``webhook_handle`` — the HTTP view and the simulator alike (ADR 0013).
+``webhook_handle`` — the HTTP view and the simulator alike (ADR 0016).
 
 A provider waits for our answer (Twilio gives up after 15 s and retries), so the request does
 the least it must: check the signature, parse, store each event in ``WebhookEvent`` under the
@@ -43,7 +43,7 @@ logger = logging.getLogger(__name__)
 schedule: Callable[[], Any] | None = None
 # A pending event younger than this means a run is already queued for it (see ``_wake``).
 RECENT = dt.timedelta(seconds=30)
-# What makes a reply hold sends to its number until it is applied (ADR 0013).
+# What makes a reply hold sends to its number until it is applied (ADR 0016).
 HOLDING = frozenset({"opt_out", "possible_opt_out", "wrong_number"})
 
 

@@ -104,7 +104,7 @@ class Recipient:
     recent_count: int = 0  # messages sent on this channel within the profile's cap window
     poll_closes: tuple[dt.datetime, ...] = ()  # aware poll-closing times in their constituency
     # a reply from this address that may be an opt-out (STOP, "stop texting me", a wrong
-    # number) is stored but not applied yet: nothing may overtake it (ADR 0013)
+    # number) is stored but not applied yet: nothing may overtake it (ADR 0016)
     opt_out_pending: bool = False
 
     def __post_init__(self) -> None:

@@ -62,7 +62,7 @@ def recipients_for(messages: list[Message], now: dt.datetime) -> dict[int, compl
             address__in={m.to_address for m in messages}
         ).values_list("channel", "address", "reason")
     )
-    # replies that may be opt-outs, stored but not applied yet (ADR 0013)
+    # replies that may be opt-outs, stored but not applied yet (ADR 0016)
     pending = set(
         WebhookEvent.objects.filter(
             applied_at__isnull=True, may_opt_out=True, address__in={m.to_address for m in messages}

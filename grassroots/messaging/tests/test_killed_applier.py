@@ -1,6 +1,6 @@
 """A webhook worker killed with SIGKILL in the middle of a batch: the batches it committed
 stay applied, the one it was inside rolls back whole, and the next run applies the rest —
-every reply once, nothing lost, nothing doubled, the STOP applied (ADR 0013)."""
+every reply once, nothing lost, nothing doubled, the STOP applied (ADR 0016)."""
 
 from __future__ import annotations
 

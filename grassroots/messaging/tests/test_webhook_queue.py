@@ -1,6 +1,6 @@
 """Provider webhooks are stored once and answered at once; a worker applies them in batches,
 in arrival order per sender; a STOP that waits to be applied holds sends to its number
-(ADR 0013). Signed webhooks we cannot read answer 400, email-service endpoints nobody
+(ADR 0016). Signed webhooks we cannot read answer 400, email-service endpoints nobody
 configured answer 404 — never a 5xx, which providers retry."""
 
 from __future__ import annotations
