@@ -65,7 +65,8 @@ def test_static_files_stay_cacheable(db):
 
 @pytest.mark.parametrize("secure", [True, False])
 def test_cookies_are_secure_on_https(db, users, secure):
-    from conftest import PASSWORD
+    # not `from conftest import`: tests/e2e/conftest.py shadows the root one in a full run
+    from grassroots.accounts.tests.factories import PASSWORD
 
     c = Client()
     r = c.post("/accounts/login/", {"username": "manager", "password": PASSWORD}, secure=secure)
