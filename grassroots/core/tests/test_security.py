@@ -11,6 +11,9 @@ import pytest
 from django.conf import settings
 from django.test import Client, override_settings
 
+from conftest import (
+    PASSWORD,  # at import time: in a full run tests/e2e/conftest.py later shadows the root one
+)
 from grassroots.settings import secret_key_from_file
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
@@ -65,9 +68,6 @@ def test_static_files_stay_cacheable(db):
 
 @pytest.mark.parametrize("secure", [True, False])
 def test_cookies_are_secure_on_https(db, users, secure):
-    # not `from conftest import`: tests/e2e/conftest.py shadows the root one in a full run
-    from grassroots.accounts.tests.factories import PASSWORD
-
     c = Client()
     r = c.post("/accounts/login/", {"username": "manager", "password": PASSWORD}, secure=secure)
     assert r.status_code == 302
