@@ -27,6 +27,16 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A test that switches the language (a request in Bengali, `translation.activate`) does not
+    leave it active for the tests after it in the same thread."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def geo(db):
     # Tests with transactional_db (live_server, on_commit) flush the database, which removes
