@@ -292,6 +292,7 @@ def measure(url: str, n: int, label: str = "webhooks") -> list[dict]:
         GRASSROOTS_SECRET_KEY="bench-webhooks-not-a-secret",
         GRASSROOTS_TASK_BACKEND="db",
         GRASSROOTS_PUBLIC_URL=PUBLIC_URL,
+        GRASSROOTS_PROVIDER_URLS_ANYWHERE="1",  # the provider account points at 127.0.0.1
         PYTHONPATH=str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
     )
     print(f"webhooks: {n:,} signed replies on {url.split('@')[-1]} …", flush=True)
