@@ -144,13 +144,13 @@ def _bare_pdf(walk) -> bytes:
 
 def run() -> list[dict]:
     _setup_django()
-    from grassroots.accounts.models import User
+    from grassroots.core.access import SYSTEM
     from grassroots.lists import selectors
     from grassroots.lists.outputs import documents, rows, tables
 
     n = scale(1000)
     _generate(n)
-    actor = User(username="bench", is_superuser=True, is_active=True)
+    actor = SYSTEM  # sees every person (an unsaved superuser no longer works: scopes read roles)
     definition = {"steps": [{"action": "add", "group": {"items": [
         {"filter": "area", "params": {"areas": [AREA]}}]}}]}  # fmt: skip
     people = selectors.segment_people(actor=actor, definition=definition)
