@@ -232,37 +232,13 @@ class PersonSerializer(CachedReadMixin, serializers.ModelSerializer):
         return [t.tag.slug for t in obj.taggings.all()]
 
 
-# The person columns a PersonSerializer reads (``born_estimate``: ``current_age``); the rest
-# (the name keys, the vote summary) stay in the database.
+# The person columns a PersonSerializer reads: its fields that are columns, plus ``born_estimate``
+# (``current_age`` reads it); the rest (the name keys, the vote summary) stay in the database.
+# Derived, so a field added to the serializer is read with the person, not one query per row.
+_PERSON_COLUMN_NAMES = {f.name for f in Person._meta.concrete_fields}
 PERSON_READ_COLUMNS = (
-    "id",
-    "created_at",
-    "updated_at",
-    "given_name",
-    "middle_name",
-    "family_name",
-    "full_name",
-    "native_name",
-    "gender",
-    "birth_date",
-    "age",
-    "age_as_of",
+    *(name for name in PersonSerializer.Meta.fields if name in _PERSON_COLUMN_NAMES),
     "born_estimate",
-    "relation_type",
-    "relative_name",
-    "preferred_language",
-    "support_score",
-    "status",
-    "do_not_contact",
-    "source",
-    "name_suffix",
-    "party",
-    "registration_date",
-    "voter_status",
-    "household",
-    "area",
-    "serial_number",
-    "last_contacted_at",
 )
 
 
