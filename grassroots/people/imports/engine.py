@@ -866,6 +866,21 @@ class Importer:
             cursor.executemany(sql, params)
 
 
+def _temp_rows_insert(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Rows into one of the engine's temporary tables: COPY on PostgreSQL, one executemany
+    elsewhere. One transaction (SQLite would otherwise commit each row), or a savepoint in the
+    caller's (a dry run's household keys go when its batch of rows is rolled back)."""
+    names = ", ".join(columns)
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for r in rows:
+                    copy.write_row(r)
+        else:
+            marks = ", ".join(["%s"] * len(columns))
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608
+
+
 class NewestRows:
     """``options.keep_repeated = newest``: of the rows of one voter (the same identifier) the
     one with the newest date in the column ``newest_by`` is kept; a row without a date there
@@ -969,16 +984,7 @@ class NewestRows:
     def _put(self, rows: list[tuple[str, str, int, int]]) -> None:
         if not rows:
             return
-        with transaction.atomic(), connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                with cursor.cursor.copy(f"COPY {self.keys} (k1, k2, d, line) FROM STDIN") as copy:
-                    for r in rows:
-                        copy.write_row(r)
-            else:
-                cursor.executemany(
-                    f"INSERT INTO {self.keys} (k1, k2, d, line) VALUES (%s, %s, %s, %s)",  # noqa: S608
-                    rows,
-                )
+        _temp_rows_insert(self.keys, ("k1", "k2", "d", "line"), rows)
 
     def chunk(self, rows: list, notices: list, out: Outcome) -> set[int]:
         """The lines of this batch of rows that lose (the import leaves them out); each
@@ -1108,18 +1114,7 @@ class TempMap:
     def put(self, rows: list[tuple[str, str, int]]) -> None:
         if not rows:
             return
-        # One transaction (SQLite would otherwise commit each row), or a savepoint in the
-        # caller's (a dry run's household keys go when its batch of rows is rolled back).
-        with transaction.atomic(), connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                with cursor.cursor.copy(f"COPY {self.table} (k1, k2, v) FROM STDIN") as copy:
-                    for r in rows:
-                        copy.write_row(r)
-            else:
-                cursor.executemany(
-                    f"INSERT INTO {self.table} (k1, k2, v) VALUES (%s, %s, %s)",  # noqa: S608
-                    rows,
-                )
+        _temp_rows_insert(self.table, ("k1", "k2", "v"), rows)
 
     def drop(self) -> None:
         with connection.cursor() as cursor:
