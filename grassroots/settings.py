@@ -298,6 +298,10 @@ REST_FRAMEWORK = {
         "user": os.environ.get("GRASSROOTS_API_RATE_USER", "1200/min"),
     },
 }
+# A list's ``count`` of at least this many rows may be up to this many seconds old (counting a
+# large result on every page is a scan of it; grassroots.api.pagination).
+API_COUNT_EXACT_BELOW = int(os.environ.get("GRASSROOTS_API_COUNT_EXACT_BELOW", "10000"))
+API_COUNT_CACHE_SECONDS = int(os.environ.get("GRASSROOTS_API_COUNT_CACHE_SECONDS", "30"))
 SPECTACULAR_SETTINGS = {
     "TITLE": "Grassroots API",
     "DESCRIPTION": "People, households, contact points, tags and areas of a Grassroots campaign.",

@@ -4,13 +4,15 @@ from django.urls import include, path
 from grassroots.accounts.views import set_language
 
 urlpatterns = [
+    # First: an API request is matched here at once, not after every screen's pattern was tried
+    # (no screen's address begins with api/).
+    path("api/", include("grassroots.api.urls")),
     path("", include("grassroots.core.urls")),
     path("", include("grassroots.accounts.urls")),
     path("", include("grassroots.geography.urls")),
     path("", include("grassroots.people.urls")),
     path("", include("grassroots.lists.urls")),
     path("", include("grassroots.messaging.urls")),
-    path("api/", include("grassroots.api.urls")),
     # the switcher also saves the choice for a signed-in user (before Django's own view)
     path("i18n/setlang/", set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+from datetime import date, datetime
+
+from django.conf import settings
 from django.db.models import QuerySet
+from django.utils import timezone
+from rest_framework import ISO_8601, relations, serializers
 from rest_framework import fields as drf_fields
-from rest_framework import relations, serializers
+from rest_framework.settings import api_settings
 
 from grassroots.api.fields import IdListField, IdRelatedField
 from grassroots.geography.models import Area
@@ -45,7 +50,7 @@ class CachedReadMixin:
             plan = []
             for field in cls()._readable_fields:
                 if isinstance(field, serializers.SerializerMethodField):
-                    plan.append((field.field_name, None, field.method_name, None))
+                    plan.append((field.field_name, None, field.method_name, None, None))
                 elif isinstance(field, _CONTEXT_FREE) or (
                     isinstance(field, serializers.ListSerializer)
                     and isinstance(field.child, CachedReadMixin)
@@ -57,7 +62,13 @@ class CachedReadMixin:
                         and len(field.source_attrs) == 1
                     )
                     plan.append(
-                        (field.field_name, field, None, field.source_attrs[0] if simple else None)
+                        (
+                            field.field_name,
+                            field,
+                            None,
+                            field.source_attrs[0] if simple else None,
+                            _converter(field),
+                        )
                     )
                 else:
                     plan = None
@@ -71,7 +82,7 @@ class CachedReadMixin:
             return super().to_representation(instance)
         ret = {}
         mapping = isinstance(instance, dict)
-        for name, field, method, attr in plan:
+        for name, field, method, attr, convert in plan:
             if method is not None:
                 ret[name] = getattr(self, method)(instance)
                 continue
@@ -88,8 +99,49 @@ class CachedReadMixin:
             except drf_fields.SkipField:
                 continue
             check = attribute.pk if isinstance(attribute, relations.PKOnlyObject) else attribute
-            ret[name] = None if check is None else field.to_representation(attribute)
+            ret[name] = None if check is None else convert(attribute)
         return ret
+
+
+def _converter(field):
+    """``field.to_representation``, or a shortcut with the same output for the values a database
+    gives (a ``str`` for a text field, an ``int`` for an integer...): DRF's own method checks
+    for every value what the field's type settles once. Anything else goes to the field."""
+    own = field.to_representation
+    kind = type(field).to_representation
+    if kind is drf_fields.CharField.to_representation:
+        return str
+    if kind is drf_fields.IntegerField.to_representation:
+        return int
+    if kind is drf_fields.BooleanField.to_representation:
+        return lambda value: value if value.__class__ is bool else own(value)
+    if kind is drf_fields.ChoiceField.to_representation and all(
+        key == value for key, value in field.choice_strings_to_values.items()
+    ):  # the stored value is the value shown
+        return lambda value: value if value.__class__ is str else own(value)
+    if kind is drf_fields.DateField.to_representation and _iso(field, "DATE_FORMAT"):
+        return lambda value: value.isoformat() if value.__class__ is date else own(value)
+    if (
+        kind is drf_fields.DateTimeField.to_representation
+        and type(field).enforce_timezone is drf_fields.DateTimeField.enforce_timezone
+        and _iso(field, "DATETIME_FORMAT")
+        and not hasattr(field, "timezone")
+        and settings.USE_TZ
+    ):
+
+        def aware_datetime(value):
+            if value.__class__ is not datetime or value.tzinfo is None:
+                return own(value)
+            text = value.astimezone(timezone.get_current_timezone()).isoformat()
+            return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+        return aware_datetime
+    return own
+
+
+def _iso(field, setting: str) -> bool:
+    fmt = getattr(field, "format", getattr(api_settings, setting))
+    return isinstance(fmt, str) and fmt.lower() == ISO_8601
 
 
 class AttachedListSerializer(serializers.ListSerializer):

@@ -160,3 +160,13 @@ def _copy_rows(model, fields, columns, rows, batch_rows, on_batch) -> list[int]:
             if on_batch is not None:
                 on_batch(len(batch))
     return ids
+
+
+def analyze(*tables: str) -> None:
+    """PostgreSQL: fresh planner statistics after bulk work, for ``tables`` (every table when
+    none is named). Without them the planner may treat tables filled a moment ago as empty and
+    scan them whole for every read (autovacuum catches up, minutes later). Elsewhere: nothing."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 
 from grassroots.accounts.demo import DEMO_PASSWORD, DEMO_USERS, demo_logins
-from grassroots.core import audit, registry
+from grassroots.core import audit, bulk, registry
 from grassroots.core.access import SYSTEM
 from grassroots.geography.models import Area
 from grassroots.people.demo import build_plan
@@ -79,6 +79,7 @@ def seed_demo(*, seed: int = 42, reporter: JobReporter | None = None, scale: flo
         audit.record(
             actor=SYSTEM, action="demo.seeded", detail={"seed": seed, "scale": scale, **counts}
         )
+    bulk.analyze()  # the tables were empty a moment ago: plan the first reads on real counts
     progress.add(0, force=True)
     seconds = round(time.perf_counter() - started, 2)
     progress.log(f"Demo campaign ready in {seconds} s.")

@@ -217,6 +217,10 @@ class PersonFilter(ScopedFilterSet):
     def filter_sort(self, qs, name, value):
         return qs.order_by(*ORDERINGS.get(value, ORDERINGS["name"]))
 
+    @classmethod
+    def unfiltered(cls, queryset):
+        return queryset.order_by(*ORDERINGS["name"])  # what ``qs`` does with nothing asked
+
     @property
     def qs(self):
         qs = super().qs

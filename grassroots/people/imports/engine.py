@@ -18,6 +18,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from grassroots.core import bulk
 from grassroots.core.bulk import insert_rows, max_params
 from grassroots.geography.models import Area, Election
 from grassroots.people.dedupe.names import person_name_keys
@@ -1133,12 +1134,9 @@ ANALYZED = (
 
 
 def _analyze() -> None:
-    """PostgreSQL: fresh planner statistics for the tables a big import has filled (without
-    them it may plan the next batch's joins as if the tables were still empty)."""
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE " + ", ".join(ANALYZED))
+    """Fresh planner statistics for the tables a big import has filled (without them
+    PostgreSQL may plan the next batch's joins as if the tables were still empty)."""
+    bulk.analyze(*ANALYZED)
 
 
 # The parts that tell one door from another (Address.match_key is made of them).
