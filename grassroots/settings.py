@@ -94,6 +94,8 @@ INSTALLED_APPS = [
     "grassroots.people",
     "grassroots.lists",
     "grassroots.messaging",
+    "grassroots.events",
+    "grassroots.volunteers",
     "grassroots.api",
 ]
 if os.environ.get("GRASSROOTS_TASK_BACKEND", "db") == "rq":

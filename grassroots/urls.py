@@ -13,6 +13,8 @@ urlpatterns = [
     path("", include("grassroots.people.urls")),
     path("", include("grassroots.lists.urls")),
     path("", include("grassroots.messaging.urls")),
+    path("", include("grassroots.events.urls")),
+    path("", include("grassroots.volunteers.urls")),
     # the switcher also saves the choice for a signed-in user (before Django's own view)
     path("i18n/setlang/", set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
