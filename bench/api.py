@@ -124,10 +124,16 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start_server(db_url: str, port: int, probe: str) -> subprocess.Popen:
-    extra = shlex.split(os.environ.get("BENCH_API_SERVE_ARGS", ""))
+def _start_server(
+    db_url: str, port: int, probe: str, env: dict | None = None, extra_args: str | None = None
+) -> subprocess.Popen:
+    """``grassroots serve`` on ``port`` (bench settings unless ``env`` says otherwise), once
+    ``probe`` answers 200."""
+    args = os.environ.get("BENCH_API_SERVE_ARGS", "") if extra_args is None else extra_args
+    extra = shlex.split(args)
+    (ROOT / "var").mkdir(exist_ok=True)
     log = open(ROOT / "var" / "bench_api_server.log", "ab")  # noqa: SIM115 - closed with the process
-    env = _env(db_url)
+    env = env or _env(db_url)
     server = subprocess.Popen(
         [sys.executable, "-m", "grassroots.cli", "serve", "--port", str(port), *extra],
         env=env,

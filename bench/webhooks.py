@@ -61,7 +61,7 @@ def database_url() -> str:
 # --- the child ------------------------------------------------------------------------------------
 
 
-def _minimal_view(request):
+def minimal_view(request):
     """The baseline: what any webhook endpoint must do — check the signature, store the event
     id — and nothing else."""
     import base64
@@ -83,9 +83,9 @@ def _minimal_view(request):
     WebhookEvent.objects.bulk_create(  # applied: the worker's queue stays the platform's
         [
             WebhookEvent(
-                account_id=_minimal_view.account_id,
+                account_id=minimal_view.account_id,
                 key=f"min:{form['MessageSid']}",
-                applied_at=_minimal_view.now,
+                applied_at=minimal_view.now,
             )
         ],  # fmt: skip
         ignore_conflicts=True,
@@ -99,7 +99,11 @@ def _urls():
 
     from grassroots.urls import urlpatterns
 
-    return [path(MINIMAL_PATH.strip("/") + "/", csrf_exempt(_minimal_view)), *urlpatterns]
+    return [path(MINIMAL_PATH.strip("/") + "/", csrf_exempt(minimal_view)), *urlpatterns]
+
+
+def _phones(n_people: int) -> list[str]:
+    return [f"+1212555{i:04d}" if i < 10_000 else f"+1646{i:07d}" for i in range(n_people)]
 
 
 def _seed(n_people: int):
@@ -134,7 +138,7 @@ def _seed(n_people: int):
         [{"given_name": f"P{i}", "family_name": "Bench", "full_name": f"P{i} Bench"}
          for i in range(n_people)],
     )  # fmt: skip
-    phones = [f"+1212555{i:04d}" if i < 10_000 else f"+1646{i:07d}" for i in range(n_people)]
+    phones = _phones(n_people)
     insert_rows(
         ContactPoint,
         [{"person_id": pk, "channel": "phone", "value": phone, "phone_kind": "mobile",
@@ -219,8 +223,8 @@ def _child(n: int) -> None:
 
     settings.ALLOWED_HOSTS = ["*"]
     account, phones = _seed(max(n // 4, 1))
-    _minimal_view.account_id = account.pk
-    _minimal_view.now = timezone.now()
+    minimal_view.account_id = account.pk
+    minimal_view.now = timezone.now()
     module = type(sys)("bench_webhook_urls")
     module.urlpatterns = _urls()
     sys.modules["bench_webhook_urls"] = module
@@ -241,6 +245,7 @@ def _child(n: int) -> None:
     apply_s = time.perf_counter() - start
     inbound = Message.objects.filter(direction="inbound")
     result = {
+        "account": str(account.uuid),
         "vendor": connection.vendor,
         "n": n,
         "posts": len(platform_t),
@@ -267,6 +272,122 @@ def _child(n: int) -> None:
     Message.objects.bulk_create(rows, batch_size=1000)
     result["bulk_s"] = time.perf_counter() - start
     print(json.dumps(result))
+
+
+def _pending() -> None:
+    """Child: how many inbound events are stored and not applied yet (the served posts)."""
+    import django
+
+    django.setup()
+    from grassroots.messaging.models import WebhookEvent
+
+    pending = WebhookEvent.objects.filter(kind="inbound", applied_at__isnull=True)
+    minimal = WebhookEvent.objects.filter(key__startswith="min:SMm")
+    print(json.dumps({"pending": pending.count(), "minimal": minimal.count()}))
+
+
+# --- served: as deployed --------------------------------------------------------------------------
+
+
+def _post_client(port: int, posts: list[tuple[str, bytes, str]], threads: int):
+    """``threads`` keep-alive clients in this process posting their share of ``posts`` once
+    each (the answer times, and the answers that were not 200)."""
+    import http.client
+    import threading
+
+    times: list[float] = []
+    bad: list[int] = []
+    lock = threading.Lock()
+
+    def client(share):
+        mine, wrong = [], []
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        for path, body, signature in share:
+            t = time.perf_counter()
+            conn.request("POST", path, body=body, headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "X-Twilio-Signature": signature,
+                "Host": "campaign.example.org",
+            })  # fmt: skip
+            resp = conn.getresponse()
+            resp.read()
+            mine.append(time.perf_counter() - t)
+            if resp.status != 200:
+                wrong.append(resp.status)
+        conn.close()
+        with lock:
+            times.extend(mine)
+            bad.extend(wrong)
+
+    pool = [threading.Thread(target=client, args=(posts[i::threads],)) for i in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    return times, bad
+
+
+def _post_served(port: int, posts: list[tuple[str, bytes, str]]) -> tuple[float, list[float]]:
+    from concurrent.futures import ProcessPoolExecutor
+
+    from bench.api import CLIENT_PROCESSES, CLIENTS
+
+    per = CLIENTS // CLIENT_PROCESSES
+    start = time.perf_counter()
+    with ProcessPoolExecutor(CLIENT_PROCESSES) as pool:
+        futures = [
+            pool.submit(_post_client, port, posts[i::CLIENT_PROCESSES], per)
+            for i in range(CLIENT_PROCESSES)
+        ]
+        results = [f.result() for f in futures]
+    seconds = time.perf_counter() - start
+    bad = [code for r in results for code in r[1]]
+    if bad:
+        raise RuntimeError(f"{len(bad)} answers were not 200: {sorted(set(bad))}")
+    return seconds, [t for r in results for t in r[0]]
+
+
+def _served_posts(path: str, phones: list[str], n: int, prefix: str):
+    out = []
+    for i, (params, signature) in enumerate(_requests(path, phones, n, prefix)):
+        body = urlencode(params).encode()
+        out.extend([(path, body, signature)] * (2 if i % 20 == 0 else 1))  # 5 % retried
+    return out
+
+
+def measure_served(url: str, env: dict, account: str, n: int) -> dict:
+    """N signed replies POSTed by 32 concurrent keep-alive clients to ``grassroots serve`` (its
+    default workers and threads), then as many to the minimal handler in the same server."""
+    from bench.api import _free_port, _start_server, _stop_server
+
+    phones = _phones(max(n // 4, 1))
+    hook = f"/messaging/hooks/{account}/"
+    platform = _served_posts(hook, phones, n, "s")
+    minimal = _served_posts(MINIMAL_PATH, phones, n, "m")
+    port = _free_port()
+    served_env = {**env, "DJANGO_SETTINGS_MODULE": "bench.webhooks_site"}
+    args = os.environ.get("BENCH_WEBHOOKS_SERVE_ARGS", "")  # e.g. "--workers 3 --threads 8"
+    server = _start_server(url, port, "/healthz", env=served_env, extra_args=args)
+    try:
+        _post_served(port, _served_posts(hook, phones, 200, "w"))  # warm every worker
+        platform_s, platform_t = _post_served(port, platform)
+        minimal_s, minimal_t = _post_served(port, minimal)
+    finally:
+        _stop_server(server)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.webhooks", "pending"],
+        env=env, cwd=ROOT, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    counts = json.loads(proc.stdout.strip().splitlines()[-1])
+    return {
+        "posts": len(platform),
+        "accepted": len(platform) / platform_s,
+        "p95": _p95(platform_t),
+        "minimal": len(minimal) / minimal_s,
+        "minimal_p95": _p95(minimal_t),
+        "stored": counts["pending"] - 200,  # the warm-up's 200 are pending too
+        "minimal_stored": counts["minimal"],
+    }
 
 
 # --- the parent -----------------------------------------------------------------------------------
@@ -318,12 +439,31 @@ def measure(url: str, n: int, label: str = "webhooks") -> list[dict]:
         flush=True,
     )
     name = f"{label}-{r['vendor'][:2]}"
-    return [
+    rows = [
         row(name, "webhooks accepted, vs minimal handler (/s)", accepted, "/s", minimal, n),
         row(name, "webhook answer p95, vs minimal handler (ms)", r["platform_p95_ms"], "ms",
             r["minimal_p95_ms"], n),
         row(name, "replies applied, vs bulk_create (/s)", applied, "/s", bulk, n),
     ]  # fmt: skip
+    if r["vendor"] == "postgresql" and os.environ.get("BENCH_WEBHOOKS_SERVED", "1") != "0":
+        s = measure_served(url, env, r["account"], n)
+        if s["stored"] != n or s["minimal_stored"] != n:
+            raise RuntimeError(f"served: lost or doubled: {s}")
+        print(
+            f"  [{r['vendor']}, served: grassroots serve, 32 clients] accepted "
+            f"{s['accepted']:,.0f}/s (p95 {s['p95']:.1f} ms; goal ≥ 1,000/s, p95 ≤ 50 ms); "
+            f"minimal handler {s['minimal']:,.0f}/s (p95 {s['minimal_p95']:.1f} ms); "
+            f"{s['posts']:,} posts → {s['stored']:,} stored once each; load average "
+            f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}",
+            flush=True,
+        )
+        rows += [
+            row(name, "served: accepted (goal ≥1,000), vs minimal (/s)", s["accepted"], "/s",
+                s["minimal"], n),
+            row(name, "served: answer p95 (goal ≤50), vs minimal (ms)", s["p95"], "ms",
+                s["minimal_p95"], n),
+        ]  # fmt: skip
+    return rows
 
 
 def run() -> list[dict]:
@@ -335,5 +475,7 @@ def run() -> list[dict]:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["child"]:
         _child(int(sys.argv[2]))
+    elif sys.argv[1:2] == ["pending"]:
+        _pending()
     else:
         run()
