@@ -358,7 +358,7 @@ def _served_posts(path: str, phones: list[str], n: int, prefix: str):
 def measure_served(url: str, env: dict, account: str, n: int) -> dict:
     """N signed replies POSTed by 32 concurrent keep-alive clients to ``grassroots serve`` (its
     default workers and threads), then as many to the minimal handler in the same server."""
-    from bench.api import _free_port, _start_server, _stop_server
+    from bench.api import _free_port, _server_cpu_seconds, _start_server, _stop_server
 
     phones = _phones(max(n // 4, 1))
     hook = f"/messaging/hooks/{account}/"
@@ -370,8 +370,11 @@ def measure_served(url: str, env: dict, account: str, n: int) -> dict:
     server = _start_server(url, port, "/healthz", env=served_env, extra_args=args)
     try:
         _post_served(port, _served_posts(hook, phones, 200, "w"))  # warm every worker
+        cpu = _server_cpu_seconds(server.pid)
         platform_s, platform_t = _post_served(port, platform)
+        cpu_platform = _server_cpu_seconds(server.pid) - cpu
         minimal_s, minimal_t = _post_served(port, minimal)
+        cpu_minimal = _server_cpu_seconds(server.pid) - cpu - cpu_platform
     finally:
         _stop_server(server)
     proc = subprocess.run(
@@ -385,6 +388,9 @@ def measure_served(url: str, env: dict, account: str, n: int) -> dict:
         "p95": _p95(platform_t),
         "minimal": len(minimal) / minimal_s,
         "minimal_p95": _p95(minimal_t),
+        # the server's CPU per post (other work on the machine does not change it)
+        "cpu_ms": cpu_platform * 1000 / len(platform),
+        "minimal_cpu_ms": cpu_minimal * 1000 / len(minimal),
         "stored": counts["pending"] - 200,  # the warm-up's 200 are pending too
         "minimal_stored": counts["minimal"],
     }
@@ -452,7 +458,8 @@ def measure(url: str, n: int, label: str = "webhooks") -> list[dict]:
         print(
             f"  [{r['vendor']}, served: grassroots serve, 32 clients] accepted "
             f"{s['accepted']:,.0f}/s (p95 {s['p95']:.1f} ms; goal ≥ 1,000/s, p95 ≤ 50 ms); "
-            f"minimal handler {s['minimal']:,.0f}/s (p95 {s['minimal_p95']:.1f} ms); "
+            f"minimal handler {s['minimal']:,.0f}/s (p95 {s['minimal_p95']:.1f} ms); server CPU "
+            f"{s['cpu_ms']:.2f} ms/post (minimal {s['minimal_cpu_ms']:.2f}); "
             f"{s['posts']:,} posts → {s['stored']:,} stored once each; load average "
             f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}",
             flush=True,
@@ -462,6 +469,8 @@ def measure(url: str, n: int, label: str = "webhooks") -> list[dict]:
                 s["minimal"], n),
             row(name, "served: answer p95 (goal ≤50), vs minimal (ms)", s["p95"], "ms",
                 s["minimal_p95"], n),
+            row(name, "served: server CPU per post, vs minimal (ms)", s["cpu_ms"], "ms",
+                s["minimal_cpu_ms"], n),
         ]  # fmt: skip
     return rows
 
