@@ -48,6 +48,29 @@ EVENT_FIELDS = (
 )
 
 
+DEFAULT_TYPES = [
+    # slug, name, is_virtual (the same list as migration 0002 seeds)
+    ("canvass", "Canvass", False),
+    ("phone_bank", "Phone bank", False),
+    ("text_bank", "Text bank", False),
+    ("rally", "Rally", False),
+    ("meeting", "Meeting", False),
+    ("training", "Training", False),
+    ("town_hall", "Town hall", False),
+    ("booth_meeting", "Booth meeting", False),
+    ("fundraiser", "Fundraiser", False),
+    ("virtual", "Virtual event", True),
+]
+
+
+def event_types_ensure() -> None:
+    """The built-in event types exist (a flushed test database, a fresh demo)."""
+    for position, (slug, name, is_virtual) in enumerate(DEFAULT_TYPES):
+        EventType.objects.get_or_create(
+            slug=slug, defaults={"name": name, "is_virtual": is_virtual, "position": position}
+        )
+
+
 def _require_event(actor: Any, event: Event) -> None:
     access.require_object(actor, MANAGE, event, access.CHANGE)
 

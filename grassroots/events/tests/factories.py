@@ -17,6 +17,11 @@ from grassroots.events import services
 from grassroots.events.models import Event, EventType, Registration
 
 
+def _phone_bank() -> EventType:
+    services.event_types_ensure()  # a transactional test flushed the seeded types
+    return EventType.objects.get(slug="phone_bank")
+
+
 def _start(days: int = 3) -> dt.datetime:
     return (timezone.now() + dt.timedelta(days=days)).replace(
         hour=10, minute=0, second=0, microsecond=0
@@ -28,7 +33,7 @@ class EventFactory(DjangoModelFactory):
         model = Event
 
     title = factory.Sequence(lambda n: f"Phone bank {n}")
-    type = factory.LazyFunction(lambda: EventType.objects.get(slug="phone_bank"))
+    type = factory.LazyFunction(_phone_bank)
     starts_at = factory.LazyFunction(_start)
     ends_at = factory.LazyAttribute(lambda o: o.starts_at + dt.timedelta(hours=3))
     time_zone = "Asia/Kolkata"
