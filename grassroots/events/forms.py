@@ -111,10 +111,29 @@ class SeriesForm(forms.Form):
 
 
 class RsvpForm(forms.Form):
-    given_name = forms.CharField(label=_("First name"), max_length=100)
-    family_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
-    email = forms.CharField(label=_("Email"), max_length=254, required=False)
-    phone = forms.CharField(label=_("Mobile phone"), max_length=40, required=False)
+    given_name = forms.CharField(
+        label=_("First name"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+    )
+    family_name = forms.CharField(
+        label=_("Last name"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+    )
+    email = forms.CharField(
+        label=_("Email"),
+        max_length=254,
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    phone = forms.CharField(
+        label=_("Mobile phone"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
     shift = forms.ModelChoiceField(
         label=_("Time"), queryset=Shift.objects.none(), widget=forms.RadioSelect, empty_label=None
     )
