@@ -26,7 +26,7 @@ OPT_INS = {
 }
 
 
-def _local(value, tz_name: str):
+def local_datetime(value, tz_name: str):
     """An aware datetime typed in the event's zone (the browser sends wall-clock time)."""
     if value is None:
         return None
@@ -90,8 +90,8 @@ class EventForm(forms.Form):
         d = dict(self.cleaned_data)
         d.pop("capacity", None)
         tz = d.get("time_zone") or "UTC"
-        d["starts_at"] = _local(d.get("starts_at"), tz)
-        d["ends_at"] = _local(d.get("ends_at"), tz)
+        d["starts_at"] = local_datetime(d.get("starts_at"), tz)
+        d["ends_at"] = local_datetime(d.get("ends_at"), tz)
         d["description"] = d.get("description") or ""
         return d
 

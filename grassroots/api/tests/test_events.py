@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import make_user
 from django.utils import timezone
 
+from conftest import make_user
 from grassroots.core.access import SYSTEM
 from grassroots.events.models import Event, Registration, Shift
 from grassroots.events.tests.factories import EventFactory, RegistrationFactory
@@ -38,8 +38,11 @@ def test_event_read_matrix(cast):
         api_client,
         "get",
         f"/api/v1/events/{cast['event'].pk}/",
-        users={"wrong_role": cast["nobody"], "out_of_scope": cast["org_p2"],
-               "allowed": cast["volunteer"]},  # fmt: skip
+        users={
+            "wrong_role": cast["nobody"],
+            "out_of_scope": cast["org_p2"],
+            "allowed": cast["volunteer"],
+        },  # fmt: skip
         expect={"anonymous": 401, "wrong_role": 403, "out_of_scope": 404, "allowed": 200},
         leaks=["Booth 1 canvass"],
         json_errors=True,
@@ -119,8 +122,11 @@ def test_registration_write_matrix(cast, people):
         "/api/v1/registrations/",
         data={"shift": cast["shift"].pk, "person": people["ananya"].pk},
         format="json",
-        users={"wrong_role": cast["volunteer"], "out_of_scope": cast["org_p2"],
-               "allowed": cast["org_p1"]},  # fmt: skip
+        users={
+            "wrong_role": cast["volunteer"],
+            "out_of_scope": cast["org_p2"],
+            "allowed": cast["org_p1"],
+        },  # fmt: skip
         expect={"anonymous": 401, "wrong_role": 403, "out_of_scope": 400, "allowed": 201},
         unchanged=lambda: snapshot(Registration.objects.values("pk", "status")),
         json_errors=True,
@@ -130,8 +136,11 @@ def test_registration_write_matrix(cast, people):
         api_client,
         "get",
         f"/api/v1/registrations/{reg.pk}/",
-        users={"wrong_role": cast["nobody"], "out_of_scope": cast["org_p2"],
-               "allowed": cast["volunteer"]},  # fmt: skip
+        users={
+            "wrong_role": cast["nobody"],
+            "out_of_scope": cast["org_p2"],
+            "allowed": cast["volunteer"],
+        },  # fmt: skip
         expect={"anonymous": 401, "wrong_role": 403, "out_of_scope": 404, "allowed": 200},
         leaks=[f'"person":{people["ananya"].pk}'.replace(":", ": ")],
         json_errors=True,
@@ -142,8 +151,11 @@ def test_registration_write_matrix(cast, people):
         f"/api/v1/shifts/{cast['shift'].pk}/",
         data={"capacity": 40},
         format="json",
-        users={"wrong_role": cast["volunteer"], "out_of_scope": cast["org_p2"],
-               "allowed": cast["org_p1"]},  # fmt: skip
+        users={
+            "wrong_role": cast["volunteer"],
+            "out_of_scope": cast["org_p2"],
+            "allowed": cast["org_p1"],
+        },  # fmt: skip
         expect={"anonymous": 401, "wrong_role": 403, "out_of_scope": 404, "allowed": 200},
         unchanged=lambda: snapshot(Shift.objects.values("pk", "capacity")),
         json_errors=True,

@@ -61,9 +61,10 @@ def test_panel_tiles_and_timeline(geo, people, users):
     assert "Upcoming events filled" in body
     # no capability, no panel and no tiles
     c = html_client(users["finance"])
-    assert "events-panel" not in c.get(
-        reverse("people:person_detail", args=[people["ananya"].pk])
-    ).content.decode()
+    assert (
+        "events-panel"
+        not in c.get(reverse("people:person_detail", args=[people["ananya"].pk])).content.decode()
+    )
 
 
 def test_demo_seeder_is_idempotent(geo, users):
