@@ -149,10 +149,25 @@ class RsvpForm(forms.Form):
     def __init__(self, *args, event: Event, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["shift"].queryset = event.shifts.order_by("position", "starts_at")
-        self.fields["shift"].label_from_instance = self._shift_label
+        self.fields["shift"].label_from_instance = self.shift_label
         self.event = event
 
-    def _shift_label(self, shift: Shift) -> str:
+    def shift_choices(self, shifts) -> list[dict]:
+        """The shifts as radio choices (written out by the template, not a widget)."""
+        chosen = str(self["shift"].value() or "")
+        return [
+            {"pk": s.pk, "label": self.shift_label(s), "checked": str(s.pk) == chosen}
+            for s in shifts
+        ]
+
+    def opt_in_choices(self) -> list[dict]:
+        chosen = {str(v) for v in (self["opt_in"].value() or [])}
+        return [
+            {"value": k, "label": label, "checked": k in chosen}
+            for k, label in self.fields["opt_in"].choices
+        ]
+
+    def shift_label(self, shift: Shift) -> str:
         from django.utils import formats
         from django.utils.timezone import localtime
 

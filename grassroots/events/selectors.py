@@ -166,7 +166,8 @@ def public_event_get(public_id: Any) -> Event | None:
     try:
         return (
             public_events()
-            .select_related("type", "contact_person")
+            .select_related("type")
+            .defer("created_by", "contact_person", "series", "area")
             .prefetch_related(Prefetch("shifts", queryset=Shift.objects.order_by("position")))
             .filter(public_id=public_id)
             .first()
