@@ -8,10 +8,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from conftest import make_user
 from grassroots.core.access import SYSTEM
 from grassroots.events.models import Event, Registration, Shift
-from grassroots.events.tests.factories import EventFactory, RegistrationFactory
+from grassroots.events.tests.factories import EventFactory, RegistrationFactory, scoped_user
 from grassroots.people import services as people_services
 from grassroots.people.models import Person
 from grassroots.testing.matrix import api_client, assert_matrix, snapshot
@@ -26,8 +25,8 @@ def cast(geo, users):
     return {
         "event": event,
         "shift": event.shifts.get(),
-        "org_p1": make_user("org_p1", "field_organiser", areas=[geo["p1"]]),
-        "org_p2": make_user("org_p2", "field_organiser", areas=[geo["p2"]]),
+        "org_p1": scoped_user("org_p1", "field_organiser", areas=[geo["p1"]]),
+        "org_p2": scoped_user("org_p2", "field_organiser", areas=[geo["p2"]]),
         "volunteer": users["volunteer"],
         "nobody": users["nobody"],
     }

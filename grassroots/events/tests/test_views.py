@@ -9,9 +9,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from conftest import make_user
 from grassroots.events.models import Event, Registration, Shift
-from grassroots.events.tests.factories import EventFactory, RegistrationFactory
+from grassroots.events.tests.factories import EventFactory, RegistrationFactory, scoped_user
 from grassroots.testing.matrix import LOGIN, assert_matrix, html_client, snapshot
 from grassroots.testing.queries import assert_constant_queries
 
@@ -25,8 +24,8 @@ def cast(geo, users):
     return {
         "event": event,
         "shift": event.shifts.get(),
-        "org_p1": make_user("org_p1", "field_organiser", areas=[geo["p1"]]),
-        "org_p2": make_user("org_p2", "field_organiser", areas=[geo["p2"]]),
+        "org_p1": scoped_user("org_p1", "field_organiser", areas=[geo["p1"]]),
+        "org_p2": scoped_user("org_p2", "field_organiser", areas=[geo["p2"]]),
         "volunteer": users["volunteer"],  # events.view, not events.manage
         "nobody": users["nobody"],
     }
