@@ -103,6 +103,7 @@ class EventFormView(CapabilityRequiredMixin, View):
                 "latitude": event.latitude,
                 "longitude": event.longitude,
                 "virtual_url": event.virtual_url,
+                "tags": [t.slug for t in event.tags.all()],
             }
         form = EventForm(initial=initial, actor=request.user, creating=event is None)
         return self._render(request, form, event)
@@ -129,10 +130,14 @@ class EventFormView(CapabilityRequiredMixin, View):
                 )
                 if shifts and data["ends_at"] < data["starts_at"]:
                     shifts = []  # the service names the real problem (end before start)
-                event = services.event_create(actor=request.user, data=data, shifts=shifts)
+                event = services.event_create(
+                    actor=request.user, data=data, shifts=shifts, tags=form.cleaned_data["tags"]
+                )
                 messages.success(request, _("Event created as a draft."))
             else:
-                services.event_update(actor=request.user, event=event, data=data)
+                services.event_update(
+                    actor=request.user, event=event, data=data, tags=form.cleaned_data["tags"]
+                )
                 messages.success(request, _("Event saved."))
         except ValidationError as exc:
             _errors_into(form, exc)
