@@ -155,13 +155,19 @@ class EventDetailView(CapabilityRequiredMixin, View):
     @staticmethod
     def render_detail(request, event, *, shift_form=None, status=200, error=""):
         shifts = selectors.event_shifts(event)
-        regs = selectors.event_registrations(event, status=request.GET.get("status", ""))
-        page = Paginator(regs, 100).get_page(request.GET.get("page"))
-        places = sum(s.capacity for s in shifts)
-        confirmed = sum(s.confirmed_count for s in shifts)
         can_manage = access.can(request.user, MANAGE) and access.is_visible(
             event, request.user, access.CHANGE
         )
+        regs = selectors.event_registrations(
+            event,
+            status=request.GET.get("status", ""),
+            # who signed up for a campaign-wide event is shown to those who run it; others see
+            # the sign-ups of the people in their own areas only
+            people_of=None if can_manage else request.user,
+        )
+        page = Paginator(regs, 100).get_page(request.GET.get("page"))
+        places = sum(s.capacity for s in shifts)
+        confirmed = sum(s.confirmed_count for s in shifts)
         return render(
             request,
             "events/event_detail.html",

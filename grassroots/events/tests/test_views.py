@@ -194,3 +194,24 @@ def test_event_detail_constant_queries(geo, users):
         lambda: c.get(reverse("events:event_detail", args=[event.pk])),
         shown=lambda r: r.content.decode().count("/people/"),
     )
+
+
+def test_campaign_wide_event_shows_a_volunteer_only_their_areas_signups(geo, users, people):
+    from grassroots.events.models import Event as E
+
+    rally = EventFactory(area=None, title="Big rally", shifts=[{"capacity": 10}])
+    assert E.objects.get(pk=rally.pk).area is None
+    for p in ("ananya", "rahul"):  # part 1 and part 2
+        RegistrationFactory(shift=rally.shifts.get(), person=people[p])
+    body = (
+        html_client(users["volunteer"])
+        .get(reverse("events:event_detail", args=[rally.pk]))
+        .content.decode()
+    )
+    assert "Ananya" in body and "Rahul" not in body
+    body = (
+        html_client(users["manager"])
+        .get(reverse("events:event_detail", args=[rally.pk]))
+        .content.decode()
+    )
+    assert "Ananya" in body and "Rahul" in body
