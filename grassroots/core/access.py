@@ -291,13 +291,34 @@ def scope_q(model: type[models.Model], actor: Any, action: str = VIEW) -> Q:
     """The filter for ``model``'s rows visible to ``actor`` (``Q()`` = everything)."""
     if actor is SYSTEM:
         return Q()
-    scope = scope_of(model)
+    return _resolve(model, scope_of(model), actor, action)
+
+
+def _resolve(model: type[models.Model], scope: Scope, actor: Any, action: str) -> Q:
+    """``scope``'s filter for ``model``: a ``Via`` through the parent model's own scope, also
+    inside ``AllOf``/``AnyOf`` (a sign-up: its event visible *and* its person)."""
     if isinstance(scope, Via):
         parent = model._meta.get_field(scope.field).related_model
         inner = scope_q(parent, actor, action)
         if not inner:
             return Q()
         return Q(**{f"{scope.field}__in": parent._default_manager.filter(inner).values("pk")})
+    if isinstance(scope, AllOf | AnyOf) and any(
+        isinstance(s, Via | AllOf | AnyOf) for s in scope.scopes
+    ):
+        parts = [_resolve(model, s, actor, action) for s in scope.scopes]
+        if isinstance(scope, AllOf):
+            out = Q()
+            for q in parts:
+                if q:
+                    out &= q
+            return out
+        if any(not q for q in parts):
+            return Q()
+        out = parts[0]
+        for q in parts[1:]:
+            out |= q
+        return out
     return scope.q(actor, action)
 
 

@@ -256,7 +256,10 @@ class Registration(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
-    access_scope = access.Via("event")
+    # Visible when its event is *and* its person is: a campaign-wide event's sign-ups are not a
+    # way to list people outside one's areas (the organiser screens show a manager the whole
+    # event through the event's own registrations).
+    access_scope = access.AllOf((access.Via("event"), access.ByPerson("person")))
     objects = access.ScopedManager()
 
     class Meta:
