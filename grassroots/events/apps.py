@@ -9,3 +9,6 @@ class EventsConfig(AppConfig):
 
     def ready(self):
         from grassroots.events import events  # noqa: F401 - the catalogue of what events publish
+        from grassroots.events import engagement
+
+        engagement.register()  # reminders, check-in, town halls, proposals (events-engage)

@@ -1,3 +1,8 @@
+from django.urls import include, path
+
 app_name = "events"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    # engagement (events-engage): reminders' links, check-in, town halls, proposals
+    path("events/", include("grassroots.events.engagement_urls")),
+]
