@@ -12,6 +12,9 @@ def register() -> None:
 
     every_minute.register(reminders.reminders_tick)
     events.subscriber("rsvp.created", key=reminders.SUBSCRIBER_KEY)(reminders.on_rsvp_created)
+    events.subscriber("waitlist.promoted", key=reminders.PROMOTED_KEY)(
+        reminders.on_waitlist_promoted
+    )
     events.subscriber("event.changed", key=reminders.CHANGED_KEY)(reminders.on_event_changed)
     events.subscriber("event.cancelled", key=reminders.CANCELLED_KEY)(
         reminders.on_event_cancelled

@@ -12,6 +12,7 @@ from grassroots.core import access
 class Kind(models.TextChoices):
     CONFIRMATION = "confirmation", _("Confirmation")
     WAITLISTED = "waitlisted", _("On the waitlist")
+    PROMOTED = "promoted", _("A place opened up")
     DAY_BEFORE = "day_before", _("Reminder the day before")
     MORNING_OF = "morning_of", _("Reminder the morning of")
     CHANGED = "changed", _("Change notice")

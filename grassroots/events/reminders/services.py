@@ -39,6 +39,7 @@ BATCH = 500
 THANK_YOU_AFTER = dt.timedelta(hours=1)
 THANK_YOU_UNTIL = dt.timedelta(days=3)
 SUBSCRIBER_KEY = "events.reminders.confirmation"
+PROMOTED_KEY = "events.reminders.promoted"
 CHANGED_KEY = "events.reminders.changed"
 CANCELLED_KEY = "events.reminders.cancelled"
 # the reminders the clock sends (the others follow a sign-up or an organiser's change)
@@ -260,6 +261,13 @@ def on_rsvp_created(event) -> None:
         send_one(reg, Kind.WAITLISTED)
 
 
+def on_waitlist_promoted(event) -> None:
+    """``waitlist.promoted``: a place opened up — tell them (once per registration)."""
+    reg = Registration.objects.filter(pk=event.payload.get("rsvp_id")).first()
+    if reg is not None and reg.status == RS.CONFIRMED:
+        send_one(reg, Kind.PROMOTED)
+
+
 def on_event_changed(outbox_event) -> None:
     """An organiser changed the time or place: a change notice to everyone signed up (one per
     change: the key carries the domain event's id)."""
@@ -334,7 +342,7 @@ def link_follow(*, value: str, now: dt.datetime | None = None) -> tuple[Registra
     else:
         from grassroots.events import services as event_services
 
-        event_services.registration_cancel(actor=access.SYSTEM, registration=reg)
+        event_services.registration_cancel(actor=access.SYSTEM, registration=reg, by_token=True)
         outcome = "cancelled"
     log.used = {**(log.used or {}), action: now.isoformat()}
     log.save(update_fields=["used"])

@@ -69,6 +69,13 @@ def compose(kind: str, registration, event, log_id: int, person) -> tuple[str, s
                 "the waitlist. We will write when a place opens.\n"
                 "Leave the waitlist: %(cancel)s"
             ) % v
+        elif kind == Kind.PROMOTED:
+            subject = _("A place opened up: %(event)s") % v
+            body = _(
+                "Hello %(name)s, good news: a place opened up and you are now signed up for "
+                "%(event)s on %(when)s. %(where)s\n"
+                "Can't come after all? Cancel here: %(cancel)s"
+            ) % v
         elif kind == Kind.DAY_BEFORE:
             subject = _("Tomorrow: %(event)s") % v
             body = _(
