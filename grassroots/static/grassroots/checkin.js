@@ -105,25 +105,34 @@
     });
     stop.addEventListener("click", stopCamera);
 
+    function decodeImage(img, width, height) {
+      var scale = Math.min(1, 1600 / Math.max(width, height));
+      var code = decode(img, Math.round(width * scale), Math.round(height * scale));
+      last = { code: "", at: 0 };  // a photo is a deliberate second try
+      if (code) send(code);
+      else say(texts.notFound, false);
+    }
+
     file.addEventListener("change", function () {
       var chosen = file.files && file.files[0];
       if (!chosen) return;
-      var url = URL.createObjectURL(chosen);
-      var img = new Image();
-      img.onload = function () {
-        var scale = Math.min(1, 1600 / Math.max(img.naturalWidth, img.naturalHeight));
-        var code = decode(img, Math.round(img.naturalWidth * scale), Math.round(img.naturalHeight * scale));
-        URL.revokeObjectURL(url);
-        file.value = "";
-        last = { code: "", at: 0 };  // a photo is a deliberate second try
-        if (code) send(code);
-        else say(texts.notFound, false);
+      file.value = "";
+      // read as a bitmap (the CSP allows no blob: images); a data: URL where that is missing
+      if (window.createImageBitmap) {
+        window.createImageBitmap(chosen).then(
+          function (bitmap) { decodeImage(bitmap, bitmap.width, bitmap.height); },
+          function () { say(texts.notFound, false); }
+        );
+        return;
+      }
+      var reader = new FileReader();
+      reader.onload = function () {
+        var img = new Image();
+        img.onload = function () { decodeImage(img, img.naturalWidth, img.naturalHeight); };
+        img.onerror = function () { say(texts.notFound, false); };
+        img.src = reader.result;
       };
-      img.onerror = function () {
-        URL.revokeObjectURL(url);
-        say(texts.notFound, false);
-      };
-      img.src = url;
+      reader.readAsDataURL(chosen);
     });
   }
 
