@@ -41,6 +41,7 @@ def event_list(
     if status in Event.Status.values:
         qs = qs.filter(status=status)
     now = timezone.now()
+    qs = qs.order_by("starts_at", "id")
     if when == "upcoming":
         qs = qs.filter(ends_at__gte=now)
     elif when == "past":
