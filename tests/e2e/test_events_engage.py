@@ -38,7 +38,7 @@ def test_the_host_scans_a_ticket_on_a_phone(page, live_server, login, geo, users
 
     page.set_viewport_size(PHONE)
     # the attendee's ticket shows the code
-    page.goto(f"{live_server.url}/events/ticket/{reg.token}/")
+    page.goto(f"{live_server.url}/e/r/{reg.token}/")
     expect(page.get_by_role("img", name="Your check-in QR code")).to_be_visible()
 
     login(page, "organiser")
@@ -68,7 +68,7 @@ def test_a_town_hall_question_is_marked_answered(page, live_server, login, geo, 
     )  # fmt: skip
     reg = RegistrationFactory(shift=town_hall.shifts.first(), person=people["ananya"])
     page.set_viewport_size(PHONE)
-    page.goto(f"{live_server.url}/events/ticket/{reg.token}/")
+    page.goto(f"{live_server.url}/e/r/{reg.token}/")
     page.get_by_label("Your question").fill("When will the <b>water</b> supply be fixed?")
     page.get_by_role("button", name="Send the question").click()
     expect(page.locator("#ask")).to_contain_text("When will the <b>water</b> supply be fixed?")

@@ -36,7 +36,8 @@ _TOKEN = re.compile(r"([A-Za-z0-9_-]{16,64})/?$")
 
 
 def ticket_path(registration: Registration) -> str:
-    return reverse("events:ticket", args=[registration.token])
+    """The attendee's own page (their sign-up, with the QR code): what the QR code holds."""
+    return reverse("events:rsvp_page", args=[registration.token])
 
 
 def ticket_url(registration: Registration) -> str:

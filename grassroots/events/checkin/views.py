@@ -122,23 +122,10 @@ class CheckinScanView(CheckinMixin, View):
 
 
 class TicketView(View):
-    """The attendee's page (the link in their confirmation): event, shift, status, the QR
-    code the host scans, and for a town hall the question form."""
+    """An older ticket address: the sign-up's own page shows the ticket now."""
 
     def get(self, request, token):
-        reg = services.ticket_get(token)
-        from grassroots.events.townhall import services as townhall
-
-        return render(
-            request,
-            "events/checkin/ticket.html",
-            {
-                "registration": reg,
-                "event": reg.event,
-                "questions_open": townhall.accepts_questions(reg.event),
-                "my_questions": townhall.questions_of(reg),
-            },
-        )
+        return redirect("events:rsvp_page", token=token)
 
 
 def ticket_qr(request, token):

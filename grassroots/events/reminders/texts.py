@@ -6,11 +6,13 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
 from grassroots.events.reminders import links
 from grassroots.events.reminders.models import Kind
+from grassroots.messaging import sending
 
 
 def language_for(person) -> str:
@@ -55,11 +57,13 @@ def compose(kind: str, registration, event, log_id: int, person) -> tuple[str, s
             "cancel": links.url(log_id, "cancel"),
             "rate": links.url(log_id, "rate"),
             "position": getattr(registration, "waitlist_position", None) or "",
+            "page": sending.public_url(reverse("events:rsvp_page", args=[registration.token])),
         }
         if kind == Kind.CONFIRMATION:
             subject = _("You are signed up: %(event)s") % v
             body = _(
                 "Hello %(name)s, you are signed up for %(event)s on %(when)s. %(where)s\n"
+                "Your sign-up and the QR code to show at the door: %(page)s\n"
                 "Can't come after all? Cancel here: %(cancel)s"
             ) % v
         elif kind == Kind.WAITLISTED:
@@ -74,6 +78,7 @@ def compose(kind: str, registration, event, log_id: int, person) -> tuple[str, s
             body = _(
                 "Hello %(name)s, good news: a place opened up and you are now signed up for "
                 "%(event)s on %(when)s. %(where)s\n"
+                "Your sign-up and the QR code to show at the door: %(page)s\n"
                 "Can't come after all? Cancel here: %(cancel)s"
             ) % v
         elif kind == Kind.DAY_BEFORE:

@@ -121,12 +121,12 @@ def test_the_qr_code_is_an_svg(reg):
 
 
 def test_the_ticket_page_shows_the_qr_code(client, reg):
-    page = client.get(reverse("events:ticket", args=[reg.token]))
+    page = client.get(reverse("events:rsvp_page", args=[reg.token]))
     assert page.status_code == 200
     assert reverse("events:ticket_qr", args=[reg.token]) in page.text
     qr = client.get(reverse("events:ticket_qr", args=[reg.token]))
     assert qr.status_code == 200 and qr["Content-Type"] == "image/svg+xml"
-    assert client.get(reverse("events:ticket", args=["x" * 32])).status_code == 404
+    assert client.get(reverse("events:ticket_qr", args=["x" * 32])).status_code == 404
 
 
 def test_checkin_screen_matrix(event, reg, users, outsider):

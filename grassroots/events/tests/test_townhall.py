@@ -38,7 +38,7 @@ def test_a_question_with_html_is_stored_as_text_and_shown_escaped(client, reg):
     assert page.status_code == 302
     q = EventQuestion.objects.get()
     assert q.text == SCRIPT and q.status == EventQuestion.Status.PENDING
-    ticket = client.get(reverse("events:ticket", args=[reg.token]))
+    ticket = client.get(reverse("events:rsvp_page", args=[reg.token]))
     assert SCRIPT not in ticket.text and "&lt;script&gt;" in ticket.text
 
 

@@ -25,7 +25,7 @@ class AskView(View):
         except ValidationError as exc:
             return render(
                 request,
-                "events/checkin/ticket.html",
+                "events/townhall/ask.html",
                 {
                     "registration": reg,
                     "event": reg.event,
@@ -37,7 +37,7 @@ class AskView(View):
                 status=400,
             )
         messages.success(request, _("Thank you: your question is sent to the moderators."))
-        return redirect(reverse("events:ticket", args=[token]) + "#ask")
+        return redirect(reverse("events:rsvp_page", args=[token]) + "#ask")
 
 
 class ModerateView(View):
