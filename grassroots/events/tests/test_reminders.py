@@ -224,5 +224,5 @@ def test_the_reminder_is_in_the_persons_language(people, event, simulator, clock
     reg = register(event, person, created_at=NOON_IST, publish=False)
     services.send_one(reg, Kind.CONFIRMATION)
     (message,) = _messages(person)
-    assert "You are signed up" not in message.subject
-    assert event.title in message.subject
+    assert message.subject == f"आपका पंजीकरण हो गया: {event.title}"
+    assert "नहीं आ पाएँगे? यहाँ रद्द करें" in message.body
