@@ -16,6 +16,4 @@ def register() -> None:
         reminders.on_waitlist_promoted
     )
     events.subscriber("event.changed", key=reminders.CHANGED_KEY)(reminders.on_event_changed)
-    events.subscriber("event.cancelled", key=reminders.CANCELLED_KEY)(
-        reminders.on_event_cancelled
-    )
+    events.subscriber("event.cancelled", key=reminders.CANCELLED_KEY)(reminders.on_event_cancelled)

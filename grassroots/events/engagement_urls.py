@@ -16,8 +16,16 @@ urlpatterns = [
     path("ticket/<str:token>/ask/", townhall.AskView.as_view(), name="ask"),
     # check-in: staff by the event's public id, a host by their signed link
     path("checkin/<uuid:public_id>/", checkin.CheckinView.as_view(), name="checkin"),
-    path("checkin/<uuid:public_id>/mark/<int:pk>/", checkin.CheckinMarkView.as_view(), name="checkin_mark"),
-    path("checkin/<uuid:public_id>/walk-in/", checkin.CheckinWalkInView.as_view(), name="checkin_walk_in"),
+    path(
+        "checkin/<uuid:public_id>/mark/<int:pk>/",
+        checkin.CheckinMarkView.as_view(),
+        name="checkin_mark",
+    ),
+    path(
+        "checkin/<uuid:public_id>/walk-in/",
+        checkin.CheckinWalkInView.as_view(),
+        name="checkin_walk_in",
+    ),
     path("checkin/<uuid:public_id>/scan/", checkin.CheckinScanView.as_view(), name="checkin_scan"),
     path("host/<str:host>/", checkin.CheckinView.as_view(), name="host"),
     path("host/<str:host>/mark/<int:pk>/", checkin.CheckinMarkView.as_view(), name="host_mark"),

@@ -145,7 +145,7 @@ def scan(*, actor: Any, event: Event, code: str) -> Registration:
 # --- walk-ins -----------------------------------------------------------------------------------
 
 
-def _match_person(phone: str, email: str) -> Person | None:
+def person_by_contact(phone: str, email: str) -> Person | None:
     q = Q()
     if email:
         q |= Q(channel=ContactPoint.Channel.EMAIL, value=email)
@@ -193,7 +193,7 @@ def walk_in_add(
         errors["shift"] = _("This event has no shift to check people in to.")
     if errors:
         raise Invalid(errors)
-    person = _match_person(phone_n, email_n)
+    person = person_by_contact(phone_n, email_n)
     if person is None:
         person = people_services.person_create(
             actor=access.SYSTEM,

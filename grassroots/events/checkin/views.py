@@ -110,7 +110,9 @@ class CheckinScanView(CheckinMixin, View):
 
     def post(self, request, **kwargs):
         try:
-            reg = services.scan(actor=self.actor, event=self.event, code=request.POST.get("code", ""))
+            reg = services.scan(
+                actor=self.actor, event=self.event, code=request.POST.get("code", "")
+            )
         except Conflict as exc:
             return JsonResponse({"ok": False, "message": " ".join(exc.messages)}, status=409)
         except ValidationError as exc:

@@ -7,71 +7,166 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('events', '0002_seed_types_and_grants'),
-        ('messaging', '0015_webhook_event_queue'),
-        ('people', '0018_person_votes_cast_db_default'),
+        ("events", "0002_seed_types_and_grants"),
+        ("messaging", "0015_webhook_event_queue"),
+        ("people", "0018_person_votes_cast_db_default"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='registration',
-            name='attendance_confirmed_at',
+            model_name="registration",
+            name="attendance_confirmed_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='registration',
-            name='rated_at',
+            model_name="registration",
+            name="rated_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='registration',
-            name='rating',
-            field=models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='rating'),
+            model_name="registration",
+            name="rating",
+            field=models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="rating"),
         ),
         migrations.AddField(
-            model_name='registration',
-            name='rating_comment',
-            field=models.TextField(blank=True, default='', verbose_name='comment'),
+            model_name="registration",
+            name="rating_comment",
+            field=models.TextField(blank=True, default="", verbose_name="comment"),
         ),
         migrations.CreateModel(
-            name='EventQuestion',
+            name="EventQuestion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('author_name', models.CharField(blank=True, default='', max_length=120, verbose_name='name')),
-                ('text', models.TextField(verbose_name='question')),
-                ('status', models.CharField(choices=[('pending', 'Waiting for moderation'), ('approved', 'Approved'), ('hidden', 'Hidden')], default='pending', max_length=10, verbose_name='status')),
-                ('starred', models.BooleanField(default=False, verbose_name='starred')),
-                ('answered_at', models.DateTimeField(blank=True, null=True, verbose_name='answered')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='questions', to='events.event')),
-                ('moderated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='people.person')),
-                ('registration', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='questions', to='events.registration')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "author_name",
+                    models.CharField(blank=True, default="", max_length=120, verbose_name="name"),
+                ),
+                ("text", models.TextField(verbose_name="question")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting for moderation"),
+                            ("approved", "Approved"),
+                            ("hidden", "Hidden"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("starred", models.BooleanField(default=False, verbose_name="starred")),
+                (
+                    "answered_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="answered"),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "event",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="questions",
+                        to="events.event",
+                    ),
+                ),
+                (
+                    "moderated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="people.person",
+                    ),
+                ),
+                (
+                    "registration",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="questions",
+                        to="events.registration",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-starred', 'created_at', 'id'],
-                'indexes': [models.Index(fields=['event', 'status'], name='ev_question_event_idx')],
+                "ordering": ["-starred", "created_at", "id"],
+                "indexes": [models.Index(fields=["event", "status"], name="ev_question_event_idx")],
             },
         ),
         migrations.CreateModel(
-            name='ReminderLog',
+            name="ReminderLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('confirmation', 'Confirmation'), ('waitlisted', 'On the waitlist'), ('promoted', 'A place opened up'), ('day_before', 'Reminder the day before'), ('morning_of', 'Reminder the morning of'), ('changed', 'Change notice'), ('cancelled', 'Cancellation notice'), ('thank_you', 'Thank you and rating')], max_length=20, verbose_name='kind')),
-                ('key', models.CharField(max_length=40)),
-                ('claim', models.CharField(blank=True, default='', max_length=32)),
-                ('outcome', models.CharField(blank=True, default='', max_length=20)),
-                ('used', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('message', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='messaging.message')),
-                ('registration', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reminder_logs', to='events.registration')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("confirmation", "Confirmation"),
+                            ("waitlisted", "On the waitlist"),
+                            ("promoted", "A place opened up"),
+                            ("day_before", "Reminder the day before"),
+                            ("morning_of", "Reminder the morning of"),
+                            ("changed", "Change notice"),
+                            ("cancelled", "Cancellation notice"),
+                            ("thank_you", "Thank you and rating"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("key", models.CharField(max_length=40)),
+                ("claim", models.CharField(blank=True, default="", max_length=32)),
+                ("outcome", models.CharField(blank=True, default="", max_length=20)),
+                ("used", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "message",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="messaging.message",
+                    ),
+                ),
+                (
+                    "registration",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reminder_logs",
+                        to="events.registration",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['claim'], name='ev_reminder_claim_idx')],
-                'constraints': [models.UniqueConstraint(fields=('registration', 'key'), name='ev_reminder_once')],
+                "indexes": [models.Index(fields=["claim"], name="ev_reminder_claim_idx")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("registration", "key"), name="ev_reminder_once")
+                ],
             },
         ),
     ]

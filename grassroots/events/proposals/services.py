@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from grassroots.core import access, audit, events
 from grassroots.core.exceptions import Conflict, Invalid
 from grassroots.core.phones import normalize_email, normalize_phone
-from grassroots.events.checkin.services import _match_person
+from grassroots.events.checkin.services import person_by_contact
 from grassroots.events.models import Event, EventType, Shift
 from grassroots.events.proposals import hosting
 from grassroots.events.reminders import texts
@@ -83,18 +83,22 @@ def event_propose(*, data: dict[str, Any], now: dt.datetime | None = None) -> Ev
         errors["given_name"] = _("Write your name.")
     email = phone = ""
     try:
-        email = normalize_email(data.get("email") or "") if (data.get("email") or "").strip() else ""
+        email = (
+            normalize_email(data.get("email") or "") if (data.get("email") or "").strip() else ""
+        )
     except ValidationError as exc:
         errors["email"] = exc.messages[0]
     try:
-        phone = normalize_phone(data.get("phone") or "")[0] if (data.get("phone") or "").strip() else ""
+        phone = (
+            normalize_phone(data.get("phone") or "")[0] if (data.get("phone") or "").strip() else ""
+        )
     except ValidationError as exc:
         errors["phone"] = exc.messages[0]
     if not email and not phone and "email" not in errors and "phone" not in errors:
         errors["email"] = _("Give an email address or a phone number, so we can reach you.")
     if errors:
         raise Invalid(errors)
-    person = _match_person(phone, email)
+    person = person_by_contact(phone, email)
     if person is None:
         person = people_services.person_create(
             actor=access.SYSTEM,
@@ -176,16 +180,22 @@ def proposal_decide(*, actor: Any, event: Event, approve: bool, note: str = "") 
                  "link": hosting.host_url(event, host.pk), "note": note.strip()}  # fmt: skip
             if approve:
                 subject = _("Your event is approved: %(event)s") % v
-                body = _(
-                    "Hello %(name)s, your event %(event)s on %(when)s is approved and open for "
-                    "sign-ups. Manage your attendees and check them in here: %(link)s"
-                ) % v
+                body = (
+                    _(
+                        "Hello %(name)s, your event %(event)s on %(when)s is approved and open for "
+                        "sign-ups. Manage your attendees and check them in here: %(link)s"
+                    )
+                    % v
+                )
             else:
                 subject = _("Your event proposal: %(event)s") % v
-                body = _(
-                    "Hello %(name)s, thank you for proposing %(event)s. We cannot take it on "
-                    "this time."
-                ) % v
+                body = (
+                    _(
+                        "Hello %(name)s, thank you for proposing %(event)s. We cannot take it on "
+                        "this time."
+                    )
+                    % v
+                )
                 if v["note"]:
                     body += "\n" + v["note"]
         _tell_host(event, host, str(subject), str(body))

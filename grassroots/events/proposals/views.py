@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -52,7 +52,9 @@ class ProposeView(View):
             return render(
                 request,
                 self.template,
-                self._ctx(data=data, form_error=_("Too many proposals from here; try again in an hour.")),
+                self._ctx(
+                    data=data, form_error=_("Too many proposals from here; try again in an hour.")
+                ),
                 status=429,
             )
         zone = ZONE if ZONE else settings.TIME_ZONE
@@ -90,9 +92,13 @@ class ProposalListView(View):
         )
 
     def post(self, request):
-        event = services.proposals(actor=request.user).filter(
-            public_id=request.POST.get("event") or None
-        ).first() if _uuid(request.POST.get("event")) else None
+        event = (
+            services.proposals(actor=request.user)
+            .filter(public_id=request.POST.get("event") or None)
+            .first()
+            if _uuid(request.POST.get("event"))
+            else None
+        )
         if event is None:
             raise NotFound
         approve = request.POST.get("decision") == "approve"

@@ -18,7 +18,9 @@ class ReminderRunner(Runner):
     queue = URGENT
     resumable = True
 
-    def run(self, reporter: JobReporter, *, event_id: int, kind: str, key: str = "") -> dict[str, Any]:
+    def run(
+        self, reporter: JobReporter, *, event_id: int, kind: str, key: str = ""
+    ) -> dict[str, Any]:
         return services.send_reminders(
             event_id=event_id, kind=kind, key=key or kind, reporter=reporter
         )

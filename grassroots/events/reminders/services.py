@@ -147,10 +147,7 @@ def _create_messages(event: Event, kind: str, logs: list[ReminderLog]) -> list[i
 def _claim(registration_ids: list[int], kind: str, key: str) -> list[ReminderLog]:
     claim = uuid.uuid4().hex
     ReminderLog.objects.bulk_create(
-        [
-            ReminderLog(registration_id=r, kind=kind, key=key, claim=claim)
-            for r in registration_ids
-        ],
+        [ReminderLog(registration_id=r, kind=kind, key=key, claim=claim) for r in registration_ids],
         ignore_conflicts=True,  # another run got there first: theirs, not ours
     )
     return list(
@@ -346,9 +343,7 @@ def link_follow(*, value: str, now: dt.datetime | None = None) -> tuple[Registra
         outcome = "cancelled"
     log.used = {**(log.used or {}), action: now.isoformat()}
     log.save(update_fields=["used"])
-    audit.record(
-        actor=access.SYSTEM, action=f"events.rsvp_{outcome}_by_link", obj=reg, detail={}
-    )
+    audit.record(actor=access.SYSTEM, action=f"events.rsvp_{outcome}_by_link", obj=reg, detail={})
     reg.refresh_from_db()
     return reg, outcome
 

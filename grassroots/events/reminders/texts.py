@@ -61,56 +61,80 @@ def compose(kind: str, registration, event, log_id: int, person) -> tuple[str, s
         }
         if kind == Kind.CONFIRMATION:
             subject = _("You are signed up: %(event)s") % v
-            body = _(
-                "Hello %(name)s, you are signed up for %(event)s on %(when)s. %(where)s\n"
-                "Your sign-up and the QR code to show at the door: %(page)s\n"
-                "Can't come after all? Cancel here: %(cancel)s"
-            ) % v
+            body = (
+                _(
+                    "Hello %(name)s, you are signed up for %(event)s on %(when)s. %(where)s\n"
+                    "Your sign-up and the QR code to show at the door: %(page)s\n"
+                    "Can't come after all? Cancel here: %(cancel)s"
+                )
+                % v
+            )
         elif kind == Kind.WAITLISTED:
             subject = _("On the waitlist: %(event)s") % v
-            body = _(
-                "Hello %(name)s, %(event)s on %(when)s is full; you are number %(position)s on "
-                "the waitlist. We will write when a place opens.\n"
-                "Leave the waitlist: %(cancel)s"
-            ) % v
+            body = (
+                _(
+                    "Hello %(name)s, %(event)s on %(when)s is full; you are number %(position)s on "
+                    "the waitlist. We will write when a place opens.\n"
+                    "Leave the waitlist: %(cancel)s"
+                )
+                % v
+            )
         elif kind == Kind.PROMOTED:
             subject = _("A place opened up: %(event)s") % v
-            body = _(
-                "Hello %(name)s, good news: a place opened up and you are now signed up for "
-                "%(event)s on %(when)s. %(where)s\n"
-                "Your sign-up and the QR code to show at the door: %(page)s\n"
-                "Can't come after all? Cancel here: %(cancel)s"
-            ) % v
+            body = (
+                _(
+                    "Hello %(name)s, good news: a place opened up and you are now signed up for "
+                    "%(event)s on %(when)s. %(where)s\n"
+                    "Your sign-up and the QR code to show at the door: %(page)s\n"
+                    "Can't come after all? Cancel here: %(cancel)s"
+                )
+                % v
+            )
         elif kind == Kind.DAY_BEFORE:
             subject = _("Tomorrow: %(event)s") % v
-            body = _(
-                "Hello %(name)s, a reminder: %(event)s is tomorrow at %(time)s. %(where)s\n"
-                "Still coming? Confirm: %(confirm)s\nCan't come? Cancel: %(cancel)s"
-            ) % v
+            body = (
+                _(
+                    "Hello %(name)s, a reminder: %(event)s is tomorrow at %(time)s. %(where)s\n"
+                    "Still coming? Confirm: %(confirm)s\nCan't come? Cancel: %(cancel)s"
+                )
+                % v
+            )
         elif kind == Kind.MORNING_OF:
             subject = _("Today: %(event)s") % v
-            body = _(
-                "Hello %(name)s, %(event)s is today at %(time)s. %(where)s\n"
-                "Still coming? Confirm: %(confirm)s\nCan't come? Cancel: %(cancel)s"
-            ) % v
+            body = (
+                _(
+                    "Hello %(name)s, %(event)s is today at %(time)s. %(where)s\n"
+                    "Still coming? Confirm: %(confirm)s\nCan't come? Cancel: %(cancel)s"
+                )
+                % v
+            )
         elif kind == Kind.CHANGED:
             subject = _("Changed: %(event)s") % v
-            body = _(
-                "Hello %(name)s, %(event)s has changed. It is now on %(when)s. %(where)s\n"
-                "Still coming? Confirm: %(confirm)s\nCan't come? Cancel: %(cancel)s"
-            ) % v
+            body = (
+                _(
+                    "Hello %(name)s, %(event)s has changed. It is now on %(when)s. %(where)s\n"
+                    "Still coming? Confirm: %(confirm)s\nCan't come? Cancel: %(cancel)s"
+                )
+                % v
+            )
         elif kind == Kind.CANCELLED:
             subject = _("Cancelled: %(event)s") % v
-            body = _(
-                "Hello %(name)s, we are sorry: %(event)s on %(when)s is cancelled. "
-                "Thank you for signing up."
-            ) % v
+            body = (
+                _(
+                    "Hello %(name)s, we are sorry: %(event)s on %(when)s is cancelled. "
+                    "Thank you for signing up."
+                )
+                % v
+            )
         elif kind == Kind.THANK_YOU:
             subject = _("Thank you for coming to %(event)s") % v
-            body = _(
-                "Thank you for coming to %(event)s, %(name)s! How did it go? "
-                "Rate it from 1 to 5: %(rate)s"
-            ) % v
+            body = (
+                _(
+                    "Thank you for coming to %(event)s, %(name)s! How did it go? "
+                    "Rate it from 1 to 5: %(rate)s"
+                )
+                % v
+            )
         else:  # pragma: no cover - the kinds are fixed
             raise ValueError(kind)
     return str(subject), str(body)

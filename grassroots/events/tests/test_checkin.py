@@ -142,7 +142,10 @@ def test_checkin_screen_matrix(event, reg, users, outsider):
 def test_scan_and_mark_matrix(event, reg, users, outsider):
     for url, data in (
         (reverse("events:checkin_scan", args=[event.public_id]), {"code": reg.token}),
-        (reverse("events:checkin_mark", args=[event.public_id, reg.pk]), {"attendance": "attended"}),
+        (
+            reverse("events:checkin_mark", args=[event.public_id, reg.pk]),
+            {"attendance": "attended"},
+        ),
     ):
         assert_matrix(
             html_client, "post", url, data=data,

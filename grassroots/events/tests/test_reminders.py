@@ -74,7 +74,10 @@ def test_confirmation_on_sign_up_once(people, event, simulator, clock, deliver):
     deliver()
     (message,) = _messages(people["ananya"])
     assert message.channel == "email" and message.to_address == "ananya@example.org"
-    assert event.title in message.subject and message.status in (Message.Status.SENT, Message.Status.DELIVERED)
+    assert event.title in message.subject and message.status in (
+        Message.Status.SENT,
+        Message.Status.DELIVERED,
+    )
     assert reverse("events:reminder_link", args=["x"]).rsplit("x", 1)[0] in message.body
     # a second delivery of the same domain event sends nothing more
     services.on_rsvp_created(type("E", (), {"payload": {"rsvp_id": reg.pk}})())
@@ -92,7 +95,9 @@ def test_waitlisted_sign_up_gets_the_waitlist_notice(people, geo, simulator, clo
     assert "waitlist" in message.body
 
 
-def test_day_before_reminder_is_sent_once_at_its_time(people, event, simulator, clock, deliver, tick):
+def test_day_before_reminder_is_sent_once_at_its_time(
+    people, event, simulator, clock, deliver, tick
+):
     reg = register(event, people["ananya"], created_at=NOON_IST, publish=False)
     due = (NOON_IST + dt.timedelta(days=1)).replace(hour=18, minute=0)
     clock["t"] = due - dt.timedelta(minutes=1)
@@ -101,7 +106,10 @@ def test_day_before_reminder_is_sent_once_at_its_time(people, event, simulator, 
     clock["t"] = due + dt.timedelta(minutes=1)
     assert tick(clock["t"]) == {"reminder_runs": 1}  # the runner ran
     (message,) = _messages(people["ananya"])
-    assert "tomorrow" in message.body and message.status in (Message.Status.SENT, Message.Status.DELIVERED)
+    assert "tomorrow" in message.body and message.status in (
+        Message.Status.SENT,
+        Message.Status.DELIVERED,
+    )
     # the next ticks, a second run, a concurrent run: nothing more
     assert tick(clock["t"] + dt.timedelta(minutes=1)) == {"reminder_runs": 0}
     assert services.send_reminders(event_id=event.pk, kind=Kind.DAY_BEFORE)["created"] == 0
@@ -109,7 +117,9 @@ def test_day_before_reminder_is_sent_once_at_its_time(people, event, simulator, 
     assert ReminderLog.objects.get(registration=reg, key=Kind.DAY_BEFORE).outcome == "sent"
 
 
-def test_morning_of_after_a_missed_evening_sends_one_reminder(people, event, simulator, clock, tick):
+def test_morning_of_after_a_missed_evening_sends_one_reminder(
+    people, event, simulator, clock, tick
+):
     register(event, people["ananya"], created_at=NOON_IST, publish=False)
     clock["t"] = (NOON_IST + dt.timedelta(days=2)).replace(hour=8, minute=30)
     assert services.due_kinds(event, clock["t"]) == [Kind.MORNING_OF]
@@ -126,7 +136,9 @@ def test_the_event_types_times_are_read_in_the_events_time_zone(event):
     assert until == event.starts_at
 
 
-def test_who_signed_up_after_the_reminder_time_gets_no_day_before(people, event, simulator, clock, tick):
+def test_who_signed_up_after_the_reminder_time_gets_no_day_before(
+    people, event, simulator, clock, tick
+):
     late = (NOON_IST + dt.timedelta(days=1)).replace(hour=20)
     register(event, people["ananya"], created_at=late, publish=False)
     clock["t"] = late + dt.timedelta(minutes=5)

@@ -12,9 +12,9 @@ from django.utils import timezone
 from conftest import make_user
 from grassroots.core.exceptions import Conflict
 from grassroots.events.models import Event, EventType
+from grassroots.events.tests.factories import EventFactory, RegistrationFactory
 from grassroots.events.townhall import services
 from grassroots.events.townhall.models import EventQuestion
-from grassroots.events.tests.factories import EventFactory, RegistrationFactory
 from grassroots.testing.matrix import LOGIN, assert_matrix, html_client, snapshot
 
 SCRIPT = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -53,7 +53,8 @@ def test_bad_questions_are_refused_and_the_text_kept(client, reg):
 
 def test_no_questions_after_the_town_hall(reg, town_hall):
     Event.objects.filter(pk=town_hall.pk).update(
-        starts_at=timezone.now() - dt.timedelta(hours=3), ends_at=timezone.now() - dt.timedelta(hours=1)
+        starts_at=timezone.now() - dt.timedelta(hours=3),
+        ends_at=timezone.now() - dt.timedelta(hours=1),
     )
     reg.refresh_from_db()
     with pytest.raises(Conflict):
@@ -74,7 +75,8 @@ def test_moderation_and_the_public_answered_list(client, reg, town_hall, users):
     before = client.get(url)
     assert before.status_code == 200 and "water supply" not in before.text  # not over yet
     Event.objects.filter(pk=town_hall.pk).update(
-        starts_at=timezone.now() - dt.timedelta(hours=3), ends_at=timezone.now() - dt.timedelta(hours=1)
+        starts_at=timezone.now() - dt.timedelta(hours=3),
+        ends_at=timezone.now() - dt.timedelta(hours=1),
     )
     after = client.get(url)
     assert "water supply" in after.text and "Off topic" not in after.text
@@ -89,7 +91,11 @@ def test_an_internal_event_has_no_public_answered_list(client, geo):
 def test_moderation_matrix(reg, town_hall, users, geo):
     q = services.question_submit(registration=reg, text="Secret question about roads")
     outsider = make_user("p2organiser", "field_organiser", areas=[geo["p2"]])
-    cols = {"wrong_role": users["volunteer"], "out_of_scope": outsider, "allowed": users["organiser"]}
+    cols = {
+        "wrong_role": users["volunteer"],
+        "out_of_scope": outsider,
+        "allowed": users["organiser"],
+    }
     url = reverse("events:questions", args=[town_hall.public_id])
     assert_matrix(
         html_client, "get", url, users=cols,

@@ -53,9 +53,7 @@ def question_submit(*, registration: Registration, text: str, now: dt.datetime |
     if not text:
         raise Invalid({"text": _("Write your question.")})
     if len(text) > MAX_LENGTH:
-        raise Invalid(
-            {"text": _("Keep the question under %(n)s characters.") % {"n": MAX_LENGTH}}
-        )
+        raise Invalid({"text": _("Keep the question under %(n)s characters.") % {"n": MAX_LENGTH}})
     if EventQuestion.objects.filter(registration=registration).count() >= MAX_PER_PERSON:
         raise Conflict(_("You have asked the most questions one person may ask."))
     return EventQuestion.objects.create(
