@@ -35,14 +35,9 @@ def proposable_types():
 
 
 def _sanitised(description: str) -> str:
-    try:
-        from grassroots.events import markup  # events-core's sanitiser, once merged
+    from grassroots.events.rendering import render_description
 
-        return markup.render(description)
-    except (ImportError, AttributeError):
-        import nh3
-
-        return nh3.clean(description)
+    return render_description(description)
 
 
 @transaction.atomic

@@ -238,3 +238,30 @@ def test_the_reminder_is_in_the_persons_language(people, event, simulator, clock
     (message,) = _messages(person)
     assert message.subject == f"आपका पंजीकरण हो गया: {event.title}"
     assert "नहीं आ पाएँगे? यहाँ रद्द करें" in message.body
+
+
+def test_change_and_cancellation_notices_follow_the_organisers_changes(
+    people, geo, simulator, users, deliver, django_capture_on_commit_callbacks
+):
+    from grassroots.events import services as event_services
+    from grassroots.events.tests.factories import EventFactory, RegistrationFactory
+
+    event = EventFactory(area=geo["p1"], title="Canvass launch")
+    RegistrationFactory(shift=event.shifts.first(), person=people["ananya"])
+    deliver()  # the confirmation
+    later = event.starts_at + dt.timedelta(hours=1)
+    event_services.event_update(
+        actor=users["organiser"],
+        event=event,
+        data={"starts_at": later, "ends_at": later + dt.timedelta(hours=3)},
+    )
+    deliver()
+    event_services.event_cancel(actor=users["organiser"], event=event)
+    deliver()
+    deliver()  # delivered again: nothing more
+    subjects = [m.subject for m in _messages(people["ananya"])]
+    assert subjects == [
+        "You are signed up: Canvass launch",
+        "Changed: Canvass launch",
+        "Cancelled: Canvass launch",
+    ]
