@@ -82,7 +82,9 @@ def _require_event(actor: Any, event: Event) -> None:
 
 
 @transaction.atomic
-def attendance_mark(*, actor: Any, registration: Registration, attendance: str) -> Registration:
+def attendance_mark(
+    *, actor: Any, registration: Registration, attendance: str, at: Any = None
+) -> Registration:
     """Mark one registration attended or no-show (or back to not recorded). The first
     "attended" writes an event interaction on the person's timeline; every change publishes
     ``attendance.recorded``. Marking the same twice changes nothing."""
@@ -94,7 +96,7 @@ def attendance_mark(*, actor: Any, registration: Registration, attendance: str) 
         raise Conflict(_("This registration was cancelled; add the person as a walk-in instead."))
     if reg.attendance == attendance:
         return reg
-    now = timezone.now()
+    now = min(at, timezone.now()) if at is not None else timezone.now()
     reg.attendance = attendance
     reg.checked_in_at = now if attendance == A.ATTENDED else None
     reg.save(update_fields=["attendance", "checked_in_at", "updated_at"])
