@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from conftest import make_user
 from django.urls import reverse
 from django.utils import timezone
 
-from conftest import make_user
 from grassroots.events.models import Event, Registration, Shift
 from grassroots.events.tests.factories import EventFactory, RegistrationFactory
 from grassroots.testing.matrix import LOGIN, assert_matrix, html_client, snapshot
