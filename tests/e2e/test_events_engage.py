@@ -86,3 +86,60 @@ def test_a_town_hall_question_is_marked_answered(page, live_server, login, geo, 
     )
     page.goto(f"{live_server.url}/events/answered/{town_hall.public_id}/")
     expect(page.locator("#answered")).to_contain_text("When will the <b>water</b> supply be fixed?")
+
+
+def _y4m(png, path, size=480, frames=10):
+    """A short .y4m video of a picture (Chromium's fake camera plays it in a loop)."""
+    from PIL import Image
+
+    img = Image.open(png).convert("RGB")
+    canvas = Image.new("RGB", (size, size), "white")
+    img.thumbnail((size - 40, size - 40))
+    canvas.paste(img, ((size - img.width) // 2, (size - img.height) // 2))
+    y, cb, cr = canvas.convert("YCbCr").split()
+    half = (size // 2, size // 2)
+    frame = y.tobytes() + cb.resize(half).tobytes() + cr.resize(half).tobytes()
+    with open(path, "wb") as out:
+        out.write(f"YUV4MPEG2 W{size} H{size} F10:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(frames):
+            out.write(b"FRAME\n" + frame)
+
+
+def test_the_host_scans_with_the_phone_camera_in_bengali(
+    browser_type, live_server, geo, users, people, password, tmp_path
+):
+    """The camera path: Chromium's fake camera shows the ticket's QR code; the page is in
+    Bengali (the screen's words and the scanner's answer)."""
+    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    event = EventFactory(area=geo["p1"], title="Phone bank Bhabanipur")
+    reg = RegistrationFactory(shift=event.shifts.first(), person=people["ananya"])
+    png, video = tmp_path / "ticket.png", tmp_path / "ticket.y4m"
+    qrcode.make(checkin.ticket_url(reg)).save(png)
+    _y4m(png, video)
+    browser = browser_type.launch(
+        executable_path=CHROMIUM,
+        args=[*CHROMIUM_ARGS, "--use-fake-device-for-media-stream",
+              "--use-fake-ui-for-media-stream", f"--use-file-for-fake-video-capture={video}"],
+    )  # fmt: skip
+    try:
+        context = browser.new_context(viewport=PHONE, locale="bn-IN")
+        context.grant_permissions(["camera"], origin=live_server.url)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.locator("input[name=username]").fill("organiser")
+        page.locator("input[name=password]").fill(password)
+        page.locator("form [type=submit]").last.click()
+        page.wait_for_load_state()
+        context.add_cookies([{"name": "django_language", "value": "bn", "url": live_server.url}])
+        page.goto(f"{live_server.url}/events/checkin/{event.public_id}/")
+        page.get_by_role("button", name="ক্যামেরা চালু করুন").click()
+        expect(page.locator("[data-scan-result]")).to_contain_text("উপস্থিতি নথিভুক্ত হয়েছে")
+        expect(page.locator(f"[data-registration='{reg.pk}']")).to_contain_text("উপস্থিত")
+        assert not errors
+    finally:
+        browser.close()
+    reg.refresh_from_db()
+    assert reg.attendance == Registration.Attendance.ATTENDED
