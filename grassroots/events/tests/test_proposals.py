@@ -126,3 +126,19 @@ def test_proposals_matrix(proposed, users, geo):
     )  # fmt: skip
     proposed.refresh_from_db()
     assert proposed.status == Event.Status.PUBLISHED
+
+
+def test_the_proposal_list_has_constant_queries(client, geo, users):
+    from grassroots.testing.queries import assert_constant_queries
+
+    c = html_client(users["manager"])
+
+    def make_rows(count, start):
+        for i in range(count):
+            services.event_propose(
+                data={**_form(title=f"Meeting {start + i}", email=f"h{start + i}@example.org"),
+                      "starts_at": timezone.now() + dt.timedelta(days=3),
+                      "ends_at": timezone.now() + dt.timedelta(days=3, hours=2)}
+            )  # fmt: skip
+
+    assert_constant_queries(make_rows, lambda: c.get(reverse("events:proposals")))

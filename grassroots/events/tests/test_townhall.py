@@ -109,3 +109,22 @@ def test_moderation_matrix(reg, town_hall, users, geo):
     )  # fmt: skip
     q.refresh_from_db()
     assert q.answered_at is not None
+
+
+def test_the_moderation_list_has_constant_queries(town_hall, users, people):
+    from grassroots.events.tests.factories import RegistrationFactory as Reg
+    from grassroots.people import services as people_services
+    from grassroots.testing.queries import assert_constant_queries
+
+    c = html_client(users["organiser"])
+    url = reverse("events:questions", args=[town_hall.public_id])
+
+    def make_rows(count, start):
+        for i in range(count):
+            person = people_services.person_create(
+                actor=users["admin"], data={"given_name": f"Q{start + i}"}
+            )
+            reg = Reg(shift=town_hall.shifts.first(), person=person)
+            services.question_submit(registration=reg, text=f"Question {start + i}?")
+
+    assert_constant_queries(make_rows, lambda: c.get(url))
