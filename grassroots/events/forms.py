@@ -26,7 +26,7 @@ OPT_INS = {
 }
 
 
-def _local(value, tz_name: str):
+def local_datetime(value, tz_name: str):
     """An aware datetime typed in the event's zone (the browser sends wall-clock time)."""
     if value is None:
         return None
@@ -90,8 +90,8 @@ class EventForm(forms.Form):
         d = dict(self.cleaned_data)
         d.pop("capacity", None)
         tz = d.get("time_zone") or "UTC"
-        d["starts_at"] = _local(d.get("starts_at"), tz)
-        d["ends_at"] = _local(d.get("ends_at"), tz)
+        d["starts_at"] = local_datetime(d.get("starts_at"), tz)
+        d["ends_at"] = local_datetime(d.get("ends_at"), tz)
         d["description"] = d.get("description") or ""
         return d
 
@@ -111,10 +111,29 @@ class SeriesForm(forms.Form):
 
 
 class RsvpForm(forms.Form):
-    given_name = forms.CharField(label=_("First name"), max_length=100)
-    family_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
-    email = forms.CharField(label=_("Email"), max_length=254, required=False)
-    phone = forms.CharField(label=_("Mobile phone"), max_length=40, required=False)
+    given_name = forms.CharField(
+        label=_("First name"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+    )
+    family_name = forms.CharField(
+        label=_("Last name"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+    )
+    email = forms.CharField(
+        label=_("Email"),
+        max_length=254,
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    phone = forms.CharField(
+        label=_("Mobile phone"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
     shift = forms.ModelChoiceField(
         label=_("Time"), queryset=Shift.objects.none(), widget=forms.RadioSelect, empty_label=None
     )

@@ -25,7 +25,7 @@ from grassroots.events.forms import (
     SeriesForm,
     ShiftCapacityForm,
     ShiftForm,
-    _local,
+    local_datetime,
 )
 from grassroots.events.models import Event, Registration, Shift
 
@@ -225,8 +225,8 @@ class ShiftAddView(CapabilityRequiredMixin, View):
                 services.shift_add(
                     actor=request.user,
                     event=event,
-                    starts_at=_local(form.cleaned_data["starts_at"], event.time_zone),
-                    ends_at=_local(form.cleaned_data["ends_at"], event.time_zone),
+                    starts_at=local_datetime(form.cleaned_data["starts_at"], event.time_zone),
+                    ends_at=local_datetime(form.cleaned_data["ends_at"], event.time_zone),
                     capacity=form.cleaned_data["capacity"],
                 )
             except ValidationError as exc:

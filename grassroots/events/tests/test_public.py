@@ -164,9 +164,7 @@ def test_past_and_cancelled_events(event, geo):
     with pytest.MonkeyPatch.context() as mp:
         later = timezone.now() + dt.timedelta(minutes=10)
         mp.setattr(timezone, "now", lambda: later)
-        r = Client().post(
-            reverse("events:public_event", args=[soon.public_id]), _form(soon)
-        )
+        r = Client().post(reverse("events:public_event", args=[soon.public_id]), _form(soon))
     assert r.status_code == 409 and "already started" in r.content.decode()
     assert not Registration.objects.exists()
 

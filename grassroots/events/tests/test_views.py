@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import make_user
 from django.urls import reverse
 from django.utils import timezone
 
+from conftest import make_user
 from grassroots.events.models import Event, Registration, Shift
 from grassroots.events.tests.factories import EventFactory, RegistrationFactory
 from grassroots.testing.matrix import LOGIN, assert_matrix, html_client, snapshot
@@ -38,8 +38,11 @@ def test_event_detail_matrix(cast, people):
         html_client,
         "get",
         reverse("events:event_detail", args=[cast["event"].pk]),
-        users={"wrong_role": cast["nobody"], "out_of_scope": cast["org_p2"],
-               "allowed": cast["volunteer"]},  # fmt: skip
+        users={
+            "wrong_role": cast["nobody"],
+            "out_of_scope": cast["org_p2"],
+            "allowed": cast["volunteer"],
+        },  # fmt: skip
         expect={"anonymous": LOGIN, "wrong_role": 403, "out_of_scope": 404, "allowed": 200},
         leaks=["Booth 1 canvass", "Ananya"],
     )
@@ -65,8 +68,11 @@ def test_publish_cancel_copy_matrix(cast, geo):
         html_client,
         "post",
         reverse("events:event_action", args=[draft.pk, "publish"]),
-        users={"wrong_role": cast["volunteer"], "out_of_scope": cast["org_p2"],
-               "allowed": cast["org_p1"]},  # fmt: skip
+        users={
+            "wrong_role": cast["volunteer"],
+            "out_of_scope": cast["org_p2"],
+            "allowed": cast["org_p1"],
+        },  # fmt: skip
         expect={"anonymous": LOGIN, "wrong_role": 403, "out_of_scope": 404, "allowed": 302},
         unchanged=lambda: snapshot(Event.objects.values("pk", "status")),
     )
@@ -76,8 +82,11 @@ def test_publish_cancel_copy_matrix(cast, geo):
         html_client,
         "post",
         reverse("events:event_action", args=[draft.pk, "copy"]),
-        users={"wrong_role": cast["volunteer"], "out_of_scope": cast["org_p2"],
-               "allowed": cast["org_p1"]},  # fmt: skip
+        users={
+            "wrong_role": cast["volunteer"],
+            "out_of_scope": cast["org_p2"],
+            "allowed": cast["org_p1"],
+        },  # fmt: skip
         expect={"anonymous": LOGIN, "wrong_role": 403, "out_of_scope": 404, "allowed": 302},
         unchanged=lambda: Event.objects.count(),
     )
@@ -89,8 +98,11 @@ def test_registration_cancel_and_capacity_matrix(cast, people):
         html_client,
         "post",
         reverse("events:registration_cancel", args=[reg.pk]),
-        users={"wrong_role": cast["volunteer"], "out_of_scope": cast["org_p2"],
-               "allowed": cast["org_p1"]},  # fmt: skip
+        users={
+            "wrong_role": cast["volunteer"],
+            "out_of_scope": cast["org_p2"],
+            "allowed": cast["org_p1"],
+        },  # fmt: skip
         expect={"anonymous": LOGIN, "wrong_role": 403, "out_of_scope": 404, "allowed": 302},
         unchanged=lambda: snapshot(Registration.objects.values("pk", "status")),
     )
@@ -99,8 +111,11 @@ def test_registration_cancel_and_capacity_matrix(cast, people):
         "post",
         reverse("events:shift_capacity", args=[cast["shift"].pk]),
         data={"capacity": "30"},
-        users={"wrong_role": cast["volunteer"], "out_of_scope": cast["org_p2"],
-               "allowed": cast["org_p1"]},  # fmt: skip
+        users={
+            "wrong_role": cast["volunteer"],
+            "out_of_scope": cast["org_p2"],
+            "allowed": cast["org_p1"],
+        },  # fmt: skip
         expect={"anonymous": LOGIN, "wrong_role": 403, "out_of_scope": 404, "allowed": 302},
         unchanged=lambda: snapshot(Shift.objects.values("pk", "capacity")),
     )
