@@ -180,3 +180,23 @@ def test_the_checkin_list_has_constant_queries(event, users, geo):
             RegistrationFactory(shift=event.shifts.first(), person=person)
 
     assert_constant_queries(make_rows, lambda: c.get(url, HTTP_HX_REQUEST="true"))
+
+
+def test_attendance_starts_an_automation(event, reg, users, django_capture_on_commit_callbacks):
+    from grassroots.core import events as domain_events
+    from grassroots.messaging.automations import services as automations
+    from grassroots.messaging.models import Enrollment
+
+    assert "attendance.recorded" in automations.trigger_events()
+    auto = automations.automation_save(
+        actor=users["admin"], name="Thanks for coming", active=True,
+        triggers=[{"event": "attendance.recorded"}],
+        steps=[{"kind": "tag", "params": {"tag": "attended-an-event"}}],
+    )  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        services.scan(actor=users["organiser"], event=event, code=reg.token)
+    with django_capture_on_commit_callbacks(execute=True):
+        while domain_events.deliver_pending():
+            pass
+    assert Enrollment.objects.filter(automation=auto, person=reg.person).exists()
+    assert reg.person.taggings.filter(tag__slug="attended-an-event").exists()

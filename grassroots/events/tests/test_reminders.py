@@ -79,6 +79,10 @@ def test_confirmation_on_sign_up_once(people, event, simulator, clock, deliver):
         Message.Status.DELIVERED,
     )
     assert reverse("events:reminder_link", args=["x"]).rsplit("x", 1)[0] in message.body
+    # on the person's timeline (the send path records each sent message as an interaction)
+    from grassroots.people.selectors import person_timeline
+
+    assert any(event.title in (e.title + e.body) for e in person_timeline(people["ananya"]))
     # a second delivery of the same domain event sends nothing more
     services.on_rsvp_created(type("E", (), {"payload": {"rsvp_id": reg.pk}})())
     assert len(_messages(people["ananya"])) == 1
