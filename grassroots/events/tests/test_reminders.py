@@ -269,3 +269,22 @@ def test_change_and_cancellation_notices_follow_the_organisers_changes(
         "Changed: Canvass launch",
         "Cancelled: Canvass launch",
     ]
+
+
+def test_cancelling_by_link_promotes_the_waitlist_with_a_message(
+    people, geo, simulator, clock, deliver
+):
+    event = make_event(area=geo["p1"], capacity=1)
+    first = register(event, people["ananya"], created_at=NOON_IST)
+    waiting = register(event, people["rahul"], created_at=NOON_IST)
+    deliver()
+    cancel = links.token(ReminderLog.objects.get(registration=first).pk, "cancel")
+    reg, outcome = services.link_follow(value=cancel)
+    assert outcome == "cancelled" and reg.status == Registration.Status.CANCELLED
+    deliver()
+    waiting.refresh_from_db()
+    assert waiting.status == Registration.Status.CONFIRMED
+    promoted = _messages(people["rahul"])[-1]
+    assert promoted.body.startswith("Hello Rahul, good news: a place opened up")
+    with pytest.raises(Conflict, match="already used"):
+        services.link_follow(value=cancel)
