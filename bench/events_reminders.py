@@ -10,7 +10,7 @@ places, N confirmed registrations, the simulator as the email account): the time
 ``reminders.send_reminders(kind="day_before")`` exactly as the runner calls it — claiming the
 log rows, composing each message in the person's language with its signed links, and
 ``sending.dispatch`` (consent, quiet hours, frequency caps, the simulator's sends, the results
-recorded, an interaction each). The compliance clock is fixed at the reminder's time. Baseline:
+recorded, an interaction each; ``BENCH_EVENTS_PROFILE=1`` prints a cProfile of it). The compliance clock is fixed at the reminder's time. Baseline:
 one ``bulk_create`` of N plain ``Message`` rows (what writing the messages alone costs).
 
 Counts are checked: N log rows, N messages sent, and a second run sends nothing.
@@ -113,10 +113,24 @@ def _child(n: int) -> None:
 
     event, due = _seed(n)
     sending.clock = lambda: due
+    # the simulator's receipts (a task per message, which a real provider's webhooks replace)
+    # are the simulator's cost, not the send path's
+    sending.simulator_webhooks = None
     timezone.now = lambda: due  # the links' and the records' time: the reminder's
+    profile = None
+    if os.environ.get("BENCH_EVENTS_PROFILE"):
+        import cProfile
+
+        profile = cProfile.Profile()
+        profile.enable()
     start = time.perf_counter()
     out = reminders.send_reminders(event_id=event.pk, kind=Kind.DAY_BEFORE)
     platform_s = time.perf_counter() - start
+    if profile is not None:
+        import pstats
+
+        profile.disable()
+        pstats.Stats(profile, stream=sys.stderr).sort_stats("cumulative").print_stats(40)
     again = reminders.send_reminders(event_id=event.pk, kind=Kind.DAY_BEFORE)
     sent = Message.objects.filter(status__in=["sent", "delivered"]).count()
     logs = ReminderLog.objects.filter(key=Kind.DAY_BEFORE).count()
@@ -162,6 +176,8 @@ def measure(url: str, n: int) -> list[dict]:
         [sys.executable, "-m", "bench.events_reminders", "child", str(n)],
         env=env, cwd=ROOT, capture_output=True, text=True,
     )  # fmt: skip
+    if os.environ.get("BENCH_EVENTS_PROFILE"):
+        sys.stderr.write(proc.stderr[-20000:])
     if proc.returncode != 0:
         sys.stderr.write(proc.stderr[-4000:])
         raise RuntimeError(f"the reminder benchmark's child exited with {proc.returncode}")

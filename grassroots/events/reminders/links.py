@@ -21,8 +21,20 @@ def token(log_id: int, action: str) -> str:
     return signing.dumps({"l": log_id, "a": action}, salt=SALT, compress=True)
 
 
+def url_for(name: str, value: str) -> str:
+    """``reverse(name, args=[value])`` as a public URL, the pattern resolved once per name (a
+    reminder run builds three links per message)."""
+    pattern = _patterns.get(name)
+    if pattern is None:
+        pattern = _patterns[name] = reverse(name, args=["__VALUE__"])
+    return sending.public_url(pattern.replace("__VALUE__", value))
+
+
+_patterns: dict[str, str] = {}
+
+
 def url(log_id: int, action: str) -> str:
-    return sending.public_url(reverse("events:reminder_link", args=[token(log_id, action)]))
+    return url_for("events:reminder_link", token(log_id, action))
 
 
 def read(value: str) -> tuple[int, str]:

@@ -6,13 +6,11 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.urls import reverse
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
 from grassroots.events.reminders import links
 from grassroots.events.reminders.models import Kind
-from grassroots.messaging import sending
 
 
 def language_for(person) -> str:
@@ -57,7 +55,7 @@ def compose(kind: str, registration, event, log_id: int, person) -> tuple[str, s
             "cancel": links.url(log_id, "cancel"),
             "rate": links.url(log_id, "rate"),
             "position": getattr(registration, "waitlist_position", None) or "",
-            "page": sending.public_url(reverse("events:rsvp_page", args=[registration.token])),
+            "page": links.url_for("events:rsvp_page", registration.token),
         }
         if kind == Kind.CONFIRMATION:
             subject = _("You are signed up: %(event)s") % v
