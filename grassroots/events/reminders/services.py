@@ -143,7 +143,7 @@ def _create_messages(event: Event, kind: str, logs: list[ReminderLog]) -> list[i
     ]
     with connection.cursor() as cursor:  # one statement, many rows (bulk_update's CASE is slow)
         cursor.executemany(
-            f"UPDATE {ReminderLog._meta.db_table} SET message_id = %s, outcome = %s WHERE id = %s",
+            "UPDATE events_reminderlog SET message_id = %s, outcome = %s WHERE id = %s",
             rows,
         )
     for lg, (message_id, outcome, _pk) in zip(logs, rows, strict=True):
