@@ -200,3 +200,22 @@ def test_attendance_starts_an_automation(event, reg, users, django_capture_on_co
             pass
     assert Enrollment.objects.filter(automation=auto, person=reg.person).exists()
     assert reg.person.taggings.filter(tag__slug="attended-an-event").exists()
+
+
+def test_the_attendance_api_matrix(event, reg, users, outsider):
+    from grassroots.testing.matrix import api_client
+
+    url = f"/api/v1/registrations/{reg.pk}/attendance/"
+    assert_matrix(
+        api_client, "post", url, data={"attendance": "attended"}, format="json",
+        users={"wrong_role": users["finance"], "out_of_scope": outsider,
+               "allowed": users["organiser"]},
+        expect={"anonymous": (401, 403), "wrong_role": (403, 404), "out_of_scope": 404,
+                "allowed": 200},
+        unchanged=lambda: snapshot(Registration.objects.filter(pk=reg.pk)),
+        json_errors=True,
+    )  # fmt: skip
+    reg.refresh_from_db()
+    assert reg.attendance == A.ATTENDED
+    bad = api_client(users["organiser"]).post(url, {"attendance": "maybe"}, format="json")
+    assert bad.status_code == 400 and "error" in bad.json()
