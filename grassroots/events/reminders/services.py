@@ -31,7 +31,6 @@ from grassroots.events.reminders.models import Kind, ReminderLog
 from grassroots.messaging import sending
 from grassroots.messaging.models import Channel, Message, Purpose
 from grassroots.messaging.services import best_addresses
-from grassroots.people.models import Person
 
 RUNNER = "events.reminders"
 PURPOSE = Purpose.VOLUNTEERING
@@ -286,16 +285,6 @@ def on_event_cancelled(outbox_event) -> None:
         start(event_id, Kind.CANCELLED)
 
 
-def notify(*, actor: Any, event: Event, kind: str) -> jobs.Job | None:
-    """An organiser's "send the change notice / cancellation notice now"."""
-    access.require_object(actor, "events.manage", event)
-    if kind not in (Kind.CHANGED, Kind.CANCELLED):
-        raise Invalid(_("Unknown notice."))
-    key = kind if kind == Kind.CANCELLED else f"changed:{uuid.uuid4().hex[:12]}"
-    audit.record(actor=actor, action=f"events.notice_{kind}", obj=event, detail={})
-    return start(event.pk, kind, key)
-
-
 # --- links --------------------------------------------------------------------------------------
 
 
@@ -372,7 +361,3 @@ def rating_record(*, value: str, rating: Any, comment: str = "") -> Registration
         rating=rating, rating_comment=(comment or "").strip()[:1000], rated_at=timezone.now()
     )
     return Registration.objects.get(pk=log.registration_id)
-
-
-def person_of(registration: Registration) -> Person:
-    return registration.person
