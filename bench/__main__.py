@@ -19,6 +19,7 @@ BENCHMARKS = [
     "webhooks",
     "limits",
     "api",
+    "events",
     "events_reminders",
 ]
 MODULES = {"import": "importer", "email": "messaging", "sms": "messaging"}  # `import`: a keyword

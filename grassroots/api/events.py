@@ -21,7 +21,7 @@ from grassroots.api.serializers import AreaRefField
 from grassroots.core.filters import ScopedFilterSet
 from grassroots.events import services
 from grassroots.events.models import Event, EventType, Registration, Shift
-from grassroots.people.models import Person
+from grassroots.people.models import Person, Tag
 
 VIEW, MANAGE = "events.view", "events.manage"
 
@@ -42,6 +42,10 @@ class EventSerializer(serializers.ModelSerializer):
     type = serializers.SlugRelatedField(slug_field="slug", queryset=EventType.objects.all())
     area = AreaRefField(required=False, allow_null=True)
     shifts = ShiftInlineSerializer(many=True, read_only=True)
+    hosts = IdRelatedField(many=True, queryset=Person.objects.all(), required=False)
+    tags = serializers.SlugRelatedField(
+        many=True, slug_field="slug", queryset=Tag.objects.all(), required=False
+    )
     latitude = serializers.FloatField(required=False, allow_null=True, min_value=-90, max_value=90)
     longitude = serializers.FloatField(
         required=False, allow_null=True, min_value=-180, max_value=180
@@ -52,7 +56,7 @@ class EventSerializer(serializers.ModelSerializer):
         fields = ["id", "public_id", "title", "type", "description", "description_html",
                   "status", "visibility", "area", "address", "latitude", "longitude",
                   "virtual_url", "time_zone", "starts_at", "ends_at", "contact_person",
-                  "series", "shifts", "created_at"]  # fmt: skip
+                  "hosts", "tags", "series", "shifts", "created_at"]  # fmt: skip
         read_only_fields = ["id", "public_id", "description_html", "status", "series", "shifts",
                             "created_at"]  # fmt: skip
 
@@ -84,26 +88,29 @@ class EventViewSet(
     filterset_class = EventFilter
     queryset = (
         Event.objects.select_related("type", "area")
-        .prefetch_related("shifts")
+        .prefetch_related("shifts", "hosts", "tags")
         .order_by("starts_at", "id")
     )
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        hosts, tags = data.pop("hosts", None), data.pop("tags", None)
         try:
             serializer.instance = services.event_create(
-                actor=self.request.user, data=dict(serializer.validated_data)
+                actor=self.request.user, data=data, hosts=hosts, tags=tags
             )
         except DjangoValidationError as exc:
             _raise(exc)
 
     def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        hosts, tags = data.pop("hosts", None), data.pop("tags", None)
         try:
             serializer.instance = services.event_update(
-                actor=self.request.user,
-                event=serializer.instance,
-                data=dict(serializer.validated_data),
-            )
+                actor=self.request.user, event=serializer.instance, data=data, hosts=hosts,
+                tags=tags,
+            )  # fmt: skip
         except DjangoValidationError as exc:
             _raise(exc)
 

@@ -10,6 +10,7 @@ from django.utils.translation import pgettext_lazy
 
 from grassroots.events.models import Event, EventType, Shift
 from grassroots.geography.widgets import AreaField
+from grassroots.people.models import Tag
 
 DT_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
@@ -73,6 +74,13 @@ class EventForm(forms.Form):
         assume_scheme="https",
         help_text=_("Shown only to people who signed up, on their own sign-up page."),
     )
+    tags = forms.ModelMultipleChoiceField(
+        label=_("Tags"),
+        queryset=Tag.objects.order_by("name"),
+        required=False,
+        to_field_name="slug",
+        widget=forms.CheckboxSelectMultiple,
+    )
     capacity = forms.IntegerField(
         label=_("Places in the first shift"),
         required=False,
@@ -89,6 +97,7 @@ class EventForm(forms.Form):
     def service_data(self) -> dict:
         d = dict(self.cleaned_data)
         d.pop("capacity", None)
+        d.pop("tags", None)
         tz = d.get("time_zone") or "UTC"
         d["starts_at"] = local_datetime(d.get("starts_at"), tz)
         d["ends_at"] = local_datetime(d.get("ends_at"), tz)
@@ -149,10 +158,25 @@ class RsvpForm(forms.Form):
     def __init__(self, *args, event: Event, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["shift"].queryset = event.shifts.order_by("position", "starts_at")
-        self.fields["shift"].label_from_instance = self._shift_label
+        self.fields["shift"].label_from_instance = self.shift_label
         self.event = event
 
-    def _shift_label(self, shift: Shift) -> str:
+    def shift_choices(self, shifts) -> list[dict]:
+        """The shifts as radio choices (written out by the template, not a widget)."""
+        chosen = str(self["shift"].value() or "")
+        return [
+            {"pk": s.pk, "label": self.shift_label(s), "checked": str(s.pk) == chosen}
+            for s in shifts
+        ]
+
+    def opt_in_choices(self) -> list[dict]:
+        chosen = {str(v) for v in (self["opt_in"].value() or [])}
+        return [
+            {"value": k, "label": label, "checked": k in chosen}
+            for k, label in self.fields["opt_in"].choices
+        ]
+
+    def shift_label(self, shift: Shift) -> str:
         from django.utils import formats
         from django.utils.timezone import localtime
 

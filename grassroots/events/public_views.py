@@ -5,6 +5,7 @@ and a cancel button. They read only through the ``public_*`` selectors."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import zoneinfo
 from urllib.parse import urlsplit
 
@@ -14,6 +15,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views import View
 
@@ -26,6 +28,31 @@ from grassroots.events.services import Contact, OptIn
 
 UTM = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 MAX_KM = 500
+# The public pages are the same for every visitor but for the CSRF token: for anonymous
+# visitors they are rendered once with a stand-in token, kept in the cache, and the visitor's
+# own token is put in on the way out. An event page is kept until the event or a shift changes
+# (its version is in the key); a list for LIST_SECONDS.
+TOKEN_STAND_IN = "csrf-token-stand-in-3f9c2a"
+PAGE_SECONDS = 300
+LIST_SECONDS = 15
+
+
+def _render_public(request, template: str, context: dict, *, key: str | None, seconds: int,
+                   status: int = 200):  # fmt: skip
+    """Render ``template`` (from the cache for an anonymous visitor when ``key`` is given)."""
+    from django.core.cache import cache
+    from django.middleware.csrf import get_token
+    from django.template.loader import render_to_string
+    from django.utils.translation import get_language
+
+    if key is None or request.user.is_authenticated:
+        return render(request, template, context, status=status)
+    key = f"events:public:{get_language()}:{key}"
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string(template, {**context, "csrf_token": TOKEN_STAND_IN}, request)
+        cache.set(key, html, seconds)
+    return HttpResponse(html.replace(TOKEN_STAND_IN, get_token(request)), status=status)
 
 
 def _float(value: str | None, lo: float, hi: float) -> float | None:
@@ -84,7 +111,8 @@ class PublicEventListView(View):
         if g.get("from") and filters.date_from is None:
             errors.append(_("Enter dates as YYYY-MM-DD."))
         events = selectors.public_event_list(filters)
-        response = render(
+        key = None if errors else "list:" + urlencode(sorted(g.items()))
+        response = _render_public(
             request,
             "events/public_list.html",
             {
@@ -97,6 +125,8 @@ class PublicEventListView(View):
                 "attribution": settings.EVENTS_MAP_ATTRIBUTION,
                 "public": True,
             },
+            key=key,
+            seconds=LIST_SECONDS,
         )
         _tiles_csp(response)
         return response
@@ -122,7 +152,15 @@ class PublicEventView(View):
                 if request.POST.get(f"src_{k}")
             }
         tz = zoneinfo.ZoneInfo(event.time_zone)
-        response = render(
+        shifts = list(event.shifts.all())
+        past = event.ends_at < timezone.now()
+        key = None
+        if request.method == "GET" and not source and not error:
+            version = [event.updated_at.timestamp(), past, settings.EVENTS_MAP_TILES]
+            version += [(x.pk, x.capacity, x.confirmed_count, x.starts_at.timestamp(),
+                         x.ends_at.timestamp()) for x in shifts]  # fmt: skip
+            key = f"event:{event.pk}:{hashlib.sha256(repr(version).encode()).hexdigest()}"
+        response = _render_public(
             request,
             "events/public_event.html",
             {
@@ -131,13 +169,17 @@ class PublicEventView(View):
                 "source": source,
                 "starts": timezone.localtime(event.starts_at, tz),
                 "ends": timezone.localtime(event.ends_at, tz),
-                "shifts": list(event.shifts.all()),
-                "past": event.ends_at < timezone.now(),
+                "shifts": shifts,
+                "shift_choices": form.shift_choices(shifts),
+                "opt_in_choices": form.opt_in_choices(),
+                "past": past,
                 "error": error,
                 "tiles": settings.EVENTS_MAP_TILES,
                 "attribution": settings.EVENTS_MAP_ATTRIBUTION,
                 "public": True,
             },
+            key=key,
+            seconds=PAGE_SECONDS,
             status=status,
         )
         _tiles_csp(response)

@@ -103,6 +103,7 @@ class EventFormView(CapabilityRequiredMixin, View):
                 "latitude": event.latitude,
                 "longitude": event.longitude,
                 "virtual_url": event.virtual_url,
+                "tags": [t.slug for t in event.tags.all()],
             }
         form = EventForm(initial=initial, actor=request.user, creating=event is None)
         return self._render(request, form, event)
@@ -129,10 +130,14 @@ class EventFormView(CapabilityRequiredMixin, View):
                 )
                 if shifts and data["ends_at"] < data["starts_at"]:
                     shifts = []  # the service names the real problem (end before start)
-                event = services.event_create(actor=request.user, data=data, shifts=shifts)
+                event = services.event_create(
+                    actor=request.user, data=data, shifts=shifts, tags=form.cleaned_data["tags"]
+                )
                 messages.success(request, _("Event created as a draft."))
             else:
-                services.event_update(actor=request.user, event=event, data=data)
+                services.event_update(
+                    actor=request.user, event=event, data=data, tags=form.cleaned_data["tags"]
+                )
                 messages.success(request, _("Event saved."))
         except ValidationError as exc:
             _errors_into(form, exc)
@@ -150,13 +155,19 @@ class EventDetailView(CapabilityRequiredMixin, View):
     @staticmethod
     def render_detail(request, event, *, shift_form=None, status=200, error=""):
         shifts = selectors.event_shifts(event)
-        regs = selectors.event_registrations(event, status=request.GET.get("status", ""))
-        page = Paginator(regs, 100).get_page(request.GET.get("page"))
-        places = sum(s.capacity for s in shifts)
-        confirmed = sum(s.confirmed_count for s in shifts)
         can_manage = access.can(request.user, MANAGE) and access.is_visible(
             event, request.user, access.CHANGE
         )
+        regs = selectors.event_registrations(
+            event,
+            status=request.GET.get("status", ""),
+            # who signed up for a campaign-wide event is shown to those who run it; others see
+            # the sign-ups of the people in their own areas only
+            people_of=None if can_manage else request.user,
+        )
+        page = Paginator(regs, 100).get_page(request.GET.get("page"))
+        places = sum(s.capacity for s in shifts)
+        confirmed = sum(s.confirmed_count for s in shifts)
         return render(
             request,
             "events/event_detail.html",

@@ -8,10 +8,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from conftest import make_user
 from grassroots.core.access import SYSTEM
 from grassroots.events.models import Event, Registration, Shift
-from grassroots.events.tests.factories import EventFactory, RegistrationFactory
+from grassroots.events.tests.factories import EventFactory, RegistrationFactory, scoped_user
 from grassroots.people import services as people_services
 from grassroots.people.models import Person
 from grassroots.testing.matrix import api_client, assert_matrix, snapshot
@@ -26,8 +25,8 @@ def cast(geo, users):
     return {
         "event": event,
         "shift": event.shifts.get(),
-        "org_p1": make_user("org_p1", "field_organiser", areas=[geo["p1"]]),
-        "org_p2": make_user("org_p2", "field_organiser", areas=[geo["p2"]]),
+        "org_p1": scoped_user("org_p1", "field_organiser", areas=[geo["p1"]]),
+        "org_p2": scoped_user("org_p2", "field_organiser", areas=[geo["p2"]]),
         "volunteer": users["volunteer"],
         "nobody": users["nobody"],
     }
@@ -51,7 +50,7 @@ def test_event_read_matrix(cast):
     assert r.status_code == 200 and r.json()["results"] == []
 
 
-def test_event_create_update_publish(cast, geo):
+def test_event_create_update_publish(cast, geo, people):
     c = api_client(cast["org_p1"])
     start = timezone.now() + dt.timedelta(days=3)
     body = {
@@ -80,6 +79,12 @@ def test_event_create_update_publish(cast, geo):
     assert c.post(f"/api/v1/events/{eid}/publish/").json()["status"] == "published"
     r = c.patch(f"/api/v1/events/{eid}/", {"title": "Evening phone bank"}, format="json")
     assert r.status_code == 200 and r.json()["title"] == "Evening phone bank"
+    host = Person.objects.filter(area=geo["p1"]).first()
+    r = c.patch(f"/api/v1/events/{eid}/", {"hosts": [host.pk]}, format="json")
+    assert r.status_code == 200 and r.json()["hosts"] == [host.pk]
+    outside = Person.objects.filter(area=geo["p2"]).first()
+    r = c.patch(f"/api/v1/events/{eid}/", {"hosts": [outside.pk]}, format="json")
+    assert r.status_code == 400
     # out of scope: another area's organiser cannot write
     r = api_client(cast["org_p2"]).patch(f"/api/v1/events/{eid}/", {"title": "x"}, format="json")
     assert r.status_code == 404

@@ -183,3 +183,16 @@ def test_ics_downloads(event):
     ).registration
     text = Client().get(reverse("events:rsvp_ics", args=[reg.token])).content.decode()
     assert "secret-room" in text
+
+
+@pytest.mark.parametrize(
+    "lang,heading,button",
+    [("bn", "আপনার কাছাকাছি ইভেন্ট", "আমার নাম লিখুন"), ("hi", "आपके पास के कार्यक्रम", "मेरा नाम लिखें")],
+)
+def test_public_pages_speak_hindi_and_bengali(event, lang, heading, button):
+    c = Client(HTTP_ACCEPT_LANGUAGE=lang)
+    assert heading in c.get(reverse("events:public_list")).content.decode()
+    body = c.get(reverse("events:public_event", args=[event.public_id])).content.decode()
+    assert button in body
+    r = c.post(reverse("events:public_event", args=[event.public_id]), _form(event, email=""))
+    assert r.status_code == 400 and "Roy" in r.content.decode()

@@ -9,9 +9,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from conftest import make_user
 from grassroots.events.models import Event, Registration, Shift
-from grassroots.events.tests.factories import EventFactory, RegistrationFactory
+from grassroots.events.tests.factories import EventFactory, RegistrationFactory, scoped_user
 from grassroots.testing.matrix import LOGIN, assert_matrix, html_client, snapshot
 from grassroots.testing.queries import assert_constant_queries
 
@@ -25,8 +24,8 @@ def cast(geo, users):
     return {
         "event": event,
         "shift": event.shifts.get(),
-        "org_p1": make_user("org_p1", "field_organiser", areas=[geo["p1"]]),
-        "org_p2": make_user("org_p2", "field_organiser", areas=[geo["p2"]]),
+        "org_p1": scoped_user("org_p1", "field_organiser", areas=[geo["p1"]]),
+        "org_p2": scoped_user("org_p2", "field_organiser", areas=[geo["p2"]]),
         "volunteer": users["volunteer"],  # events.view, not events.manage
         "nobody": users["nobody"],
     }
@@ -195,3 +194,24 @@ def test_event_detail_constant_queries(geo, users):
         lambda: c.get(reverse("events:event_detail", args=[event.pk])),
         shown=lambda r: r.content.decode().count("/people/"),
     )
+
+
+def test_campaign_wide_event_shows_a_volunteer_only_their_areas_signups(geo, users, people):
+    from grassroots.events.models import Event as E
+
+    rally = EventFactory(area=None, title="Big rally", shifts=[{"capacity": 10}])
+    assert E.objects.get(pk=rally.pk).area is None
+    for p in ("ananya", "rahul"):  # part 1 and part 2
+        RegistrationFactory(shift=rally.shifts.get(), person=people[p])
+    body = (
+        html_client(users["volunteer"])
+        .get(reverse("events:event_detail", args=[rally.pk]))
+        .content.decode()
+    )
+    assert "Ananya" in body and "Rahul" not in body
+    body = (
+        html_client(users["manager"])
+        .get(reverse("events:event_detail", args=[rally.pk]))
+        .content.decode()
+    )
+    assert "Ananya" in body and "Rahul" in body
