@@ -194,7 +194,7 @@ def send_reminders(
             sent += out.sent if hasattr(out, "sent") else 0
         if reporter is not None:
             reporter.advance(created)
-            if reporter.cancelled():
+            if reporter.cancelled:
                 break
     return {"created": created, "sent": sent}
 

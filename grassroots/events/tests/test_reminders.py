@@ -48,8 +48,13 @@ def tick(django_capture_on_commit_callbacks):
     """The minute clock, and the jobs it starts run as the worker would (after commit)."""
 
     def run(now):
+        from grassroots.core.models import Job
+
         with django_capture_on_commit_callbacks(execute=True):
-            return services.reminders_tick(now)
+            out = services.reminders_tick(now)
+        failed = list(Job.objects.filter(status=Job.Status.FAILED).values_list("log", flat=True))
+        assert not failed, failed
+        return out
 
     return run
 
