@@ -79,3 +79,39 @@ def test_supporter_signs_up_on_a_phone_and_the_organiser_sees_it(
     expect(page.locator("#registrations")).to_contain_text("Mita Roy")
     expect(page.locator("#registrations")).to_contain_text("Confirmed")
     expect(page.get_by_text("1 / 2")).to_be_visible()
+
+
+@pytest.mark.browser_context_args(**PHONE)
+def test_organiser_creates_and_publishes_a_phone_bank_in_hindi_on_a_phone(
+    page, live_server, geo, users, login
+):
+    from django.utils import translation
+
+    from grassroots.accounts.models import User
+    from grassroots.events.models import Event
+
+    User.objects.filter(username="organiser").update(preferred_language="hi")
+    with translation.override("hi"):
+        t = translation.gettext
+        labels = {k: t(k) for k in ("Title", "Starts", "Ends", "Places in the first shift",
+                                    "Save", "Publish", "Event published.")}  # fmt: skip
+    login(page, "organiser")
+    page.goto(f"{live_server.url}/events/new/")
+    expect(page.locator("html")).to_have_attribute("lang", "hi")
+    start = timezone.localtime(timezone.now() + dt.timedelta(days=2)).replace(hour=18, minute=0)
+    page.locator("#id_title").fill("शाम का फ़ोन बैंक")
+    page.locator("#id_type").select_option("phone_bank")
+    page.locator("#id_starts_at").fill(start.strftime("%Y-%m-%dT%H:%M"))
+    page.locator("#id_ends_at").fill((start - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"))
+    page.locator("#id_capacity").fill("12")
+    page.get_by_role("button", name=labels["Save"]).click()
+    # the end before the start is named, in Hindi, and nothing typed is lost
+    expect(page.get_by_text("कार्यक्रम शुरू होने से पहले ख़त्म हो रहा है")).to_be_visible()
+    expect(page.locator("#id_title")).to_have_value("शाम का फ़ोन बैंक")
+    page.locator("#id_ends_at").fill((start + dt.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_role("button", name=labels["Save"]).click()
+    page.get_by_role("button", name=labels["Publish"]).click()
+    expect(page.get_by_text(labels["Event published."])).to_be_visible()
+    event = Event.objects.get()
+    assert event.status == "published" and event.shifts.get().capacity == 12
+    assert event.area == geo["ac"]  # the organiser's own area
