@@ -23,6 +23,8 @@ $(VENDOR)/.copied: node_modules/.package-lock.json
 	mkdir -p $(VENDOR)
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/
 	cp node_modules/@alpinejs/csp/dist/cdn.min.js $(VENDOR)/alpine-csp.min.js
+	cp node_modules/jsqr/dist/jsQR.js $(VENDOR)/jsqr.js
+	cp node_modules/jsqr/LICENSE $(VENDOR)/LICENSE-jsqr.txt
 	mkdir -p $(VENDOR)/leaflet
 	cp -r node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css node_modules/leaflet/dist/images node_modules/leaflet/LICENSE $(VENDOR)/leaflet/
 	mkdir -p $(VENDOR)/fonts

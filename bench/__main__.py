@@ -20,6 +20,7 @@ BENCHMARKS = [
     "limits",
     "api",
     "events",
+    "events_reminders",
 ]
 MODULES = {"import": "importer", "email": "messaging", "sms": "messaging"}  # `import`: a keyword
 RUNNERS = {"email": "run_email", "sms": "run_sms"}  # modules with more than one benchmark

@@ -211,6 +211,10 @@ class RegistrationSerializer(serializers.ModelSerializer):
         validators: list = []  # a repeated sign-up answers the existing one (the service)
 
 
+class AttendanceSerializer(serializers.Serializer):
+    attendance = serializers.ChoiceField(choices=Registration.Attendance.choices)
+
+
 class RegistrationFilter(ScopedFilterSet):
     status = df.ChoiceFilter(choices=Registration.Status.choices)
 
@@ -262,4 +266,27 @@ class RegistrationViewSet(
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         reg = services.registration_cancel(actor=request.user, registration=self.get_object())
+        return Response(self.get_serializer(reg).data)
+
+    # --- attendance (events-engage) ---------------------------------------------------------
+
+    @extend_schema(request=AttendanceSerializer, responses=RegistrationSerializer)
+    @action(detail=True, methods=["post"])
+    def attendance(self, request, pk=None):
+        """Mark attended / no_show / unknown, as the check-in screen does: the first "attended"
+        adds an event interaction on the person's timeline; each change publishes
+        ``attendance.recorded``."""
+        from grassroots.events.checkin import services as checkin
+
+        reg = self.get_object()
+        serializer = AttendanceSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            reg = checkin.attendance_mark(
+                actor=request.user,
+                registration=reg,
+                attendance=serializer.validated_data["attendance"],
+            )
+        except DjangoValidationError as exc:
+            _raise(exc)
         return Response(self.get_serializer(reg).data)

@@ -30,3 +30,6 @@ class EventsConfig(AppConfig):
         timeline_sources.register(registry.timeline_entries)
         registry.register_filters()
         demo_seeders.register(DemoSeeder(demo.seed, 120))  # after people and messaging
+        from grassroots.events import engagement
+
+        engagement.register()  # reminders, check-in, town halls, proposals (events-engage)

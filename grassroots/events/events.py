@@ -25,3 +25,9 @@ events.declare(
 events.declare("event.published", _("An event is published"), ("event_id",))
 events.declare("event.changed", _("An event's time or place changes"), ("event_id",))
 events.declare("event.cancelled", _("An event is cancelled"), ("event_id",))
+events.declare(
+    "attendance.recorded",
+    _("Someone's attendance at an event is recorded"),
+    ("rsvp_id", "person_id", "event_id", "attendance"),
+    person_field="person_id",
+)

@@ -255,6 +255,11 @@ class Registration(models.Model):
     source = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+    # engagement (events-engage): "still coming" from a reminder's link, the post-event rating
+    attendance_confirmed_at = models.DateTimeField(null=True, blank=True)
+    rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
+    rating_comment = models.TextField(_("comment"), blank=True, default="")
+    rated_at = models.DateTimeField(null=True, blank=True)
 
     # Visible when its event is *and* its person is: a campaign-wide event's sign-ups are not a
     # way to list people outside one's areas (the organiser screens show a manager the whole
@@ -275,3 +280,8 @@ class Registration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} → {self.shift_id} ({self.status})"
+
+
+# The engagement models live in their sub-packages (reminders, town hall questions).
+from grassroots.events.reminders.models import ReminderLog  # noqa: E402, F401
+from grassroots.events.townhall.models import EventQuestion  # noqa: E402, F401

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from grassroots.events import public_views, views
 
@@ -28,4 +28,6 @@ urlpatterns: list = [
     path("e/<uuid:public_id>/event.ics", public_views.public_event_ics, name="public_ics"),
     path("e/r/<str:token>/", public_views.RsvpPageView.as_view(), name="rsvp_page"),
     path("e/r/<str:token>/event.ics", public_views.rsvp_ics, name="rsvp_ics"),
+    # engagement (events-engage): reminders' links, check-in, town halls, proposals
+    path("events/", include("grassroots.events.engagement_urls")),
 ]
