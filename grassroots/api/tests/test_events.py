@@ -191,3 +191,27 @@ def test_a_filter_that_matches_nothing_counts_zero(users, people):
     makes the people query empty before SQL, and the count cache asked it for its SQL."""
     r = api_client(users["manager"]).get("/api/v1/people/", {"area_code": "NOPE-ÃG"})
     assert r.status_code == 200 and r.json()["count"] == 0
+
+
+def test_a_campaign_wide_events_sign_ups_are_listed_only_for_people_in_ones_areas(
+    cast, geo, people
+):
+    """A campaign-wide event is visible to everyone with events.view; its sign-ups are not a way
+    to list people outside one's areas (a sign-up is visible when its event and its person are)."""
+    event = EventFactory(area=None, title="State rally", shifts=[{"capacity": 10}])
+    shift = event.shifts.get()
+    mine = RegistrationFactory(shift=shift, person=people["ananya"])
+    theirs = RegistrationFactory(shift=shift, person=people["rahul"])
+    assert people["ananya"].area_id != people["rahul"].area_id
+    viewer = next(
+        u for u in (cast["org_p1"], cast["org_p2"])
+        if Person.objects.visible_to(u).filter(pk=people["ananya"].pk).exists()
+        and not Person.objects.visible_to(u).filter(pk=people["rahul"].pk).exists()
+    )  # fmt: skip
+    c = api_client(viewer)
+    assert c.get(f"/api/v1/events/{event.pk}/").status_code == 200
+    listed = {r["id"] for r in c.get("/api/v1/registrations/", {"event": event.pk}).json()["results"]}
+    assert listed == {mine.pk}
+    assert c.get(f"/api/v1/registrations/{theirs.pk}/").status_code == 404
+    everyone = api_client(cast["volunteer"]).get("/api/v1/registrations/", {"event": event.pk})
+    assert {r["id"] for r in everyone.json()["results"]} >= {mine.pk} or everyone.status_code == 200
