@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -104,7 +106,7 @@ class TaskForm(forms.Form):
 class HoursForm(forms.Form):
     date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     hours = forms.DecimalField(
-        label=_("Hours"), min_value=0.25, max_value=24, decimal_places=2, max_digits=5
+        label=_("Hours"), min_value=Decimal("0.25"), max_value=Decimal("24"), decimal_places=2, max_digits=5
     )
     description = forms.CharField(label=_("What was done"), required=False, max_length=300)
 
