@@ -23,6 +23,8 @@ $(VENDOR)/.copied: node_modules/.package-lock.json
 	mkdir -p $(VENDOR)
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/
 	cp node_modules/@alpinejs/csp/dist/cdn.min.js $(VENDOR)/alpine-csp.min.js
+	mkdir -p $(VENDOR)/leaflet
+	cp -r node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css node_modules/leaflet/dist/images node_modules/leaflet/LICENSE $(VENDOR)/leaflet/
 	mkdir -p $(VENDOR)/fonts
 	for s in bengali devanagari; do for w in 400 700; do \
 	  cp node_modules/@fontsource/noto-sans-$$s/files/noto-sans-$$s-$$s-$$w-normal.woff2 $(VENDOR)/fonts/noto-sans-$$s-$$w.woff2; \

@@ -1,7 +1,17 @@
 """The events app's capabilities and what the default roles get of them."""
 
-from django.utils.translation import gettext_lazy as _  # noqa: F401
+from django.utils.translation import gettext_lazy as _
 
-CAPABILITIES: dict[str, str] = {}
+CAPABILITIES: dict[str, str] = {
+    "events.view": _("See events, their shifts and who signed up (within their areas)"),
+    "events.manage": _("Create and run events and their shifts; manage sign-ups"),
+}
 
-DEFAULT_GRANTS: dict[str, list[str]] = {}
+DEFAULT_GRANTS: dict[str, list[str]] = {
+    "campaign_manager": ["events.view", "events.manage"],
+    "field_organiser": ["events.view", "events.manage"],
+    "communications": ["events.view", "events.manage"],
+    "data_manager": ["events.view"],
+    "volunteer": ["events.view"],
+    "auditor": ["events.view"],
+}
