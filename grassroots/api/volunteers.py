@@ -121,7 +121,9 @@ class TaskViewSet(
 
 class HoursSerializer(serializers.ModelSerializer):
     volunteer = IdRelatedField(queryset=VolunteerProfile.objects.all())
-    hours = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=Decimal("0.25"), max_value=Decimal("24"))
+    hours = serializers.DecimalField(
+        max_digits=5, decimal_places=2, min_value=Decimal("0.25"), max_value=Decimal("24")
+    )
     description = serializers.CharField(max_length=300, required=False, allow_blank=True)
 
     class Meta:

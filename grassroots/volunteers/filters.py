@@ -40,8 +40,10 @@ def hours_q(params, ctx) -> Q:
     entries = HoursEntry.objects.filter(status="approved", volunteer__person_id=OuterRef("pk"))
     if params.get("since"):
         entries = entries.filter(date__gte=params["since"])
-    total = entries.values("volunteer__person_id").annotate(h=Sum("hours")).filter(
-        h__gte=params["min_hours"]
+    total = (
+        entries.values("volunteer__person_id")
+        .annotate(h=Sum("hours"))
+        .filter(h__gte=params["min_hours"])
     )
     return Q(Exists(total))
 

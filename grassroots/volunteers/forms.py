@@ -106,7 +106,11 @@ class TaskForm(forms.Form):
 class HoursForm(forms.Form):
     date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     hours = forms.DecimalField(
-        label=_("Hours"), min_value=Decimal("0.25"), max_value=Decimal("24"), decimal_places=2, max_digits=5
+        label=_("Hours"),
+        min_value=Decimal("0.25"),
+        max_value=Decimal("24"),
+        decimal_places=2,
+        max_digits=5,
     )
     description = forms.CharField(label=_("What was done"), required=False, max_length=300)
 
@@ -133,7 +137,9 @@ class StaffForm(forms.Form):
     )
     pay_type = forms.ChoiceField(label=_("Pay type"), choices=StaffRecord.PayType.choices)
     manager_id = forms.IntegerField(label=_("Manager (person id)"), required=False, min_value=1)
-    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 HOURS_STATUS = HoursEntry.Status

@@ -94,9 +94,7 @@ class VolunteerScope(access.Scope):
         ids = reachable_people(actor)
         if self.assigned:
             mine = Q(
-                pk__in=TaskAssignment.objects.filter(volunteer__person_id__in=ids).values(
-                    "task_id"
-                )
+                pk__in=TaskAssignment.objects.filter(volunteer__person_id__in=ids).values("task_id")
             )
         else:
             mine = Q(**{f"{self.people}__in": ids})
@@ -236,6 +234,9 @@ class OnboardingCompletion(models.Model):
             models.UniqueConstraint(fields=["profile", "step"], name="vol_onboarding_once")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.profile_id}: {self.step_id}"
+
 
 class Task(TimeStampedModel):
     class Status(models.TextChoices):
@@ -297,6 +298,9 @@ class TaskAssignment(models.Model):
         ]
         indexes = [models.Index(fields=["volunteer", "status"], name="vol_assign_status_idx")]
 
+    def __str__(self) -> str:
+        return f"{self.task_id} → {self.volunteer_id}"
+
 
 class HoursEntry(TimeStampedModel):
     class Status(models.TextChoices):
@@ -308,9 +312,7 @@ class HoursEntry(TimeStampedModel):
         LOGGED = "logged", _("Logged")
         SHIFT = "shift", _("Shift attended")
 
-    volunteer = models.ForeignKey(
-        VolunteerProfile, on_delete=models.CASCADE, related_name="hours"
-    )
+    volunteer = models.ForeignKey(VolunteerProfile, on_delete=models.CASCADE, related_name="hours")
     date = models.DateField(_("date"))
     hours = models.DecimalField(_("hours"), max_digits=5, decimal_places=2)
     description = models.CharField(_("what was done"), max_length=300, blank=True, default="")
@@ -411,3 +413,6 @@ class StaffDocument(models.Model):
 
     access_scope = access.Via("record")
     objects = access.ScopedManager()
+
+    def __str__(self) -> str:
+        return self.title

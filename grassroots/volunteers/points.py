@@ -52,9 +52,9 @@ def _shifts(since):
     if since is not None:
         qs = qs.filter(created_at__gte=since)
     return dict(
-        qs.values_list("volunteer__person_id").annotate(n=Count("id")).values_list(
-            "volunteer__person_id", "n"
-        )
+        qs.values_list("volunteer__person_id")
+        .annotate(n=Count("id"))
+        .values_list("volunteer__person_id", "n")
     )
 
 
@@ -79,9 +79,9 @@ def _tasks(since):
     if since is not None:
         qs = qs.filter(completed_at__gte=since)
     return dict(
-        qs.values_list("volunteer__person_id").annotate(n=Count("id")).values_list(
-            "volunteer__person_id", "n"
-        )
+        qs.values_list("volunteer__person_id")
+        .annotate(n=Count("id"))
+        .values_list("volunteer__person_id", "n")
     )
 
 

@@ -57,9 +57,7 @@ def my_profile(actor: Any) -> VolunteerProfile | None:
 
 
 def onboarding_for(profile: VolunteerProfile) -> list[tuple[OnboardingStep, Any]]:
-    done = {
-        c.step_id: c.completed_at for c in OnboardingCompletion.objects.filter(profile=profile)
-    }
+    done = {c.step_id: c.completed_at for c in OnboardingCompletion.objects.filter(profile=profile)}
     return [(step, done.get(step.pk)) for step in OnboardingStep.objects.all()]
 
 

@@ -114,9 +114,9 @@ def profile_update(
     old_status = profile.status
     if "status" in data:
         _clean_status(data["status"])
-    if "recruited_by" in data and data["recruited_by"] is not None:
-        if data["recruited_by"].pk == profile.person_id:
-            raise Invalid({"recruited_by": _("A volunteer cannot recruit themselves.")})
+    recruiter = data.get("recruited_by")
+    if recruiter is not None and recruiter.pk == profile.person_id:
+        raise Invalid({"recruited_by": _("A volunteer cannot recruit themselves.")})
     for name in PROFILE_FIELDS:
         if name in data:
             setattr(profile, name, data[name] or "")

@@ -288,7 +288,9 @@ class HoursLogView(CapabilityRequiredMixin, View):
     def post(self, request):
         actor = request.user
         vid = request.POST.get("volunteer", "")
-        profile = _get(VolunteerProfile, actor, vid) if vid.isdigit() else selectors.my_profile(actor)
+        profile = (
+            _get(VolunteerProfile, actor, vid) if vid.isdigit() else selectors.my_profile(actor)
+        )
         if profile is None:
             raise Http404
         form = forms.HoursForm(request.POST)

@@ -62,7 +62,8 @@ def test_shift_points_count_on_the_leaderboard(attended, geo):
     board = selectors.leaderboard(actor=SYSTEM)
     # 10 for the shift + 2.5 h × 5
     assert [(r.person_id, r.points) for r in board] == [
-        (attended.person_id, 22.5), (other.person_id, 0)
+        (attended.person_id, 22.5),
+        (other.person_id, 0),
     ]
 
 
@@ -74,9 +75,12 @@ def test_a_no_show_afterwards_removes_the_hours(attended):
 
 
 def test_unknown_registration_is_ignored(db):
-    assert services.hours_from_attendance(
-        OutboxEvent(name="attendance.recorded", payload={"rsvp_id": 999999, "person_id": 1})
-    ) is None
+    assert (
+        services.hours_from_attendance(
+            OutboxEvent(name="attendance.recorded", payload={"rsvp_id": 999999, "person_id": 1})
+        )
+        is None
+    )
 
 
 @pytest.mark.skipif(

@@ -19,7 +19,9 @@ def test_demo_volunteers_in_both_areas():
     seed_demo(seed=7, scale=0.02)
     for code in ("IN-WB-AC158", "US-CA-CD12"):
         area = Area.objects.get(code=code)
-        assert VolunteerProfile.objects.filter(person__area__path__startswith=area.path).count() >= 10
+        assert (
+            VolunteerProfile.objects.filter(person__area__path__startswith=area.path).count() >= 10
+        )
     assert Team.objects.filter(parent__isnull=False).exists()
     assert Task.objects.filter(status="done").exists() and Task.objects.filter(status="open")
     assert HoursEntry.objects.filter(status="approved").exists()

@@ -13,7 +13,7 @@ from django.utils import timezone
 from grassroots.core.access import SYSTEM
 from grassroots.people.models import Consent, Person
 from grassroots.volunteers import points, selectors, services
-from grassroots.volunteers.models import HoursEntry, Task, TaskAssignment, VolunteerProfile
+from grassroots.volunteers.models import HoursEntry, Task, VolunteerProfile
 from grassroots.volunteers.tests.factories import TaskFactory, TeamFactory, VolunteerFactory
 
 pytestmark = pytest.mark.django_db
@@ -65,7 +65,7 @@ def test_completing_all_assignments_finishes_the_task(geo, users):
     services.assignment_complete(actor=users["volunteer"], assignment=mine)
     task.refresh_from_db()
     assert task.status == Task.Status.OPEN
-    with pytest.raises(Exception):  # not the volunteer's own, and no volunteers.manage
+    with pytest.raises(PermissionDenied):  # not their own, and no volunteers.manage
         services.assignment_complete(actor=users["volunteer"], assignment=theirs)
     services.assignment_complete(actor=users["organiser"], assignment=theirs)
     task.refresh_from_db()

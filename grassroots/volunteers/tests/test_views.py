@@ -200,7 +200,7 @@ def test_public_signup_honeypot_and_rate_limit(geo, client):
     assert r.status_code == 200 and Person.objects.count() == before
     r = client.post(url, {"given_name": "Mina", "email": "bad", "phone": ""})
     assert r.status_code == 400 and "Mina" in r.content.decode()  # what was typed is kept
-    for i in range(3):
+    for _i in range(3):
         r = client.post(url, {"given_name": "Mina", "email": "mina@example.org",
                               "availability": ["sat-morning"], "consent_email": "on"})  # fmt: skip
         assert r.status_code == 200
