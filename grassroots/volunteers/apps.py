@@ -17,6 +17,7 @@ class VolunteersConfig(AppConfig):
             demo_seeders,
             nav_items,
             person_panels,
+            timeline_sources,
         )
         from grassroots.volunteers import demo, filters, points, selectors, services
         from grassroots.volunteers import events as _declared  # noqa: F401 - what we publish
@@ -29,6 +30,7 @@ class VolunteersConfig(AppConfig):
         person_panels.register(
             PersonPanel("volunteers/_person_panel.html", selectors.person_panel, 50)
         )
+        timeline_sources.register(selectors.timeline_entries)
         filters.register_all()
         points.register_builtins()
         demo_seeders.register(DemoSeeder(demo.seed, 150))

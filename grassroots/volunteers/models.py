@@ -159,9 +159,8 @@ class Team(TimeStampedModel):
         "people.Person", blank=True, related_name="led_teams", verbose_name=_("leaders")
     )
 
-    access_scope = access.AnyOf(
-        (access.ByArea("area", unassigned_readable=True), access.Campaign(VIEW_CAPABILITY))
-    )
+    # teams in one's areas (and below); a campaign-wide team (no area) is read by everyone
+    access_scope = access.ByArea("area", unassigned_readable=True)
     objects = access.ScopedManager()
 
     class Meta:

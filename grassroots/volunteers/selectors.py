@@ -118,7 +118,10 @@ def team_list(*, actor: Any) -> QuerySet[Team]:
     return (
         Team.objects.visible_to(actor)
         .select_related("area", "parent")
-        .prefetch_related("leaders")
+        .prefetch_related(
+            "leaders",
+            Prefetch("members", queryset=VolunteerProfile.objects.select_related("person")),
+        )
         .annotate(member_count=Count("members", distinct=True))
     )
 
@@ -310,3 +313,24 @@ def person_panel(request, person) -> dict | None:
         "open_tasks": profile.assignments.filter(status="assigned").count(),
         "onboarding": onboarding_for(profile),
     }
+
+
+def timeline_entries(person, limit: int) -> list:
+    """Tasks completed and hours approved on the person's timeline."""
+    from grassroots.people.selectors import TimelineEntry
+
+    out = []
+    for a in (
+        TaskAssignment.objects.filter(volunteer__person=person, status="done")
+        .select_related("task")
+        .order_by("-completed_at")[:limit]
+    ):
+        out.append(TimelineEntry(a.completed_at, "volunteer", _("Task done: %(t)s") % {
+            "t": a.task.title}, a.note, "", "", icon="✓"))  # fmt: skip
+    for h in HoursEntry.objects.filter(volunteer__person=person, status="approved").order_by(
+        "-decided_at"
+    )[:limit]:
+        when = h.decided_at or h.created_at
+        out.append(TimelineEntry(when, "volunteer", _("%(h)s volunteer hours") % {"h": h.hours},
+                                 h.description, "", h.get_source_display(), icon="⏱"))  # fmt: skip
+    return out

@@ -22,6 +22,8 @@ urlpatterns = [
     path("volunteers/hours/<int:pk>/decide/", views.HoursDecideView.as_view(),
          name="hours_decide"),
     path("volunteers/teams/", views.TeamListView.as_view(), name="team_list"),
+    path("volunteers/teams/<int:pk>/leaders/", views.TeamLeadersView.as_view(),
+         name="team_leaders"),
     path("volunteers/leaderboard/", views.LeaderboardView.as_view(), name="leaderboard"),
     path("volunteers/staff/", views.StaffListView.as_view(), name="staff_list"),
     path("volunteers/staff/documents/<int:pk>/", views.StaffDocumentView.as_view(),

@@ -370,6 +370,20 @@ class TeamListView(CapabilityRequiredMixin, View):
         return self.get(request, form=form, status=400)
 
 
+class TeamLeadersView(CapabilityRequiredMixin, View):
+    """Set a team's leaders from its members."""
+
+    capability = "volunteers.manage"
+
+    def post(self, request, pk):
+        team = _get(Team, request.user, pk)
+        ids = [i for i in request.POST.getlist("leader") if i.isdigit()][:50]
+        leaders = [m.person for m in team.members.select_related("person") if str(m.pk) in ids]
+        services.team_leaders_set(actor=request.user, team=team, leaders=leaders)
+        messages.success(request, _("Leaders saved."))
+        return redirect("volunteers:team_list")
+
+
 class LeaderboardView(CapabilityRequiredMixin, View):
     capability = "volunteers.self"
 

@@ -147,9 +147,9 @@ def test_team_leader_sees_the_team_and_teams_below_but_a_volunteer_only_their_ow
     assert hours == {leader.pk, member.pk, deep.pk}
     assert {a.volunteer_id for a in selectors.team_assignments(leader_user)} == {member.pk, deep.pk}
     # a plain booth volunteer (no team led) sees only their own
-    from conftest import make_user
+    from grassroots.accounts.tests.factories import UserFactory
 
-    booth = make_user("booth", "volunteer", areas=[geo["p1"]])
+    booth = UserFactory(username="booth", role="volunteer", areas=[geo["p1"]])
     outsider.user = booth
     outsider.save()
     assert list(Task.objects.visible_to(booth)) == [tasks[outsider.pk]]
@@ -157,9 +157,9 @@ def test_team_leader_sees_the_team_and_teams_below_but_a_volunteer_only_their_ow
 
 
 def test_organiser_scope_is_by_area(geo, users):
-    from conftest import make_user
+    from grassroots.accounts.tests.factories import UserFactory
 
-    p2_org = make_user("p2org", "field_organiser", areas=[geo["p2"]])
+    p2_org = UserFactory(username="p2org", role="field_organiser", areas=[geo["p2"]])
     here = VolunteerFactory(area=geo["p1"])
     there = VolunteerFactory(area=geo["p2"])
     assert list(VolunteerProfile.objects.visible_to(p2_org)) == [there]

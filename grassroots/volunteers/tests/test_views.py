@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from conftest import make_user
+from grassroots.accounts.tests.factories import UserFactory
 from grassroots.core.access import SYSTEM
 from grassroots.people.models import Person
 from grassroots.testing.matrix import LOGIN, api_client, assert_matrix, html_client, snapshot
@@ -27,12 +27,12 @@ def world(geo, users):
     (assignment,) = services.task_assign(actor=SYSTEM, task=task, profiles=[vol])
     hours = services.hours_log(actor=SYSTEM, profile=vol, date=timezone.localdate(), hours=2,
                                description="Quokka drive")  # fmt: skip
-    other_vol_user = make_user("othervol", "volunteer", areas=[geo["p1"]])
+    other_vol_user = UserFactory(username="othervol", role="volunteer", areas=[geo["p1"]])
     return {
         "vol": vol, "task": task, "assignment": assignment, "hours": hours,
         "users": {
             "wrong_role": users["nobody"],
-            "out_of_scope": make_user("p2org", "field_organiser", areas=[geo["p2"]]),
+            "out_of_scope": UserFactory(username="p2org", role="field_organiser", areas=[geo["p2"]]),
             "other_volunteer": other_vol_user,
             "allowed": users["organiser"],
         },
@@ -209,9 +209,26 @@ def test_public_signup_honeypot_and_rate_limit(geo, client):
     assert r.status_code == 429
 
 
-def test_person_panel_and_dashboard_tiles(world, users):
+def test_person_panel_timeline_and_dashboard_tiles(world, users):
+    services.assignment_complete(actor=SYSTEM, assignment=world["assignment"])
+    services.hours_decide(actor=SYSTEM, entry=world["hours"], approve=True)
     c = html_client(users["organiser"])
     body = c.get(reverse("people:person_detail", args=[world["vol"].person_id])).content.decode()
     assert 'id="volunteer-panel"' in body
+    assert "Task done: Leaflet Quokka Street" in body and "2.00 volunteer hours" in body
     body = c.get(reverse("core:dashboard")).content.decode()
     assert "Active volunteers" in body and "Volunteer hours this month" in body
+
+
+def test_team_leaders_set_from_members(world, geo):
+    from grassroots.volunteers.tests.factories import TeamFactory
+
+    team = TeamFactory(name="Booth Okapi", area=geo["p1"], members=[world["vol"]])
+    assert_matrix(
+        html_client, "post", reverse("volunteers:team_leaders", args=[team.pk]),
+        data={"leader": [str(world["vol"].pk)]}, users=world["users"],
+        expect={"anonymous": LOGIN, "wrong_role": 403, "out_of_scope": 404,
+                "other_volunteer": 403, "allowed": 302},
+        unchanged=lambda: sorted(team.leaders.values_list("pk", flat=True)),
+    )  # fmt: skip
+    assert list(team.leaders.all()) == [world["vol"].person]
