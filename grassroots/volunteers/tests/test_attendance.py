@@ -88,8 +88,10 @@ def test_unknown_registration_is_ignored(db):
     reason="attendance.recorded is declared by the events app's check-in (not merged yet)",
 )
 def test_delivered_through_the_outbox(attended, django_capture_on_commit_callbacks):
+    known = {"rsvp_id": attended.pk, "person_id": attended.person_id,
+             "event_id": attended.shift.event_id, "attendance": "attended"}  # fmt: skip
+    payload = {f: known.get(f) for f in events.event_type("attendance.recorded").fields}
     with django_capture_on_commit_callbacks(execute=True):
-        events.publish("attendance.recorded",
-                       {"rsvp_id": attended.pk, "person_id": attended.person_id})  # fmt: skip
+        events.publish("attendance.recorded", payload)
     events.deliver_pending()
     assert HoursEntry.objects.filter(registration_id=attended.pk, status="approved").exists()
