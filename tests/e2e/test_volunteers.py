@@ -64,3 +64,49 @@ def test_a_volunteer_gets_a_task_by_skill_completes_it_on_a_phone_and_climbs(
     page.get_by_role("link", name="See the leaderboard").click()
     expect(page.locator("#my-rank")).to_contain_text("You are #1")
     expect(page.locator("tbody tr").first).to_contain_text("Kabir")
+
+
+@pytest.mark.browser_context_args(**PHONE)
+def test_every_volunteer_screen_on_a_phone_in_bengali_and_hindi(
+    page, live_server, login, geo, users, people
+):
+    """Each screen fits a phone, passes axe (conftest) and speaks Bengali; the public sign-up
+    (no login) in Hindi keeps what was typed when the contact is missing, then signs up."""
+    me = VolunteerFactory(area=geo["p1"], skills=["canvassing"], user=users["volunteer"])
+    task = TaskFactory(area=geo["p1"], title="Leaflets", skills=["canvassing"])
+    services.task_assign(actor=SYSTEM, task=task, profiles=[me])
+    services.hours_log(actor=SYSTEM, profile=me, date=timezone.localdate(), hours=2)
+    services.staff_record_save(actor=SYSTEM, person=people["sourav"], role_title="Driver",
+                               start_date=timezone.localdate(), pay_type="stipend")  # fmt: skip
+    login(page, "manager")
+    page.context.add_cookies([{"name": "django_language", "value": "bn", "url": live_server.url}])
+    screens = {
+        "/volunteers/": "স্বেচ্ছাসেবক",
+        f"/volunteers/{me.pk}/": "যোগদান প্রক্রিয়া",
+        "/volunteers/tasks/": "নতুন কাজ",
+        f"/volunteers/tasks/{task.pk}/": "নির্দেশনা",
+        "/volunteers/hours/": "অনুমোদন করুন",
+        "/volunteers/teams/": "নতুন দল",
+        "/volunteers/leaderboard/": "সর্বকালীন",
+        "/volunteers/staff/": "পদের নাম",
+        "/volunteers/my-tasks/": "আমার কাজ",
+    }
+    for path, words in screens.items():
+        page.goto(f"{live_server.url}{path}")
+        expect(page.locator("html")).to_have_attribute("lang", "bn")
+        expect(page.locator("main")).to_contain_text(words)
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= 390, f"{path} is {width}px wide on a phone"
+
+    page.context.clear_cookies()
+    page.context.add_cookies([{"name": "django_language", "value": "hi", "url": live_server.url}])
+    page.goto(f"{live_server.url}/volunteer/")
+    expect(page.locator("h1")).to_have_text("हमारे साथ स्वयंसेवा करें")
+    page.locator("#id_given_name").fill("Meena")
+    page.get_by_role("button", name="साइन अप करें").tap()
+    expect(page.get_by_role("alert").first).to_be_visible()
+    expect(page.locator("#id_given_name")).to_have_value("Meena")
+    page.locator("#id_phone").fill("+91 98300 44444")
+    page.get_by_role("button", name="साइन अप करें").tap()
+    expect(page.locator("h1")).to_have_text("साइन अप करने के लिए धन्यवाद!")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
