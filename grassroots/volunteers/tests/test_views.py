@@ -232,3 +232,104 @@ def test_team_leaders_set_from_members(world, geo):
         unchanged=lambda: sorted(team.leaders.values_list("pk", flat=True)),
     )  # fmt: skip
     assert list(team.leaders.all()) == [world["vol"].person]
+
+
+def test_volunteer_list_and_leaderboard_are_cut_to_the_area(world):
+    for name in ("volunteer_list", "hours_list"):
+        assert_matrix(
+            html_client, "get", reverse(f"volunteers:{name}") + ("?status=pending" if name == "hours_list" else ""),
+            users=world["users"],
+            expect={"anonymous": LOGIN, "wrong_role": 403, "out_of_scope": 200,
+                    "other_volunteer": 403, "allowed": 200},
+            leaks=["Zenobia"],
+        )  # fmt: skip
+    assert_matrix(
+        html_client, "get", reverse("volunteers:leaderboard"), users=world["users"],
+        expect={"anonymous": LOGIN, "wrong_role": 403, "out_of_scope": 200,
+                "other_volunteer": 200, "allowed": 200},
+        allowed=("allowed", "other_volunteer"),  # a volunteer of the same booth sees its board
+        leaks=["Zenobia"],
+    )  # fmt: skip
+
+
+def test_task_create(world, geo):
+    assert_matrix(
+        html_client, "post", reverse("volunteers:task_board"),
+        data={"title": "Wombat walk", "slots": "2", "skills": []}, users=world["users"],
+        expect={"anonymous": LOGIN, "wrong_role": 403, "out_of_scope": 302,
+                "other_volunteer": 403, "allowed": 302},
+        allowed=("allowed", "out_of_scope"),  # an organiser elsewhere makes tasks in their area
+        unchanged=lambda: snapshot(Task.objects.all()),
+    )  # fmt: skip
+    made = dict(Task.objects.filter(title="Wombat walk").values_list("created_by__username",
+                                                                      "area__code"))  # fmt: skip
+    assert made == {"organiser": "IN-WB-AC1", "p2org": "IN-WB-AC1-P002"}
+    r = html_client(world["users"]["allowed"]).post(reverse("volunteers:task_board"),
+                                                     {"title": "", "slots": "0"})  # fmt: skip
+    assert r.status_code == 400
+
+
+def test_onboarding_invite_hours_for_a_volunteer_and_make_a_volunteer(world, users, people):
+    from grassroots.accounts.models import Role, User
+    from grassroots.volunteers.models import OnboardingCompletion, OnboardingStep
+
+    vol = world["vol"]
+    step = OnboardingStep.objects.first()
+    assert_matrix(
+        html_client, "post", reverse("volunteers:onboarding", args=[vol.pk]),
+        data={"step": step.pk, "done": "1"}, users=world["users"],
+        expect={"anonymous": LOGIN, "wrong_role": 403, "out_of_scope": 404,
+                "other_volunteer": 403, "allowed": 302},
+        unchanged=lambda: snapshot(OnboardingCompletion.objects.all()),
+    )  # fmt: skip
+    assert OnboardingCompletion.objects.filter(profile=vol, step=step).exists()
+    assert_matrix(
+        html_client, "post", reverse("volunteers:hours_log"),
+        data={"volunteer": vol.pk, "date": str(timezone.localdate()), "hours": "1"},
+        users=world["users"],
+        expect={"anonymous": LOGIN, "wrong_role": 403, "out_of_scope": 404,
+                "other_volunteer": 404, "allowed": 302},
+        unchanged=lambda: snapshot(HoursEntry.objects.all()),
+    )  # fmt: skip
+    rahul = people["rahul"]  # part 2: outside the volunteer organiser's… but not p2org's
+    assert_matrix(
+        html_client, "post", reverse("volunteers:profile_create", args=[people["ananya"].pk]),
+        users=world["users"],
+        expect={"anonymous": LOGIN, "wrong_role": 403, "out_of_scope": 404,
+                "other_volunteer": 403, "allowed": 302},
+        unchanged=lambda: snapshot(VolunteerProfile.objects.all()),
+    )  # fmt: skip
+    assert VolunteerProfile.objects.filter(person=people["ananya"]).exists()
+    assert rahul.area.code == "IN-WB-AC1-P002"
+    role = Role.objects.get(slug="volunteer")
+    admin_users = dict(world["users"], allowed=users["admin"])
+    r = html_client(users["admin"]).post(reverse("volunteers:invite", args=[vol.pk]),
+                                         {"username": "zenobia", "role": role.pk})  # fmt: skip
+    assert r.status_code == 400 and "already has a login" in r.content.decode()
+    vol = VolunteerFactory(area=vol.person.area, given_name="Zenobia")  # no login yet
+    assert_matrix(
+        html_client, "post", reverse("volunteers:invite", args=[vol.pk]),
+        data={"username": "zenobia", "email": "z@example.org", "role": role.pk},
+        users=admin_users,
+        expect={"anonymous": LOGIN, "wrong_role": 403, "out_of_scope": 404,
+                "other_volunteer": 403, "allowed": 302},
+        unchanged=lambda: snapshot(User.objects.values("username")),
+    )  # fmt: skip
+    vol.refresh_from_db()
+    assert vol.user.username == "zenobia"
+
+
+def test_staff_documents_only_for_the_staff_capability(world, users, people, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    rec = services.staff_record_save(actor=SYSTEM, person=people["ananya"], role_title="Cook",
+                                     start_date=timezone.localdate(), pay_type="hourly")  # fmt: skip
+    doc = services.staff_document_add(actor=SYSTEM, record=rec, title="Contract",
+                                      file=SimpleUploadedFile("c.txt", b"Secret terms"))  # fmt: skip
+    assert_matrix(
+        html_client, "get", reverse("volunteers:staff_document", args=[doc.pk]),
+        users={"wrong_role": users["organiser"], "allowed": users["manager"]},
+        expect={"anonymous": LOGIN, "wrong_role": 403, "allowed": 200},
+        leaks=["Secret terms"],
+    )  # fmt: skip
