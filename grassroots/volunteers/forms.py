@@ -7,6 +7,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from grassroots.geography.models import Area
 from grassroots.volunteers.models import (
     HoursEntry,
     Skill,
@@ -49,6 +50,9 @@ class SignupForm(forms.Form):
         label=_("Anything else you would like to do?"), required=False, max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )  # fmt: skip
+    area = forms.ModelChoiceField(
+        label=_("Where would you like to help?"), queryset=Area.objects.none(), required=False,
+    )  # fmt: skip
     consent_email = forms.BooleanField(required=False)
     consent_sms = forms.BooleanField(required=False)
     website = forms.CharField(required=False, label=_("Leave this empty"))  # the honeypot
@@ -56,6 +60,9 @@ class SignupForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["skills"].queryset = Skill.objects.order_by("kind", "name")
+        from grassroots.volunteers.selectors import public_signup_areas
+
+        self.fields["area"].queryset = public_signup_areas()
 
 
 class ProfileForm(forms.Form):
@@ -77,6 +84,9 @@ class ProfileForm(forms.Form):
     )
     emergency_name = forms.CharField(label=_("Emergency contact"), required=False, max_length=150)
     emergency_phone = forms.CharField(label=_("Emergency phone"), required=False, max_length=30)
+    recruited_by_id = forms.IntegerField(
+        label=_("Recruited by (person id)"), required=False, min_value=1, max_value=2**62
+    )
 
     def __init__(self, *args, teams=None, **kwargs):
         super().__init__(*args, **kwargs)

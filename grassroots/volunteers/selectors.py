@@ -50,6 +50,15 @@ def volunteer_list(
     return qs.distinct() if (skill or team) else qs
 
 
+def public_signup_areas() -> QuerySet:
+    """The public selector of the sign-up form's areas (no login): the tree above polling
+    units — a state, a district, a constituency — the public part of the geography."""
+    from grassroots.geography.models import Area
+
+    ids = Area.objects.filter(kind__is_polling_unit=False, depth__lte=3).order_by("path")
+    return Area.objects.filter(pk__in=ids.values("pk")[:300]).order_by("path")
+
+
 def my_profile(actor: Any) -> VolunteerProfile | None:
     if not access.is_user(actor):
         return None
@@ -252,6 +261,14 @@ def leaderboard(
             rank, previous = i, row.points
         row.rank = rank
     return rows
+
+
+def leaderboard_areas(*, actor: Any) -> list:
+    """Areas to rank by: those of the teams the actor may see (constituencies, booths …)."""
+    from grassroots.geography.models import Area
+
+    ids = Team.objects.visible_to(actor).exclude(area=None).values("area_id")
+    return list(Area.objects.filter(pk__in=ids).order_by("path")[:200])
 
 
 def my_rank(actor: Any, period: str = "all") -> Row | None:

@@ -17,6 +17,7 @@ from django.views import View
 from grassroots.accounts.models import Role
 from grassroots.accounts.permissions import CapabilityRequiredMixin
 from grassroots.core import access
+from grassroots.geography.models import Area
 from grassroots.people.models import Person
 from grassroots.volunteers import forms, selectors, services
 from grassroots.volunteers.models import (
@@ -93,6 +94,7 @@ class VolunteerDetailView(CapabilityRequiredMixin, View):
                 "availability": profile.availability, "teams": list(profile.teams.all()),
                 "interests": profile.interests, "emergency_name": profile.emergency_name,
                 "emergency_phone": profile.emergency_phone,
+                "recruited_by_id": profile.recruited_by_id,
             })  # fmt: skip
         return {
             "profile": profile,
@@ -114,8 +116,13 @@ class VolunteerDetailView(CapabilityRequiredMixin, View):
         profile = _get(VolunteerProfile.objects.select_related("person"), request.user, pk)
         form = forms.ProfileForm(request.POST, teams=selectors.team_list(actor=request.user))
         if form.is_valid():
+            data = dict(form.cleaned_data)
+            rid = data.pop("recruited_by_id")
             try:
-                services.profile_update(actor=request.user, profile=profile, data=form.cleaned_data)
+                data["recruited_by"] = _get(Person, request.user, rid) if rid else None
+                services.profile_update(actor=request.user, profile=profile, data=data)
+            except Http404:
+                form.add_error("recruited_by_id", _("Unknown person."))
             except ValidationError as exc:
                 _form_errors(form, exc)
             else:
@@ -393,12 +400,16 @@ class LeaderboardView(CapabilityRequiredMixin, View):
         tid = request.GET.get("team", "")
         if tid.isdigit():
             team = _get(Team, request.user, tid)
-        board = selectors.leaderboard(actor=request.user, period=period, team=team)
+        area = None
+        aid = request.GET.get("area", "")
+        if aid.isdigit():
+            area = _get(Area, request.user, aid)
+        board = selectors.leaderboard(actor=request.user, period=period, team=team, area=area)
         mine = selectors.my_profile(request.user)
         me = next((r for r in board if mine and r.profile_id == mine.pk), None)
         return render(request, "volunteers/leaderboard.html", {
-            "rows": board[:50], "me": me, "period": period, "team": team,
-            "teams": selectors.team_list(actor=request.user),
+            "rows": board[:50], "me": me, "period": period, "team": team, "area": area,
+            "areas": selectors.leaderboard_areas(actor=request.user),
         })  # fmt: skip
 
 
@@ -508,7 +519,7 @@ class SignupView(View):
                 given_name=data["given_name"], family_name=data["family_name"],
                 email=data["email"], phone=data["phone"], skills=data["skills"],
                 availability=data["availability"], interests=data["interests"],
-                consents=consents,
+                area=data["area"], consents=consents,
             )  # fmt: skip
         except ValidationError as exc:
             _form_errors(form, exc)

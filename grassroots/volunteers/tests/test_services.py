@@ -111,6 +111,10 @@ def test_points_leaderboard_and_badges(geo, users):
     services.hours_decide(actor=users["organiser"], entry=entry, approve=True)
     assert selectors.my_rank(users["volunteer"]).rank == 1
     assert selectors.my_rank(users["volunteer"], "week").points == 23.0
+    # per area: a volunteer elsewhere is not on part 1's board
+    VolunteerFactory(area=geo["p2"], given_name="Chitra")
+    assert {r.name for r in selectors.leaderboard(actor=SYSTEM, area=geo["p1"])} == {
+        "Asha F.", "Bina F."}  # fmt: skip
 
 
 def test_a_registered_point_source_counts_by_its_rule(geo):

@@ -202,8 +202,13 @@ def test_public_signup_honeypot_and_rate_limit(geo, client):
     assert r.status_code == 400 and "Mina" in r.content.decode()  # what was typed is kept
     for _i in range(3):
         r = client.post(url, {"given_name": "Mina", "email": "mina@example.org",
-                              "availability": ["sat-morning"], "consent_email": "on"})  # fmt: skip
+                              "availability": ["sat-morning"], "consent_email": "on",
+                              "area": geo["ac"].pk})  # fmt: skip
         assert r.status_code == 200
+    mina = VolunteerProfile.objects.get(person__given_name="Mina")
+    assert list(mina.preferred_areas.all()) == [geo["ac"]] and mina.person.area == geo["ac"]
+    r = client.post(url, {"given_name": "Pia", "email": "pia@example.org", "area": geo["p1"].pk})
+    assert r.status_code == 400  # a polling part is not offered on the public form
     assert Person.objects.count() == before + 1  # the same person, never a duplicate
     r = client.post(url, {"given_name": "Mina", "email": "mina@example.org"})
     assert r.status_code == 429
@@ -333,3 +338,22 @@ def test_staff_documents_only_for_the_staff_capability(world, users, people, set
         expect={"anonymous": LOGIN, "wrong_role": 403, "allowed": 200},
         leaks=["Secret terms"],
     )  # fmt: skip
+
+
+def test_profile_form_sets_the_recruiter_and_keeps_input_on_errors(world, users, people):
+    vol = world["vol"]
+    url = reverse("volunteers:volunteer_detail", args=[vol.pk])
+    c = html_client(users["organiser"])
+    r = c.post(url, {"status": "active", "interests": "Youth outreach",
+                     "recruited_by_id": vol.person_id})  # fmt: skip
+    assert r.status_code == 400 and "Youth outreach" in r.content.decode()
+    assert "cannot recruit themselves" in r.content.decode()
+    p2org = world["users"]["out_of_scope"]
+    r = html_client(p2org).post(url, {"status": "active"})
+    assert r.status_code == 404
+    r = c.post(url, {"status": "active", "recruited_by_id": people["rahul"].pk,
+                     "availability": ["mon-evening", "sat-morning"]})  # fmt: skip
+    assert r.status_code == 302
+    vol.refresh_from_db()
+    assert vol.recruited_by == people["rahul"] and vol.availability == ["mon-evening",
+                                                                        "sat-morning"]  # fmt: skip
