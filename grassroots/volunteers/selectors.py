@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from grassroots.core import access
 from grassroots.core.registry import Tile
@@ -167,6 +168,7 @@ def task_suggestions(*, actor: Any, task: Task, limit: int = 10) -> list[Suggest
             open_tasks=Count(
                 "assignments",
                 filter=Q(assignments__status="assigned", assignments__task__status="open"),
+                distinct=True,  # the area filter may join several preferred areas
             )
         )
     )
@@ -201,7 +203,10 @@ def task_suggestions(*, actor: Any, task: Task, limit: int = 10) -> list[Suggest
             score += WEIGHTS["available"] / 2
         score -= WEIGHTS["load"] * min(profile.open_tasks, 4)
         if profile.open_tasks:
-            reasons.append(_("%(n)s open tasks") % {"n": profile.open_tasks})
+            reasons.append(
+                ngettext("%(n)s open task", "%(n)s open tasks", profile.open_tasks)
+                % {"n": profile.open_tasks}
+            )
         out.append(Suggestion(profile, round(score, 2), reasons))
     out.sort(key=lambda s: (-s.score, s.profile.created_at, s.profile.pk))
     return out[:limit]

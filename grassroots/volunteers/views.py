@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
+from grassroots.accounts import throttle
 from grassroots.accounts.models import Role
 from grassroots.accounts.permissions import CapabilityRequiredMixin
 from grassroots.core import access
@@ -503,7 +504,7 @@ class SignupView(View):
         ctx = {"form": form, "wording": wording}
         if request.POST.get("website"):  # a bot filled the hidden field: thank it, keep nothing
             return render(request, "volunteers/signup_done.html", status=200)
-        ip = request.META.get("REMOTE_ADDR", "")
+        ip = throttle.client_ip(request)
         if not form.is_valid():
             return render(request, "volunteers/signup.html", ctx, status=400)
         data = form.cleaned_data

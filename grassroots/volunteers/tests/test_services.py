@@ -255,3 +255,12 @@ def test_segment_filters(geo):
     assert match("volunteer", {"team": str(team.pk)}) == {b.person_id}
     assert match("volunteer_hours", {"min_hours": 5}) == {a.person_id}
     assert match("volunteer_hours", {"min_hours": 5.5}) == set()
+
+
+def test_load_is_counted_once_whatever_the_preferred_areas(geo):
+    task = TaskFactory(area=geo["ac"])
+    v = VolunteerFactory(area=None, preferred_areas=[geo["p1"], geo["p2"]])
+    services.task_assign(actor=SYSTEM, task=TaskFactory(area=geo["p1"]), profiles=[v])
+    (s,) = selectors.task_suggestions(actor=SYSTEM, task=task)
+    assert s.profile == v and s.profile.open_tasks == 1
+    assert "1 open task" in s.reasons and "prefers the area" in s.reasons
