@@ -19,6 +19,7 @@ BENCHMARKS = [
     "webhooks",
     "limits",
     "api",
+    "events",
 ]
 MODULES = {"import": "importer", "email": "messaging", "sms": "messaging"}  # `import`: a keyword
 RUNNERS = {"email": "run_email", "sms": "run_sms"}  # modules with more than one benchmark

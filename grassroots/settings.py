@@ -247,6 +247,17 @@ GRASSROOTS_CSP = {
     "frame-ancestors": ["'none'"],
 }
 
+# Events: the public map's tiles (any XYZ tile server; empty = no map, the list only) and the
+# sign-up form's spam limits (``events.throttle``). The tiles' origin is added to img-src on
+# the map page only.
+EVENTS_MAP_TILES = os.environ.get(
+    "GRASSROOTS_MAP_TILES", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+)
+EVENTS_MAP_ATTRIBUTION = os.environ.get(
+    "GRASSROOTS_MAP_ATTRIBUTION", "© OpenStreetMap contributors"
+)
+EVENTS_RSVP_LIMITS = {"per_ip": 20, "per_contact": 5, "window": 600}
+
 # Background work: one task API, the queue is configuration (ARCHITECTURE §1; ADR 0010).
 # Two queues by urgency, each with its own worker: "urgent" (sending, webhooks and replies,
 # outbox delivery, the minute tick) never waits behind "batch" (imports, dedupe, exports, PDFs).

@@ -217,6 +217,15 @@ class Shift(models.Model):
     def fill_rate(self) -> float:
         return self.confirmed_count / self.capacity if self.capacity else 0.0
 
+    @property
+    def fill_pct(self) -> int:
+        """0…100, for the ``pct-N`` bar classes."""
+        return min(100, round(100 * self.fill_rate))
+
+    @property
+    def free(self) -> int:
+        return max(0, self.capacity - self.confirmed_count)
+
 
 class Registration(models.Model):
     class Status(models.TextChoices):

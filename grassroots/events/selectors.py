@@ -41,6 +41,7 @@ def event_list(
     if status in Event.Status.values:
         qs = qs.filter(status=status)
     now = timezone.now()
+    qs = qs.order_by("starts_at", "id")
     if when == "upcoming":
         qs = qs.filter(ends_at__gte=now)
     elif when == "past":
@@ -66,12 +67,19 @@ def event_shifts(event: Event) -> list[Shift]:
     )
 
 
-def event_registrations(event: Event, *, status: str = "") -> QuerySet[Registration]:
+def event_registrations(
+    event: Event, *, status: str = "", people_of: Any = None
+) -> QuerySet[Registration]:
+    """The event's sign-ups; with ``people_of`` (an actor), only those of people they may see."""
     qs = event.registrations.select_related("person", "shift").order_by(
         "shift__position", "shift__starts_at", "status", "waitlist_position", "created_at", "id"
     )
     if status in R.values:
         qs = qs.filter(status=status)
+    if people_of is not None:
+        from grassroots.people.models import Person
+
+        qs = qs.filter(person__in=Person.objects.visible_to(people_of).values("pk"))
     return qs
 
 
@@ -165,7 +173,8 @@ def public_event_get(public_id: Any) -> Event | None:
     try:
         return (
             public_events()
-            .select_related("type", "contact_person")
+            .select_related("type")
+            .defer("created_by", "contact_person", "series", "area")
             .prefetch_related(Prefetch("shifts", queryset=Shift.objects.order_by("position")))
             .filter(public_id=public_id)
             .first()

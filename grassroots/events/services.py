@@ -570,7 +570,7 @@ def registration_create(
     for ``shift``. A repeated sign-up answers the existing registration (``created=False``);
     a full shift puts them on its waitlist. ``public``: the no-login form, acting as SYSTEM on
     an event the public selector found (published, public or unlisted)."""
-    event = shift.event
+    event = Event.objects.get(pk=shift.event_id)  # its status now, not a caller's old copy
     if public:
         if not access.is_system(actor):
             raise access.Forbidden(MANAGE)

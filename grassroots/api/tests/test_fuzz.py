@@ -68,6 +68,11 @@ def world(geo, users, people):
         person_ids=ids,
         visibility="shared",
     )
+    # an event with a shift and a sign-up, for the events endpoints' ids to find
+    from grassroots.events.tests.factories import EventFactory, RegistrationFactory
+
+    event = EventFactory(area=geo["p1"], shifts=[{"capacity": 5}])
+    RegistrationFactory(shift=event.shifts.get(), person=people["ananya"])
     return users
 
 

@@ -73,3 +73,18 @@ class RegistrationFactory(DjangoModelFactory):
         return services.registration_create(
             actor=actor, shift=shift, person=person, **kwargs
         ).registration
+
+
+def scoped_user(username: str, role_slug: str, areas):
+    """A user with one default role, scoped to ``areas`` (the out-of-scope columns)."""
+    from grassroots.accounts import services as account_services
+    from grassroots.accounts.models import Role
+
+    return account_services.user_create(
+        actor=SYSTEM,
+        username=username,
+        password="correct-horse-battery-1",
+        roles=Role.objects.filter(slug=role_slug),
+        scope_all=False,
+        scope_areas=list(areas),
+    )
