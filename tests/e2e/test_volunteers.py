@@ -103,10 +103,10 @@ def test_every_volunteer_screen_on_a_phone_in_bengali_and_hindi(
     page.goto(f"{live_server.url}/volunteer/")
     expect(page.locator("h1")).to_have_text("हमारे साथ स्वयंसेवा करें")
     page.locator("#id_given_name").fill("Meena")
-    page.get_by_role("button", name="साइन अप करें").tap()
+    page.locator("main form").get_by_role("button").tap()
     expect(page.get_by_role("alert").first).to_be_visible()
     expect(page.locator("#id_given_name")).to_have_value("Meena")
     page.locator("#id_phone").fill("+91 98300 44444")
-    page.get_by_role("button", name="साइन अप करें").tap()
+    page.locator("main form").get_by_role("button").tap()
     expect(page.locator("h1")).to_have_text("साइन अप करने के लिए धन्यवाद!")
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
