@@ -1,6 +1,7 @@
 import hashlib
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.core.cache import cache
 from django.core.paginator import Paginator as DjangoPaginator
 from django.utils.functional import cached_property
@@ -24,7 +25,10 @@ class CountCachingPaginator(DjangoPaginator):
         ttl = settings.API_COUNT_CACHE_SECONDS
         if query is None or ttl <= 0:
             return super().count
-        sql, params = query.sql_with_params()
+        try:
+            sql, params = query.sql_with_params()
+        except EmptyResultSet:  # a filter that can match nothing (an unknown area code)
+            return 0
         key = "api-count:" + hashlib.sha256(repr((sql, params)).encode()).hexdigest()
         found = cache.get(key)
         if found is not None:
