@@ -1,8 +1,8 @@
 import hashlib
 
 from django.conf import settings
-from django.core.exceptions import EmptyResultSet
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator as DjangoPaginator
 from django.utils.functional import cached_property
 from rest_framework.exceptions import ValidationError
