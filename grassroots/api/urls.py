@@ -2,7 +2,17 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
-from grassroots.api import areas, docs, duplicates, events, imports, lists, messaging, views
+from grassroots.api import (
+    areas,
+    docs,
+    duplicates,
+    events,
+    imports,
+    lists,
+    messaging,
+    views,
+    volunteers,
+)
 
 router = DefaultRouter()
 router.register("people", views.PersonViewSet, basename="person")
@@ -22,6 +32,9 @@ router.register("messages", messaging.MessageViewSet, basename="message")
 router.register("events", events.EventViewSet, basename="event")
 router.register("shifts", events.ShiftViewSet, basename="shift")
 router.register("registrations", events.RegistrationViewSet, basename="registration")
+router.register("volunteers", volunteers.VolunteerViewSet, basename="volunteer")
+router.register("volunteer-tasks", volunteers.TaskViewSet, basename="volunteer-task")
+router.register("volunteer-hours", volunteers.HoursViewSet, basename="volunteer-hours")
 
 app_name = "api"
 

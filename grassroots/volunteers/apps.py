@@ -8,4 +8,33 @@ class VolunteersConfig(AppConfig):
     verbose_name = _("Volunteers")
 
     def ready(self):
-        from grassroots.volunteers import events  # noqa: F401 - what volunteers publish
+        from grassroots.core import events
+        from grassroots.core.registry import (
+            DemoSeeder,
+            NavItem,
+            PersonPanel,
+            dashboard_tiles,
+            demo_seeders,
+            nav_items,
+            person_panels,
+            timeline_sources,
+        )
+        from grassroots.volunteers import demo, filters, points, selectors, services
+        from grassroots.volunteers import events as _declared  # noqa: F401 - what we publish
+
+        nav_items.register(
+            NavItem(_("Volunteers"), "volunteers:volunteer_list", "volunteers.view", 45)
+        )
+        nav_items.register(NavItem(_("My tasks"), "volunteers:my_tasks", "volunteers.self", 46))
+        dashboard_tiles.register(selectors.dashboard_tiles)
+        person_panels.register(
+            PersonPanel("volunteers/_person_panel.html", selectors.person_panel, 50)
+        )
+        timeline_sources.register(selectors.timeline_entries)
+        filters.register_all()
+        points.register_builtins()
+        demo_seeders.register(DemoSeeder(demo.seed, 150))
+        # an attended shift counts as approved hours (the events app publishes the event)
+        events.subscriber("attendance.recorded", key=services.ATTENDANCE_SUBSCRIBER_KEY)(
+            services.hours_from_attendance
+        )
