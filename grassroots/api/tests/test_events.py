@@ -210,7 +210,9 @@ def test_a_campaign_wide_events_sign_ups_are_listed_only_for_people_in_ones_area
     )  # fmt: skip
     c = api_client(viewer)
     assert c.get(f"/api/v1/events/{event.pk}/").status_code == 200
-    listed = {r["id"] for r in c.get("/api/v1/registrations/", {"event": event.pk}).json()["results"]}
+    listed = {
+        r["id"] for r in c.get("/api/v1/registrations/", {"event": event.pk}).json()["results"]
+    }
     assert listed == {mine.pk}
     assert c.get(f"/api/v1/registrations/{theirs.pk}/").status_code == 404
     everyone = api_client(cast["volunteer"]).get("/api/v1/registrations/", {"event": event.pk})
