@@ -39,6 +39,16 @@ MAX_HOURS_PER_ENTRY = Decimal("24")
 PROFILE_FIELDS = ("status", "interests", "emergency_name", "emergency_phone", "source")
 
 
+def reference_data_ensure() -> None:
+    """The skills, onboarding steps, point rules and badges the app starts with exist (a flushed
+    test database): the data migration's own ``seed``, run again (it only adds what is missing)."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("grassroots.volunteers.migrations.0002_seed_reference_data").seed(apps, None)
+
+
 def _clean_availability(slots: Iterable[str] | None) -> list[str]:
     slots = [str(s).strip() for s in (slots or []) if str(s).strip()]
     allowed = set(slot_choices())

@@ -242,6 +242,8 @@ def test_role_update_audits_changes_and_applies_to_members(users):
                 "people.add",
                 "lists.print",
                 "messaging.text",
+                "events.view",
+                "volunteers.self",
                 "api.use",
             ],
             "to": ["people.edit", "people.view"],
@@ -263,6 +265,7 @@ def test_roles_ensure_defaults_does_not_overwrite_edits(db):
         "audit.view",
         "geography.view",
         "people.view",
+        "events.view",
         "api.use",
     ]
 

@@ -359,6 +359,8 @@ def test_role_edit_rejects_unknown_capability(users, client_for):
         "people.add",
         "lists.print",
         "messaging.text",
+        "events.view",
+        "volunteers.self",
         "api.use",
     ]
 

@@ -13,11 +13,18 @@ from factory.django import DjangoModelFactory
 from grassroots.core.access import SYSTEM
 from grassroots.people.tests.factories import PersonFactory
 from grassroots.volunteers import services
-from grassroots.volunteers.models import Skill, Task, Team, VolunteerProfile
+from grassroots.volunteers.models import PointRule, Skill, Task, Team, VolunteerProfile
 
 
 def skills(codes):
+    _reference_data()
     return list(Skill.objects.filter(code__in=list(codes or [])))
+
+
+def _reference_data() -> None:
+    """A browser test's flushed database has lost the migration's reference data: put it back."""
+    if not (Skill.objects.exists() and PointRule.objects.exists()):
+        services.reference_data_ensure()
 
 
 class VolunteerFactory(DjangoModelFactory):
