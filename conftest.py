@@ -11,6 +11,7 @@ import pytest
 
 from grassroots.accounts import services as account_services
 from grassroots.accounts.models import Role
+from grassroots.core import registry
 from grassroots.core.access import SYSTEM
 from grassroots.geography import services as geo_services
 from grassroots.people import services as people_services
@@ -42,6 +43,8 @@ def geo(db):
     # Tests with transactional_db (live_server, on_commit) flush the database, which removes
     # the default roles the data migration created; put them back.
     account_services.roles_ensure_defaults()
+    for ensure in registry.reference_data:  # event types, skills... (each app's data migrations)
+        ensure()
     country = geo_services.area_kind_ensure(code="country", name="Country", sort_order=1)
     state = geo_services.area_kind_ensure(code="state", name="State", sort_order=2)
     ac = geo_services.area_kind_ensure(code="ac", name="Assembly constituency", sort_order=4)

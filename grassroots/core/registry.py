@@ -96,5 +96,9 @@ housekeeping = Registry()
 timeline_sources = Registry()
 every_minute = Registry()
 demo_seeders = Registry()
+# Functions that put back the rows an app's data migrations create (event types, skills...),
+# idempotently: a test database flushed by a transactional test has lost them (the root
+# conftest calls them all; so does anything that must work on such a database).
+reference_data = Registry()
 
 TileProvider = Callable[[Any], list[Tile]]

@@ -16,13 +16,17 @@ class EventsConfig(AppConfig):
             demo_seeders,
             nav_items,
             person_panels,
+            reference_data,
             timeline_sources,
         )
         from grassroots.events import (
             demo,
             events,  # noqa: F401 - the catalogue of what events publish
             registry,
+            services,
         )
+
+        reference_data.register(services.event_types_ensure)
 
         nav_items.register(NavItem(_("Events"), "events:event_list", "events.view", 35))
         person_panels.register(PersonPanel("events/_person_panel.html", registry.person_panel, 45))

@@ -8,7 +8,7 @@ class VolunteersConfig(AppConfig):
     verbose_name = _("Volunteers")
 
     def ready(self):
-        from grassroots.core import events
+        from grassroots.core import events, registry
         from grassroots.core.registry import (
             DemoSeeder,
             NavItem,
@@ -20,6 +20,8 @@ class VolunteersConfig(AppConfig):
             timeline_sources,
         )
         from grassroots.volunteers import demo, filters, points, selectors, services
+
+        registry.reference_data.register(services.reference_data_ensure)
         from grassroots.volunteers import events as _declared  # noqa: F401 - what we publish
 
         nav_items.register(

@@ -99,8 +99,11 @@ def _duplicate_model_fitted():
 @pytest.fixture(autouse=True)
 def _default_roles(transactional_db):
     from grassroots.accounts.services import roles_ensure_defaults
+    from grassroots.core.registry import reference_data
 
     roles_ensure_defaults()
+    for ensure in reference_data:  # each app's data-migration rows, lost in the last flush
+        ensure()
 
 
 @pytest.fixture

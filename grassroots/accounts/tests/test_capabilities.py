@@ -139,6 +139,21 @@ ADDED_SINCE = {
         "communications",
         "volunteer",
     },
+    # events/migrations/0002_seed_types_and_grants.py (issue 15)
+    "events.view": {
+        "campaign_manager",
+        "field_organiser",
+        "communications",
+        "data_manager",
+        "volunteer",
+        "auditor",
+    },
+    "events.manage": {"campaign_manager", "field_organiser", "communications"},
+    # volunteers/migrations/0002_seed_reference_data.py (issue 15)
+    "volunteers.view": {"campaign_manager", "field_organiser", "data_manager"},
+    "volunteers.manage": {"campaign_manager", "field_organiser"},
+    "volunteers.self": {"campaign_manager", "field_organiser", "communications", "volunteer"},
+    "volunteers.staff": {"campaign_manager"},
 }
 
 

@@ -265,12 +265,10 @@ def test_entering_a_segment_starts_it_for_newcomers_only(geo, manager, clock, de
 
 @pytest.fixture
 def rsvp_and_donation():
-    """What the events and finance apps declare (their events, about a person)."""
-    events.declare("rsvp.created", "A person RSVPs to an event", ("event_id",),
-                   person_field="person_id")  # fmt: skip
+    """``rsvp.created`` is the events app's; ``donation.received`` what the finance app will
+    declare (an event about a person)."""
     events.declare("donation.received", "A person donates", ("amount",), person_field="person_id")
     yield
-    events.undeclare("rsvp.created")
     events.undeclare("donation.received")
 
 
@@ -283,7 +281,10 @@ def test_rsvp_and_donation_events_start_automations_for_their_person(
         steps=[{"kind": "tag", "params": {"tag": "engaged"}}],
     )  # fmt: skip
     p = people_services.person_create(actor=SYSTEM, data={"given_name": "Rita"})
-    events.publish("rsvp.created", {"person_id": p.pk, "event_id": 1})
+    events.publish(
+        "rsvp.created",
+        {"person_id": p.pk, "rsvp_id": 1, "event_id": 1, "shift_id": 1, "status": "confirmed"},
+    )
     events.publish("donation.received", {"person_id": p.pk, "amount": 500})
     deliver()
     assert Enrollment.objects.filter(automation=auto, person=p).count() == 1
