@@ -14,7 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from grassroots.api.fields import IdRelatedField
+from grassroots.api.fields import IdRelatedField, UtcDateTimeFilter
 from grassroots.api.permissions import CapabilityPermission
 from grassroots.api.scoping import ScopedViewSetMixin
 from grassroots.api.serializers import AreaRefField
@@ -64,8 +64,8 @@ class EventSerializer(serializers.ModelSerializer):
 class EventFilter(ScopedFilterSet):
     type = df.CharFilter(field_name="type__slug")
     status = df.ChoiceFilter(choices=Event.Status.choices)
-    starts_after = df.IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
-    starts_before = df.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lte")
+    starts_after = UtcDateTimeFilter(field_name="starts_at", lookup_expr="gte")
+    starts_before = UtcDateTimeFilter(field_name="starts_at", lookup_expr="lte")
 
     class Meta:
         model = Event

@@ -4,8 +4,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+import django_filters as df
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
 
 from grassroots.core.ids import ID_SCHEMA, MAX_ID, MIN_ID, parse_id
 
@@ -70,3 +74,20 @@ class JSONField(serializers.JSONField):
 
     def to_internal_value(self, data):
         return refuse_nul(super().to_internal_value(data))
+
+
+class UtcDateTimeFilter(df.IsoDateTimeFilter):
+    """An ISO date-time filter that compares in UTC. A time with any offset Python accepts
+    (``+21:07``) is valid ISO, but PostgreSQL refuses offsets beyond ±15:59 — which was a 500 on
+    PostgreSQL and a different answer on SQLite. Converted to UTC, it is the same instant; one
+    that falls outside the years a date can hold is a 400."""
+
+    def filter(self, qs, value):
+        if value is not None and value.tzinfo is not None:
+            try:
+                value = value.astimezone(dt.UTC)
+            except OverflowError:
+                raise ValidationError(
+                    {self.field_name: ["A date and time within years 1 to 9999."]}
+                )
+        return super().filter(qs, value)
