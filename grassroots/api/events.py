@@ -14,7 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from grassroots.api.fields import IdRelatedField, UtcDateTimeFilter
+from grassroots.api.fields import IdRelatedField, SlugRefField, UtcDateTimeFilter
 from grassroots.api.permissions import CapabilityPermission
 from grassroots.api.scoping import ScopedViewSetMixin
 from grassroots.api.serializers import AreaRefField
@@ -39,13 +39,11 @@ class ShiftInlineSerializer(serializers.ModelSerializer):
 
 class EventSerializer(serializers.ModelSerializer):
     serializer_related_field = IdRelatedField
-    type = serializers.SlugRelatedField(slug_field="slug", queryset=EventType.objects.all())
+    type = SlugRefField(slug_field="slug", queryset=EventType.objects.all())
     area = AreaRefField(required=False, allow_null=True)
     shifts = ShiftInlineSerializer(many=True, read_only=True)
     hosts = IdRelatedField(many=True, queryset=Person.objects.all(), required=False)
-    tags = serializers.SlugRelatedField(
-        many=True, slug_field="slug", queryset=Tag.objects.all(), required=False
-    )
+    tags = SlugRefField(many=True, slug_field="slug", queryset=Tag.objects.all(), required=False)
     latitude = serializers.FloatField(required=False, allow_null=True, min_value=-90, max_value=90)
     longitude = serializers.FloatField(
         required=False, allow_null=True, min_value=-180, max_value=180

@@ -91,3 +91,14 @@ class UtcDateTimeFilter(df.IsoDateTimeFilter):
                     {self.field_name: ["A date and time within years 1 to 9999."]}
                 )
         return super().filter(qs, value)
+
+
+class SlugRefField(serializers.SlugRelatedField):
+    """A related object named by a slug or code. A name with a NUL character is "does not
+    exist" (400) before any lookup: PostgreSQL cannot even compare such a string (a 500 there,
+    found by the fuzz run)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data.replace("\x00", ""))
+        return super().to_internal_value(data)

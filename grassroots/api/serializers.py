@@ -9,7 +9,7 @@ from rest_framework import ISO_8601, relations, serializers
 from rest_framework import fields as drf_fields
 from rest_framework.settings import api_settings
 
-from grassroots.api.fields import IdListField, IdRelatedField
+from grassroots.api.fields import IdListField, IdRelatedField, SlugRefField
 from grassroots.geography.models import Area
 from grassroots.people.models import ContactPoint, Household, Person, Tag
 from grassroots.people.selectors import person_related
@@ -183,7 +183,7 @@ class NestedContactPointSerializer(CachedReadMixin, serializers.ModelSerializer)
         list_serializer_class = AttachedListSerializer
 
 
-class AreaRefField(serializers.SlugRelatedField):
+class AreaRefField(SlugRefField):
     def __init__(self, **kwargs):
         super().__init__(slug_field="code", queryset=Area.objects.all(), **kwargs)
         self.error_messages["does_not_exist"] = "Unknown area code “{value}”."
@@ -350,7 +350,7 @@ class TagSerializer(serializers.ModelSerializer):
 
 class AreaSerializer(serializers.ModelSerializer):
     kind = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    parent = serializers.SlugRelatedField(
+    parent = SlugRefField(
         slug_field="code", read_only=True, allow_null=True, help_text="null for a top area."
     )
     polling_station = serializers.SerializerMethodField()

@@ -17,7 +17,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from grassroots.api.fields import IdRelatedField
+from grassroots.api.fields import IdRelatedField, SlugRefField
 from grassroots.api.permissions import CapabilityPermission
 from grassroots.api.scoping import ScopedViewSetMixin
 from grassroots.core.filters import ScopedFilterSet
@@ -64,7 +64,7 @@ class VolunteerViewSet(
 
 class TaskSerializer(serializers.ModelSerializer):
     area = IdRelatedField(queryset=Area.objects.all(), required=False, allow_null=True)
-    skills = serializers.SlugRelatedField(
+    skills = SlugRefField(
         slug_field="code", many=True, queryset=Skill.objects.all(), required=False
     )
     assignees = serializers.SerializerMethodField()

@@ -239,3 +239,17 @@ def test_a_time_filter_with_an_offset_postgresql_refuses_is_the_same_instant(cas
     assert r.status_code == 200 and ids(r) == []
     r = c.get("/api/v1/events/", {"starts_before": "0001-01-01T00:30:00+15:00"})
     assert r.status_code == 400
+
+
+def test_a_type_or_tag_with_a_nul_character_is_unknown_not_a_server_error(cast):
+    c = api_client(cast["org_p1"])
+    start = timezone.now() + dt.timedelta(days=3)
+    body = {"title": "Phone bank", "type": "phone\x00bank", "area": "IN-WB-AC1-P001",
+            "time_zone": "Asia/Kolkata", "starts_at": start.isoformat(),
+            "ends_at": (start + dt.timedelta(hours=2)).isoformat()}  # fmt: skip
+    r = c.post("/api/v1/events/", body, format="json")
+    assert r.status_code == 400 and "type" in r.json()["error"]["fields"]
+    r = c.post("/api/v1/events/", {**body, "type": "phone_bank", "tags": ["a\x00b"]}, format="json")
+    assert r.status_code == 400 and "tags" in r.json()["error"]["fields"]
+    r = c.post("/api/v1/events/", {**body, "type": "phone_bank", "area": "IN\x00"}, format="json")
+    assert r.status_code == 400 and "area" in r.json()["error"]["fields"]
