@@ -4,7 +4,6 @@ hours to approve, teams, leaderboards, staff records, and the public sign-up for
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
@@ -17,7 +16,7 @@ from django.views import View
 from grassroots.accounts import throttle
 from grassroots.accounts.models import Role
 from grassroots.accounts.permissions import CapabilityRequiredMixin
-from grassroots.core import access
+from grassroots.core import access, ratelimit
 from grassroots.geography.models import Area
 from grassroots.people.models import Person
 from grassroots.volunteers import forms, selectors, services
@@ -472,17 +471,6 @@ RATE_IP = (5, 600)  # sign-ups per IP per 10 minutes
 RATE_CONTACT = (3, 3600)  # per email or phone per hour
 
 
-def _over_limit(key: str, limit: tuple[int, int]) -> bool:
-    count, window = limit
-    cache.add(key, 0, window)
-    try:
-        n = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, window)
-        n = 1
-    return n > count
-
-
 def consent_wording() -> dict[str, str]:
     return {
         "email": _("I agree to get emails from the campaign about volunteering."),
@@ -509,9 +497,10 @@ class SignupView(View):
             return render(request, "volunteers/signup.html", ctx, status=400)
         data = form.cleaned_data
         contacts = [v.strip().lower() for v in (data["email"], data["phone"]) if v.strip()]
-        if _over_limit(f"vol-signup-ip:{ip}", RATE_IP) or any(
-            _over_limit(f"vol-signup-cp:{c}", RATE_CONTACT) for c in contacts
-        ):
+        if not ratelimit.allow(
+            "volunteers.signup", ip=ip, per_ip=RATE_IP[0], window=RATE_IP[1], contacts=contacts,
+            per_contact=RATE_CONTACT[0], contact_window=RATE_CONTACT[1],
+        ):  # fmt: skip
             form.add_error(None, _("Too many sign-ups from here; please try again later."))
             return render(request, "volunteers/signup.html", ctx, status=429)
         consents = [(ch, wording[ch]) for ch in ("email", "sms") if data[f"consent_{ch}"]]

@@ -8,13 +8,13 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
+from grassroots.core import ratelimit
 from grassroots.core.exceptions import NotFound
 from grassroots.events.proposals import services
 
@@ -47,8 +47,7 @@ class ProposeView(View):
         if request.POST.get("website"):  # the honeypot: people leave it empty
             return render(request, self.template, self._ctx(done=True))
         ip = request.META.get("REMOTE_ADDR", "")
-        key = f"events.propose.{ip}"
-        if cache.get(key, 0) >= RATE:
+        if not ratelimit.allow("events.propose", ip=ip, per_ip=RATE, window=3600):
             return render(
                 request,
                 self.template,
@@ -72,7 +71,6 @@ class ProposeView(View):
                 if src in errors:
                     errors[dst] = errors.pop(src)
             return render(request, self.template, self._ctx(data=data, errors=errors), status=400)
-        cache.set(key, cache.get(key, 0) + 1, 3600)
         return render(request, self.template, self._ctx(done=True))
 
 
