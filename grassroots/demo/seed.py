@@ -74,6 +74,8 @@ def seed_demo(*, seed: int = 42, reporter: JobReporter | None = None, scale: flo
     )
     run = registry.DemoRun(seed=seed, scale=scale, plan=plan, progress=progress)
     with transaction.atomic():
+        for ensure in registry.reference_data:  # event types, skills… (a flushed database)
+            ensure()
         for seeder in registry.demo_seeders:  # each app's part, in order (geography first)
             counts.update(seeder.seed(run))
         audit.record(
