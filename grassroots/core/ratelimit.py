@@ -4,7 +4,7 @@ phone) in a window, counted in the cache.
 
 Every public form uses ``allow``; a new one picks its own ``scope`` name and limits. With the
 default per-process cache each web worker counts on its own (N workers allow N times the rate);
-configure a shared cache (Redis) to count across them. Contact points are counted hashed and
+set ``GRASSROOTS_CACHE_URL`` (a shared Redis cache) to count across them. Contact points are counted hashed and
 case-folded, never stored as typed."""
 
 from __future__ import annotations

@@ -37,22 +37,66 @@ PAGE_SECONDS = 300
 LIST_SECONDS = 15
 
 
+def _page_key(key: str) -> str:
+    from django.utils.translation import get_language
+
+    return f"events:public:{get_language()}:{key}"
+
+
+def _cached_page(request, key: str | None):
+    """The kept page under ``key`` for an anonymous visitor, with their CSRF token, or None."""
+    from django.core.cache import cache
+    from django.middleware.csrf import get_token
+
+    if key is None or request.user.is_authenticated:
+        return None
+    html = cache.get(_page_key(key))
+    if html is None:
+        return None
+    return HttpResponse(html.replace(TOKEN_STAND_IN, get_token(request)))
+
+
 def _render_public(request, template: str, context: dict, *, key: str | None, seconds: int,
                    status: int = 200):  # fmt: skip
     """Render ``template`` (from the cache for an anonymous visitor when ``key`` is given)."""
     from django.core.cache import cache
     from django.middleware.csrf import get_token
     from django.template.loader import render_to_string
-    from django.utils.translation import get_language
 
     if key is None or request.user.is_authenticated:
         return render(request, template, context, status=status)
-    key = f"events:public:{get_language()}:{key}"
+    key = _page_key(key)
     html = cache.get(key)
     if html is None:
         html = render_to_string(template, {**context, "csrf_token": TOKEN_STAND_IN}, request)
         cache.set(key, html, seconds)
     return HttpResponse(html.replace(TOKEN_STAND_IN, get_token(request)), status=status)
+
+
+# The sign-up form's fields other than the shift, unfilled, are the same on every event's page:
+# written once per language per process (they were half the time of drawing a page).
+_BLANK_FIELDS: dict[str, tuple[str, str]] = {}
+
+
+def _blank_fields(form: RsvpForm) -> tuple[str, str]:
+    from django.template.loader import render_to_string
+    from django.utils.translation import get_language
+
+    language = get_language() or ""
+    if language not in _BLANK_FIELDS:
+        context = {"form": form, "opt_in_choices": form.opt_in_choices()}
+        _BLANK_FIELDS[language] = (
+            render_to_string("events/_rsvp_fields_top.html", context),
+            render_to_string("events/_rsvp_fields_bottom.html", context),
+        )
+    return _BLANK_FIELDS[language]
+
+
+def _event_page_key(version: tuple) -> str:
+    pk, stamp = version
+    past = stamp[1] < timezone.now()
+    text = repr((stamp, past, settings.EVENTS_MAP_TILES))
+    return f"event:{pk}:{hashlib.sha256(text.encode()).hexdigest()}"
 
 
 def _float(value: str | None, lo: float, hi: float) -> float | None:
@@ -155,11 +199,15 @@ class PublicEventView(View):
         shifts = list(event.shifts.all())
         past = event.ends_at < timezone.now()
         key = None
+        blank_top = blank_bottom = ""
         if request.method == "GET" and not source and not error:
-            version = [event.updated_at.timestamp(), past, settings.EVENTS_MAP_TILES]
-            version += [(x.pk, x.capacity, x.confirmed_count, x.starts_at.timestamp(),
-                         x.ends_at.timestamp()) for x in shifts]  # fmt: skip
-            key = f"event:{event.pk}:{hashlib.sha256(repr(version).encode()).hexdigest()}"
+            key = _event_page_key(
+                (event.pk, (event.updated_at, event.ends_at, tuple(
+                    (x.pk, x.capacity, x.confirmed_count, x.starts_at, x.ends_at) for x in shifts
+                )))
+            )  # fmt: skip
+            if not form.is_bound:
+                blank_top, blank_bottom = _blank_fields(form)
         response = _render_public(
             request,
             "events/public_event.html",
@@ -172,6 +220,8 @@ class PublicEventView(View):
                 "shifts": shifts,
                 "shift_choices": form.shift_choices(shifts),
                 "opt_in_choices": form.opt_in_choices(),
+                "blank_top": blank_top,
+                "blank_bottom": blank_bottom,
                 "past": past,
                 "error": error,
                 "tiles": settings.EVENTS_MAP_TILES,
@@ -186,6 +236,22 @@ class PublicEventView(View):
         return response
 
     def get(self, request, public_id):
+        if (
+            not request.user.is_authenticated
+            and not any(k in request.GET for k in UTM)
+            and (
+                not request.META.get("HTTP_REFERER")
+                or urlsplit(request.META["HTTP_REFERER"]).netloc == request.get_host()
+            )
+        ):
+            # the page as last drawn, found with one small query (most visits end here)
+            version = selectors.public_event_version(public_id)
+            if version is None:
+                raise Http404
+            response = _cached_page(request, _event_page_key(version))
+            if response is not None:
+                _tiles_csp(response)
+                return response
         event = _event_or_404(public_id)
         return self._render(request, event, RsvpForm(event=event))
 

@@ -175,12 +175,38 @@ def public_event_get(public_id: Any) -> Event | None:
             public_events()
             .select_related("type")
             .defer("created_by", "contact_person", "series", "area")
-            .prefetch_related(Prefetch("shifts", queryset=Shift.objects.order_by("position")))
+            .prefetch_related(
+                Prefetch("shifts", queryset=Shift.objects.order_by("position", "starts_at", "id"))
+            )
             .filter(public_id=public_id)
             .first()
         )
     except Exception:  # a malformed UUID is an unknown event
         return None
+
+
+def public_event_version(public_id: Any) -> tuple[int, tuple] | None:
+    """A public event's primary key and what its public page shows that can change (the
+    event's last edit, its end, each shift's times and places taken), in one query without
+    loading the event: the key under which its rendered page is kept. ``None`` when there is
+    no such public event."""
+    try:
+        rows = list(
+            public_events()
+            .filter(public_id=public_id)
+            .order_by("shifts__position", "shifts__starts_at", "shifts__id")
+            .values_list(
+                "pk", "updated_at", "ends_at", "shifts__pk", "shifts__capacity",
+                "shifts__confirmed_count", "shifts__starts_at", "shifts__ends_at",
+            )
+        )  # fmt: skip
+    except Exception:  # a malformed UUID is an unknown event
+        return None
+    if not rows:
+        return None
+    pk, updated, ends = rows[0][:3]
+    shifts = tuple(r[3:] for r in rows if r[3] is not None)
+    return pk, (updated, ends, shifts)
 
 
 def postcode_point(postcode: str) -> tuple[float, float] | None:

@@ -196,3 +196,36 @@ def test_public_pages_speak_hindi_and_bengali(event, lang, heading, button):
     assert button in body
     r = c.post(reverse("events:public_event", args=[event.public_id]), _form(event, email=""))
     assert r.status_code == 400 and "Roy" in r.content.decode()
+
+
+def test_event_page_is_kept_until_it_changes(event, django_assert_max_num_queries):
+    """An anonymous visit finds the page as last drawn with one small query; a sign-up, an
+    edit or a cancellation shows at once; each visitor gets their own CSRF token; each language
+    is kept apart."""
+    from django.core.cache import cache
+
+    cache.clear()
+    url = reverse("events:public_event", args=[event.public_id])
+    first = Client(enforce_csrf_checks=True)
+    assert first.get(url).status_code == 200  # drawn and kept
+    second = Client(enforce_csrf_checks=True)
+    with django_assert_max_num_queries(1):
+        r = second.get(url)
+    body = r.content.decode()
+    assert r.status_code == 200 and "Tuesday phone bank" in body
+    token = second.cookies["csrftoken"].value
+    assert "csrf-token-stand-in" not in body
+    assert 'name="csrfmiddlewaretoken" value="' in body
+    # the kept page carries this visitor's token: their sign-up goes through
+    r = second.post(url, _form(event, csrfmiddlewaretoken=body.split(
+        'name="csrfmiddlewaretoken" value="')[1].split('"')[0]))  # fmt: skip
+    assert r.status_code == 302, r.content.decode()[:300]
+    assert token  # the cookie the token belongs to
+    # the only place is taken: the next visitor sees the waitlist wording at once
+    assert "full: join the waitlist" in Client().get(url).content.decode()
+    services.event_update(actor=SYSTEM, event=event, data={"title": "Wednesday phone bank"})
+    assert "Wednesday phone bank" in Client().get(url).content.decode()
+    assert "আমার নাম লিখুন" in Client(HTTP_ACCEPT_LANGUAGE="bn").get(url).content.decode()
+    assert "Sign me up" in Client().get(url).content.decode()
+    services.event_cancel(actor=SYSTEM, event=event)
+    assert Client().get(url).status_code == 404  # a cancelled event leaves the public pages
