@@ -184,7 +184,8 @@ def _event_or_404(public_id):
 
 
 class PublicEventView(View):
-    def _render(self, request, event, form, status=200, error=""):
+    def _render(self, request, event, form, status=200, error="", key=None):
+        """The page; ``key`` (an unfilled form for an anonymous visitor) keeps it."""
         source = {k: request.GET.get(k, "")[:200] for k in UTM if request.GET.get(k)}
         referrer = request.META.get("HTTP_REFERER", "")[:300]
         if referrer and urlsplit(referrer).netloc != request.get_host():
@@ -198,16 +199,9 @@ class PublicEventView(View):
         tz = zoneinfo.ZoneInfo(event.time_zone)
         shifts = list(event.shifts.all())
         past = event.ends_at < timezone.now()
-        key = None
         blank_top = blank_bottom = ""
-        if request.method == "GET" and not source and not error:
-            key = _event_page_key(
-                (event.pk, (event.updated_at, event.ends_at, tuple(
-                    (x.pk, x.capacity, x.confirmed_count, x.starts_at, x.ends_at) for x in shifts
-                )))
-            )  # fmt: skip
-            if not form.is_bound:
-                blank_top, blank_bottom = _blank_fields(form)
+        if key is not None and not form.is_bound:
+            blank_top, blank_bottom = _blank_fields(form)
         response = _render_public(
             request,
             "events/public_event.html",
@@ -236,6 +230,7 @@ class PublicEventView(View):
         return response
 
     def get(self, request, public_id):
+        key = None
         if (
             not request.user.is_authenticated
             and not any(k in request.GET for k in UTM)
@@ -248,12 +243,13 @@ class PublicEventView(View):
             version = selectors.public_event_version(public_id)
             if version is None:
                 raise Http404
-            response = _cached_page(request, _event_page_key(version))
+            key = _event_page_key(version)
+            response = _cached_page(request, key)
             if response is not None:
                 _tiles_csp(response)
                 return response
         event = _event_or_404(public_id)
-        return self._render(request, event, RsvpForm(event=event))
+        return self._render(request, event, RsvpForm(event=event), key=key)
 
     def post(self, request, public_id):
         event = _event_or_404(public_id)
