@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import zoneinfo
 from typing import TYPE_CHECKING
 
 from django.db.models import F
@@ -33,9 +34,12 @@ QUESTIONS = [
 ]
 
 
-def _past_event(area, tz, slug, title, days_ago, hours, capacity, people, **extra) -> Event:
-    starts = (timezone.now() - dt.timedelta(days=days_ago)).replace(
-        minute=0, second=0, microsecond=0
+def _past_event(area, tz, slug, title, days_ago, hours, capacity, people, at=18,
+                **extra) -> Event:  # fmt: skip
+    # at ``at`` o'clock local time that day (whenever the demo is seeded)
+    day = timezone.localtime(timezone.now(), zoneinfo.ZoneInfo(tz)).date()
+    starts = dt.datetime.combine(
+        day - dt.timedelta(days=days_ago), dt.time(at, 0), tzinfo=zoneinfo.ZoneInfo(tz)
     )
     event = Event.objects.create(
         title=title, type=EventType.objects.get(slug=slug), status=Event.Status.PUBLISHED,
@@ -98,7 +102,7 @@ def seed(run: DemoRun) -> dict[str, int]:
         made["event_questions"] += _questions(past_hall, regs, answered_ok=True)
         # a past canvass: most came (checked in: an interaction each), some did not, ratings
         canvass = _past_event(area, tz, "canvass", "Canvass launch (last week)", 6, 3, 24,
-                              people[30:])  # fmt: skip
+                              people[30:], at=10)  # fmt: skip
         for reg in canvass.registrations.order_by("id"):
             came = rng.random() < 0.75
             checkin.attendance_mark(
