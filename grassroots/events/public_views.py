@@ -133,6 +133,12 @@ def _tiles_csp(response) -> None:
 class PublicEventListView(View):
     def get(self, request):
         g = request.GET
+        # the list as drawn less than LIST_SECONDS ago for the same query (kept only when the
+        # query had no errors)
+        response = _cached_page(request, "list:" + urlencode(sorted(g.items())))
+        if response is not None:
+            _tiles_csp(response)
+            return response
         errors = []
         filters = selectors.PublicFilters(
             type=g.get("type", "")[:40],
@@ -154,8 +160,8 @@ class PublicEventListView(View):
             filters.km = 25.0
         if g.get("from") and filters.date_from is None:
             errors.append(_("Enter dates as YYYY-MM-DD."))
-        events = selectors.public_event_list(filters)
         key = None if errors else "list:" + urlencode(sorted(g.items()))
+        events = selectors.public_event_list(filters)
         response = _render_public(
             request,
             "events/public_list.html",

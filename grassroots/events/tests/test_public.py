@@ -229,3 +229,18 @@ def test_event_page_is_kept_until_it_changes(event, django_assert_max_num_querie
     assert "Sign me up" in Client().get(url).content.decode()
     services.event_cancel(actor=SYSTEM, event=event)
     assert Client().get(url).status_code == 404  # a cancelled event leaves the public pages
+
+
+def test_event_list_is_kept_briefly_per_query(event, django_assert_num_queries):
+    from django.core.cache import cache
+
+    cache.clear()
+    url = reverse("events:public_list")
+    assert "Tuesday phone bank" in Client().get(url).content.decode()
+    with django_assert_num_queries(0):  # drawn a moment ago for the same query
+        r = Client().get(url)
+    assert "Tuesday phone bank" in r.content.decode()
+    r = Client().get(url + "?postcode=NOWHERE1")  # an error is never kept
+    assert "NOWHERE1" in r.content.decode()
+    with django_assert_num_queries(1):
+        Client().get(url + "?postcode=NOWHERE1")
