@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from grassroots.geography.models import Area
+from grassroots.geography.widgets import AreaField
 from grassroots.volunteers.models import (
     HoursEntry,
     Skill,
@@ -153,3 +154,18 @@ class StaffForm(forms.Form):
 
 
 HOURS_STATUS = HoursEntry.Status
+
+
+# --- editing tasks and teams (kept at the end: see the task board and team list) -----------
+
+
+class TaskEditForm(TaskForm):
+    """The task form with its area (the area picker, resolved among the actor's areas)."""
+
+    area = AreaField(label=_("Area"))
+
+    field_order = ["title", "instructions", "due_date", "area", "slots", "skills"]
+
+    def __init__(self, *args, actor=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].actor = actor

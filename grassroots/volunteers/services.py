@@ -438,6 +438,61 @@ def assignment_complete(
     return assignment
 
 
+_KEEP: Any = object()
+
+
+@transaction.atomic
+def task_update(
+    *, actor: Any, task: Task, title: str | None = None, instructions: str | None = None,
+    due_date: dt.date | None = _KEEP, area: Any = _KEEP, skills: Iterable[Skill] | None = None,
+    slots: int | None = None,
+) -> Task:  # fmt: skip
+    """Edit an open task: what is passed changes, the rest stays (``due_date=None`` clears
+    the date). A due date cannot be moved into the past (an unchanged old one may stay)."""
+    access.require_object(actor, MANAGE, task)
+    task = Task.objects.select_for_update().get(pk=task.pk)
+    if task.status != Task.Status.OPEN:
+        raise Conflict(_("Only an open task can be edited."))
+    errors = {}
+    if title is not None and not title.strip():
+        errors["title"] = _("A task needs a title.")
+    if slots is not None and not 1 <= int(slots or 0) <= 500:
+        errors["slots"] = _("Between 1 and 500 people.")
+    moved = due_date is not _KEEP and due_date is not None and due_date != task.due_date
+    if moved and due_date < timezone.localdate():
+        errors["due_date"] = _("The due date is in the past.")
+    if area is not _KEEP and area is not None and not access.is_visible(area, actor):
+        errors["area"] = _("Unknown area.")
+    if errors:
+        raise Invalid(errors)
+    changed = []
+    if title is not None and title.strip()[:200] != task.title:
+        task.title = title.strip()[:200]
+        changed.append("title")
+    if instructions is not None and instructions[:10000] != task.instructions:
+        task.instructions = instructions[:10000]
+        changed.append("instructions")
+    if due_date is not _KEEP and due_date != task.due_date:
+        task.due_date = due_date
+        changed.append("due_date")
+    if area is not _KEEP and area is not None and area.pk != task.area_id:
+        task.area = area
+        changed.append("area")
+    if slots is not None and int(slots) != task.slots:
+        task.slots = int(slots)
+        changed.append("slots")
+    if changed:
+        task.save(update_fields=[*changed, "updated_at"])
+    if skills is not None:
+        wanted = {s.pk for s in skills}
+        if wanted != set(task.skills.values_list("pk", flat=True)):
+            task.skills.set(list(wanted))
+            changed.append("skills")
+    if changed:
+        audit.record(actor=actor, action="task.updated", obj=task, detail={"fields": changed})
+    return task
+
+
 @transaction.atomic
 def task_cancel(*, actor: Any, task: Task) -> Task:
     access.require_object(actor, MANAGE, task)

@@ -29,4 +29,7 @@ urlpatterns = [
     path("volunteers/staff/documents/<int:pk>/", views.StaffDocumentView.as_view(),
          name="staff_document"),
     path("volunteer/", views.SignupView.as_view(), name="signup"),
+    path("volunteers/tasks/<int:pk>/edit/", views.TaskEditView.as_view(), name="task_edit"),
+    path("volunteers/tasks/<int:pk>/cancel/", views.TaskCancelView.as_view(),
+         name="task_cancel"),
 ]  # fmt: skip

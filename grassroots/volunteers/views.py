@@ -515,3 +515,52 @@ class SignupView(View):
             _form_errors(form, exc)
             return render(request, "volunteers/signup.html", ctx, status=400)
         return render(request, "volunteers/signup_done.html")
+
+
+# --- editing and cancelling a task ---------------------------------------------------------
+
+
+class TaskEditView(CapabilityRequiredMixin, View):
+    capability = "volunteers.manage"
+
+    def _render(self, request, task, form, status=200):
+        return render(request, "volunteers/task_edit.html", {"task": task, "form": form},
+                      status=status)  # fmt: skip
+
+    def get(self, request, pk):
+        task = _get(Task.objects.select_related("area"), request.user, pk)
+        form = forms.TaskEditForm(actor=request.user, initial={
+            "title": task.title, "instructions": task.instructions, "due_date": task.due_date,
+            "area": task.area, "slots": task.slots, "skills": list(task.skills.all()),
+        })  # fmt: skip
+        return self._render(request, task, form)
+
+    def post(self, request, pk):
+        task = _get(Task.objects.select_related("area"), request.user, pk)
+        form = forms.TaskEditForm(request.POST, actor=request.user)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            if data["area"] is None:
+                data.pop("area")  # a task keeps an area; an emptied picker changes nothing
+            try:
+                services.task_update(actor=request.user, task=task, **data)
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("volunteers:task_detail", task.pk)
+        return self._render(request, task, form, status=400)
+
+
+class TaskCancelView(CapabilityRequiredMixin, View):
+    capability = "volunteers.manage"
+
+    def post(self, request, pk):
+        task = _get(Task, request.user, pk)
+        try:
+            services.task_cancel(actor=request.user, task=task)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Task cancelled."))
+        return redirect("volunteers:task_detail", task.pk)
