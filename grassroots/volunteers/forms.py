@@ -169,3 +169,16 @@ class TaskEditForm(TaskForm):
     def __init__(self, *args, actor=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["area"].actor = actor
+
+
+class TeamEditForm(TeamForm):
+    """Rename a team, move it (under another team or to the top) or change its area."""
+
+    area = AreaField(label=_("Area"), help_text=_("Left empty, the team keeps the area it has."))
+
+    def __init__(self, *args, actor=None, team=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].actor = actor
+        if team is not None:
+            self.fields["parent"].queryset = self.fields["parent"].queryset.exclude(pk=team.pk)
+        self.fields["parent"].empty_label = _("— none (a top-level team) —")

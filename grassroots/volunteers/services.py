@@ -334,6 +334,71 @@ def team_leaders_set(*, actor: Any, team: Team, leaders: Iterable[Person]) -> Te
     return team
 
 
+_UNSET: Any = object()
+
+
+@transaction.atomic
+def team_update(
+    *, actor: Any, team: Team, name: str | None = None, parent: Team | None = _UNSET,
+    area: Any = _UNSET,
+) -> Team:  # fmt: skip
+    """Rename a team, move it under another (``parent=None``: to the top) or change its area.
+    A team cannot become part of itself or of a team below it; moving it moves the teams
+    below it too (their ``path`` follows)."""
+    access.require_object(actor, MANAGE, team)
+    team = Team.objects.select_for_update().get(pk=team.pk)
+    errors = {}
+    if name is not None and not name.strip():
+        errors["name"] = _("A team needs a name.")
+    if parent is not _UNSET and parent is not None:
+        access.require_object(actor, MANAGE, parent)
+        if parent.pk == team.pk or parent.path.startswith(team.path):
+            errors["parent"] = _(
+                "A team cannot be part of itself or of a team below it (“%(t)s” is below "
+                "“%(team)s”)."
+            ) % {"t": parent.name, "team": team.name}
+    if area is not _UNSET and area is not None and not access.is_visible(area, actor):
+        errors["area"] = _("Unknown area.")
+    if errors:
+        raise Invalid(errors)
+    changed = []
+    if name is not None and name.strip()[:150] != team.name:
+        team.name = name.strip()[:150]
+        changed.append("name")
+    if area is not _UNSET and area != team.area:
+        team.area = area
+        changed.append("area")
+    if parent is not _UNSET and (parent.pk if parent else None) != team.parent_id:
+        old = team.path
+        team.parent = parent
+        team.path = f"{parent.path if parent else ''}{team.pk}/"
+        changed += ["parent", "path"]
+        for below in Team.objects.filter(path__startswith=old).exclude(pk=team.pk):
+            below.path = team.path + below.path[len(old) :]
+            below.save(update_fields=["path"])
+    if changed:
+        team.save(update_fields=[*changed, "updated_at"])
+        audit.record(actor=actor, action="team.updated", obj=team,
+                     detail={"fields": [f for f in changed if f != "path"]})  # fmt: skip
+    return team
+
+
+@transaction.atomic
+def team_delete(*, actor: Any, team: Team) -> None:
+    """Delete a team with no teams below it (move or delete those first). Its members keep
+    their volunteer profiles; only their membership of this team goes."""
+    access.require_object(actor, MANAGE, team)
+    children = list(Team.objects.filter(parent_id=team.pk).values_list("name", flat=True)[:5])
+    if children:
+        raise Conflict(
+            _("“%(team)s” has teams under it (%(names)s): move or delete them first.")
+            % {"team": team.name, "names": ", ".join(children)}
+        )
+    audit.record(actor=actor, action="team.deleted", obj=team,
+                 detail={"name": team.name, "members": team.members.count()})  # fmt: skip
+    team.delete()
+
+
 # --- tasks -------------------------------------------------------------------------------------
 
 

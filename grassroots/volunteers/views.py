@@ -564,3 +564,57 @@ class TaskCancelView(CapabilityRequiredMixin, View):
         else:
             messages.success(request, _("Task cancelled."))
         return redirect("volunteers:task_detail", task.pk)
+
+
+# --- editing and deleting a team -----------------------------------------------------------
+
+
+class TeamEditView(CapabilityRequiredMixin, View):
+    capability = "volunteers.manage"
+
+    def _render(self, request, team, form, status=200):
+        return render(request, "volunteers/team_edit.html", {
+            "team": team, "form": form, "children": list(team.children.order_by("name")),
+            "member_count": team.members.count(),
+        }, status=status)  # fmt: skip
+
+    def _form(self, request, team, data=None):
+        teams = selectors.team_list(actor=request.user)
+        initial = {"name": team.name, "parent": team.parent_id, "area": team.area}
+        return forms.TeamEditForm(data, initial=None if data else initial, teams=teams,
+                                  actor=request.user, team=team)  # fmt: skip
+
+    def get(self, request, pk):
+        team = _get(Team.objects.select_related("area", "parent"), request.user, pk)
+        access.require_object(request.user, "volunteers.manage", team)
+        return self._render(request, team, self._form(request, team))
+
+    def post(self, request, pk):
+        team = _get(Team.objects.select_related("area", "parent"), request.user, pk)
+        form = self._form(request, team, request.POST)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            if data["area"] is None:
+                data.pop("area")
+            try:
+                services.team_update(actor=request.user, team=team, **data)
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("volunteers:team_list")
+        return self._render(request, team, form, status=400)
+
+
+class TeamDeleteView(CapabilityRequiredMixin, View):
+    capability = "volunteers.manage"
+
+    def post(self, request, pk):
+        team = _get(Team, request.user, pk)
+        try:
+            services.team_delete(actor=request.user, team=team)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("volunteers:team_edit", team.pk)
+        messages.success(request, _("Team deleted; its members keep their volunteer profiles."))
+        return redirect("volunteers:team_list")

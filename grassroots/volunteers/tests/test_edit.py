@@ -15,8 +15,8 @@ from grassroots.core.access import SYSTEM
 from grassroots.core.models import AuditEvent
 from grassroots.testing.matrix import LOGIN, assert_matrix, html_client, snapshot
 from grassroots.volunteers import services
-from grassroots.volunteers.models import Task
-from grassroots.volunteers.tests.factories import TaskFactory, VolunteerFactory
+from grassroots.volunteers.models import Task, Team, VolunteerProfile
+from grassroots.volunteers.tests.factories import TaskFactory, TeamFactory, VolunteerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -131,3 +131,80 @@ def test_task_cancel_matrix_and_my_tasks(world, users):
     assert reverse("volunteers:assignment_complete", args=[world["assignment"].pk]) not in body
     detail = html_client(users["organiser"]).get(reverse("volunteers:task_detail", args=[task.pk]))
     assert reverse("volunteers:task_edit", args=[task.pk]) not in detail.content.decode()
+
+
+# --- teams ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def teams(world, geo):
+    top = TeamFactory(name="Koala Constituency", area=geo["p1"])
+    mid = TeamFactory(name="Booth Bilby", parent=top, area=geo["p1"])
+    low = TeamFactory(name="Street Dingo", parent=mid, area=geo["p1"], members=[world["vol"]])
+    return {"top": top, "mid": mid, "low": low}
+
+
+def test_team_move_carries_the_teams_below(teams, users):
+    top, mid, low = teams["top"], teams["mid"], teams["low"]
+    services.team_update(actor=users["organiser"], team=mid, parent=None, name="Booth Bandicoot")
+    mid.refresh_from_db()
+    low.refresh_from_db()
+    assert (mid.name, mid.parent_id, mid.path) == ("Booth Bandicoot", None, f"{mid.pk}/")
+    assert low.path == f"{mid.pk}/{low.pk}/"
+    services.team_update(actor=users["organiser"], team=mid, parent=top)
+    low.refresh_from_db()
+    assert low.path == f"{top.pk}/{mid.pk}/{low.pk}/"
+    assert AuditEvent.objects.filter(action="team.updated").count() == 2
+
+
+def test_team_cycle_is_refused(teams, users):
+    top, low = teams["top"], teams["low"]
+    for parent in (low, top):
+        with pytest.raises(ValidationError) as exc:
+            services.team_update(actor=users["organiser"], team=top, parent=parent)
+        assert "below it" in exc.value.message_dict["parent"][0]
+    top.refresh_from_db()
+    assert top.parent_id is None and top.path == f"{top.pk}/"
+    r = html_client(users["organiser"]).post(
+        reverse("volunteers:team_edit", args=[top.pk]),
+        {"name": "Koala Renamed", "parent": str(low.pk)},
+    )
+    assert r.status_code == 400
+    body = r.content.decode()
+    assert "below it" in body and "Koala Renamed" in body  # the error, and what was typed
+    top.refresh_from_db()
+    assert top.name == "Koala Constituency"
+
+
+def test_team_edit_matrix(world, teams, geo):
+    mid = teams["mid"]
+    url = reverse("volunteers:team_edit", args=[mid.pk])
+    assert_matrix(html_client, "get", url, users=world["users"],
+                  expect=dict(MATRIX, allowed=200), leaks=["Booth Bilby"])  # fmt: skip
+    assert_matrix(
+        html_client, "post", url, users=world["users"],
+        data={"name": "Booth Bettong", "parent": "", "area": geo["p1"].code},
+        expect=dict(MATRIX, allowed=302),
+        unchanged=lambda: snapshot(Team.objects.all()),
+    )  # fmt: skip
+    mid.refresh_from_db()
+    assert mid.name == "Booth Bettong" and mid.parent_id is None
+
+
+def test_team_delete_refused_with_children_then_members_keep_profiles(world, teams, users):
+    top, mid, low = teams["top"], teams["mid"], teams["low"]
+    c = html_client(users["organiser"])
+    r = c.post(reverse("volunteers:team_delete", args=[mid.pk]), follow=True)
+    assert "Street Dingo" in r.content.decode() and "move or delete them first" in (
+        r.content.decode()
+    )
+    assert Team.objects.filter(pk=mid.pk).exists()
+    assert_matrix(
+        html_client, "post", reverse("volunteers:team_delete", args=[low.pk]),
+        users=world["users"], expect=dict(MATRIX, allowed=302),
+        unchanged=lambda: snapshot(Team.objects.all()),
+    )  # fmt: skip
+    assert not Team.objects.filter(pk=low.pk).exists()
+    assert VolunteerProfile.objects.filter(pk=world["vol"].pk).exists()
+    assert AuditEvent.objects.filter(action="team.deleted").exists()
+    assert Team.objects.filter(pk__in=[top.pk, mid.pk]).count() == 2
