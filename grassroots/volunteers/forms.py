@@ -29,7 +29,7 @@ def availability_choices() -> list[tuple[str, str]]:
 
 class SkillChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
-        return obj.name
+        return obj.label
 
 
 class SignupForm(forms.Form):

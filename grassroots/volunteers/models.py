@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from grassroots.core import access
+from grassroots.core.i18n import localized
 from grassroots.core.models import TimeStampedModel
 
 VIEW_CAPABILITY = "volunteers.view"
@@ -47,6 +48,30 @@ def part_labels() -> list[tuple[str, Any]]:
         ("afternoon", pgettext_lazy("part of day", "Afternoon")),
         ("evening", pgettext_lazy("part of day", "Evening")),
     ]
+
+
+def names_field() -> models.JSONField:
+    """A reference row's name in other languages (``core.i18n``), edited in the admin."""
+    return models.JSONField(
+        _("name in other languages"),
+        default=dict,
+        blank=True,
+        help_text=_('Language code → name, e.g. {"hi": "प्रचार", "bn": "প্রচার"}.'),
+    )
+
+
+class LocalizedName:
+    """``label``: the name in the language of the request (``names``), else as entered."""
+
+    name: str
+    names: dict
+
+    @property
+    def label(self) -> str:
+        return localized(self.name, self.names)
+
+    def __str__(self) -> str:
+        return self.label
 
 
 def slot_choices() -> list[str]:
@@ -103,7 +128,7 @@ class VolunteerScope(access.Scope):
         return mine if out is access.NOTHING else (out | mine)
 
 
-class Skill(models.Model):
+class Skill(LocalizedName, models.Model):
     """A skill or a language a volunteer offers (data: admins add more)."""
 
     class Kind(models.TextChoices):
@@ -112,6 +137,7 @@ class Skill(models.Model):
 
     code = models.SlugField(max_length=50, unique=True)
     name = models.CharField(_("name"), max_length=100)
+    names = names_field()
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.SKILL)
 
     access_scope = access.Shared()
@@ -121,14 +147,15 @@ class Skill(models.Model):
         ordering = ["kind", "name"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
 
 
-class OnboardingStep(models.Model):
+class OnboardingStep(LocalizedName, models.Model):
     """A step of the onboarding checklist ("code of conduct signed", "trained for canvassing")."""
 
     code = models.SlugField(max_length=50, unique=True)
     name = models.CharField(_("name"), max_length=200)
+    names = names_field()
     order = models.PositiveSmallIntegerField(default=100)
 
     access_scope = access.Shared()
@@ -138,7 +165,7 @@ class OnboardingStep(models.Model):
         ordering = ["order", "name"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
 
 
 class Team(TimeStampedModel):
@@ -351,11 +378,12 @@ class PointRule(models.Model):
         return f"{self.source}: {self.points}"
 
 
-class Badge(models.Model):
+class Badge(LocalizedName, models.Model):
     """Recognition at a threshold of all-time points (data)."""
 
     code = models.SlugField(max_length=50, unique=True)
     name = models.CharField(_("name"), max_length=100)
+    names = names_field()
     threshold = models.PositiveIntegerField(_("points needed"))
 
     access_scope = access.Shared()
@@ -365,7 +393,7 @@ class Badge(models.Model):
         ordering = ["threshold"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
 
 
 STAFF = "volunteers.staff"

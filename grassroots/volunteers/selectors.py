@@ -184,7 +184,7 @@ def task_suggestions(*, actor: Any, task: Task, limit: int = 10) -> list[Suggest
         score, reasons = 0.0, []
         have = {s.pk: s for s in profile.skills.all()}
         if needed:
-            matched = [have[pk].name for pk in needed if pk in have]
+            matched = [have[pk].label for pk in needed if pk in have]
             if matched:
                 score += WEIGHTS["skill"] * len(matched) / len(needed)
                 reasons.append(_("skills: %(s)s") % {"s": ", ".join(sorted(matched))})
@@ -252,7 +252,7 @@ def leaderboard(
                                    "person__family_name"))  # fmt: skip
     scores = points.points_by_person(period_start(period))
     all_time = scores if period == "all" else points.points_by_person(None)
-    badges = list(Badge.objects.order_by("-threshold").values_list("threshold", "name"))
+    badges = [(b.threshold, b.label) for b in Badge.objects.order_by("-threshold")]
     rows = []
     for pk, person_id, given, family in people:
         earned = all_time.get(person_id, 0.0)

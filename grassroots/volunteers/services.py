@@ -41,12 +41,14 @@ PROFILE_FIELDS = ("status", "interests", "emergency_name", "emergency_phone", "s
 
 def reference_data_ensure() -> None:
     """The skills, onboarding steps, point rules and badges the app starts with exist (a flushed
-    test database): the data migration's own ``seed``, run again (it only adds what is missing)."""
+    test database): the data migrations' own ``seed`` and ``fill`` (names in other languages), run
+    again (they only add what is missing)."""
     from importlib import import_module
 
     from django.apps import apps
 
     import_module("grassroots.volunteers.migrations.0002_seed_reference_data").seed(apps, None)
+    import_module("grassroots.volunteers.migrations.0004_translate_reference_names").fill(apps)
 
 
 def _clean_availability(slots: Iterable[str] | None) -> list[str]:
