@@ -322,7 +322,10 @@ class TaskAssignment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["task", "volunteer"], name="vol_assignment_once")
         ]
-        indexes = [models.Index(fields=["volunteer", "status"], name="vol_assign_status_idx")]
+        indexes = [
+            models.Index(fields=["volunteer", "status"], name="vol_assign_status_idx"),
+            models.Index(fields=["status", "completed_at"], name="vol_assign_done_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.task_id} → {self.volunteer_id}"
@@ -361,7 +364,12 @@ class HoursEntry(TimeStampedModel):
 
     class Meta:
         ordering = ["-date", "-id"]
-        indexes = [models.Index(fields=["status", "date"], name="vol_hours_status_idx")]
+        indexes = [
+            models.Index(fields=["status", "date"], name="vol_hours_status_idx"),
+            # the leaderboards' points of this week: approved hours and attended shifts since
+            models.Index(fields=["status", "decided_at"], name="vol_hours_decided_idx"),
+            models.Index(fields=["source", "status", "created_at"], name="vol_hours_shift_idx"),
+        ]
 
 
 class PointRule(models.Model):
@@ -376,6 +384,35 @@ class PointRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source}: {self.points}"
+
+
+class PointSnapshot(models.Model):
+    """Everyone's all-time points up to ``as_of`` (the start of the current week), under the
+    point rules ``rules`` (a fingerprint): the leaderboards add the live points since ``as_of``
+    (a short, indexed range) instead of summing every record ever on every request. Rebuilt
+    when the week turns, when a rule changes, or after ``points.invalidate()``."""
+
+    as_of = models.DateTimeField()
+    rules = models.CharField(max_length=500)
+    built_at = models.DateTimeField(default=timezone.now)
+
+    access_scope = access.Campaign("volunteers.manage")
+    objects = access.ScopedManager()
+
+    def __str__(self) -> str:
+        return f"points before {self.as_of:%Y-%m-%d}"
+
+
+class PointTotal(models.Model):
+    snapshot = models.ForeignKey(PointSnapshot, on_delete=models.CASCADE, related_name="totals")
+    person_id = models.BigIntegerField()
+    points = models.FloatField()
+
+    access_scope = access.Campaign("volunteers.manage")
+    objects = access.ScopedManager()
+
+    def __str__(self) -> str:
+        return f"{self.person_id}: {self.points:g}"
 
 
 class Badge(LocalizedName, models.Model):

@@ -17,7 +17,7 @@ from grassroots.core.exceptions import Conflict, Forbidden, Invalid, NotFound
 from grassroots.core.phones import normalize_email, normalize_phone
 from grassroots.people import services as people_services
 from grassroots.people.models import ContactPoint, Person
-from grassroots.volunteers import selectors
+from grassroots.volunteers import points, selectors
 from grassroots.volunteers.models import (
     STAFF,
     HoursEntry,
@@ -647,7 +647,11 @@ def hours_from_attendance(event) -> HoursEntry | None:
     if reg is None or reg.person_id is None:
         return None
     if reg.attendance != "attended":
-        HoursEntry.objects.filter(registration_id=reg.pk, source=HoursEntry.Source.SHIFT).delete()
+        removed, _n = HoursEntry.objects.filter(
+            registration_id=reg.pk, source=HoursEntry.Source.SHIFT
+        ).delete()
+        if removed:
+            points.invalidate()  # those points may belong to a week already in the snapshot
         return None
     existing = HoursEntry.objects.filter(registration_id=reg.pk).first()
     if existing is not None:

@@ -404,11 +404,13 @@ class LeaderboardView(CapabilityRequiredMixin, View):
         aid = request.GET.get("area", "")
         if aid.isdigit():
             area = _get(Area, request.user, aid)
-        board = selectors.leaderboard(actor=request.user, period=period, team=team, area=area)
         mine = selectors.my_profile(request.user)
-        me = next((r for r in board if mine and r.profile_id == mine.pk), None)
+        rows, me = selectors.leaderboard_page(
+            actor=request.user, period=period, team=team, area=area, limit=50,
+            profile_id=mine.pk if mine else None,
+        )  # fmt: skip
         return render(request, "volunteers/leaderboard.html", {
-            "rows": board[:50], "me": me, "period": period, "team": team, "area": area,
+            "rows": rows, "me": me, "period": period, "team": team, "area": area,
             "areas": selectors.leaderboard_areas(actor=request.user),
         })  # fmt: skip
 
