@@ -128,7 +128,7 @@ def invalidate() -> None:
     PointSnapshot.objects.all().delete()
 
 
-def _snapshot(as_of: dt.datetime, rules: dict[str, float]) -> dict[int, float]:
+def _snapshot(as_of: dt.datetime, rules: dict[str, float], people=None) -> dict[int, float]:
     """Everyone's points before ``as_of``: the stored snapshot, or built now (all time minus
     since ``as_of``: a record made between the two sums is counted once either way)."""
     from grassroots.core.bulk import insert_rows
@@ -137,7 +137,10 @@ def _snapshot(as_of: dt.datetime, rules: dict[str, float]) -> dict[int, float]:
     fingerprint = _fingerprint(rules)
     snap = PointSnapshot.objects.filter(as_of=as_of, rules=fingerprint).order_by("-id").first()
     if snap is not None:
-        return dict(PointTotal.objects.filter(snapshot=snap).values_list("person_id", "points"))
+        qs = PointTotal.objects.filter(snapshot=snap)
+        if people is not None:
+            qs = qs.filter(person_id__in=people)
+        return dict(qs.values_list("person_id", "points"))
     everything = _weighted(None, rules)
     recent = _weighted(as_of, rules)
     before = {pid: p - recent.get(pid, 0.0) for pid, p in everything.items()}
@@ -150,13 +153,16 @@ def _snapshot(as_of: dt.datetime, rules: dict[str, float]) -> dict[int, float]:
     return before
 
 
-def totals(week_start: dt.datetime) -> tuple[dict[int, float], dict[int, float]]:
-    """Everyone's all-time points and those since ``week_start``, by person id: the snapshot
-    of the weeks before (``PointSnapshot``) plus the live points since ``week_start`` (each
-    source's short range, on an index). Same figures as ``points_by_person``, without summing
-    every record ever on every request."""
+def totals(
+    week_start: dt.datetime, people: Any = None
+) -> tuple[dict[int, float], dict[int, float]]:
+    """All-time points and those since ``week_start``, by person id: the snapshot of the weeks
+    before (``PointSnapshot``) plus the live points since ``week_start`` (each source's short
+    range, on an index). Same figures as ``points_by_person``, without summing every record
+    ever on every request. ``people`` (a subquery of person ids) narrows what is read of the
+    snapshot (a team's or an area's board); the others may be in the result too."""
     rules = _rules()
-    before = _snapshot(week_start, rules)
+    before = _snapshot(week_start, rules, people)
     this_week = _weighted(week_start, rules)
     all_time = dict(before)
     for pid, p in this_week.items():

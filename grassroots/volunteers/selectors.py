@@ -259,7 +259,10 @@ def leaderboard_page(
     if area is not None:
         pool = pool.filter(person__area__path__startswith=area.path)
     people = pool.values_list("pk", "person_id", "person__given_name", "person__family_name")
-    all_time, this_week = points.totals(period_start("week"))
+    narrowed = team is not None or area is not None
+    all_time, this_week = points.totals(
+        period_start("week"), people=pool.values("person_id") if narrowed else None
+    )
     scores = this_week if period == "week" else all_time
     entries = [
         (-round(scores.get(person_id, 0.0), 1), f"{given} {family[:1]}." if family else given,
