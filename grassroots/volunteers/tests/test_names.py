@@ -91,3 +91,18 @@ def test_admin_edits_the_translations(rf, users):
     form.save()
     skill.refresh_from_db()
     assert skill.names == {"bn": "নকশা", "it": "Grafica"}
+
+
+def test_admin_change_page_saves_the_translations(client, users):
+    skill = Skill.objects.get(code="photography")
+    client.force_login(users["admin"])
+    url = f"/django-admin/volunteers/skill/{skill.pk}/change/"
+    r = client.get(url)
+    assert r.status_code == 200 and "name_bn" in r.content.decode()
+    r = client.post(url, {"code": "photography", "name": "Photography", "kind": "skill",
+                          "name_hi": "फ़ोटो", "name_bn": "", "name_it": "Foto"})  # fmt: skip
+    assert r.status_code == 302, r.content.decode()[:2000]
+    skill.refresh_from_db()
+    assert skill.names == {"hi": "फ़ोटो", "it": "Foto"}
+    client.force_login(users["organiser"])
+    assert client.get(url).status_code in (302, 403)  # not staff: no admin
