@@ -20,13 +20,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench.common import print_table, row, scale
+from bench.common import child_env, prepare_database, print_table, row, run_child, scale
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = Path(tempfile.gettempdir()) / "grassroots-bench-events-reminders"
@@ -41,33 +40,22 @@ def _seed(n: int):
     import datetime as dt
     from zoneinfo import ZoneInfo
 
-    from django.core.management import call_command
-    from django.db import connection
-
+    from bench.common import migrate_fresh, seed_people
     from grassroots.core.access import SYSTEM
     from grassroots.core.bulk import insert_rows
     from grassroots.events import services as event_services
     from grassroots.events.models import Event, EventType, Registration, Shift
     from grassroots.messaging import services
-    from grassroots.people.models import Consent, ContactPoint, Person
+    from grassroots.people.models import Consent, ContactPoint
 
-    call_command("migrate", verbosity=0, interactive=False)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cur:
-            cur.execute(
-                "TRUNCATE people_person, messaging_provideraccount, messaging_message, "
-                "events_event, core_outboxevent, core_auditevent RESTART IDENTITY CASCADE"
-            )
+    migrate_fresh(["people_person", "messaging_provideraccount", "messaging_message",
+                   "events_event", "core_outboxevent", "core_auditevent"])  # fmt: skip
     event_services.event_types_ensure()
     services.account_save(
         actor=SYSTEM, name="Simulator", kind="simulator", channels=["email"],
         config={"from_email": "events@campaign.example.org"}, secrets={}, is_default=True,
     )  # fmt: skip
-    ids = insert_rows(
-        Person,
-        [{"given_name": f"P{i}", "family_name": "Bench", "full_name": f"P{i} Bench",
-          "preferred_language": ("hi", "bn", "en", "it")[i % 4]} for i in range(n)],
-    )  # fmt: skip
+    ids = seed_people(n, each=lambda i: {"preferred_language": ("hi", "bn", "en", "it")[i % 4]})
     insert_rows(
         ContactPoint,
         [{"person_id": pk, "channel": "email", "value": f"p{i}@example.org", "is_primary": True}
@@ -151,37 +139,11 @@ def _child(n: int) -> None:
 
 
 def measure(url: str, n: int) -> list[dict]:
-    WORK.mkdir(parents=True, exist_ok=True)
-    if url.startswith("sqlite"):
-        for suffix in ("", "-wal", "-shm"):
-            Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
-    else:
-        import psycopg
-
-        base, _, dbname = url.rpartition("/")
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            if not conn.execute("SELECT 1 FROM pg_database WHERE datname=%s", [dbname]).fetchone():
-                conn.execute(f'CREATE DATABASE "{dbname}"')
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=url,
-        DJANGO_SETTINGS_MODULE="grassroots.settings",
-        GRASSROOTS_DATA_DIR=str(WORK / "data"),
-        GRASSROOTS_SECRET_KEY="bench-events-not-a-secret",
-        GRASSROOTS_PUBLIC_URL=PUBLIC_URL,
-        PYTHONPATH=str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
-    )
+    prepare_database(url, WORK)
+    env = child_env(url, WORK, "bench-events", GRASSROOTS_PUBLIC_URL=PUBLIC_URL)
     print(f"events_reminders: a reminder to {n:,} attendees on {url.split('@')[-1]} …", flush=True)
-    proc = subprocess.run(
-        [sys.executable, "-m", "bench.events_reminders", "child", str(n)],
-        env=env, cwd=ROOT, capture_output=True, text=True,
-    )  # fmt: skip
-    if os.environ.get("BENCH_EVENTS_PROFILE"):
-        sys.stderr.write(proc.stderr[-20000:])
-    if proc.returncode != 0:
-        sys.stderr.write(proc.stderr[-4000:])
-        raise RuntimeError(f"the reminder benchmark's child exited with {proc.returncode}")
-    r = json.loads(proc.stdout.strip().splitlines()[-1])
+    r = run_child("bench.events_reminders", [str(n)], env,
+                  show_stderr=bool(os.environ.get("BENCH_EVENTS_PROFILE")))  # fmt: skip
     if not (r["created"] == r["logs"] == r["sent"] == n and r["again"] == 0):
         raise RuntimeError(f"lost or doubled: {r}")
     rate, bulk = n / r["platform_s"], n / r["bulk_s"]

@@ -36,7 +36,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-from bench.common import print_table, row, scale
+from bench.common import child_env, prepare_database, print_table, row, run_child, scale
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = Path(tempfile.gettempdir()) / "grassroots-bench-webhooks"
@@ -107,23 +107,17 @@ def _phones(n_people: int) -> list[str]:
 
 
 def _seed(n_people: int):
-    from django.core.management import call_command
-    from django.db import connection
     from django.utils import timezone
 
+    from bench.common import migrate_fresh, seed_people
     from grassroots.core.access import SYSTEM
     from grassroots.core.bulk import insert_rows
     from grassroots.messaging import services
     from grassroots.messaging.models import Message
-    from grassroots.people.models import Consent, ContactPoint, Person
+    from grassroots.people.models import Consent, ContactPoint
 
-    call_command("migrate", verbosity=0, interactive=False)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cur:
-            cur.execute(
-                "TRUNCATE people_person, messaging_provideraccount, messaging_webhookevent, "
-                "messaging_suppression, core_outboxevent, core_auditevent RESTART IDENTITY CASCADE"
-            )
+    migrate_fresh(["people_person", "messaging_provideraccount", "messaging_webhookevent",
+                   "messaging_suppression", "core_outboxevent", "core_auditevent"])  # fmt: skip
     account = services.account_save(
         actor=SYSTEM,
         name="Twilio",
@@ -133,11 +127,7 @@ def _seed(n_people: int):
         secrets={"account_sid": SID, "auth_token": TOKEN},
         is_default=True,
     )
-    ids = insert_rows(
-        Person,
-        [{"given_name": f"P{i}", "family_name": "Bench", "full_name": f"P{i} Bench"}
-         for i in range(n_people)],
-    )  # fmt: skip
+    ids = seed_people(n_people)
     phones = _phones(n_people)
     insert_rows(
         ContactPoint,
@@ -400,37 +390,15 @@ def measure_served(url: str, env: dict, account: str, n: int) -> dict:
 
 
 def measure(url: str, n: int, label: str = "webhooks") -> list[dict]:
-    WORK.mkdir(parents=True, exist_ok=True)
-    if url.startswith("sqlite"):
-        for suffix in ("", "-wal", "-shm"):
-            Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
-    else:
-        import psycopg
-
-        base, _, dbname = url.rpartition("/")
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            if not conn.execute("SELECT 1 FROM pg_database WHERE datname=%s", [dbname]).fetchone():
-                conn.execute(f'CREATE DATABASE "{dbname}"')
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=url,
-        DJANGO_SETTINGS_MODULE="grassroots.settings",
-        GRASSROOTS_DATA_DIR=str(WORK / "data"),
-        GRASSROOTS_SECRET_KEY="bench-webhooks-not-a-secret",
+    prepare_database(url, WORK)
+    env = child_env(
+        url, WORK, "bench-webhooks",
         GRASSROOTS_TASK_BACKEND="db",
         GRASSROOTS_PUBLIC_URL=PUBLIC_URL,
         GRASSROOTS_PROVIDER_URLS_ANYWHERE="1",  # the provider account points at 127.0.0.1
-        PYTHONPATH=str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
-    )
-    print(f"webhooks: {n:,} signed replies on {url.split('@')[-1]} …", flush=True)
-    proc = subprocess.run(
-        [sys.executable, "-m", "bench.webhooks", "child", str(n)],
-        env=env, cwd=ROOT, capture_output=True, text=True,
     )  # fmt: skip
-    if proc.returncode != 0:
-        sys.stderr.write(proc.stderr[-4000:])
-        raise RuntimeError(f"the webhook benchmark's child exited with {proc.returncode}")
-    r = json.loads(proc.stdout.strip().splitlines()[-1])
+    print(f"webhooks: {n:,} signed replies on {url.split('@')[-1]} …", flush=True)
+    r = run_child("bench.webhooks", [str(n)], env)
     if not (r["stored"] == r["inbound"] == r["distinct"] == n and r["pending"] == 0):
         raise RuntimeError(f"lost or doubled: {r}")
     accepted, minimal = r["posts"] / r["platform_s"], r["posts"] / r["minimal_s"]

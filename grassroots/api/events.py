@@ -6,6 +6,8 @@ email/phone (or takes a ``person`` id) and never exceeds the shift's capacity.""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import django_filters as df
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
@@ -26,8 +28,16 @@ from grassroots.people.models import Person, Tag
 VIEW, MANAGE = "events.view", "events.manage"
 
 
-def _raise(exc: DjangoValidationError):
-    raise ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+@contextmanager
+def _service_errors():
+    """A service's refusal as this API's 400 (its field errors, or its messages), in one place
+    for every viewset here."""
+    try:
+        yield
+    except DjangoValidationError as exc:
+        raise ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        ) from exc
 
 
 class ShiftInlineSerializer(serializers.ModelSerializer):
@@ -94,23 +104,19 @@ class EventViewSet(
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         hosts, tags = data.pop("hosts", None), data.pop("tags", None)
-        try:
+        with _service_errors():
             serializer.instance = services.event_create(
                 actor=self.request.user, data=data, hosts=hosts, tags=tags
             )
-        except DjangoValidationError as exc:
-            _raise(exc)
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
         hosts, tags = data.pop("hosts", None), data.pop("tags", None)
-        try:
+        with _service_errors():
             serializer.instance = services.event_update(
                 actor=self.request.user, event=serializer.instance, data=data, hosts=hosts,
                 tags=tags,
             )  # fmt: skip
-        except DjangoValidationError as exc:
-            _raise(exc)
 
     @extend_schema(request=None, responses=EventSerializer)
     @action(detail=True, methods=["post"])
@@ -169,24 +175,20 @@ class ShiftViewSet(
 
     def perform_create(self, serializer):
         d = serializer.validated_data
-        try:
+        with _service_errors():
             serializer.instance = services.shift_add(
                 actor=self.request.user, event=d["event"], starts_at=d["starts_at"],
                 ends_at=d["ends_at"], capacity=d["capacity"],
             )  # fmt: skip
-        except DjangoValidationError as exc:
-            _raise(exc)
 
     def perform_update(self, serializer):
         d = serializer.validated_data
-        try:
+        with _service_errors():
             serializer.instance = services.shift_update(
                 actor=self.request.user, shift=serializer.instance,
                 starts_at=d.get("starts_at"), ends_at=d.get("ends_at"),
                 capacity=d.get("capacity"),
             )  # fmt: skip
-        except DjangoValidationError as exc:
-            _raise(exc)
 
 
 class RegistrationSerializer(serializers.ModelSerializer):
@@ -250,13 +252,11 @@ class RegistrationViewSet(
                 given_name=d.get("given_name", ""), family_name=d.get("family_name", ""),
                 email=d.get("email", ""), phone=d.get("phone", ""),
             )  # fmt: skip
-        try:
+        with _service_errors():
             signup = services.registration_create(
                 actor=request.user, shift=d["shift"], person=d.get("person"), contact=contact,
                 source={"via": "api"},
             )  # fmt: skip
-        except DjangoValidationError as exc:
-            _raise(exc)
         data = self.get_serializer(signup.registration).data
         return Response(data, status=status.HTTP_201_CREATED if signup.created else 200)
 
@@ -279,12 +279,10 @@ class RegistrationViewSet(
         reg = self.get_object()
         serializer = AttendanceSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
+        with _service_errors():
             reg = checkin.attendance_mark(
                 actor=request.user,
                 registration=reg,
                 attendance=serializer.validated_data["attendance"],
             )
-        except DjangoValidationError as exc:
-            _raise(exc)
         return Response(self.get_serializer(reg).data)

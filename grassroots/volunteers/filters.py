@@ -14,7 +14,7 @@ GROUP = _l("Volunteers")
 
 
 def _skills():
-    return list(Skill.objects.values_list("code", "name"))
+    return [(s.code, s.label) for s in Skill.objects.only("code", "name", "names")]
 
 
 def _teams():

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from grassroots.geography.models import Area
+from grassroots.geography.widgets import AreaField
 from grassroots.volunteers.models import (
     HoursEntry,
     Skill,
@@ -28,7 +29,7 @@ def availability_choices() -> list[tuple[str, str]]:
 
 class SkillChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
-        return obj.name
+        return obj.label
 
 
 class SignupForm(forms.Form):
@@ -153,3 +154,31 @@ class StaffForm(forms.Form):
 
 
 HOURS_STATUS = HoursEntry.Status
+
+
+# --- editing tasks and teams (kept at the end: see the task board and team list) -----------
+
+
+class TaskEditForm(TaskForm):
+    """The task form with its area (the area picker, resolved among the actor's areas)."""
+
+    area = AreaField(label=_("Area"))
+
+    field_order = ["title", "instructions", "due_date", "area", "slots", "skills"]
+
+    def __init__(self, *args, actor=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].actor = actor
+
+
+class TeamEditForm(TeamForm):
+    """Rename a team, move it (under another team or to the top) or change its area."""
+
+    area = AreaField(label=_("Area"), help_text=_("Left empty, the team keeps the area it has."))
+
+    def __init__(self, *args, actor=None, team=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].actor = actor
+        if team is not None:
+            self.fields["parent"].queryset = self.fields["parent"].queryset.exclude(pk=team.pk)
+        self.fields["parent"].empty_label = _("— none (a top-level team) —")

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from grassroots.core import access
+from grassroots.core.i18n import localized
 from grassroots.core.models import TimeStampedModel
 
 VIEW_CAPABILITY = "volunteers.view"
@@ -47,6 +48,30 @@ def part_labels() -> list[tuple[str, Any]]:
         ("afternoon", pgettext_lazy("part of day", "Afternoon")),
         ("evening", pgettext_lazy("part of day", "Evening")),
     ]
+
+
+def names_field() -> models.JSONField:
+    """A reference row's name in other languages (``core.i18n``), edited in the admin."""
+    return models.JSONField(
+        _("name in other languages"),
+        default=dict,
+        blank=True,
+        help_text=_('Language code → name, e.g. {"hi": "प्रचार", "bn": "প্রচার"}.'),
+    )
+
+
+class LocalizedName:
+    """``label``: the name in the language of the request (``names``), else as entered."""
+
+    name: str
+    names: dict
+
+    @property
+    def label(self) -> str:
+        return localized(self.name, self.names)
+
+    def __str__(self) -> str:
+        return self.label
 
 
 def slot_choices() -> list[str]:
@@ -103,7 +128,7 @@ class VolunteerScope(access.Scope):
         return mine if out is access.NOTHING else (out | mine)
 
 
-class Skill(models.Model):
+class Skill(LocalizedName, models.Model):
     """A skill or a language a volunteer offers (data: admins add more)."""
 
     class Kind(models.TextChoices):
@@ -112,6 +137,7 @@ class Skill(models.Model):
 
     code = models.SlugField(max_length=50, unique=True)
     name = models.CharField(_("name"), max_length=100)
+    names = names_field()
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.SKILL)
 
     access_scope = access.Shared()
@@ -121,14 +147,15 @@ class Skill(models.Model):
         ordering = ["kind", "name"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
 
 
-class OnboardingStep(models.Model):
+class OnboardingStep(LocalizedName, models.Model):
     """A step of the onboarding checklist ("code of conduct signed", "trained for canvassing")."""
 
     code = models.SlugField(max_length=50, unique=True)
     name = models.CharField(_("name"), max_length=200)
+    names = names_field()
     order = models.PositiveSmallIntegerField(default=100)
 
     access_scope = access.Shared()
@@ -138,7 +165,7 @@ class OnboardingStep(models.Model):
         ordering = ["order", "name"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
 
 
 class Team(TimeStampedModel):
@@ -295,7 +322,10 @@ class TaskAssignment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["task", "volunteer"], name="vol_assignment_once")
         ]
-        indexes = [models.Index(fields=["volunteer", "status"], name="vol_assign_status_idx")]
+        indexes = [
+            models.Index(fields=["volunteer", "status"], name="vol_assign_status_idx"),
+            models.Index(fields=["status", "completed_at"], name="vol_assign_done_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.task_id} → {self.volunteer_id}"
@@ -334,7 +364,12 @@ class HoursEntry(TimeStampedModel):
 
     class Meta:
         ordering = ["-date", "-id"]
-        indexes = [models.Index(fields=["status", "date"], name="vol_hours_status_idx")]
+        indexes = [
+            models.Index(fields=["status", "date"], name="vol_hours_status_idx"),
+            # the leaderboards' points of this week: approved hours and attended shifts since
+            models.Index(fields=["status", "decided_at"], name="vol_hours_decided_idx"),
+            models.Index(fields=["source", "status", "created_at"], name="vol_hours_shift_idx"),
+        ]
 
 
 class PointRule(models.Model):
@@ -351,11 +386,41 @@ class PointRule(models.Model):
         return f"{self.source}: {self.points}"
 
 
-class Badge(models.Model):
+class PointSnapshot(models.Model):
+    """Everyone's all-time points up to ``as_of`` (the start of the current week), under the
+    point rules ``rules`` (a fingerprint): the leaderboards add the live points since ``as_of``
+    (a short, indexed range) instead of summing every record ever on every request. Rebuilt
+    when the week turns, when a rule changes, or after ``points.invalidate()``."""
+
+    as_of = models.DateTimeField()
+    rules = models.CharField(max_length=500)
+    built_at = models.DateTimeField(default=timezone.now)
+
+    access_scope = access.Campaign("volunteers.manage")
+    objects = access.ScopedManager()
+
+    def __str__(self) -> str:
+        return f"points before {self.as_of:%Y-%m-%d}"
+
+
+class PointTotal(models.Model):
+    snapshot = models.ForeignKey(PointSnapshot, on_delete=models.CASCADE, related_name="totals")
+    person_id = models.BigIntegerField()
+    points = models.FloatField()
+
+    access_scope = access.Campaign("volunteers.manage")
+    objects = access.ScopedManager()
+
+    def __str__(self) -> str:
+        return f"{self.person_id}: {self.points:g}"
+
+
+class Badge(LocalizedName, models.Model):
     """Recognition at a threshold of all-time points (data)."""
 
     code = models.SlugField(max_length=50, unique=True)
     name = models.CharField(_("name"), max_length=100)
+    names = names_field()
     threshold = models.PositiveIntegerField(_("points needed"))
 
     access_scope = access.Shared()
@@ -365,7 +430,7 @@ class Badge(models.Model):
         ordering = ["threshold"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
 
 
 STAFF = "volunteers.staff"

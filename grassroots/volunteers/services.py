@@ -17,7 +17,7 @@ from grassroots.core.exceptions import Conflict, Forbidden, Invalid, NotFound
 from grassroots.core.phones import normalize_email, normalize_phone
 from grassroots.people import services as people_services
 from grassroots.people.models import ContactPoint, Person
-from grassroots.volunteers import selectors
+from grassroots.volunteers import points, selectors
 from grassroots.volunteers.models import (
     STAFF,
     HoursEntry,
@@ -41,12 +41,14 @@ PROFILE_FIELDS = ("status", "interests", "emergency_name", "emergency_phone", "s
 
 def reference_data_ensure() -> None:
     """The skills, onboarding steps, point rules and badges the app starts with exist (a flushed
-    test database): the data migration's own ``seed``, run again (it only adds what is missing)."""
+    test database): the data migrations' own ``seed`` and ``fill`` (names in other languages), run
+    again (they only add what is missing)."""
     from importlib import import_module
 
     from django.apps import apps
 
     import_module("grassroots.volunteers.migrations.0002_seed_reference_data").seed(apps, None)
+    import_module("grassroots.volunteers.migrations.0004_translate_reference_names").fill(apps)
 
 
 def _clean_availability(slots: Iterable[str] | None) -> list[str]:
@@ -334,6 +336,71 @@ def team_leaders_set(*, actor: Any, team: Team, leaders: Iterable[Person]) -> Te
     return team
 
 
+_UNSET: Any = object()
+
+
+@transaction.atomic
+def team_update(
+    *, actor: Any, team: Team, name: str | None = None, parent: Team | None = _UNSET,
+    area: Any = _UNSET,
+) -> Team:  # fmt: skip
+    """Rename a team, move it under another (``parent=None``: to the top) or change its area.
+    A team cannot become part of itself or of a team below it; moving it moves the teams
+    below it too (their ``path`` follows)."""
+    access.require_object(actor, MANAGE, team)
+    team = Team.objects.select_for_update().get(pk=team.pk)
+    errors = {}
+    if name is not None and not name.strip():
+        errors["name"] = _("A team needs a name.")
+    if parent is not _UNSET and parent is not None:
+        access.require_object(actor, MANAGE, parent)
+        if parent.pk == team.pk or parent.path.startswith(team.path):
+            errors["parent"] = _(
+                "A team cannot be part of itself or of a team below it (“%(t)s” is below "
+                "“%(team)s”)."
+            ) % {"t": parent.name, "team": team.name}
+    if area is not _UNSET and area is not None and not access.is_visible(area, actor):
+        errors["area"] = _("Unknown area.")
+    if errors:
+        raise Invalid(errors)
+    changed = []
+    if name is not None and name.strip()[:150] != team.name:
+        team.name = name.strip()[:150]
+        changed.append("name")
+    if area is not _UNSET and area != team.area:
+        team.area = area
+        changed.append("area")
+    if parent is not _UNSET and (parent.pk if parent else None) != team.parent_id:
+        old = team.path
+        team.parent = parent
+        team.path = f"{parent.path if parent else ''}{team.pk}/"
+        changed += ["parent", "path"]
+        for below in Team.objects.filter(path__startswith=old).exclude(pk=team.pk):
+            below.path = team.path + below.path[len(old) :]
+            below.save(update_fields=["path"])
+    if changed:
+        team.save(update_fields=[*changed, "updated_at"])
+        audit.record(actor=actor, action="team.updated", obj=team,
+                     detail={"fields": [f for f in changed if f != "path"]})  # fmt: skip
+    return team
+
+
+@transaction.atomic
+def team_delete(*, actor: Any, team: Team) -> None:
+    """Delete a team with no teams below it (move or delete those first). Its members keep
+    their volunteer profiles; only their membership of this team goes."""
+    access.require_object(actor, MANAGE, team)
+    children = list(Team.objects.filter(parent_id=team.pk).values_list("name", flat=True)[:5])
+    if children:
+        raise Conflict(
+            _("“%(team)s” has teams under it (%(names)s): move or delete them first.")
+            % {"team": team.name, "names": ", ".join(children)}
+        )
+    audit.record(actor=actor, action="team.deleted", obj=team,
+                 detail={"name": team.name, "members": team.members.count()})  # fmt: skip
+    team.delete()
+
+
 # --- tasks -------------------------------------------------------------------------------------
 
 
@@ -438,6 +505,61 @@ def assignment_complete(
     return assignment
 
 
+_KEEP: Any = object()
+
+
+@transaction.atomic
+def task_update(
+    *, actor: Any, task: Task, title: str | None = None, instructions: str | None = None,
+    due_date: dt.date | None = _KEEP, area: Any = _KEEP, skills: Iterable[Skill] | None = None,
+    slots: int | None = None,
+) -> Task:  # fmt: skip
+    """Edit an open task: what is passed changes, the rest stays (``due_date=None`` clears
+    the date). A due date cannot be moved into the past (an unchanged old one may stay)."""
+    access.require_object(actor, MANAGE, task)
+    task = Task.objects.select_for_update().get(pk=task.pk)
+    if task.status != Task.Status.OPEN:
+        raise Conflict(_("Only an open task can be edited."))
+    errors = {}
+    if title is not None and not title.strip():
+        errors["title"] = _("A task needs a title.")
+    if slots is not None and not 1 <= int(slots or 0) <= 500:
+        errors["slots"] = _("Between 1 and 500 people.")
+    moved = due_date is not _KEEP and due_date is not None and due_date != task.due_date
+    if moved and due_date < timezone.localdate():
+        errors["due_date"] = _("The due date is in the past.")
+    if area is not _KEEP and area is not None and not access.is_visible(area, actor):
+        errors["area"] = _("Unknown area.")
+    if errors:
+        raise Invalid(errors)
+    changed = []
+    if title is not None and title.strip()[:200] != task.title:
+        task.title = title.strip()[:200]
+        changed.append("title")
+    if instructions is not None and instructions[:10000] != task.instructions:
+        task.instructions = instructions[:10000]
+        changed.append("instructions")
+    if due_date is not _KEEP and due_date != task.due_date:
+        task.due_date = due_date
+        changed.append("due_date")
+    if area is not _KEEP and area is not None and area.pk != task.area_id:
+        task.area = area
+        changed.append("area")
+    if slots is not None and int(slots) != task.slots:
+        task.slots = int(slots)
+        changed.append("slots")
+    if changed:
+        task.save(update_fields=[*changed, "updated_at"])
+    if skills is not None:
+        wanted = {s.pk for s in skills}
+        if wanted != set(task.skills.values_list("pk", flat=True)):
+            task.skills.set(list(wanted))
+            changed.append("skills")
+    if changed:
+        audit.record(actor=actor, action="task.updated", obj=task, detail={"fields": changed})
+    return task
+
+
 @transaction.atomic
 def task_cancel(*, actor: Any, task: Task) -> Task:
     access.require_object(actor, MANAGE, task)
@@ -525,7 +647,11 @@ def hours_from_attendance(event) -> HoursEntry | None:
     if reg is None or reg.person_id is None:
         return None
     if reg.attendance != "attended":
-        HoursEntry.objects.filter(registration_id=reg.pk, source=HoursEntry.Source.SHIFT).delete()
+        removed, _n = HoursEntry.objects.filter(
+            registration_id=reg.pk, source=HoursEntry.Source.SHIFT
+        ).delete()
+        if removed:
+            points.invalidate()  # those points may belong to a week already in the snapshot
         return None
     existing = HoursEntry.objects.filter(registration_id=reg.pk).first()
     if existing is not None:

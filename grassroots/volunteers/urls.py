@@ -29,4 +29,10 @@ urlpatterns = [
     path("volunteers/staff/documents/<int:pk>/", views.StaffDocumentView.as_view(),
          name="staff_document"),
     path("volunteer/", views.SignupView.as_view(), name="signup"),
+    path("volunteers/tasks/<int:pk>/edit/", views.TaskEditView.as_view(), name="task_edit"),
+    path("volunteers/tasks/<int:pk>/cancel/", views.TaskCancelView.as_view(),
+         name="task_cancel"),
+    path("volunteers/teams/<int:pk>/edit/", views.TeamEditView.as_view(), name="team_edit"),
+    path("volunteers/teams/<int:pk>/delete/", views.TeamDeleteView.as_view(),
+         name="team_delete"),
 ]  # fmt: skip

@@ -404,11 +404,13 @@ class LeaderboardView(CapabilityRequiredMixin, View):
         aid = request.GET.get("area", "")
         if aid.isdigit():
             area = _get(Area, request.user, aid)
-        board = selectors.leaderboard(actor=request.user, period=period, team=team, area=area)
         mine = selectors.my_profile(request.user)
-        me = next((r for r in board if mine and r.profile_id == mine.pk), None)
+        rows, me = selectors.leaderboard_page(
+            actor=request.user, period=period, team=team, area=area, limit=50,
+            profile_id=mine.pk if mine else None,
+        )  # fmt: skip
         return render(request, "volunteers/leaderboard.html", {
-            "rows": board[:50], "me": me, "period": period, "team": team, "area": area,
+            "rows": rows, "me": me, "period": period, "team": team, "area": area,
             "areas": selectors.leaderboard_areas(actor=request.user),
         })  # fmt: skip
 
@@ -515,3 +517,106 @@ class SignupView(View):
             _form_errors(form, exc)
             return render(request, "volunteers/signup.html", ctx, status=400)
         return render(request, "volunteers/signup_done.html")
+
+
+# --- editing and cancelling a task ---------------------------------------------------------
+
+
+class TaskEditView(CapabilityRequiredMixin, View):
+    capability = "volunteers.manage"
+
+    def _render(self, request, task, form, status=200):
+        return render(request, "volunteers/task_edit.html", {"task": task, "form": form},
+                      status=status)  # fmt: skip
+
+    def get(self, request, pk):
+        task = _get(Task.objects.select_related("area"), request.user, pk)
+        form = forms.TaskEditForm(actor=request.user, initial={
+            "title": task.title, "instructions": task.instructions, "due_date": task.due_date,
+            "area": task.area, "slots": task.slots, "skills": list(task.skills.all()),
+        })  # fmt: skip
+        return self._render(request, task, form)
+
+    def post(self, request, pk):
+        task = _get(Task.objects.select_related("area"), request.user, pk)
+        form = forms.TaskEditForm(request.POST, actor=request.user)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            if data["area"] is None:
+                data.pop("area")  # a task keeps an area; an emptied picker changes nothing
+            try:
+                services.task_update(actor=request.user, task=task, **data)
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("volunteers:task_detail", task.pk)
+        return self._render(request, task, form, status=400)
+
+
+class TaskCancelView(CapabilityRequiredMixin, View):
+    capability = "volunteers.manage"
+
+    def post(self, request, pk):
+        task = _get(Task, request.user, pk)
+        try:
+            services.task_cancel(actor=request.user, task=task)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Task cancelled."))
+        return redirect("volunteers:task_detail", task.pk)
+
+
+# --- editing and deleting a team -----------------------------------------------------------
+
+
+class TeamEditView(CapabilityRequiredMixin, View):
+    capability = "volunteers.manage"
+
+    def _render(self, request, team, form, status=200):
+        return render(request, "volunteers/team_edit.html", {
+            "team": team, "form": form, "children": list(team.children.order_by("name")),
+            "member_count": team.members.count(),
+        }, status=status)  # fmt: skip
+
+    def _form(self, request, team, data=None):
+        teams = selectors.team_list(actor=request.user)
+        initial = {"name": team.name, "parent": team.parent_id, "area": team.area}
+        return forms.TeamEditForm(data, initial=None if data else initial, teams=teams,
+                                  actor=request.user, team=team)  # fmt: skip
+
+    def get(self, request, pk):
+        team = _get(Team.objects.select_related("area", "parent"), request.user, pk)
+        access.require_object(request.user, "volunteers.manage", team)
+        return self._render(request, team, self._form(request, team))
+
+    def post(self, request, pk):
+        team = _get(Team.objects.select_related("area", "parent"), request.user, pk)
+        form = self._form(request, team, request.POST)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            if data["area"] is None:
+                data.pop("area")
+            try:
+                services.team_update(actor=request.user, team=team, **data)
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("volunteers:team_list")
+        return self._render(request, team, form, status=400)
+
+
+class TeamDeleteView(CapabilityRequiredMixin, View):
+    capability = "volunteers.manage"
+
+    def post(self, request, pk):
+        team = _get(Team, request.user, pk)
+        try:
+            services.team_delete(actor=request.user, team=team)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("volunteers:team_edit", team.pk)
+        messages.success(request, _("Team deleted; its members keep their volunteer profiles."))
+        return redirect("volunteers:team_list")
