@@ -11,6 +11,7 @@ from django.utils.translation import pgettext_lazy
 from grassroots.events.models import Event, EventType, Shift
 from grassroots.geography.widgets import AreaField
 from grassroots.people.models import Tag
+from grassroots.people.widgets import PersonField
 
 DT_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
@@ -74,6 +75,12 @@ class EventForm(forms.Form):
         assume_scheme="https",
         help_text=_("Shown only to people who signed up, on their own sign-up page."),
     )
+    hosts = PersonField(
+        label=_("Hosts"),
+        multiple=True,
+        help_text=_("Hosts may check people in and log their hours."),
+    )
+    contact_person = PersonField(label=_("Contact person"))
     tags = forms.ModelMultipleChoiceField(
         label=_("Tags"),
         queryset=Tag.objects.order_by("name"),
@@ -91,6 +98,8 @@ class EventForm(forms.Form):
     def __init__(self, *args, actor=None, creating=True, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["area"].actor = actor
+        self.fields["hosts"].actor = actor
+        self.fields["contact_person"].actor = actor
         if not creating:
             del self.fields["capacity"]
 
@@ -98,6 +107,7 @@ class EventForm(forms.Form):
         d = dict(self.cleaned_data)
         d.pop("capacity", None)
         d.pop("tags", None)
+        d.pop("hosts", None)
         tz = d.get("time_zone") or "UTC"
         d["starts_at"] = local_datetime(d.get("starts_at"), tz)
         d["ends_at"] = local_datetime(d.get("ends_at"), tz)

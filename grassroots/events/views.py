@@ -104,6 +104,8 @@ class EventFormView(CapabilityRequiredMixin, View):
                 "longitude": event.longitude,
                 "virtual_url": event.virtual_url,
                 "tags": [t.slug for t in event.tags.all()],
+                "hosts": list(event.hosts.select_related("area")),
+                "contact_person": event.contact_person,
             }
         form = EventForm(initial=initial, actor=request.user, creating=event is None)
         return self._render(request, form, event)
@@ -131,12 +133,20 @@ class EventFormView(CapabilityRequiredMixin, View):
                 if shifts and data["ends_at"] < data["starts_at"]:
                     shifts = []  # the service names the real problem (end before start)
                 event = services.event_create(
-                    actor=request.user, data=data, shifts=shifts, tags=form.cleaned_data["tags"]
+                    actor=request.user,
+                    data=data,
+                    shifts=shifts,
+                    tags=form.cleaned_data["tags"],
+                    hosts=form.cleaned_data["hosts"],
                 )
                 messages.success(request, _("Event created as a draft."))
             else:
                 services.event_update(
-                    actor=request.user, event=event, data=data, tags=form.cleaned_data["tags"]
+                    actor=request.user,
+                    event=event,
+                    data=data,
+                    tags=form.cleaned_data["tags"],
+                    hosts=form.cleaned_data["hosts"],
                 )
                 messages.success(request, _("Event saved."))
         except ValidationError as exc:

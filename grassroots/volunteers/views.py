@@ -37,6 +37,8 @@ PAGE_SIZE = 50
 def _form_errors(form, exc: ValidationError) -> None:
     if hasattr(exc, "error_dict"):
         for name, errs in exc.message_dict.items():
+            if name not in form.fields and f"{name}_id" in form.fields:
+                name = f"{name}_id"  # the service's "manager" is the form's person picker
             form.add_error(name if name in form.fields else None, errs)
     else:
         form.add_error(None, exc.messages)
@@ -89,7 +91,7 @@ class VolunteerDetailView(CapabilityRequiredMixin, View):
         actor = request.user
         teams = selectors.team_list(actor=actor)
         if form is None:
-            form = forms.ProfileForm(teams=teams, initial={
+            form = forms.ProfileForm(teams=teams, actor=actor, initial={
                 "status": profile.status, "skills": list(profile.skills.all()),
                 "availability": profile.availability, "teams": list(profile.teams.all()),
                 "interests": profile.interests, "emergency_name": profile.emergency_name,
@@ -114,15 +116,14 @@ class VolunteerDetailView(CapabilityRequiredMixin, View):
 
     def post(self, request, pk):
         profile = _get(VolunteerProfile.objects.select_related("person"), request.user, pk)
-        form = forms.ProfileForm(request.POST, teams=selectors.team_list(actor=request.user))
+        form = forms.ProfileForm(
+            request.POST, teams=selectors.team_list(actor=request.user), actor=request.user
+        )
         if form.is_valid():
             data = dict(form.cleaned_data)
-            rid = data.pop("recruited_by_id")
+            data["recruited_by"] = data.pop("recruited_by_id")
             try:
-                data["recruited_by"] = _get(Person, request.user, rid) if rid else None
                 services.profile_update(actor=request.user, profile=profile, data=data)
-            except Http404:
-                form.add_error("recruited_by_id", _("Unknown person."))
             except ValidationError as exc:
                 _form_errors(form, exc)
             else:
@@ -353,11 +354,23 @@ class HoursDecideView(CapabilityRequiredMixin, View):
 class TeamListView(CapabilityRequiredMixin, View):
     capability = "volunteers.view"
 
-    def get(self, request, form=None, status=200):
+    def get(self, request, form=None, status=200, leaders_form=None, leaders_team=None):
         teams = selectors.team_list(actor=request.user)
+        can_manage = access.can(request.user, "volunteers.manage")
+        if can_manage:
+            for t in teams:  # each team's leaders, chosen with the person picker
+                t.leaders_form = (
+                    leaders_form
+                    if leaders_team is not None and t.pk == leaders_team.pk
+                    else forms.TeamLeadersForm(
+                        actor=request.user,
+                        initial={"leaders": list(t.leaders.all())},
+                        auto_id=f"id_team{t.pk}_%s",
+                    )
+                )
         return render(request, "volunteers/team_list.html", {
-            "teams": teams, "form": form or forms.TeamForm(teams=teams),
-            "can_manage": access.can(request.user, "volunteers.manage"),
+            "teams": teams, "form": form or forms.TeamForm(teams=selectors.team_list(actor=request.user)),
+            "can_manage": can_manage,
         }, status=status)  # fmt: skip
 
     def post(self, request):
@@ -378,15 +391,18 @@ class TeamListView(CapabilityRequiredMixin, View):
 
 
 class TeamLeadersView(CapabilityRequiredMixin, View):
-    """Set a team's leaders from its members."""
+    """Set a team's leaders, chosen with the person picker among the people one may see."""
 
     capability = "volunteers.manage"
 
     def post(self, request, pk):
         team = _get(Team, request.user, pk)
-        ids = [i for i in request.POST.getlist("leader") if i.isdigit()][:50]
-        leaders = [m.person for m in team.members.select_related("person") if str(m.pk) in ids]
-        services.team_leaders_set(actor=request.user, team=team, leaders=leaders)
+        form = forms.TeamLeadersForm(request.POST, actor=request.user, auto_id=f"id_team{pk}_%s")
+        if not form.is_valid():
+            return TeamListView().get(request, leaders_form=form, leaders_team=team, status=400)
+        services.team_leaders_set(
+            actor=request.user, team=team, leaders=form.cleaned_data["leaders"]
+        )
         messages.success(request, _("Leaders saved."))
         return redirect("volunteers:team_list")
 
@@ -422,22 +438,19 @@ class StaffListView(CapabilityRequiredMixin, View):
     def get(self, request, form=None, status=200):
         return render(request, "volunteers/staff_list.html", {
             "records": selectors.staff_list(actor=request.user).prefetch_related("documents"),
-            "form": form or forms.StaffForm(),
+            "form": form or forms.StaffForm(actor=request.user),
         }, status=status)  # fmt: skip
 
     def post(self, request):
-        form = forms.StaffForm(request.POST)
+        form = forms.StaffForm(request.POST, actor=request.user)
         if form.is_valid():
             data = dict(form.cleaned_data)
+            person = data.pop("person_id")
+            manager = data.pop("manager_id")
             try:
-                person = _get(Person, request.user, data.pop("person_id"))
-                manager_id = data.pop("manager_id")
-                manager = _get(Person, request.user, manager_id) if manager_id else None
                 services.staff_record_save(
                     actor=request.user, person=person, manager=manager, **data
                 )
-            except Http404:
-                form.add_error("person_id", _("Unknown person."))
             except ValidationError as exc:
                 _form_errors(form, exc)
             else:
