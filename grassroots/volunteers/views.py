@@ -528,3 +528,58 @@ class SignupView(View):
             _form_errors(form, exc)
             return render(request, "volunteers/signup.html", ctx, status=400)
         return render(request, "volunteers/signup_done.html")
+
+
+# --- hours logged by an event's host, from the check-in screen ---------------------------------
+
+
+class AttendeeHoursView(View):
+    """``POST <check-in address>hours/<registration>/``: a host logs hours for someone signed up
+    to their event (through their host link, or signed in on the staff check-in screen); the
+    hours wait for an organiser's approval. Back to the check-in screen with a message."""
+
+    def post(self, request, pk, public_id=None, host=None):
+        from grassroots.events.checkin.selectors import event_for_checkin
+        from grassroots.events.models import Registration
+        from grassroots.events.proposals import hosting
+
+        host_person_id = None
+        actor = request.user
+        if host is not None:
+            event, host_person_id = hosting.event_and_host(host)
+            actor = access.SYSTEM
+            back = reverse("events:host", args=[host])
+        else:
+            if not request.user.is_authenticated:
+                from django.contrib.auth.views import redirect_to_login
+
+                return redirect_to_login(request.get_full_path())
+            if not request.user.has_capability("events.manage"):
+                raise PermissionDenied
+            event = event_for_checkin(actor=request.user, public_id=public_id)
+            back = reverse("events:checkin", args=[event.public_id])
+        registration = (
+            Registration.objects.filter(pk=pk, event=event)
+            .select_related("person", "event")
+            .first()
+        )
+        if registration is None:
+            raise Http404
+        form = forms.HoursForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+            return redirect(back)
+        try:
+            services.hours_log_for_attendee(
+                actor=actor, registration=registration, host_person_id=host_person_id,
+                **form.cleaned_data,
+            )  # fmt: skip
+        except ValidationError as exc:  # Invalid, Conflict
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request,
+                _("%(hours)s hours logged for %(name)s; an organiser will approve them.")
+                % {"hours": form.cleaned_data["hours"], "name": registration.person.full_name},
+            )
+        return redirect(back)
