@@ -197,3 +197,29 @@ class RsvpForm(forms.Form):
         if shift.is_full:
             label += " · " + str(_("full: join the waitlist"))
         return label
+
+
+TIME_WIDGET = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+class ReminderTimesForm(forms.Form):
+    """Every event type's two reminder times on one screen: ``<slug>-day_before`` and
+    ``<slug>-morning_of``."""
+
+    def __init__(self, *args, types, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.types = list(types)
+        for t in self.types:
+            self.fields[f"{t.slug}-day_before"] = forms.TimeField(
+                label=_("%(type)s: the day before at") % {"type": t.label},
+                initial=t.reminder_day_before, widget=TIME_WIDGET,
+                input_formats=["%H:%M", "%H:%M:%S"],
+            )  # fmt: skip
+            self.fields[f"{t.slug}-morning_of"] = forms.TimeField(
+                label=_("%(type)s: on the day at") % {"type": t.label},
+                initial=t.reminder_morning_of, widget=TIME_WIDGET,
+                input_formats=["%H:%M", "%H:%M:%S"],
+            )  # fmt: skip
+
+    def rows(self):
+        return [(t, self[f"{t.slug}-day_before"], self[f"{t.slug}-morning_of"]) for t in self.types]

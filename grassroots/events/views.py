@@ -22,6 +22,7 @@ from grassroots.events import selectors, services
 from grassroots.events.forms import (
     COMMON_ZONES,
     EventForm,
+    ReminderTimesForm,
     SeriesForm,
     ShiftCapacityForm,
     ShiftForm,
@@ -290,3 +291,29 @@ class RegistrationCancelView(CapabilityRequiredMixin, View):
         services.registration_cancel(actor=request.user, registration=reg)
         messages.success(request, _("Sign-up cancelled."))
         return redirect("events:event_detail", reg.event_id)
+
+
+class ReminderSettingsView(CapabilityRequiredMixin, View):
+    """The event types' reminder times (the day before, the morning of), for events.configure."""
+
+    capability = services.CONFIGURE
+
+    def _render(self, request, form, status=200):
+        return render(request, "events/reminder_settings.html", {"form": form}, status=status)
+
+    def get(self, request):
+        return self._render(request, ReminderTimesForm(types=selectors.event_types()))
+
+    def post(self, request):
+        form = ReminderTimesForm(request.POST, types=selectors.event_types())
+        if not form.is_valid():
+            return self._render(request, form, status=400)
+        for t in form.types:
+            services.event_type_reminders_set(
+                actor=request.user,
+                event_type=t,
+                day_before=form.cleaned_data[f"{t.slug}-day_before"],
+                morning_of=form.cleaned_data[f"{t.slug}-morning_of"],
+            )
+        messages.success(request, _("Reminder times saved."))
+        return redirect("events:reminder_settings")
