@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 
 from grassroots.accounts.permissions import CapabilityRequiredMixin
@@ -317,3 +318,43 @@ class ReminderSettingsView(CapabilityRequiredMixin, View):
             )
         messages.success(request, _("Reminder times saved."))
         return redirect("events:reminder_settings")
+
+
+class ChangeNoticeView(CapabilityRequiredMixin, View):
+    """ "Send change notice now": a confirmation page (how many it reaches), then the send
+    through the reminders' change notice; a second press soon after sends nothing twice."""
+
+    capability = MANAGE
+
+    def _event(self, request, pk):
+        return access.get_visible(Event, request.user, access.CHANGE, pk=pk)
+
+    def get(self, request, pk):
+        from grassroots.events.reminders import services as reminders
+
+        event = self._event(request, pk)
+        return render(request, "events/change_notice_confirm.html", {
+            "event": event, "count": reminders.change_notice_recipients(event),
+        })  # fmt: skip
+
+    def post(self, request, pk):
+        from grassroots.events.reminders import services as reminders
+
+        event = self._event(request, pk)
+        try:
+            queued, started = reminders.change_notice_send_now(actor=request.user, event=event)
+        except ValidationError as exc:  # a Conflict
+            messages.error(request, " ".join(exc.messages))
+            return redirect("events:event_detail", event.pk)
+        if queued:
+            messages.success(request, ngettext(
+                "The change notice is queued for %(n)s person.",
+                "The change notice is queued for %(n)s people.", queued,
+            ) % {"n": queued})  # fmt: skip
+        else:
+            messages.info(
+                request,
+                _("The change notice was sent a few minutes ago (or is on its way); nobody gets "
+                  "it twice, so nothing more was sent."),
+            )  # fmt: skip
+        return redirect("events:event_detail", event.pk)
