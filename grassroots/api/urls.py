@@ -10,6 +10,7 @@ from grassroots.api import (
     imports,
     lists,
     messaging,
+    questions,
     views,
     volunteers,
 )
@@ -32,6 +33,7 @@ router.register("messages", messaging.MessageViewSet, basename="message")
 router.register("events", events.EventViewSet, basename="event")
 router.register("shifts", events.ShiftViewSet, basename="shift")
 router.register("registrations", events.RegistrationViewSet, basename="registration")
+router.register("event-questions", questions.EventQuestionViewSet, basename="event-question")
 router.register("volunteers", volunteers.VolunteerViewSet, basename="volunteer")
 router.register("volunteer-tasks", volunteers.TaskViewSet, basename="volunteer-task")
 router.register("volunteer-hours", volunteers.HoursViewSet, basename="volunteer-hours")

@@ -11,6 +11,7 @@ from django.utils.translation import pgettext_lazy
 from grassroots.events.models import Event, EventType, Shift
 from grassroots.geography.widgets import AreaField
 from grassroots.people.models import Tag
+from grassroots.people.widgets import PersonField
 
 DT_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
@@ -74,6 +75,12 @@ class EventForm(forms.Form):
         assume_scheme="https",
         help_text=_("Shown only to people who signed up, on their own sign-up page."),
     )
+    hosts = PersonField(
+        label=_("Hosts"),
+        multiple=True,
+        help_text=_("Hosts may check people in and log their hours."),
+    )
+    contact_person = PersonField(label=_("Contact person"))
     tags = forms.ModelMultipleChoiceField(
         label=_("Tags"),
         queryset=Tag.objects.order_by("name"),
@@ -91,6 +98,8 @@ class EventForm(forms.Form):
     def __init__(self, *args, actor=None, creating=True, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["area"].actor = actor
+        self.fields["hosts"].actor = actor
+        self.fields["contact_person"].actor = actor
         if not creating:
             del self.fields["capacity"]
 
@@ -98,6 +107,7 @@ class EventForm(forms.Form):
         d = dict(self.cleaned_data)
         d.pop("capacity", None)
         d.pop("tags", None)
+        d.pop("hosts", None)
         tz = d.get("time_zone") or "UTC"
         d["starts_at"] = local_datetime(d.get("starts_at"), tz)
         d["ends_at"] = local_datetime(d.get("ends_at"), tz)
@@ -187,3 +197,29 @@ class RsvpForm(forms.Form):
         if shift.is_full:
             label += " · " + str(_("full: join the waitlist"))
         return label
+
+
+TIME_WIDGET = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+class ReminderTimesForm(forms.Form):
+    """Every event type's two reminder times on one screen: ``<slug>-day_before`` and
+    ``<slug>-morning_of``."""
+
+    def __init__(self, *args, types, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.types = list(types)
+        for t in self.types:
+            self.fields[f"{t.slug}-day_before"] = forms.TimeField(
+                label=_("%(type)s: the day before at") % {"type": t.label},
+                initial=t.reminder_day_before, widget=TIME_WIDGET,
+                input_formats=["%H:%M", "%H:%M:%S"],
+            )  # fmt: skip
+            self.fields[f"{t.slug}-morning_of"] = forms.TimeField(
+                label=_("%(type)s: on the day at") % {"type": t.label},
+                initial=t.reminder_morning_of, widget=TIME_WIDGET,
+                input_formats=["%H:%M", "%H:%M:%S"],
+            )  # fmt: skip
+
+    def rows(self):
+        return [(t, self[f"{t.slug}-day_before"], self[f"{t.slug}-morning_of"]) for t in self.types]

@@ -11,10 +11,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
-from grassroots.core.registry import Tile
+from grassroots.core.registry import Registry, Tile
 from grassroots.events import selectors
 from grassroots.events.models import Event, EventType, Registration
 from grassroots.lists.registry import Context, Filter, Param, filters
+
+# Templates added to each row of the check-in list by the apps above (volunteers: "Log hours").
+# Each is included with ``r`` (the registration), ``base`` (the screen's address), ``event``
+# and ``hosting``; it posts to an address under ``base``.
+checkin_row_actions = Registry()
 
 R = Registration.Status
 A = Registration.Attendance

@@ -726,3 +726,34 @@ def registration_by_token(token: str) -> Registration | None:
         .filter(token=token)
         .first()
     )
+
+
+CONFIGURE = "events.configure"
+
+
+@transaction.atomic
+def event_type_reminders_set(
+    *, actor: Any, event_type: EventType, day_before: dt.time, morning_of: dt.time
+) -> EventType:
+    """The times (in each event's own zone) of a type's two reminders: the day before and the
+    morning of. Sign-ups already reminded are not reminded again (``ReminderLog``)."""
+    access.require(actor, CONFIGURE)
+    errors = {}
+    if not isinstance(day_before, dt.time):
+        errors["day_before"] = _("Enter a time.")
+    if not isinstance(morning_of, dt.time):
+        errors["morning_of"] = _("Enter a time.")
+    if errors:
+        raise Invalid(errors)
+    et = EventType.objects.select_for_update().get(pk=event_type.pk)
+    before = {"day_before": str(et.reminder_day_before), "morning_of": str(et.reminder_morning_of)}
+    et.reminder_day_before = day_before.replace(second=0, microsecond=0, tzinfo=None)
+    et.reminder_morning_of = morning_of.replace(second=0, microsecond=0, tzinfo=None)
+    et.save(update_fields=["reminder_day_before", "reminder_morning_of"])
+    after = {"day_before": str(et.reminder_day_before), "morning_of": str(et.reminder_morning_of)}
+    if after != before:
+        audit.record(
+            actor=actor, action="events.type_reminders_set", obj=et,
+            detail={"before": before, "after": after},
+        )  # fmt: skip
+    return et

@@ -8,9 +8,19 @@ urlpatterns: list = [
     # organisers
     path("events/", views.EventListView.as_view(), name="event_list"),
     path("events/new/", views.EventFormView.as_view(), name="event_create"),
+    path(
+        "events/settings/reminders/",
+        views.ReminderSettingsView.as_view(),
+        name="reminder_settings",
+    ),
     path("events/<int:pk>/", views.EventDetailView.as_view(), name="event_detail"),
     path("events/<int:pk>/edit/", views.EventFormView.as_view(), name="event_edit"),
     path("events/<int:pk>/shifts/", views.ShiftAddView.as_view(), name="shift_add"),
+    path(
+        "events/<int:pk>/change-notice/",
+        views.ChangeNoticeView.as_view(),
+        name="change_notice",
+    ),
     path("events/<int:pk>/<slug:action>/", views.EventActionView.as_view(), name="event_action"),
     path(
         "events/shifts/<int:pk>/capacity/",

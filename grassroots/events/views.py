@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 
 from grassroots.accounts.permissions import CapabilityRequiredMixin
@@ -22,6 +23,7 @@ from grassroots.events import selectors, services
 from grassroots.events.forms import (
     COMMON_ZONES,
     EventForm,
+    ReminderTimesForm,
     SeriesForm,
     ShiftCapacityForm,
     ShiftForm,
@@ -104,6 +106,8 @@ class EventFormView(CapabilityRequiredMixin, View):
                 "longitude": event.longitude,
                 "virtual_url": event.virtual_url,
                 "tags": [t.slug for t in event.tags.all()],
+                "hosts": list(event.hosts.select_related("area")),
+                "contact_person": event.contact_person,
             }
         form = EventForm(initial=initial, actor=request.user, creating=event is None)
         return self._render(request, form, event)
@@ -131,12 +135,20 @@ class EventFormView(CapabilityRequiredMixin, View):
                 if shifts and data["ends_at"] < data["starts_at"]:
                     shifts = []  # the service names the real problem (end before start)
                 event = services.event_create(
-                    actor=request.user, data=data, shifts=shifts, tags=form.cleaned_data["tags"]
+                    actor=request.user,
+                    data=data,
+                    shifts=shifts,
+                    tags=form.cleaned_data["tags"],
+                    hosts=form.cleaned_data["hosts"],
                 )
                 messages.success(request, _("Event created as a draft."))
             else:
                 services.event_update(
-                    actor=request.user, event=event, data=data, tags=form.cleaned_data["tags"]
+                    actor=request.user,
+                    event=event,
+                    data=data,
+                    tags=form.cleaned_data["tags"],
+                    hosts=form.cleaned_data["hosts"],
                 )
                 messages.success(request, _("Event saved."))
         except ValidationError as exc:
@@ -280,3 +292,69 @@ class RegistrationCancelView(CapabilityRequiredMixin, View):
         services.registration_cancel(actor=request.user, registration=reg)
         messages.success(request, _("Sign-up cancelled."))
         return redirect("events:event_detail", reg.event_id)
+
+
+class ReminderSettingsView(CapabilityRequiredMixin, View):
+    """The event types' reminder times (the day before, the morning of), for events.configure."""
+
+    capability = services.CONFIGURE
+
+    def _render(self, request, form, status=200):
+        return render(request, "events/reminder_settings.html", {"form": form}, status=status)
+
+    def get(self, request):
+        return self._render(request, ReminderTimesForm(types=selectors.event_types()))
+
+    def post(self, request):
+        form = ReminderTimesForm(request.POST, types=selectors.event_types())
+        if not form.is_valid():
+            return self._render(request, form, status=400)
+        for t in form.types:
+            services.event_type_reminders_set(
+                actor=request.user,
+                event_type=t,
+                day_before=form.cleaned_data[f"{t.slug}-day_before"],
+                morning_of=form.cleaned_data[f"{t.slug}-morning_of"],
+            )
+        messages.success(request, _("Reminder times saved."))
+        return redirect("events:reminder_settings")
+
+
+class ChangeNoticeView(CapabilityRequiredMixin, View):
+    """ "Send change notice now": a confirmation page (how many it reaches), then the send
+    through the reminders' change notice; a second press soon after sends nothing twice."""
+
+    capability = MANAGE
+
+    def _event(self, request, pk):
+        return access.get_visible(Event, request.user, access.CHANGE, pk=pk)
+
+    def get(self, request, pk):
+        from grassroots.events.reminders import services as reminders
+
+        event = self._event(request, pk)
+        return render(request, "events/change_notice_confirm.html", {
+            "event": event, "count": reminders.change_notice_recipients(event),
+        })  # fmt: skip
+
+    def post(self, request, pk):
+        from grassroots.events.reminders import services as reminders
+
+        event = self._event(request, pk)
+        try:
+            queued, started = reminders.change_notice_send_now(actor=request.user, event=event)
+        except ValidationError as exc:  # a Conflict
+            messages.error(request, " ".join(exc.messages))
+            return redirect("events:event_detail", event.pk)
+        if queued:
+            messages.success(request, ngettext(
+                "The change notice is queued for %(n)s person.",
+                "The change notice is queued for %(n)s people.", queued,
+            ) % {"n": queued})  # fmt: skip
+        else:
+            messages.info(
+                request,
+                _("The change notice was sent a few minutes ago (or is on its way); nobody gets "
+                  "it twice, so nothing more was sent."),
+            )  # fmt: skip
+        return redirect("events:event_detail", event.pk)

@@ -3,7 +3,7 @@
 A combobox (WAI-ARIA 1.2 pattern: an input with ``role="combobox"`` controlling a
 ``role="listbox"`` popup, arrow keys to move, Enter to choose, Escape to close) that searches
 areas by name in any script or by code (``geography:area_search?format=json``, scoped to the
-user's areas) and shows each one's path. ``static/grassroots/area-picker.js`` drives it; without
+user's areas) and shows each one's path. ``static/grassroots/picker.js`` drives it; without
 JavaScript the text box still works (a code or an unambiguous name is resolved on submit).
 
 The chosen area's code travels in a hidden input named like the field; what is typed travels

@@ -54,6 +54,33 @@ def person_list(*, actor: Any, filters: dict | None = None) -> QuerySet[Person]:
     )
 
 
+def person_search(actor: Any, q: str, limit: int = 20) -> list[Person]:
+    """The person picker's suggestions (``people/widgets.py``): the people ``actor`` may see
+    whose name (any script, another spelling), phone, email or external id matches ``q``, each
+    with its area and primary phone; at most ``limit``."""
+    from grassroots.people.filters import NAME_SEARCH_ORDERING, search_q
+
+    q = (q or "").strip()[:200]
+    if not q:
+        return []
+    cond = search_q(q)
+    if q.isdigit() and len(q) <= 18:  # a person's id, as shown on their page
+        cond |= Q(pk=int(q))
+    return list(
+        person_visible_to(actor)
+        .filter(cond)
+        .select_related("area")
+        .prefetch_related(
+            Prefetch(
+                "contact_points",
+                queryset=ContactPoint.objects.filter(channel="phone").order_by("-is_primary", "id"),
+                to_attr="picker_phones",
+            )
+        )
+        .order_by(*NAME_SEARCH_ORDERING)[: max(1, min(limit, 50))]
+    )
+
+
 def clean_filter_params(params) -> QueryDict:
     """Drop empty values (``tag=&support_score=`` from an untouched form) before filtering."""
     cleaned = QueryDict(mutable=True)

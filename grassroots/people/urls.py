@@ -9,6 +9,7 @@ app_name = "people"
 
 urlpatterns = [
     path("people/", views.PersonListView.as_view(), name="person_list"),
+    path("people/search/", views.PersonSearchView.as_view(), name="person_search"),
     path("people/new/", views.PersonCreateView.as_view(), name="person_create"),
     path("people/bulk-tag/", views.BulkTagView.as_view(), name="bulk_tag"),
     path("people/export/", export_views.ExportStartView.as_view(), name="export_start"),

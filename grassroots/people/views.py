@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -31,6 +31,36 @@ from grassroots.people.forms import (
 from grassroots.people.models import Household, Person, Tag
 
 PAGE_SIZE = 50
+
+
+def _phone_hint(person: Person) -> str:
+    """The end of a person's phone number: enough to tell two namesakes apart."""
+    phones = getattr(person, "picker_phones", [])
+    return "…" + phones[0].value[-4:] if phones else ""
+
+
+class PersonSearchView(CapabilityRequiredMixin, View):
+    """The person picker's source (``people/widgets.py``): JSON, at most 20 people, only those
+    the user may see. Each result: ``code`` (the id), ``name``, ``label``, ``meta`` (area and
+    the end of the phone number)."""
+
+    capability = "people.view"
+
+    def get(self, request):
+        found = selectors.person_search(request.user, request.GET.get("q", ""), limit=20)
+        results = []
+        for p in found:
+            hint = [h for h in (p.area.name if p.area else "", _phone_hint(p)) if h]
+            results.append(
+                {
+                    "code": str(p.pk),
+                    "name": str(p),
+                    "native_name": p.native_name,
+                    "label": str(p),
+                    "meta": " · ".join(hint),
+                }
+            )
+        return JsonResponse({"results": results}, json_dumps_params={"ensure_ascii": False})
 
 
 def _get_person(request, pk) -> Person:

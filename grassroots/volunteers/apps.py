@@ -33,6 +33,9 @@ class VolunteersConfig(AppConfig):
             PersonPanel("volunteers/_person_panel.html", selectors.person_panel, 50)
         )
         timeline_sources.register(selectors.timeline_entries)
+        from grassroots.events.registry import checkin_row_actions
+
+        checkin_row_actions.register("volunteers/_checkin_hours.html")
         filters.register_all()
         points.register_builtins()
         demo_seeders.register(DemoSeeder(demo.seed, 150))

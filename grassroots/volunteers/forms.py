@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from grassroots.geography.models import Area
 from grassroots.geography.widgets import AreaField
+from grassroots.people.widgets import PersonField
 from grassroots.volunteers.models import (
     HoursEntry,
     Skill,
@@ -85,12 +86,11 @@ class ProfileForm(forms.Form):
     )
     emergency_name = forms.CharField(label=_("Emergency contact"), required=False, max_length=150)
     emergency_phone = forms.CharField(label=_("Emergency phone"), required=False, max_length=30)
-    recruited_by_id = forms.IntegerField(
-        label=_("Recruited by (person id)"), required=False, min_value=1, max_value=2**62
-    )
+    recruited_by_id = PersonField(label=_("Recruited by"))
 
-    def __init__(self, *args, teams=None, **kwargs):
+    def __init__(self, *args, teams=None, actor=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["recruited_by_id"].actor = actor
         self.fields["skills"].queryset = Skill.objects.order_by("kind", "name")
         self.fields["teams"].queryset = teams if teams is not None else Team.objects.none()
 
@@ -137,8 +137,16 @@ class TeamForm(forms.Form):
         self.fields["parent"].queryset = teams if teams is not None else Team.objects.none()
 
 
+class TeamLeadersForm(forms.Form):
+    leaders = PersonField(label=_("Leaders"), multiple=True)
+
+    def __init__(self, *args, actor=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["leaders"].actor = actor
+
+
 class StaffForm(forms.Form):
-    person_id = forms.IntegerField(label=_("Person (id)"), min_value=1)
+    person_id = PersonField(label=_("Person"), required=True)
     role_title = forms.CharField(label=_("Role title"), max_length=150)
     start_date = forms.DateField(
         label=_("Start date"), widget=forms.DateInput(attrs={"type": "date"})
@@ -147,10 +155,15 @@ class StaffForm(forms.Form):
         label=_("End date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     pay_type = forms.ChoiceField(label=_("Pay type"), choices=StaffRecord.PayType.choices)
-    manager_id = forms.IntegerField(label=_("Manager (person id)"), required=False, min_value=1)
+    manager_id = PersonField(label=_("Manager"))
     notes = forms.CharField(
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+    def __init__(self, *args, actor=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person_id"].actor = actor
+        self.fields["manager_id"].actor = actor
 
 
 HOURS_STATUS = HoursEntry.Status

@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 
 from grassroots.core import access
 from grassroots.core.registry import Tile
+from grassroots.people.models import Person
 from grassroots.volunteers import points
 from grassroots.volunteers.models import (
     Badge,
@@ -129,7 +130,7 @@ def team_list(*, actor: Any) -> QuerySet[Team]:
         Team.objects.visible_to(actor)
         .select_related("area", "parent")
         .prefetch_related(
-            "leaders",
+            Prefetch("leaders", queryset=Person.objects.select_related("area")),
             Prefetch("members", queryset=VolunteerProfile.objects.select_related("person")),
         )
         .annotate(member_count=Count("members", distinct=True))

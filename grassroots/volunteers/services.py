@@ -605,6 +605,56 @@ def hours_log(
     return entry
 
 
+def _is_event_host(actor: Any, event: Any, host_person_id: int | None) -> bool:
+    """``host_person_id``: the host a signed host link names (the link was checked by the events
+    app); otherwise the signed-in actor's own person, through their volunteer profile."""
+    if host_person_id is None:
+        mine = selectors.my_profile(actor)
+        host_person_id = mine.person_id if mine else None
+    return host_person_id is not None and event.hosts.filter(pk=host_person_id).exists()
+
+
+@transaction.atomic
+def hours_log_for_attendee(
+    *, actor: Any, registration: Any, date: dt.date | None = None, hours: Any,
+    description: str = "", host_person_id: int | None = None,
+) -> HoursEntry:  # fmt: skip
+    """A host of an event (or an organiser who manages volunteers) logs hours for someone signed
+    up to it, from the check-in screen. The entry waits for an organiser's approval like any
+    logged hours; the attendee gets a volunteer profile (a prospect) if they had none."""
+    event = registration.event
+    if not _is_event_host(actor, event, host_person_id):
+        access.require(actor, MANAGE)
+        person = registration.person
+        if person is None or not access.is_visible(person, actor):
+            raise NotFound
+    if registration.status != "confirmed" or registration.person_id is None:
+        raise Conflict(_("Only people with a confirmed place can have hours logged."))
+    value = _clean_hours(hours)
+    if date is None:
+        date = timezone.localtime(event.starts_at).date()
+    if date > timezone.localdate():
+        raise Invalid({"date": _("Hours cannot be logged for a future day.")})
+    profile, created = VolunteerProfile.objects.get_or_create(
+        person_id=registration.person_id, defaults={"source": "shift"}
+    )
+    entry = HoursEntry.objects.create(
+        volunteer=profile, date=date, hours=value,
+        description=(description or event.title)[:300], logged_by=access.user_or_none(actor),
+    )  # fmt: skip
+    audit.record(
+        actor=actor, action="hours.logged", obj=entry,
+        detail={"hours": str(value), "event_id": event.pk, "registration_id": registration.pk,
+                "host_person_id": host_person_id},
+    )  # fmt: skip
+    if created:
+        events.publish(
+            "volunteer.signed_up",
+            {"profile_id": profile.pk, "person_id": registration.person_id, "via": "shift"},
+        )
+    return entry
+
+
 @transaction.atomic
 def hours_decide(*, actor: Any, entry: HoursEntry, approve: bool) -> HoursEntry:
     """An organiser approves or rejects logged hours (not their own)."""

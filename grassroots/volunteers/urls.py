@@ -5,6 +5,11 @@ from grassroots.volunteers import views
 app_name = "volunteers"
 
 urlpatterns = [
+    # a host logs hours for their event's attendees: under the check-in screen's addresses
+    path("events/checkin/<uuid:public_id>/hours/<int:pk>/", views.AttendeeHoursView.as_view(),
+         name="checkin_hours"),
+    path("events/host/<str:host>/hours/<int:pk>/", views.AttendeeHoursView.as_view(),
+         name="host_hours"),
     path("volunteers/", views.VolunteerListView.as_view(), name="volunteer_list"),
     path("volunteers/<int:pk>/", views.VolunteerDetailView.as_view(), name="volunteer_detail"),
     path("volunteers/<int:pk>/onboarding/", views.OnboardingView.as_view(), name="onboarding"),

@@ -37,6 +37,8 @@ PAGE_SIZE = 50
 def _form_errors(form, exc: ValidationError) -> None:
     if hasattr(exc, "error_dict"):
         for name, errs in exc.message_dict.items():
+            if name not in form.fields and f"{name}_id" in form.fields:
+                name = f"{name}_id"  # the service's "manager" is the form's person picker
             form.add_error(name if name in form.fields else None, errs)
     else:
         form.add_error(None, exc.messages)
@@ -89,7 +91,7 @@ class VolunteerDetailView(CapabilityRequiredMixin, View):
         actor = request.user
         teams = selectors.team_list(actor=actor)
         if form is None:
-            form = forms.ProfileForm(teams=teams, initial={
+            form = forms.ProfileForm(teams=teams, actor=actor, initial={
                 "status": profile.status, "skills": list(profile.skills.all()),
                 "availability": profile.availability, "teams": list(profile.teams.all()),
                 "interests": profile.interests, "emergency_name": profile.emergency_name,
@@ -114,15 +116,14 @@ class VolunteerDetailView(CapabilityRequiredMixin, View):
 
     def post(self, request, pk):
         profile = _get(VolunteerProfile.objects.select_related("person"), request.user, pk)
-        form = forms.ProfileForm(request.POST, teams=selectors.team_list(actor=request.user))
+        form = forms.ProfileForm(
+            request.POST, teams=selectors.team_list(actor=request.user), actor=request.user
+        )
         if form.is_valid():
             data = dict(form.cleaned_data)
-            rid = data.pop("recruited_by_id")
+            data["recruited_by"] = data.pop("recruited_by_id")
             try:
-                data["recruited_by"] = _get(Person, request.user, rid) if rid else None
                 services.profile_update(actor=request.user, profile=profile, data=data)
-            except Http404:
-                form.add_error("recruited_by_id", _("Unknown person."))
             except ValidationError as exc:
                 _form_errors(form, exc)
             else:
@@ -353,11 +354,23 @@ class HoursDecideView(CapabilityRequiredMixin, View):
 class TeamListView(CapabilityRequiredMixin, View):
     capability = "volunteers.view"
 
-    def get(self, request, form=None, status=200):
+    def get(self, request, form=None, status=200, leaders_form=None, leaders_team=None):
         teams = selectors.team_list(actor=request.user)
+        can_manage = access.can(request.user, "volunteers.manage")
+        if can_manage:
+            for t in teams:  # each team's leaders, chosen with the person picker
+                t.leaders_form = (
+                    leaders_form
+                    if leaders_team is not None and t.pk == leaders_team.pk
+                    else forms.TeamLeadersForm(
+                        actor=request.user,
+                        initial={"leaders": list(t.leaders.all())},
+                        auto_id=f"id_team{t.pk}_%s",
+                    )
+                )
         return render(request, "volunteers/team_list.html", {
-            "teams": teams, "form": form or forms.TeamForm(teams=teams),
-            "can_manage": access.can(request.user, "volunteers.manage"),
+            "teams": teams, "form": form or forms.TeamForm(teams=selectors.team_list(actor=request.user)),
+            "can_manage": can_manage,
         }, status=status)  # fmt: skip
 
     def post(self, request):
@@ -378,15 +391,18 @@ class TeamListView(CapabilityRequiredMixin, View):
 
 
 class TeamLeadersView(CapabilityRequiredMixin, View):
-    """Set a team's leaders from its members."""
+    """Set a team's leaders, chosen with the person picker among the people one may see."""
 
     capability = "volunteers.manage"
 
     def post(self, request, pk):
         team = _get(Team, request.user, pk)
-        ids = [i for i in request.POST.getlist("leader") if i.isdigit()][:50]
-        leaders = [m.person for m in team.members.select_related("person") if str(m.pk) in ids]
-        services.team_leaders_set(actor=request.user, team=team, leaders=leaders)
+        form = forms.TeamLeadersForm(request.POST, actor=request.user, auto_id=f"id_team{pk}_%s")
+        if not form.is_valid():
+            return TeamListView().get(request, leaders_form=form, leaders_team=team, status=400)
+        services.team_leaders_set(
+            actor=request.user, team=team, leaders=form.cleaned_data["leaders"]
+        )
         messages.success(request, _("Leaders saved."))
         return redirect("volunteers:team_list")
 
@@ -424,22 +440,19 @@ class StaffListView(CapabilityRequiredMixin, View):
     def get(self, request, form=None, status=200):
         return render(request, "volunteers/staff_list.html", {
             "records": selectors.staff_list(actor=request.user).prefetch_related("documents"),
-            "form": form or forms.StaffForm(),
+            "form": form or forms.StaffForm(actor=request.user),
         }, status=status)  # fmt: skip
 
     def post(self, request):
-        form = forms.StaffForm(request.POST)
+        form = forms.StaffForm(request.POST, actor=request.user)
         if form.is_valid():
             data = dict(form.cleaned_data)
+            person = data.pop("person_id")
+            manager = data.pop("manager_id")
             try:
-                person = _get(Person, request.user, data.pop("person_id"))
-                manager_id = data.pop("manager_id")
-                manager = _get(Person, request.user, manager_id) if manager_id else None
                 services.staff_record_save(
                     actor=request.user, person=person, manager=manager, **data
                 )
-            except Http404:
-                form.add_error("person_id", _("Unknown person."))
             except ValidationError as exc:
                 _form_errors(form, exc)
             else:
@@ -620,3 +633,58 @@ class TeamDeleteView(CapabilityRequiredMixin, View):
             return redirect("volunteers:team_edit", team.pk)
         messages.success(request, _("Team deleted; its members keep their volunteer profiles."))
         return redirect("volunteers:team_list")
+
+
+# --- hours logged by an event's host, from the check-in screen ---------------------------------
+
+
+class AttendeeHoursView(View):
+    """``POST <check-in address>hours/<registration>/``: a host logs hours for someone signed up
+    to their event (through their host link, or signed in on the staff check-in screen); the
+    hours wait for an organiser's approval. Back to the check-in screen with a message."""
+
+    def post(self, request, pk, public_id=None, host=None):
+        from grassroots.events.checkin.selectors import event_for_checkin
+        from grassroots.events.models import Registration
+        from grassroots.events.proposals import hosting
+
+        host_person_id = None
+        actor = request.user
+        if host is not None:
+            event, host_person_id = hosting.event_and_host(host)
+            actor = access.SYSTEM
+            back = reverse("events:host", args=[host])
+        else:
+            if not request.user.is_authenticated:
+                from django.contrib.auth.views import redirect_to_login
+
+                return redirect_to_login(request.get_full_path())
+            if not request.user.has_capability("events.manage"):
+                raise PermissionDenied
+            event = event_for_checkin(actor=request.user, public_id=public_id)
+            back = reverse("events:checkin", args=[event.public_id])
+        registration = (
+            Registration.objects.filter(pk=pk, event=event)
+            .select_related("person", "event")
+            .first()
+        )
+        if registration is None:
+            raise Http404
+        form = forms.HoursForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+            return redirect(back)
+        try:
+            services.hours_log_for_attendee(
+                actor=actor, registration=registration, host_person_id=host_person_id,
+                **form.cleaned_data,
+            )  # fmt: skip
+        except ValidationError as exc:  # Invalid, Conflict
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request,
+                _("%(hours)s hours logged for %(name)s; an organiser will approve them.")
+                % {"hours": form.cleaned_data["hours"], "name": registration.person.full_name},
+            )
+        return redirect(back)

@@ -149,6 +149,8 @@ ADDED_SINCE = {
         "auditor",
     },
     "events.manage": {"campaign_manager", "field_organiser", "communications"},
+    # events/migrations/0004_grant_events_configure.py (the reminder-times screen)
+    "events.configure": {"campaign_manager"},
     # volunteers/migrations/0002_seed_reference_data.py (issue 15)
     "volunteers.view": {"campaign_manager", "field_organiser", "data_manager"},
     "volunteers.manage": {"campaign_manager", "field_organiser"},

@@ -73,6 +73,13 @@ def world(geo, users, people):
 
     event = EventFactory(area=geo["p1"], shifts=[{"capacity": 5}])
     RegistrationFactory(shift=event.shifts.get(), person=people["ananya"])
+    # a town hall with a question, for the question endpoints
+    from grassroots.events.models import EventType
+    from grassroots.events.townhall import services as townhall
+
+    hall = EventFactory(area=geo["p1"], type=EventType.objects.get(slug="town_hall"))
+    reg = RegistrationFactory(shift=hall.shifts.first(), person=people["sourav"])
+    townhall.question_submit(registration=reg, text="Fuzz question")
     return users
 
 

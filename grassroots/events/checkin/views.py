@@ -16,6 +16,7 @@ from grassroots.core.exceptions import Conflict
 from grassroots.events.checkin import selectors, services
 from grassroots.events.models import Registration, Shift
 from grassroots.events.proposals import hosting
+from grassroots.events.registry import checkin_row_actions
 
 
 def _errors(exc: ValidationError) -> dict[str, str]:
@@ -56,6 +57,7 @@ class CheckinMixin:
             "q": q,
             "base": self.base,
             "hosting": self.hosting,
+            "row_actions": list(checkin_row_actions),
             **extra,
         }
 

@@ -23,6 +23,12 @@ def host_url(event: Event, person_id: int) -> str:
 
 
 def event_for_host(token: str) -> Event:
+    return event_and_host(token)[0]
+
+
+def event_and_host(token: str) -> tuple[Event, int]:
+    """The event a host link opens and the id of the host it names; 404 when the link is forged,
+    the event is not published or the person is no longer one of its hosts."""
     try:
         data = signing.loads(token, salt=SALT)
         event_id, person_id = int(data["e"]), int(data["p"])
@@ -35,4 +41,4 @@ def event_for_host(token: str) -> Event:
     )
     if event is None:
         raise NotFound
-    return event
+    return event, person_id

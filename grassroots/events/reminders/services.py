@@ -279,6 +279,61 @@ def on_event_changed(outbox_event) -> None:
         start(event_id, Kind.CHANGED, f"changed:{outbox_event.pk}")
 
 
+MANUAL_CHANGE_PREFIX = "changed:now:"
+MANUAL_CHANGE_WINDOW = dt.timedelta(minutes=10)
+
+
+def change_notice_recipients(event: Event) -> int:
+    """How many a change notice sent now would reach (confirmed and waitlisted sign-ups)."""
+    return Registration.objects.filter(
+        event=event, status__in=[RS.CONFIRMED, RS.WAITLISTED]
+    ).count()
+
+
+@transaction.atomic
+def change_notice_send_now(
+    *, actor: Any, event: Event, now: dt.datetime | None = None
+) -> tuple[int, bool]:
+    """An organiser sends the change notice to everyone signed up, now (the same notice an edit
+    of the time or place sends). Returns (how many were queued, whether a new run started).
+
+    A second press within ``MANUAL_CHANGE_WINDOW`` reuses the first press's key: the runner's
+    log (one row per sign-up and key) lets nobody get it twice, and while the first run is
+    still queued no second one starts (``start``). The event row is locked, so two presses at
+    the same instant agree on one key."""
+    access.require_object(actor, "events.manage", event)
+    event = Event.objects.select_for_update().get(pk=event.pk)
+    if event.status != Event.Status.PUBLISHED:
+        raise Conflict(_("Only a published event's sign-ups get a change notice."))
+    now = now or timezone.now()
+    if event.ends_at < now:
+        raise Conflict(_("This event is over; a change notice would come too late."))
+    since = now - MANUAL_CHANGE_WINDOW
+    recent = (
+        jobs.Job.objects.filter(
+            kind=RUNNER,
+            params__event_id=event.pk,
+            params__key__startswith=MANUAL_CHANGE_PREFIX,
+            created_at__gte=since,
+        )
+        .order_by("-created_at")
+        .values_list("params__key", flat=True)
+        .first()
+    )
+    key = recent or f"{MANUAL_CHANGE_PREFIX}{int(now.timestamp())}"
+    queued = eligible(event, Kind.CHANGED, key).count()
+    started = False
+    if queued:
+        started = start(event.pk, Kind.CHANGED, key) is not None
+        if not started:
+            queued = 0  # the first press's run is still going: it reaches them
+    audit.record(
+        actor=actor, action="events.change_notice_sent", obj=event,
+        detail={"key": key, "queued": queued},
+    )  # fmt: skip
+    return queued, started
+
+
 def on_event_cancelled(outbox_event) -> None:
     event_id = outbox_event.payload.get("event_id")
     if event_id:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -96,6 +96,36 @@ def questions_for_moderation(*, actor: Any, event: Event, status: str = ""):
     if status in Q.values:
         qs = qs.filter(status=status)
     return qs.order_by("-starred", "answered_at", "created_at", "pk")
+
+
+def can_moderate(actor: Any, event: Event) -> bool:
+    """Staff who may moderate this event's questions (the moderation screen's rule)."""
+    return access.can(actor, MANAGE) and access.is_visible(event, actor, access.CHANGE)
+
+
+def questions_visible(*, actor: Any, now: dt.datetime | None = None):
+    """The questions an API caller may read: every question of the events they moderate, and
+    elsewhere (events they only see) only what is public — approved, answered and the town hall
+    over, as on the public answered list."""
+    now = now or timezone.now()
+    qs = EventQuestion.objects.visible_to(actor).select_related("event")
+    public = models.Q(status=Q.APPROVED, answered_at__isnull=False, event__ends_at__lte=now)
+    if not access.can(actor, MANAGE):
+        return qs.filter(public)
+    moderated = Event.objects.visible_to(actor, access.CHANGE).values("pk")
+    return qs.filter(public | models.Q(event__in=moderated))
+
+
+def registration_of(*, event: Event, person_id: int | None) -> Registration | None:
+    """A person's live sign-up to ``event`` (the one their questions are asked through)."""
+    if person_id is None:
+        return None
+    return (
+        Registration.objects.filter(event=event, person_id=person_id)
+        .exclude(status=Registration.Status.CANCELLED)
+        .select_related("event", "person")
+        .first()
+    )
 
 
 def question_get(*, actor: Any, event: Event, pk: int) -> EventQuestion:

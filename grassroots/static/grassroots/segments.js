@@ -131,7 +131,7 @@
         }, 300);
       },
 
-      /* areas: chosen with the area picker (area-picker.js); the state keeps "code, code" */
+      /* areas: chosen with the area picker (picker.js); the state keeps "code, code" */
       areaCodes(v) { return String(v || "").split(/\s*,\s*/).map((s) => s.trim()).filter(Boolean); },
       areaLabel(code) { return this.areaLabels[code] || code; },
       setAreas(item, p, detail) {

@@ -231,7 +231,7 @@ def test_team_leaders_set_from_members(world, geo):
     team = TeamFactory(name="Booth Okapi", area=geo["p1"], members=[world["vol"]])
     assert_matrix(
         html_client, "post", reverse("volunteers:team_leaders", args=[team.pk]),
-        data={"leader": [str(world["vol"].pk)]}, users=world["users"],
+        data={"leaders": [str(world["vol"].person_id)]}, users=world["users"],
         expect={"anonymous": LOGIN, "wrong_role": 403, "out_of_scope": 404,
                 "other_volunteer": 403, "allowed": 302},
         unchanged=lambda: sorted(team.leaders.values_list("pk", flat=True)),

@@ -1,6 +1,11 @@
-/* The area picker (geography/widgets.py): a WAI-ARIA combobox with a listbox popup.
-   Type a name (any script) or a code; ArrowDown/ArrowUp move through the suggestions,
-   Enter chooses, Escape closes, Tab leaves. Each suggestion shows the area's path.
+/* The pickers: the area picker (geography/widgets.py) and the person picker
+   (people/widgets.py) share this script. Each is a WAI-ARIA combobox with a listbox popup.
+   Type a name (any script), a code, a phone...; ArrowDown/ArrowUp move through the
+   suggestions, Enter chooses, Escape closes, Tab leaves. Each suggestion shows a hint (an
+   area's path; a person's area and phone) from the search's JSON: {code, name, label, meta}.
+   An area picker is marked data-area-picker (data-area-input, data-area-code,
+   data-area-status, .area-chips); any other picker data-picker (data-picker-input,
+   data-picker-value, data-picker-status, .picker-chips).
    Works by event delegation, so pickers added later (HTMX swaps, Alpine templates) work too.
    A choice fires "areapicked" on the picker with {codes: [...]} (the builder listens),
    and "change" on the hidden input (HTMX filter forms listen). */
@@ -9,10 +14,15 @@
   const timers = new WeakMap();
   const seq = new WeakMap();
 
-  const rootOf = (el) => el && el.closest && el.closest("[data-area-picker]");
-  const inputOf = (root) => root.querySelector("[data-area-input]");
+  const ROOT = "[data-area-picker], [data-picker]";
+  const INPUT = "[data-area-input], [data-picker-input]";
+  const VALUE = "[data-area-code], [data-picker-value]";
+  const CHIPS = ".area-chips, .picker-chips";
+  const rootOf = (el) => el && el.closest && el.closest(ROOT);
+  const inputOf = (root) => root.querySelector(INPUT);
   const listOf = (root) => root.querySelector("[role=listbox]");
-  const statusOf = (root) => root.querySelector("[data-area-status]");
+  const statusOf = (root) => root.querySelector("[data-area-status], [data-picker-status]");
+  const chipsOf = (root) => root.querySelector(CHIPS);
   const options = (root) => Array.from(listOf(root).querySelectorAll("[role=option]"));
   const multiple = (root) => root.hasAttribute("data-multiple");
   /* the words come translated from the widget's template (data-text-*) */
@@ -20,9 +30,10 @@
 
   function codes(root) {
     if (multiple(root)) {
-      return Array.from(root.querySelectorAll(".area-chips input[type=hidden]")).map((i) => i.value);
+      const chips = chipsOf(root);
+      return chips ? Array.from(chips.querySelectorAll("input[type=hidden]")).map((i) => i.value) : [];
     }
-    const hidden = root.querySelector("[data-area-code]");
+    const hidden = root.querySelector(VALUE);
     return hidden && hidden.value ? [hidden.value] : [];
   }
 
@@ -58,17 +69,17 @@
       li.dataset.name = r.name;
       li.setAttribute("aria-selected", "false");
       const name = document.createElement("span");
-      name.className = "area-option-name";
+      name.className = "picker-option-name";
       name.textContent = r.name + (r.native_name && r.native_name !== r.name ? " · " + r.native_name : "");
       const meta = document.createElement("span");
-      meta.className = "area-option-meta";
-      meta.textContent = r.kind + " · " + r.code + " · " + r.label;
+      meta.className = "picker-option-meta";
+      meta.textContent = r.meta !== undefined ? r.meta : r.kind + " · " + r.code + " · " + r.label;
       li.append(name, meta);
       list.appendChild(li);
     });
     if (!results.length) {
       const li = document.createElement("li");
-      li.className = "area-option-none";
+      li.className = "picker-option-none";
       li.textContent = t(root, "None", "No area matches") + " “" + query + "”";
       list.appendChild(li);
       announce(root, li.textContent);
@@ -123,7 +134,7 @@
       return;
     }
     if (multiple(root)) {
-      const chips = root.querySelector(".area-chips");
+      const chips = chipsOf(root);
       const li = document.createElement("li");
       li.className = "chip";
       li.dataset.code = option.dataset.code;
@@ -142,7 +153,7 @@
       chips.appendChild(li);
       input.value = "";
     } else {
-      const hidden = root.querySelector("[data-area-code]");
+      const hidden = root.querySelector(VALUE);
       hidden.value = option.dataset.code;
       input.value = option.dataset.label;
       hidden.dispatchEvent(new Event("change", { bubbles: true }));
@@ -153,11 +164,11 @@
   }
 
   document.addEventListener("input", (e) => {
-    if (!e.target.matches || !e.target.matches("[data-area-input]")) return;
+    if (!e.target.matches || !e.target.matches(INPUT)) return;
     const root = rootOf(e.target);
     if (!multiple(root)) {
       /* typing again forgets the choice; an emptied box clears the filter at once */
-      const hidden = root.querySelector("[data-area-code]");
+      const hidden = root.querySelector(VALUE);
       const had = hidden.value;
       hidden.value = "";
       if (had && !e.target.value.trim()) changed(root);
@@ -167,7 +178,7 @@
   });
 
   document.addEventListener("keydown", (e) => {
-    if (!e.target.matches || !e.target.matches("[data-area-input]")) return;
+    if (!e.target.matches || !e.target.matches(INPUT)) return;
     const root = rootOf(e.target);
     const list = listOf(root);
     const opts = options(root);
@@ -186,16 +197,16 @@
     } else if (e.key === "Escape") {
       if (!list.hidden) { e.preventDefault(); close(root); }
     } else if (e.key === "Backspace" && multiple(root) && !e.target.value) {
-      const last = root.querySelector(".area-chips .chip:last-of-type");
+      const last = chipsOf(root) && chipsOf(root).querySelector(".chip:last-of-type");
       if (last && managed(root)) tell(root, codes(root).filter((c) => c !== last.dataset.code));
       else if (last) { last.remove(); changed(root); }
     }
   });
 
   document.addEventListener("click", (e) => {
-    const option = e.target.closest && e.target.closest("[data-area-picker] [role=option]");
+    const option = e.target.closest && e.target.closest("[data-area-picker] [role=option], [data-picker] [role=option]");
     if (option) { const root = rootOf(option); choose(root, option); inputOf(root).focus(); return; }
-    const remove = e.target.closest && e.target.closest("[data-area-picker] .chip-remove");
+    const remove = e.target.closest && e.target.closest("[data-area-picker] .chip-remove, [data-picker] .chip-remove");
     if (remove) {
       const root = rootOf(remove);
       if (managed(root)) {
@@ -211,7 +222,7 @@
       inputOf(root).focus();
       return;
     }
-    document.querySelectorAll("[data-area-picker]").forEach((root) => {
+    document.querySelectorAll(ROOT).forEach((root) => {
       if (!root.contains(e.target)) close(root);
     });
   });
