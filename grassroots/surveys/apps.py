@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SurveysConfig(AppConfig):
+    name = "grassroots.surveys"
+    label = "surveys"
+    verbose_name = _("Surveys and scripts")
+
+    def ready(self):
+        from grassroots.core import registry
+        from grassroots.surveys import events as _declared  # noqa: F401 - what we publish
+        from grassroots.surveys import filters, services
+
+        registry.reference_data.register(services.reference_data_ensure)
+        filters.register_all()
