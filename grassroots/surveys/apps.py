@@ -10,7 +10,13 @@ class SurveysConfig(AppConfig):
     def ready(self):
         from grassroots.core import registry
         from grassroots.surveys import events as _declared  # noqa: F401 - what we publish
-        from grassroots.surveys import filters, services
+        from grassroots.surveys import filters, selectors, services
 
         registry.reference_data.register(services.reference_data_ensure)
+        registry.nav_items.register(
+            registry.NavItem(_("Scripts"), "surveys:script_list", "surveys.view", 25)
+        )
+        registry.person_panels.register(
+            registry.PersonPanel("surveys/_person_panel.html", selectors.person_panel, 40)
+        )
         filters.register_all()

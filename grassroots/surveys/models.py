@@ -50,7 +50,10 @@ class Script(TimeStampedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
-    access_scope = access.ByArea("area", owner="created_by", unassigned_readable=True)
+    # A constituency's script is read by the booths below it (overlap); changed inside one's areas.
+    access_scope = access.ByArea(
+        "area", owner="created_by", unassigned_readable=True, overlap_for_view=True
+    )
     objects = access.ScopedManager()
 
     class Meta:

@@ -15,8 +15,12 @@ VIEW = "surveys.view"
 def script_list(*, actor: Any, status: str | None = None) -> QuerySet[Script]:
     if not access.can(actor, VIEW):
         return Script.objects.none()
-    qs = Script.objects.visible_to(actor).annotate(
-        n_blocks=Count("blocks", distinct=True), n_attempts=Count("attempts", distinct=True)
+    qs = (
+        Script.objects.visible_to(actor)
+        .select_related("area")
+        .annotate(
+            n_blocks=Count("blocks", distinct=True), n_attempts=Count("attempts", distinct=True)
+        )
     )
     if status:
         qs = qs.filter(status=status)
@@ -82,3 +86,22 @@ def is_hostile(person: Any) -> bool:
     """Whether an attempt at this person's door ended "hostile / unsafe" (the field app reads
     it before sending anyone)."""
     return Attempt.objects.filter(person=person, result_code__hostile=True).exists()
+
+
+def person_panel(request: Any, person: Any) -> dict | None:
+    """The person page's "Survey answers": their latest answers, and the scripts one may
+    answer for them."""
+    actor = request.user
+    if not access.can(actor, VIEW):
+        return None
+    answers = list(latest_answers(actor=actor, person=person)[:50])
+    scripts = []
+    if access.can(actor, "surveys.record") and access.is_visible(person, actor, access.CHANGE):
+        scripts = list(
+            Script.objects.visible_to(actor)
+            .filter(status=Script.Status.ACTIVE)
+            .order_by("name")[:20]
+        )
+    last = attempts_for_person(actor=actor, person=person).first()
+    return {"person": person, "answers": answers, "scripts": scripts, "last_attempt": last,
+            "hostile": is_hostile(person)}  # fmt: skip
