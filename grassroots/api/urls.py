@@ -10,6 +10,7 @@ from grassroots.api import (
     imports,
     lists,
     messaging,
+    surveys,
     views,
     volunteers,
 )
@@ -35,6 +36,9 @@ router.register("registrations", events.RegistrationViewSet, basename="registrat
 router.register("volunteers", volunteers.VolunteerViewSet, basename="volunteer")
 router.register("volunteer-tasks", volunteers.TaskViewSet, basename="volunteer-task")
 router.register("volunteer-hours", volunteers.HoursViewSet, basename="volunteer-hours")
+router.register("scripts", surveys.ScriptViewSet, basename="script")
+router.register("result-codes", surveys.ResultCodeViewSet, basename="result-code")
+router.register("survey-responses", surveys.SurveyResponseViewSet, basename="survey-response")
 
 app_name = "api"
 

@@ -9,8 +9,8 @@ class SurveysConfig(AppConfig):
 
     def ready(self):
         from grassroots.core import registry
+        from grassroots.surveys import demo, filters, selectors, services
         from grassroots.surveys import events as _declared  # noqa: F401 - what we publish
-        from grassroots.surveys import filters, selectors, services
 
         registry.reference_data.register(services.reference_data_ensure)
         registry.nav_items.register(
@@ -20,3 +20,4 @@ class SurveysConfig(AppConfig):
             registry.PersonPanel("surveys/_person_panel.html", selectors.person_panel, 40)
         )
         filters.register_all()
+        registry.demo_seeders.register(registry.DemoSeeder(demo.seed, 120))

@@ -140,16 +140,24 @@ def script_create(
     description: str = "",
     base_language: str = "en",
     languages: list[str] | None = None,
+    area: Any = None,
 ) -> Script:
+    """A new script, in the author's area (``home_area``) unless ``area`` names one of the
+    author's areas."""
     access.require(actor, MANAGE)
     name = _clean_name(name)
+    if area is not None:
+        from grassroots.geography.models import Area
+
+        if not Area.objects.visible_to(actor, access.CHANGE).filter(pk=area.pk).exists():
+            raise Invalid({"area": _("Choose an area in your scope.")})
     base_language, languages = _clean_languages(base_language, languages)
     script = Script.objects.create(
         name=name,
         description=_clean_text(description, "description", required=False),
         base_language=base_language,
         languages=languages,
-        area=home_area(actor),
+        area=area or home_area(actor),
         created_by=access.user_or_none(actor),
     )
     audit.record(actor=actor, action="script.created", obj=script, detail={"name": name})
@@ -475,7 +483,7 @@ def _choice_for(block: Block, raw: Any) -> Choice:
     for c in choices:
         if text == str(c.pk) or text == c.value:
             return c
-    raise ValueError(_("“%(v)s” is not one of the choices.") % {"v": text[:50]})
+    raise ValueError(_("“%(v)s” is not one of the choices.") % {"v": _shown(text)})
 
 
 def _clean_answer(block: Block, raw: Any) -> dict[str, Any]:
@@ -539,6 +547,11 @@ def _answer_items(answers: Any) -> list[tuple[str, Any]]:
                 out.append((f"#{i}", item))
         return out
     raise Invalid({"answers": _("Answers are a map of question to answer.")})
+
+
+def _shown(raw: Any, n: int = 40) -> str:
+    """Someone's input quoted back in an error (stored as JSON): short, no NUL characters."""
+    return str(raw).replace("\x00", "")[:n]
 
 
 def _empty(raw: Any) -> bool:
@@ -605,7 +618,7 @@ def responses_record(
     errors: dict[str, str] = {}
     code = _result_code(result_code)
     if result_code not in (None, "") and code is None:
-        errors["result_code"] = _("Unknown result code “%(c)s”.") % {"c": str(result_code)[:40]}
+        errors["result_code"] = _("Unknown result code “%(c)s”.") % {"c": _shown(result_code)}
     questions = {
         str(b.pk): b
         for b in script.blocks.exclude(kind=Block.Kind.TEXT).prefetch_related("choices")
@@ -613,6 +626,7 @@ def responses_record(
     cleaned: list[tuple[Block, dict[str, Any]]] = []
     seen: set[int] = set()
     for qkey, raw in items:
+        qkey = _shown(qkey)
         block = questions.get(qkey)
         if block is None:
             errors[qkey] = _("No such question in this script.")

@@ -73,6 +73,15 @@ def world(geo, users, people):
 
     event = EventFactory(area=geo["p1"], shifts=[{"capacity": 5}])
     RegistrationFactory(shift=event.shifts.get(), person=people["ananya"])
+    # an active script with every kind of question and an answered attempt (surveys)
+    from grassroots.surveys import services as survey_services
+    from grassroots.surveys.tests.factories import ScriptFactory
+
+    script = ScriptFactory(name="Fuzz ID", blocks=True, status="active")
+    survey_services.responses_record(
+        actor=SYSTEM, person=people["ananya"], script=script, answers={}, channel="door",
+        attempt_key="fuzz-1", result_code="not-home",
+    )  # fmt: skip
     return users
 
 
