@@ -233,7 +233,8 @@ class AnswerView(CapabilityRequiredMixin, View):
         return render(request, "surveys/answer.html", {
             "person": person, "script": script, "blocks": blocks, "lang": lang,
             "values": values or {}, "error": error, "attempt_key": key or uuid.uuid4().hex,
-            "channels": [c for c in Attempt.Channel.choices if c[0] in ("phone", "form", "door")],
+            # a phone call or a paper form first: the door has the canvassing app
+            "channels": [(c, Attempt.Channel(c).label) for c in ("phone", "form", "door")],
             "result_codes": selectors.result_codes(),
         })  # fmt: skip
 
