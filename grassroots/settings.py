@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "grassroots.geography",
     "grassroots.people",
     "grassroots.lists",
+    "grassroots.surveys",
     "grassroots.messaging",
     "grassroots.events",
     "grassroots.volunteers",

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("grassroots.geography.urls")),
     path("", include("grassroots.people.urls")),
     path("", include("grassroots.lists.urls")),
+    path("", include("grassroots.surveys.urls")),
     path("", include("grassroots.messaging.urls")),
     path("", include("grassroots.events.urls")),
     path("", include("grassroots.volunteers.urls")),

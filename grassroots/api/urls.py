@@ -11,6 +11,7 @@ from grassroots.api import (
     lists,
     messaging,
     questions,
+    surveys,
     views,
     volunteers,
 )
@@ -37,6 +38,9 @@ router.register("event-questions", questions.EventQuestionViewSet, basename="eve
 router.register("volunteers", volunteers.VolunteerViewSet, basename="volunteer")
 router.register("volunteer-tasks", volunteers.TaskViewSet, basename="volunteer-task")
 router.register("volunteer-hours", volunteers.HoursViewSet, basename="volunteer-hours")
+router.register("scripts", surveys.ScriptViewSet, basename="script")
+router.register("result-codes", surveys.ResultCodeViewSet, basename="result-code")
+router.register("survey-responses", surveys.SurveyResponseViewSet, basename="survey-response")
 
 app_name = "api"
 

@@ -156,7 +156,16 @@ ADDED_SINCE = {
     "volunteers.manage": {"campaign_manager", "field_organiser"},
     "volunteers.self": {"campaign_manager", "field_organiser", "communications", "volunteer"},
     "volunteers.staff": {"campaign_manager"},
-}
+    # surveys/migrations/0002_seed_result_codes.py (issue 16)
+    "surveys.view": {
+        "campaign_manager", "field_organiser", "communications", "data_manager", "volunteer",
+        "auditor",
+    },
+    "surveys.manage": {"campaign_manager", "field_organiser", "communications"},
+    "surveys.record": {
+        "campaign_manager", "field_organiser", "communications", "data_manager", "volunteer",
+    },
+}  # fmt: skip
 
 
 def as_sets(roles):

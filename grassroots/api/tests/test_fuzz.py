@@ -80,6 +80,15 @@ def world(geo, users, people):
     hall = EventFactory(area=geo["p1"], type=EventType.objects.get(slug="town_hall"))
     reg = RegistrationFactory(shift=hall.shifts.first(), person=people["sourav"])
     townhall.question_submit(registration=reg, text="Fuzz question")
+    # an active script with every kind of question and an answered attempt (surveys)
+    from grassroots.surveys import services as survey_services
+    from grassroots.surveys.tests.factories import ScriptFactory
+
+    script = ScriptFactory(name="Fuzz ID", blocks=True, status="active")
+    survey_services.responses_record(
+        actor=SYSTEM, person=people["ananya"], script=script, answers={}, channel="door",
+        attempt_key="fuzz-1", result_code="not-home",
+    )  # fmt: skip
     return users
 
 

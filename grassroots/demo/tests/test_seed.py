@@ -96,11 +96,12 @@ def test_seed_writes_the_plan_and_is_idempotent(seeded, reporter):
     assert Household.objects.count() == counts["households"]
     assert Area.objects.count() == counts["areas"]
     assert VoteHistory.objects.count() == counts["vote_history"] > 0
-    # (the plan's contacts; the events demo adds check-ins at a past canvass on top)
-    assert (
-        Interaction.objects.exclude(source="events.checkin").count() == counts["interactions"] > 0
-    )
-    assert Consent.objects.count() == counts["consents"] > 0
+    # (the plan's contacts; the events demo adds check-ins at a past canvass and the surveys
+    # demo its door and phone attempts on top)
+    plan_contacts = Interaction.objects.exclude(source__in=["events.checkin", "surveys"])
+    assert plan_contacts.count() == counts["interactions"] > 0
+    assert Interaction.objects.filter(source="surveys").exists()
+    assert Consent.objects.exclude(source__startswith="survey ").count() == counts["consents"] > 0
     assert Election.objects.count() == 4 and Race.objects.count() >= 4
     db_sample = sorted(
         (name, value)
