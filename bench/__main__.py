@@ -21,6 +21,7 @@ BENCHMARKS = [
     "api",
     "events",
     "events_reminders",
+    "turfs",
 ]
 MODULES = {"import": "importer", "email": "messaging", "sms": "messaging"}  # `import`: a keyword
 RUNNERS = {"email": "run_email", "sms": "run_sms"}  # modules with more than one benchmark
