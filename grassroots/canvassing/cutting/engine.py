@@ -116,7 +116,7 @@ def cut_turfs(doors: Sequence[Door], target: int, options: Options | None = None
         idx = np.array(groups[area])
         total = float(weight[idx].sum())
         k = partition.turf_count(int(total), target, options.band)
-        labels = partition.bisect(xy[idx], weight[idx], k)
+        labels = partition.bisect(xy[idx], weight[idx], k, slack=options.cut_slack)
         sizes = np.bincount(labels, weights=weight[idx])
         mean = total / k
         if low_band <= mean <= high_band:
@@ -127,6 +127,7 @@ def cut_turfs(doors: Sequence[Door], target: int, options: Options | None = None
             reason = AREA_TOO_SMALL if total < low_band else AREA_NOT_DIVISIBLE
             low = np.full(len(sizes), sizes.min())
             high = np.full(len(sizes), sizes.max())
+        labels = partition.balance_kmeans(xy[idx], weight[idx], labels, options.balance_iterations)
         labels = partition.refine(
             xy[idx], weight[idx], labels, low, high, passes=options.refine_passes
         )

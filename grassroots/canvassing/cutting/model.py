@@ -74,7 +74,9 @@ class Options:
     time_limit_ms_per_door: float = 2.0
     min_time_limit_ms: int = 50
     guided_local_search: bool = False
-    refine_passes: int = 6
+    refine_passes: int = 8
+    cut_slack: float = 0.0
+    balance_iterations: int = 20
     workers: int = 1
 
 
