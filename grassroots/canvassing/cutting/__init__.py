@@ -9,6 +9,7 @@ from .engine import cut_turfs
 from .model import (
     AREA_NOT_DIVISIBLE,
     AREA_TOO_SMALL,
+    BALANCE_FAILED,
     INDIVISIBLE_DOOR,
     INVALID_COORDINATES,
     NO_COORDINATES,
@@ -24,6 +25,7 @@ from .model import (
 __all__ = [
     "AREA_NOT_DIVISIBLE",
     "AREA_TOO_SMALL",
+    "BALANCE_FAILED",
     "INDIVISIBLE_DOOR",
     "INVALID_COORDINATES",
     "NO_COORDINATES",

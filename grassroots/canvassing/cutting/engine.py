@@ -13,6 +13,7 @@ from . import partition, walk
 from .model import (
     AREA_NOT_DIVISIBLE,
     AREA_TOO_SMALL,
+    BALANCE_FAILED,
     INDIVISIBLE_DOOR,
     INVALID_COORDINATES,
     NO_COORDINATES,
@@ -81,6 +82,11 @@ def _cross_matrix(doors: Sequence[Door]) -> np.ndarray:
     return same & known & (side[:, None] != side[None, :])
 
 
+def _outside_count(labels: np.ndarray, weight: np.ndarray, low, high) -> int:
+    sizes = np.bincount(labels, weights=weight, minlength=len(low))
+    return int(((sizes < low - 1e-9) | (sizes > high + 1e-9)).sum())
+
+
 def cut_turfs(doors: Sequence[Door], target: int, options: Options | None = None) -> CutResult:
     """Cut ``doors`` into turfs of about ``target`` (in ``options.measure``) and order each walk.
 
@@ -120,17 +126,32 @@ def cut_turfs(doors: Sequence[Door], target: int, options: Options | None = None
         sizes = np.bincount(labels, weights=weight[idx])
         mean = total / k
         if low_band <= mean <= high_band:
-            reason = INDIVISIBLE_DOOR
+            big = options.measure == "units" and weight[idx].max() > (high_band - low_band) / 2
+            reason = INDIVISIBLE_DOOR if big else BALANCE_FAILED
             low = np.full(len(sizes), low_band)
             high = np.full(len(sizes), high_band)
         else:
             reason = AREA_TOO_SMALL if total < low_band else AREA_NOT_DIVISIBLE
             low = np.full(len(sizes), sizes.min())
             high = np.full(len(sizes), sizes.max())
-        labels = partition.balance_kmeans(xy[idx], weight[idx], labels, options.balance_iterations)
-        labels = partition.refine(
+        plain = partition.refine(
             xy[idx], weight[idx], labels, low, high, passes=options.refine_passes
         )
+        labels = plain
+        if options.balance_iterations:
+            balanced = partition.refine(
+                xy[idx],
+                weight[idx],
+                partition.balance_kmeans(xy[idx], weight[idx], labels, options.balance_iterations),
+                low,
+                high,
+                passes=options.refine_passes,
+            )
+            # The compact version unless it leaves more turfs outside [low, high].
+            if _outside_count(balanced, weight[idx], low, high) <= _outside_count(
+                plain, weight[idx], low, high
+            ):
+                labels = balanced
         for label in range(int(labels.max()) + 1):
             part = idx[labels == label]
             if len(part):

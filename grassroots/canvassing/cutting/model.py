@@ -14,6 +14,7 @@ INVALID_COORDINATES = "invalid coordinates"
 AREA_TOO_SMALL = "area smaller than the band's lower end"
 AREA_NOT_DIVISIBLE = "area total cannot be split into turfs inside the band"
 INDIVISIBLE_DOOR = "a multi-unit door larger than the band allows"
+BALANCE_FAILED = "no door move brought it into the band"
 
 # A distance matrix provider: given the doors of one walk (each with coordinates), the metres
 # between every pair, row i column j = from door i to door j. Pluggable so that a road network
