@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import math
 import random
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from grassroots.canvassing.cutting import (
+    AREA_NOT_DIVISIBLE,
     AREA_TOO_SMALL,
     INVALID_COORDINATES,
     NO_COORDINATES,
@@ -15,6 +19,7 @@ from grassroots.canvassing.cutting import (
     Options,
     cut_turfs,
 )
+from grassroots.canvassing.cutting.partition import turf_count
 
 LAT0, LON0 = 22.57, 88.36
 M = 111_195.0
@@ -25,7 +30,8 @@ def _at(x: float, y: float) -> tuple[float, float]:
 
 
 def town(n: int, seed: int = 1, areas: int = 2, multi_every: int = 0) -> list[Door]:
-    """Streets 20 m apart... n doors on a grid of streets; area by x half; odd/even sides."""
+    """n doors, 30 a street (odd/even sides 16 m apart, 12 m between houses), streets 80 m
+    apart in three columns 400 m apart; the area is the column (mod ``areas``)."""
     rng = random.Random(seed)
     doors = []
     for i in range(n):
@@ -134,8 +140,8 @@ def test_odd_even_sides_kept_together_on_a_two_sided_street():
 
 
 def test_start_point_and_pluggable_distance():
-    doors = town(30, areas=1)
-    east_end = _at(500, 0)
+    doors = town(30, areas=1)  # one street from x = 0 to x = 168 m
+    west = _at(-100, 0)
     calls = []
 
     def manhattan(ds):
@@ -144,13 +150,36 @@ def test_start_point_and_pluggable_distance():
         return [[abs(a[0] - b[0]) + abs(a[1] - b[1]) for b in pts] for a in pts]
 
     result = cut_turfs(
-        doors, 30, Options(measure="doors", start=lambda area, c: east_end, distance=manhattan)
+        doors, 30, Options(measure="doors", start=lambda area, c: west, distance=manhattan)
     )
     (turf,) = result.turfs
-    assert calls == [31]  # the start point and the 30 doors
-    first = next(d for d in doors if d.id == turf.door_ids[0])
-    assert first.lon == max(d.lon for d in doors[:30] if d.lat == first.lat) or turf.approach_m > 0
-    assert turf.approach_m > 0
+    assert calls == [31]  # the start point and the 30 doors, one matrix
+    assert 100 <= turf.approach_m <= 112  # the walk begins at the west end, nearest the start
+    assert turf.side_crossings == 1
+
+
+def test_area_whose_total_cannot_be_cut_in_band():
+    doors = town(90, areas=1)  # 1.5 × 60: two turfs of 45 (one of 90 is further from 60)
+    result = cut_turfs(doors, 60, Options(measure="doors"))
+    assert sorted(t.size for t in result.turfs) == [45, 45]
+    assert all(t.out_of_band == AREA_NOT_DIVISIBLE for t in result.turfs)
+
+
+@pytest.mark.parametrize(
+    ("total", "expected"),
+    [(0, 0), (10, 1), (59, 1), (80, 1), (81, 2), (120, 2), (149, 3), (3010, 50)],
+)
+def test_band_rule_turf_count(total, expected):
+    assert turf_count(total, 60, 0.10) == expected
+
+
+def test_engine_is_pure_python():
+    code = (
+        "import sys, grassroots.canvassing.cutting as c; "
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] == 'django'); "
+        "assert not bad, bad"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[3])
 
 
 def test_empty_input_and_a_single_door():
