@@ -6,12 +6,15 @@ and even on the other, 5 % multi-unit buildings (2–24 units), ~50 areas (booth
 50 seeded points), 0.2 % doors without coordinates. Target 60 doors per turf (measure "doors",
 so the turf count is doors / 60 as in the issue; the units measure is reported too).
 
-Timed: ``cut_turfs`` — cutting (bisection + refinement) and the walk order of every turf
-(OR-Tools, greedy descent capped at 0.3 ms per door, over 2 worker processes). Baseline, in the
+Timed: ``cut_turfs`` — cutting (bisection, balanced k-means, refinement; ADR 0021) and the walk
+order of every turf (OR-Tools, greedy descent capped at 0.3 ms per door —
+``BENCH_TURFS_MS_PER_DOOR`` — over 2 worker processes, ``BENCH_TURFS_WORKERS``). The cap is hit
+on most turfs, so walk lengths move by 1–2 % with the machine's load. Baseline, in the
 same run: a seeded k-means (numpy, k-means++ start, Lloyd iterations) with k = doors / target
 over the whole city, then the same OR-Tools walk per cluster with no side-crossing penalty (a
 plain open-path TSP). Printed: the sum of walk lengths of both, our walk without the odd/even
-penalty (the cost of keeping sides together), turf sizes against the ±10 % band.
+penalty (the cost of keeping sides together), turf sizes against the ±10 % band, and the same
+cut in the units measure (more turfs: its walk sum is not comparable with the baseline's).
 """
 
 from __future__ import annotations

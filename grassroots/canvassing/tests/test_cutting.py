@@ -13,6 +13,7 @@ import pytest
 from grassroots.canvassing.cutting import (
     AREA_NOT_DIVISIBLE,
     AREA_TOO_SMALL,
+    INDIVISIBLE_DOOR,
     INVALID_COORDINATES,
     NO_COORDINATES,
     Door,
@@ -216,3 +217,13 @@ def test_turf_geometry_for_the_map():
 def test_bad_target():
     with pytest.raises(ValueError):
         cut_turfs([], 0)
+
+
+def test_a_building_larger_than_the_band_is_one_turf_flagged():
+    doors = town(60, areas=1)
+    lat, lon = _at(30, 20)
+    doors.append(Door("tower", lat, lon, units=120, street="Street 0", house_number="200"))
+    result = cut_turfs(doors, 60)  # 180 units: 3 turfs, mean 60
+    tower = next(t for t in result.turfs if "tower" in t.door_ids)
+    assert tower.size >= 120 and tower.out_of_band == INDIVISIBLE_DOOR
+    assert sum(t.units for t in result.turfs) == 180
