@@ -33,6 +33,7 @@ from grassroots.canvassing.cutting.engine import _cross_matrix
 TARGET = 60
 SEED = 2026
 WORKERS = int(os.environ.get("BENCH_TURFS_WORKERS", "2"))
+MS_PER_DOOR = float(os.environ.get("BENCH_TURFS_MS_PER_DOOR", "0.3"))
 LAT0, LON0 = 22.5726, 88.3639  # a city centre
 M_PER_DEG = 111_195.0
 
@@ -114,7 +115,10 @@ def kmeans(xy: np.ndarray, k: int, seed: int = SEED, iterations: int = 25) -> np
     return labels
 
 
-def _walks(groups: list[np.ndarray], xy: np.ndarray, doors: list[Door], penalty: float):
+def _walks(
+    groups: list[np.ndarray], xy: np.ndarray, doors: list[Door], penalty: float, ms: float = 0
+):
+    """Sum of walk metres and side crossings; ``ms`` > 0: that cap per door, at least 200 ms."""
     tasks = []
     for part in groups:
         pts = xy[part]
@@ -124,9 +128,9 @@ def _walks(groups: list[np.ndarray], xy: np.ndarray, doors: list[Door], penalty:
                 cross=_cross_matrix([doors[i] for i in part]),
                 start=None,
                 penalty_m=penalty,
-                time_limit_ms=max(
-                    5, int(float(os.environ.get("BENCH_TURFS_MS_PER_DOOR", "0.3")) * len(part))
-                ),
+                time_limit_ms=max(200, int(ms * len(part)))
+                if ms
+                else max(5, int(MS_PER_DOOR * len(part))),
                 guided=False,
             )
         )
@@ -145,7 +149,7 @@ def run() -> list[dict]:
     doors = generate_city(n)
     options = Options(
         measure="doors",
-        time_limit_ms_per_door=0.3,
+        time_limit_ms_per_door=MS_PER_DOOR,
         min_time_limit_ms=5,
         workers=WORKERS,
     )
@@ -172,11 +176,22 @@ def run() -> list[dict]:
     low, high = s.band
     base_out = sum(1 for x in base_sizes if not low <= x <= high)
 
+    # The same partitions walked with the converged (default, deterministic) search: the
+    # partitions' own cost, free of the time cap's noise. Untimed.
+    conv_ours, _ = _walks(ours_groups, xy, placed, options.side_crossing_penalty_m, ms=5.0)
+    conv_plain, _ = _walks(ours_groups, xy, placed, 0.0, ms=5.0)
+    conv_base, _ = _walks(base_groups, xy, placed, 0.0, ms=5.0)
+
     start = time.perf_counter()
     units_result = cut_turfs(
         doors,
         TARGET,
-        Options(measure="units", time_limit_ms_per_door=0.3, min_time_limit_ms=5, workers=WORKERS),
+        Options(
+            measure="units",
+            time_limit_ms_per_door=MS_PER_DOOR,
+            min_time_limit_ms=5,
+            workers=WORKERS,
+        ),
     )
     units_s = time.perf_counter() - start
     us = units_result.summary
@@ -195,6 +210,15 @@ def run() -> list[dict]:
         ),
         row(
             "turfs", "walk sum without odd/even penalty, km", plain_m / 1000, "km", base_m / 1000, n
+        ),
+        row("turfs", "converged search: walk sum, km", conv_ours / 1000, "km", conv_base / 1000, n),
+        row(
+            "turfs",
+            "converged search: without penalty, km",
+            conv_plain / 1000,
+            "km",
+            conv_base / 1000,
+            n,
         ),
         row(
             "turfs", "side crossings (base: k-means, no penalty)", crossings, "n", base_crossings, n
