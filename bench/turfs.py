@@ -28,7 +28,7 @@ import numpy as np
 from bench.common import print_table, row, scale
 from grassroots.canvassing.cutting import Door, Options, cut_turfs
 from grassroots.canvassing.cutting import walk as walk_module
-from grassroots.canvassing.cutting.engine import _cross_matrix
+from grassroots.canvassing.cutting.engine import cross_matrix
 
 TARGET = 60
 SEED = 2026
@@ -125,7 +125,7 @@ def _walks(
         tasks.append(
             walk_module.WalkTask(
                 distance=np.hypot(*(pts[:, None, :] - pts[None, :, :]).transpose(2, 0, 1)),
-                cross=_cross_matrix([doors[i] for i in part]),
+                cross=cross_matrix([doors[i] for i in part]),
                 start=None,
                 penalty_m=penalty,
                 time_limit_ms=max(200, int(ms * len(part)))

@@ -70,7 +70,7 @@ def _hull(points: list[tuple[float, float]]) -> dict:
     return {"type": "Polygon", "coordinates": [[list(p) for p in ring]]}
 
 
-def _cross_matrix(doors: Sequence[Door]) -> np.ndarray:
+def cross_matrix(doors: Sequence[Door]) -> np.ndarray:
     """n × n: True where two doors are on opposite sides (odd/even) of the same street."""
     keys = [d.street_key for d in doors]
     parity = [d.parity for d in doors]
@@ -178,7 +178,7 @@ def cut_turfs(doors: Sequence[Door], target: int, options: Options | None = None
         tasks.append(
             walk.WalkTask(
                 distance=distance,
-                cross=_cross_matrix(turf_doors),
+                cross=cross_matrix(turf_doors),
                 start=start,
                 penalty_m=options.side_crossing_penalty_m,
                 time_limit_ms=max(
