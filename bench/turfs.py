@@ -12,7 +12,7 @@ order of every turf (OR-Tools, greedy descent capped at 0.3 ms per door —
 on most turfs, so walk lengths move by 1–2 % with the machine's load. Baseline, in the
 same run: a seeded k-means (numpy, k-means++ start, Lloyd iterations) with k = doors / target
 over the whole city, then the same OR-Tools walk per cluster with no side-crossing penalty (a
-plain open-path TSP). Printed: the sum of walk lengths of both, our walk without the odd/even
+plain open-path TSP); and, untimed, k-means inside each area. Printed: the sum of walk lengths of both, our walk without the odd/even
 penalty (the cost of keeping sides together), turf sizes against the ±10 % band, and the same
 cut in the units measure (more turfs: its walk sum is not comparable with the baseline's).
 """
@@ -29,6 +29,7 @@ from bench.common import print_table, row, scale
 from grassroots.canvassing.cutting import Door, Options, cut_turfs
 from grassroots.canvassing.cutting import walk as walk_module
 from grassroots.canvassing.cutting.engine import cross_matrix
+from grassroots.canvassing.cutting.partition import turf_count
 
 TARGET = 60
 SEED = 2026
@@ -181,6 +182,17 @@ def run() -> list[dict]:
     conv_ours, _ = _walks(ours_groups, xy, placed, options.side_crossing_penalty_m, ms=5.0)
     conv_plain, _ = _walks(ours_groups, xy, placed, 0.0, ms=5.0)
     conv_base, _ = _walks(base_groups, xy, placed, 0.0, ms=5.0)
+    # A second reference: k-means inside each area (as many clusters as the band rule gives
+    # turfs), to separate what respecting areas costs from what balancing costs.
+    area_groups = []
+    codes = np.array([d.area for d in placed])
+    for code in sorted(set(codes.tolist())):
+        members = np.nonzero(codes == code)[0]
+        k_area = turf_count(len(members), TARGET, options.band)
+        area_labels = kmeans(xy[members], k_area) if k_area > 1 else np.zeros(len(members), int)
+        area_groups += [members[area_labels == j] for j in range(k_area)]
+    area_groups = [g for g in area_groups if len(g)]
+    conv_area, _ = _walks(area_groups, xy, placed, 0.0, ms=5.0)
 
     start = time.perf_counter()
     units_result = cut_turfs(
@@ -212,6 +224,14 @@ def run() -> list[dict]:
             "turfs", "walk sum without odd/even penalty, km", plain_m / 1000, "km", base_m / 1000, n
         ),
         row("turfs", "converged search: walk sum, km", conv_ours / 1000, "km", conv_base / 1000, n),
+        row(
+            "turfs",
+            f"converged: k-means inside areas ({len(area_groups)}), km",
+            conv_area / 1000,
+            "km",
+            conv_base / 1000,
+            n,
+        ),
         row(
             "turfs",
             "converged search: without penalty, km",
