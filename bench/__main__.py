@@ -22,6 +22,7 @@ BENCHMARKS = [
     "events",
     "events_reminders",
     "leaderboard",
+    "turfs",
 ]
 MODULES = {"import": "importer", "email": "messaging", "sms": "messaging"}  # `import`: a keyword
 RUNNERS = {"email": "run_email", "sms": "run_sms"}  # modules with more than one benchmark
