@@ -241,6 +241,8 @@ def test_role_update_audits_changes_and_applies_to_members(users):
                 "people.note",
                 "people.add",
                 "lists.print",
+                "surveys.view",
+                "surveys.record",
                 "messaging.text",
                 "events.view",
                 "volunteers.self",
@@ -265,6 +267,7 @@ def test_roles_ensure_defaults_does_not_overwrite_edits(db):
         "audit.view",
         "geography.view",
         "people.view",
+        "surveys.view",
         "events.view",
         "api.use",
     ]

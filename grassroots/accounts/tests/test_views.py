@@ -358,6 +358,8 @@ def test_role_edit_rejects_unknown_capability(users, client_for):
         "people.note",
         "people.add",
         "lists.print",
+        "surveys.view",
+        "surveys.record",
         "messaging.text",
         "events.view",
         "volunteers.self",
