@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from conftest import make_user
 from grassroots.testing.matrix import html_client
 
 
@@ -37,8 +38,6 @@ def test_event_form_sets_hosts_and_contact_with_the_picker(users, people, geo):
     body = c.get(reverse("events:event_edit", args=[event.pk])).content.decode()
     assert body.count('class="chip"') == 2 and "Sourav Das" in body
     # a volunteer-scoped organiser cannot add someone out of scope; the form keeps the rest
-    from conftest import make_user
-
     p1org = make_user("p1org", "field_organiser", areas=[geo["p1"]])
     r = html_client(p1org).post(
         reverse("events:event_edit", args=[event.pk]),
