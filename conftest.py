@@ -10,13 +10,11 @@ from __future__ import annotations
 import pytest
 
 from grassroots.accounts import services as account_services
-from grassroots.accounts.models import Role
 from grassroots.core import registry
 from grassroots.core.access import SYSTEM
 from grassroots.geography import services as geo_services
 from grassroots.people import services as people_services
-
-PASSWORD = "correct-horse-battery-1"
+from grassroots.testing.users import PASSWORD, make_user  # noqa: F401 - re-exported
 
 
 @pytest.fixture(autouse=True)
@@ -73,28 +71,6 @@ def geo(db):
         electors_female=1,
     )
     return {"country": india, "state": wb, "ac": ac1, "p1": p1, "p2": p2, "kinds": {"part": part}}
-
-
-def make_user(
-    username, role_slug, *, scope_all=False, areas=(), superuser=False, two_factor_exempt=None
-):
-    """A user with one role. ``two_factor_exempt=None``: exempt when the role requires two-factor
-    sign-in (admin, manager, data, finance by default), so the tests that sign these users in
-    with a password keep testing what they test; the requirement itself is tested with users made
-    ``two_factor_exempt=False`` (``accounts/tests/test_security.py``)."""
-    roles = Role.objects.filter(slug=role_slug) if role_slug else Role.objects.none()
-    if two_factor_exempt is None:
-        two_factor_exempt = any(role.require_2fa for role in roles)
-    return account_services.user_create(
-        actor=SYSTEM,
-        username=username,
-        password=PASSWORD,
-        roles=roles,
-        scope_all=scope_all,
-        scope_areas=list(areas),
-        is_superuser=superuser,
-        two_factor_exempt=two_factor_exempt,
-    )
 
 
 @pytest.fixture

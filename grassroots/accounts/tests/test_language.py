@@ -8,8 +8,8 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from conftest import PASSWORD, make_user
 from grassroots.accounts.models import User
+from grassroots.testing.users import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db
 PROFILE = reverse("accounts:profile")

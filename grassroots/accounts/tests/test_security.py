@@ -16,12 +16,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from freezegun import freeze_time
 from rest_framework.test import APIClient
 
-from conftest import PASSWORD, make_user
 from grassroots.accounts import services
 from grassroots.accounts.models import LoginThrottle, Role, User
 from grassroots.accounts.tests.test_services import current_code
 from grassroots.core.access import SYSTEM
 from grassroots.core.models import AuditEvent
+from grassroots.testing.users import PASSWORD, make_user
 
 LOGIN = reverse("accounts:login")
 ADMIN_LOGIN = "/django-admin/login/"

@@ -7,11 +7,11 @@ from django.core.exceptions import ValidationError
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from conftest import PASSWORD, make_user
 from grassroots.accounts import selectors, services
 from grassroots.accounts.models import ApiToken, Role, User
 from grassroots.core.access import SYSTEM
 from grassroots.core.models import AuditEvent
+from grassroots.testing.users import PASSWORD, make_user
 
 
 def current_code(device: TOTPDevice) -> str:

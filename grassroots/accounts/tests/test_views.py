@@ -10,10 +10,10 @@ from django.test import Client
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from conftest import PASSWORD, make_user
 from grassroots.accounts.models import ApiToken, Role, User
 from grassroots.accounts.tests.test_services import current_code, wrong_code
 from grassroots.core.models import AuditEvent
+from grassroots.testing.users import PASSWORD, make_user
 
 LOGIN = reverse("accounts:login")
 VERIFY = reverse("accounts:otp_verify")

@@ -7,13 +7,13 @@ import json
 import pytest
 from rest_framework.test import APIClient
 
-from conftest import make_user
 from grassroots.accounts import services as account_services
 from grassroots.accounts.models import User
 from grassroots.core.access import SYSTEM
 from grassroots.geography import services as geo_services
 from grassroots.people import services as people_services
 from grassroots.people.models import ContactPoint, ExternalId, Person, Tag, Tagging
+from grassroots.testing.users import make_user
 
 PEOPLE = "/api/v1/people/"
 ENDPOINTS = ["people", "households", "contact-points", "tags", "areas"]

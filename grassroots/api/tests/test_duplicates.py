@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from conftest import make_user
 from grassroots.people.models import DuplicatePair, MergeRecord, Person
 from grassroots.people.tests import test_dedupe_views
+from grassroots.testing.users import make_user
 
 dups = test_dedupe_views.dups  # Ananya and Rahul twice, a look-alike across parts
 snapshot = test_dedupe_views.snapshot

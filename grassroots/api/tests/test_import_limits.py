@@ -7,13 +7,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 
-from conftest import make_user
 from grassroots.api.tests.test_api import api_with_token, assert_error
 from grassroots.core import jobs
 from grassroots.core.models import Job
 from grassroots.people.imports import engine
 from grassroots.people.models import ImportBatch, Person
 from grassroots.people.tests.test_import_limits import wide_header, zip_bomb
+from grassroots.testing.users import make_user
 
 IMPORTS = "/api/v1/imports/"
 

@@ -7,11 +7,11 @@ import json
 
 import pytest
 
-from conftest import make_user
 from grassroots.api.tests.test_api import api_with_token, assert_error
 from grassroots.api.tests.test_imports import IMPORTS, form, roll
 from grassroots.people.models import ImportBatch
 from grassroots.people.tests.test_import import ROLL_HEADER, ROLL_ROWS
+from grassroots.testing.users import make_user
 
 
 @pytest.fixture(autouse=True)

@@ -11,11 +11,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
-from conftest import make_user
 from grassroots.accounts import services as account_services
 from grassroots.api.tests.test_api import api, api_with_token, assert_error
 from grassroots.people.models import ImportBatch, Person
 from grassroots.people.tests.test_import import ROLL_HEADER, ROLL_ROWS
+from grassroots.testing.users import make_user
 
 IMPORTS = "/api/v1/imports/"
 # Part 9 does not exist: the row is rejected (a bad value alone, such as an age of 300, would

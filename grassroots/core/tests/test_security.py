@@ -11,10 +11,8 @@ import pytest
 from django.conf import settings
 from django.test import Client, override_settings
 
-from conftest import (
-    PASSWORD,  # at import time: in a full run tests/e2e/conftest.py later shadows the root one
-)
 from grassroots.settings import secret_key_from_file
+from grassroots.testing.users import PASSWORD
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
 

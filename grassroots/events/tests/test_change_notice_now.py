@@ -9,7 +9,6 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from conftest import make_user
 from grassroots.core.models import Job
 from grassroots.events.reminders import services as reminders
 from grassroots.events.reminders.models import ReminderLog
@@ -17,6 +16,7 @@ from grassroots.events.tests.factories import EventFactory, RegistrationFactory
 from grassroots.messaging.models import Message
 from grassroots.messaging.tests.factories import ProviderAccountFactory
 from grassroots.testing.matrix import LOGIN, assert_matrix, html_client
+from grassroots.testing.users import make_user
 
 pytestmark = pytest.mark.django_db
 

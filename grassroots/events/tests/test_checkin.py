@@ -7,7 +7,6 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from conftest import make_user
 from grassroots.core.exceptions import Conflict
 from grassroots.core.models import OutboxEvent
 from grassroots.events.checkin import services
@@ -17,6 +16,7 @@ from grassroots.people import services as people_services
 from grassroots.people.models import Interaction, Person
 from grassroots.testing.matrix import LOGIN, assert_matrix, html_client, snapshot
 from grassroots.testing.queries import assert_constant_queries
+from grassroots.testing.users import make_user
 
 A = Registration.Attendance
 

@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from conftest import make_user
 from grassroots.testing.matrix import html_client
+from grassroots.testing.users import make_user
 
 
 @pytest.mark.django_db

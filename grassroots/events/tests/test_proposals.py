@@ -9,7 +9,6 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from conftest import make_user
 from grassroots.core.exceptions import Conflict
 from grassroots.events.checkin import services as checkin
 from grassroots.events.models import Event, Registration
@@ -19,6 +18,7 @@ from grassroots.messaging.models import Message
 from grassroots.messaging.tests.factories import ProviderAccountFactory
 from grassroots.people.models import Person
 from grassroots.testing.matrix import LOGIN, assert_matrix, html_client, snapshot
+from grassroots.testing.users import make_user
 
 
 def _form(**over):

@@ -9,13 +9,13 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from conftest import make_user
 from grassroots.core.exceptions import Conflict
 from grassroots.events.models import Event, EventType
 from grassroots.events.tests.factories import EventFactory, RegistrationFactory
 from grassroots.events.townhall import services
 from grassroots.events.townhall.models import EventQuestion
 from grassroots.testing.matrix import LOGIN, assert_matrix, html_client, snapshot
+from grassroots.testing.users import make_user
 
 SCRIPT = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 

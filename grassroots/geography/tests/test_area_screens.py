@@ -6,9 +6,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from conftest import make_user
 from grassroots.core.models import Job
 from grassroots.geography.models import Area, AreaKind, Election
+from grassroots.testing.users import make_user
 
 
 @pytest.mark.django_db

@@ -7,12 +7,12 @@ import json
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from conftest import make_user
 from grassroots.core.access import SYSTEM
 from grassroots.core.exceptions import NotFound
 from grassroots.core.models import Job
 from grassroots.geography import area_import, services
 from grassroots.geography.models import PATH_STEP, Area, AreaKind
+from grassroots.testing.users import make_user
 
 CSV_3_LEVELS = """code,name,kind,parent code
 WB,West Bengal,State,

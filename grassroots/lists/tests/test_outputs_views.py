@@ -10,9 +10,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from pypdf import PdfReader
 
-from conftest import make_user
 from grassroots.core.models import AuditEvent
 from grassroots.lists import services
+from grassroots.testing.users import make_user
 
 EVERYONE = {"steps": []}
 

@@ -7,9 +7,9 @@ import json
 import pytest
 from django.urls import reverse
 
-from conftest import make_user
 from grassroots.lists import services
 from grassroots.lists.models import ListMember, PersonList, Segment
+from grassroots.testing.users import make_user
 
 
 def seg(*items, match="all"):

@@ -11,7 +11,6 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from conftest import make_user
 from grassroots.core.access import SYSTEM
 from grassroots.core.models import AuditEvent
 from grassroots.people import merge, services
@@ -23,6 +22,7 @@ from grassroots.people.models import (
     Person,
     Tagging,
 )
+from grassroots.testing.users import make_user
 
 
 def body(response) -> str:

@@ -8,13 +8,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from conftest import make_user
 from grassroots.core.access import SYSTEM
 from grassroots.core.models import AuditEvent, Job
 from grassroots.people import services
 from grassroots.people.exports import jobs as export_jobs
 from grassroots.people.exports import services as exports
 from grassroots.people.models import Person, Tag, Tagging
+from grassroots.testing.users import make_user
 
 
 @pytest.fixture(autouse=True)

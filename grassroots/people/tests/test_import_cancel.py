@@ -9,7 +9,6 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import translation
 
-from conftest import make_user
 from grassroots.core import jobs
 from grassroots.core.exceptions import Conflict
 from grassroots.core.models import AuditEvent, Job
@@ -17,6 +16,7 @@ from grassroots.people.imports import engine, services
 from grassroots.people.models import ImportBatch, Person
 from grassroots.people.tests.test_import import ROLL_HEADER, write_csv
 from grassroots.people.tests.test_import_fast import roll_row
+from grassroots.testing.users import make_user
 
 
 @pytest.fixture(autouse=True)

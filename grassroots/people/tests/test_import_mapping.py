@@ -13,11 +13,11 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from conftest import make_user
 from grassroots.core.models import AuditEvent
 from grassroots.people.imports.mapping import validate_mapping
 from grassroots.people.models import ImportBatch, ImportTemplate, Person
 from grassroots.people.tests.test_import import ROLL_HEADER, ROLL_ROWS
+from grassroots.testing.users import make_user
 
 HEADER = ["Given", "Surname", "Born", "Cell", "Voter No", "Notes"]
 ROWS = [

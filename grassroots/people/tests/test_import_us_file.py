@@ -9,7 +9,6 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from conftest import make_user
 from grassroots.core.access import SYSTEM
 from grassroots.geography import services as geo_services
 from grassroots.geography.models import Area, Election
@@ -18,6 +17,7 @@ from grassroots.people.imports.mapping import fit_mapping, validate_mapping
 from grassroots.people.imports.templates import BUILTIN
 from grassroots.people.models import ImportBatch, Person, VoteHistory
 from grassroots.people.tests.test_import import write_csv
+from grassroots.testing.users import make_user
 
 HEADER = [
     "SOS_VOTERID",

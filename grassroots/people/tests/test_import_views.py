@@ -15,12 +15,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from conftest import make_user
 from grassroots.core.access import SYSTEM
 from grassroots.core.models import AuditEvent, Job
 from grassroots.people.imports import services
 from grassroots.people.models import ImportBatch, Person
 from grassroots.people.tests.test_import import ROLL_HEADER, ROLL_ROWS
+from grassroots.testing.users import make_user
 
 # A row the india-roll template rejects (part 9 does not exist) and one it imports without its
 # age of 300.

@@ -9,12 +9,12 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from conftest import make_user
 from grassroots.core.access import SYSTEM
 from grassroots.surveys.models import Attempt, Response
 from grassroots.surveys.tests.factories import ScriptFactory, add_id_blocks
 from grassroots.testing.matrix import api_client, assert_matrix, snapshot
 from grassroots.testing.queries import assert_constant_queries
+from grassroots.testing.users import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from conftest import make_user
 from grassroots.core.access import SYSTEM
 from grassroots.people.models import Interaction
 from grassroots.surveys import services
@@ -15,6 +14,7 @@ from grassroots.surveys.models import Attempt, Block, Choice, Response, Script
 from grassroots.surveys.tests.factories import ScriptFactory, add_id_blocks
 from grassroots.testing.matrix import LOGIN, assert_matrix, html_client, snapshot
 from grassroots.testing.queries import assert_constant_queries
+from grassroots.testing.users import make_user
 
 pytestmark = pytest.mark.django_db
 

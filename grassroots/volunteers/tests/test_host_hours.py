@@ -9,11 +9,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from conftest import make_user
 from grassroots.core.access import SYSTEM
 from grassroots.events.proposals import hosting
 from grassroots.events.tests.factories import EventFactory, RegistrationFactory
 from grassroots.testing.matrix import LOGIN, assert_matrix, html_client
+from grassroots.testing.users import make_user
 from grassroots.volunteers import services
 from grassroots.volunteers.models import HoursEntry
 from grassroots.volunteers.tests.factories import VolunteerFactory
