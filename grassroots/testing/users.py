@@ -10,8 +10,7 @@ from __future__ import annotations
 from grassroots.accounts import services as account_services
 from grassroots.accounts.models import Role
 from grassroots.core.access import SYSTEM
-
-PASSWORD = "correct-horse-battery-1"
+from grassroots.testing.password import PASSWORD
 
 
 def make_user(

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.test import Client, override_settings
 
 from grassroots.settings import secret_key_from_file
-from grassroots.testing.users import PASSWORD
+from grassroots.testing.password import PASSWORD
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
 

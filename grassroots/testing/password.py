@@ -1,0 +1,3 @@
+"""The password every test user shares (no imports: the kernel's own tests use it too)."""
+
+PASSWORD = "correct-horse-battery-1"
