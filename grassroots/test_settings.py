@@ -22,3 +22,7 @@ GRASSROOTS_STRICT_EVENTS = True
 
 # The provider tests talk to loopback fakes over http (the check itself is tested with it off)
 GRASSROOTS_PROVIDER_URLS_ANYWHERE = True
+
+# Count the requests being answered, so a browser test's teardown waits for them before the
+# database is flushed (grassroots/testing/inflight.py).
+MIDDLEWARE = ["grassroots.testing.inflight.middleware", *MIDDLEWARE]  # noqa: F405

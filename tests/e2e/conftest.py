@@ -104,6 +104,11 @@ def _default_roles(transactional_db):
     roles_ensure_defaults()
     for ensure in reference_data:  # each app's data-migration rows, lost in the last flush
         ensure()
+    yield
+    # before the flush: let a request the page started (a live count, a poll) finish first
+    from grassroots.testing import inflight
+
+    inflight.wait_idle()
 
 
 @pytest.fixture
