@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "grassroots.messaging",
     "grassroots.events",
     "grassroots.volunteers",
+    "grassroots.canvassing",
     "grassroots.api",
 ]
 if os.environ.get("GRASSROOTS_TASK_BACKEND", "db") == "rq":

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("grassroots.surveys.urls")),
     path("", include("grassroots.messaging.urls")),
     path("", include("grassroots.events.urls")),
+    path("", include("grassroots.canvassing.urls")),
     path("", include("grassroots.volunteers.urls")),
     # the switcher also saves the choice for a signed-in user (before Django's own view)
     path("i18n/setlang/", set_language, name="set_language"),

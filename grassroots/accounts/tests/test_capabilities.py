@@ -165,6 +165,10 @@ ADDED_SINCE = {
     "surveys.record": {
         "campaign_manager", "field_organiser", "communications", "data_manager", "volunteer",
     },
+    # canvassing/migrations/0002_grant_canvassing.py (issue 16)
+    "canvassing.view": {"campaign_manager", "field_organiser", "data_manager", "auditor"},
+    "canvassing.manage": {"campaign_manager", "field_organiser"},
+    "canvassing.canvass": {"campaign_manager", "field_organiser", "volunteer"},
 }  # fmt: skip
 
 

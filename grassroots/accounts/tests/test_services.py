@@ -246,6 +246,7 @@ def test_role_update_audits_changes_and_applies_to_members(users):
                 "messaging.text",
                 "events.view",
                 "volunteers.self",
+                "canvassing.canvass",
                 "api.use",
             ],
             "to": ["people.edit", "people.view"],
@@ -269,6 +270,7 @@ def test_roles_ensure_defaults_does_not_overwrite_edits(db):
         "people.view",
         "surveys.view",
         "events.view",
+        "canvassing.view",
         "api.use",
     ]
 

@@ -363,6 +363,7 @@ def test_role_edit_rejects_unknown_capability(users, client_for):
         "messaging.text",
         "events.view",
         "volunteers.self",
+        "canvassing.canvass",
         "api.use",
     ]
 

@@ -1,0 +1,3 @@
+"""URL patterns of the app screens (joined in ``canvassing.urls``)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URL patterns of the organiser screens (joined in ``canvassing.urls``)."""
+
+urlpatterns: list = []

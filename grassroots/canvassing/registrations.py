@@ -1,0 +1,53 @@
+"""What the canvassing app plugs into the shared registries (called from ``ready()``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from grassroots.core import registry
+
+
+def _expire(now):
+    from grassroots.canvassing import services
+
+    return {"released": services.assignments_expire(now)}
+
+
+def _doors_knocked(since):
+    """Leaderboard units: doors knocked per canvasser's person (their volunteer profile)."""
+    from grassroots.canvassing.models import Visit
+    from grassroots.volunteers.models import VolunteerProfile
+
+    qs = Visit.objects.filter(canvasser__isnull=False)
+    if since is not None:
+        qs = qs.filter(recorded_at__gte=since)
+    per_user = dict(qs.values_list("canvasser_id").annotate(n=Count("door_id", distinct=True)))
+    if not per_user:
+        return {}
+    people = dict(
+        VolunteerProfile.objects.filter(user_id__in=per_user).values_list("user_id", "person_id")
+    )
+    return {people[u]: n for u, n in per_user.items() if u in people}
+
+
+def visit_backdated(recorded_at: dt.datetime) -> None:
+    """A visit recorded before this week (synced late) changes past weeks' points."""
+    from grassroots.volunteers import points
+
+    now = timezone.localtime()
+    week_start = (now - dt.timedelta(days=now.weekday())).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    if recorded_at < week_start:
+        points.invalidate()
+
+
+def register_all() -> None:
+    from grassroots.volunteers import points
+
+    registry.every_minute.register(_expire)
+    points.register(points.PointSource("doors_knocked", _("Doors knocked"), _doors_knocked, 40))

@@ -1,0 +1,3 @@
+"""URL patterns of the results screens (joined in ``canvassing.urls``)."""
+
+urlpatterns: list = []
