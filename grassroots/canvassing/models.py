@@ -173,7 +173,7 @@ class Door(models.Model):
     objects = access.ScopedManager()
 
     class Meta:
-        ordering = ["turf", "position", "id"]
+        ordering = ["turf_id", "position", "id"]
         constraints = [
             models.UniqueConstraint(fields=["effort", "key"], name="canvassing_door_key")
         ]

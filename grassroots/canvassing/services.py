@@ -25,6 +25,7 @@ from grassroots.geography.models import Area
 from grassroots.geography.selectors import home_area
 from grassroots.lists import selectors as lists
 from grassroots.people.models import Person
+from grassroots.people.validation import address_part_key
 from grassroots.surveys.models import Script
 
 VIEW = "canvassing.view"
@@ -71,7 +72,8 @@ def _clean_effort(actor: Any, data: dict[str, Any], effort: Effort | None) -> di
         errors["ends_on"] = _("The effort cannot end before it starts.")
     out["starts_on"], out["ends_on"] = starts or None, ends or None
     try:
-        target = int(data.get("target_size") or 40)
+        raw = data.get("target_size")
+        target = 40 if raw in (None, "") else int(raw)
     except (TypeError, ValueError):
         target = -1
     if not MIN_TARGET <= target <= MAX_TARGET:
@@ -86,7 +88,8 @@ def _clean_effort(actor: Any, data: dict[str, Any], effort: Effort | None) -> di
     out["measure"] = measure
     out["respect_areas"] = bool(data.get("respect_areas", True))
     try:
-        days = int(data.get("checkout_days") or 3)
+        raw = data.get("checkout_days")
+        days = 3 if raw in (None, "") else int(raw)
     except (TypeError, ValueError):
         days = -1
     if not 1 <= days <= MAX_CHECKOUT_DAYS:
@@ -203,7 +206,6 @@ _ROW = (
     "area_id",
     "household__area_id",
     "household__address_id",
-    "household__address__match_key",
     "household__address__house_number",
     "household__address__street",
     "household__address__locality",
@@ -216,8 +218,14 @@ _ROW = (
 
 
 def _door_key(row: dict) -> str:
+    """One door per building: the address without its line 2 (flat, floor), so the households
+    of a block of flats are the units of one door, never split across turfs."""
     if row["household__address_id"]:
-        key = row["household__address__match_key"] or f"#{row['household__address_id']}"
+        parts = [
+            address_part_key(row[f"household__address__{k}"])
+            for k in ("house_number", "street", "locality", "city", "postal_code")
+        ]
+        key = "|".join(parts) if any(parts) else f"#{row['household__address_id']}"
         return f"a:{key}"[:400]
     if row["household_id"]:
         return f"h:{row['household_id']}"
@@ -785,9 +793,15 @@ def doors_pick_up(
         raise Conflict(_("No unworked doors of this effort near you. Try a wider radius."))
     ids = [pk for _d, pk, _t in near]
     # Lock the doors and re-check that nobody took them meanwhile.
-    locked = list(
+    list(
         Door.objects.select_for_update()
-        .filter(pk__in=ids, knocks=0)
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    # A new statement once the locks are held sees what a simultaneous pick-up committed.
+    locked = list(
+        Door.objects.filter(pk__in=ids, knocks=0)
         .filter(Q(turf__isnull=True) | Q(turf__status=Turf.Status.OPEN, turf__locked=False))
         .values_list("pk", flat=True)
     )

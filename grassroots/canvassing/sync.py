@@ -178,6 +178,8 @@ def _apply_one(batch: Batch, event: Any) -> dict[str, Any]:
             return {"id": event_id, **handler(batch, event_id, event)}
     except Later as exc:
         return {"id": event_id, "status": RETRY, "reason": str(exc)}
+    except IntegrityError:  # the same event applied meanwhile by a simultaneous upload
+        return {"id": event_id, "status": DUPLICATE}
     except (Reject, Invalid, Conflict, NotFound, ValidationError) as exc:
         reason = _reason(exc)
         _keep_rejected(batch, event_id, event, reason)

@@ -111,7 +111,7 @@ class Migration(migrations.Migration):
                 ('turf', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='doors', to='canvassing.turf')),
             ],
             options={
-                'ordering': ['turf', 'position', 'id'],
+                'ordering': ['turf_id', 'position', 'id'],
             },
         ),
         migrations.CreateModel(
