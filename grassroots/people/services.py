@@ -433,8 +433,11 @@ def interaction_record(
     data: dict | None = None,
     occurred_at: dt.datetime | None = None,
     source: str = "",
+    reached: bool = True,
 ) -> Interaction:
-    """The one way any app logs contact with a person (ARCHITECTURE §3.4)."""
+    """The one way any app logs contact with a person (ARCHITECTURE §3.4). ``reached=False``
+    logs an attempt that reached nobody (not home, no answer): on the timeline, but the
+    person's ``last_contacted_at`` stays."""
     if channel not in Interaction.Channel.values:
         raise ValidationError({"channel": _("Unknown channel.")})
     person_id = person.pk if isinstance(person, Person) else int(person)
@@ -454,9 +457,10 @@ def interaction_record(
         actor=access.user_or_none(actor),
     )
     # moved forward only (as interactions_record_bulk): one UPDATE, no MAX over the history
-    Person.objects.filter(pk=person_id).filter(
-        Q(last_contacted_at__isnull=True) | Q(last_contacted_at__lt=occurred_at)
-    ).update(last_contacted_at=occurred_at)
+    if reached:
+        Person.objects.filter(pk=person_id).filter(
+            Q(last_contacted_at__isnull=True) | Q(last_contacted_at__lt=occurred_at)
+        ).update(last_contacted_at=occurred_at)
     events.publish(
         "interaction.recorded",
         {"person_id": person_id, "interaction_id": interaction.pk, "channel": channel},

@@ -709,6 +709,7 @@ def responses_record(
         },
         occurred_at=recorded_at,
         source="surveys",
+        reached=code is None or code.counts_as_contact,
     )
     Attempt.objects.filter(pk=attempt.pk).update(interaction=interaction)
     attempt.interaction = interaction

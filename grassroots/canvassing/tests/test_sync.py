@@ -74,6 +74,7 @@ def test_a_visit_records_answers_interaction_and_the_doors_state(field, users):
     assert latest.number == 2
     assert Person.objects.get(pk=pid).support_score == 2
     assert Interaction.objects.filter(person_id=pid, channel="door").count() == 1
+    assert Person.objects.get(pk=pid).last_contacted_at == v.recorded_at
     door.refresh_from_db()
     assert door.knocks == 1 and door.last_result == "contact"
 
@@ -89,6 +90,9 @@ def test_not_home_at_a_door_is_logged_for_each_person_there(field, users):
     assert set(Attempt.objects.values_list("result_code__code", flat=True)) == {"not-home"}
     door.refresh_from_db()
     assert door.last_result == "not-home"
+    # on the timeline, but nobody was reached: "last contacted" stays as it was
+    assert Interaction.objects.filter(person_id__in=people, outcome="not-home").count() == 2
+    assert not Person.objects.filter(pk__in=people, last_contacted_at__isnull=False).exists()
 
 
 def test_replayed_and_overlapping_batches_store_each_event_once(field, users):
