@@ -589,7 +589,7 @@ class CannedResponse(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        verbose_name=_("answer"),
+        verbose_name=_("recorded answer"),
     )
     value = models.CharField(_("answer (number or text)"), max_length=200, blank=True, default="")
     position = models.PositiveSmallIntegerField(default=0)

@@ -46,7 +46,7 @@ class Migration(migrations.Migration):
                 on_delete=django.db.models.deletion.SET_NULL,
                 related_name="+",
                 to="surveys.choice",
-                verbose_name="answer",
+                verbose_name="recorded answer",
             ),
         ),
         migrations.AddField(
