@@ -238,6 +238,24 @@ def test_a_new_reply_from_the_person_is_answered_again(setup, survey, deliver):
     assert Message.objects.filter(texting_contact=contact, body=strong.body).count() == 2
 
 
+def test_a_texter_who_may_not_record_the_answer_is_told_and_nothing_is_sent(geo, setup):
+    """The script is another area's (Ana's part 1 does not overlap part 2): her canned reply is
+    refused with the reason, no text goes, and nothing is recorded."""
+    script = ScriptFactory(name="Part 2 ID", area=geo["p2"])
+    b = add_id_blocks(script)
+    c = setup["campaign"]
+    texting.campaign_save(
+        actor=setup["boss"], campaign=c, name=c.name, script=c.script, survey_script=script,
+        canned=[{"title": "Health", "body": "Health it is!", "choice": b["health"].pk}],
+    )  # fmt: skip
+    contact = _texted(setup)
+    with pytest.raises(ValidationError) as err:
+        texting.reply(actor=setup["ana"], contact=contact, canned=c.canned_responses.get())
+    assert "may not record" in err.value.messages[0]
+    assert not Message.objects.filter(texting_contact=contact, body="Health it is!").exists()
+    assert not Attempt.objects.exists()
+
+
 @pytest.mark.parametrize(
     "canned, needs_script, message",
     [

@@ -505,11 +505,22 @@ def _first_message_id(contact: TextingContact) -> int | None:
 def _record_answer(
     actor: Any, contact: TextingContact, canned: CannedResponse, last_in: int | None
 ) -> None:
-    """The canned response's survey answer, as one contact attempt by text."""
+    """The canned response's survey answer, as one contact attempt by text. The texter records
+    it (``surveys.record``, and the script open to them); if they cannot, nothing is sent and
+    they are told why (the reply's transaction rolls back)."""
     question = canned.question
     answer: Any = canned.choice.value if canned.choice_id else canned.value
     if question.has_choices and not canned.choice_id:
         return  # its choice was deleted since: nothing to record
+    if not access.can(actor, survey_services.RECORD) or not access.is_visible(
+        question.script, actor
+    ):
+        raise ValidationError(
+            _(
+                "This canned response records a survey answer you may not record; "
+                "write the reply instead, or ask an organiser."
+            )
+        )
     campaign = contact.campaign
     survey_services.responses_record(
         actor=actor,

@@ -424,8 +424,6 @@ class ConversationView(TexterMixin, View):
                 actor=request.user, contact=contact, body=request.POST.get("body", ""),
                 canned=canned,
             )  # fmt: skip
-        except (ValidationError, PermissionDenied) as exc:
-            # e.g. the survey script was archived, or the texter may not record answers
-            flash.error(request, " ".join(getattr(exc, "messages", [])) or _(
-                "You may not record this answer; ask an organiser."))  # fmt: skip
+        except ValidationError as exc:  # e.g. the texter may not record the canned answer
+            flash.error(request, " ".join(exc.messages))
         return redirect("messaging:texting_conversation", pk, contact.pk)
