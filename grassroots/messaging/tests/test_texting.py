@@ -432,3 +432,14 @@ def test_one_number_is_never_handed_to_two_texters(geo, setup):
         Message.objects.filter(texting_contact__campaign=c, to_address="+919830099001").count() == 1
     )
     assert texting.progress(c)["totals"][C.SHARED] == 1
+
+
+def test_editing_a_draft_keeps_its_audience_selected(client, setup):
+    """The draft's list (or segment) is the selected audience on its edit form, so saving the
+    form again does not ask for it anew."""
+    boss = setup["boss"]
+    lst = list_services.list_create(actor=boss, name="draft list", person_ids=[])
+    draft = texting.campaign_save(actor=boss, name="Draft", script="Hi", person_list=lst)
+    client.force_login(boss)
+    page = client.get(f"/messaging/texting/{draft.pk}/edit/").content.decode()
+    assert f'value="list:{lst.pk}" selected' in page
