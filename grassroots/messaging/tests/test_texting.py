@@ -443,3 +443,16 @@ def test_editing_a_draft_keeps_its_audience_selected(client, setup):
     client.force_login(boss)
     page = client.get(f"/messaging/texting/{draft.pk}/edit/").content.decode()
     assert f'value="list:{lst.pk}" selected' in page
+
+
+def test_an_archived_script_stops_its_canned_answers(setup, survey):
+    """Archived after the campaign chose it: the canned reply is refused with the reason and
+    nothing is sent (the texter writes the reply instead)."""
+    survey_services.script_update(actor=SYSTEM, script=survey["script"], status="archived")
+    contact = _texted(setup)
+    health = survey["campaign"].canned_responses.get(title="Health")
+    with pytest.raises(ValidationError) as err:
+        texting.reply(actor=setup["ana"], contact=contact, canned=health)
+    assert "archived" in err.value.messages[0]
+    assert not Message.objects.filter(texting_contact=contact, body=health.body).exists()
+    texting.reply(actor=setup["ana"], contact=contact, body="Thanks!")  # free text still goes
