@@ -49,6 +49,8 @@ class MessagingConfig(AppConfig):
         every_minute.register(tick.messaging_tick)
         demo_seeders.register(DemoSeeder(demo.seed, 100))  # after people
         demo_seeders.register(DemoSeeder(demo.seed_more, 110))
+        # after the surveys' seeder (120): the campaign's canned responses answer "2026 ID"
+        demo_seeders.register(DemoSeeder(demo.seed_texting, 130))
         # the kinds of automation step messaging knows (higher apps register theirs)
         from grassroots.messaging.automations import steps as automation_steps
 

@@ -121,14 +121,11 @@ def seed(run: DemoRun) -> dict[str, int]:
 
 
 def seed_more(run: DemoRun) -> dict[str, int]:
-    """A welcome automation and a P2P texting campaign, so those screens are not empty."""
+    """A welcome automation, so that screen is not empty."""
     from grassroots.messaging.automations import services as automations
-    from grassroots.messaging.models import Automation, TextingCampaign
-    from grassroots.messaging.texting import services as texting
+    from grassroots.messaging.models import Automation
 
-    users = run.users
-
-    made = {"automations": 0, "texting_campaigns": 0}
+    made = {"automations": 0}
     welcome = Template.objects.filter(name="Volunteer welcome").first()
     if welcome and not Automation.objects.exists():
         automations.automation_save(
@@ -150,25 +147,60 @@ def seed_more(run: DemoRun) -> dict[str, int]:
             ],
         )
         made["automations"] = 1
+    return made
+
+
+def seed_texting(run: DemoRun) -> dict[str, int]:
+    """A P2P texting campaign whose canned responses answer the "2026 ID" survey script the
+    surveys app seeds for Bhabanipur (this seeder runs after it: order 130 > 120). Without that
+    script (the surveys part skipped) the canned responses only tag."""
+    from grassroots.messaging.models import TextingCampaign
+    from grassroots.messaging.texting import services as texting
+    from grassroots.surveys.demo import NAME as SURVEY_NAME
+    from grassroots.surveys.models import Script
+
+    made = {"texting_campaigns": 0}
     segment = Segment.objects.filter(name="Supporters in part 1").first()
-    comms = users.get("comms")
-    if segment and comms is not None and not TextingCampaign.objects.exists():
-        campaign = texting.campaign_save(
-            actor=comms,
-            name="Polling day reminders — part 1",
-            script="নমস্কার {{ first_name }}, this is the Bhabanipur campaign. Polls are open "
-            "7 am to 6 pm on Thursday. Can we count on your vote?",
-            segment=segment,
-            batch_size=25,
-            canned=[
-                {"title": "Will vote", "body": "Thank you! See you at the booth.",
-                 "tag": "will vote"},
-                {"title": "Needs a ride", "body": "We can help — a volunteer will call you.",
-                 "tag": "needs transport"},
-                {"title": "Undecided", "body": "Thanks for telling us. May we send you our "
-                 "manifesto?", "tag": "undecided"},
-            ],
-        )  # fmt: skip
-        texting.campaign_start(actor=comms, campaign=campaign)
-        made["texting_campaigns"] = 1
+    comms = run.users.get("comms")
+    if segment is None or comms is None or TextingCampaign.objects.exists():
+        return made
+    area = run.areas.get("IN-WB-AC158")
+    script = (
+        Script.objects.filter(name=SURVEY_NAME, area=area, status=Script.Status.ACTIVE).first()
+        if area is not None
+        else None
+    )
+    blocks = {b.label: b for b in script.blocks.all()} if script else {}
+    support, volunteer = blocks.get("2026 ID"), blocks.get("Volunteer")
+
+    def answer(block, value):
+        if block is None:
+            return {}
+        if block.has_choices:
+            return {"choice": block.choices.get(value=value)}
+        return {"question": block, "value": value}
+
+    campaign = texting.campaign_save(
+        actor=comms,
+        name="Polling day reminders — part 1",
+        script="নমস্কার {{ first_name }}, this is the Bhabanipur campaign. Polls are open "
+        "7 am to 6 pm on Thursday. Can we count on your vote?",
+        segment=segment,
+        batch_size=25,
+        survey_script=script,
+        canned=[
+            {"title": "Will vote", "body": "Thank you! See you at the booth.",
+             "tag": "will vote", **answer(support, "1")},
+            {"title": "Needs a ride", "body": "We can help — a volunteer will call you.",
+             "tag": "needs transport"},
+            {"title": "Undecided", "body": "Thanks for telling us. May we send you our "
+             "manifesto?", "tag": "undecided", **answer(support, "3")},
+            {"title": "Not for us", "body": "Thank you for your time. Have a good day.",
+             **answer(support, "5")},
+            {"title": "Won't volunteer", "body": "No problem — thank you for your vote!",
+             **answer(volunteer, "no")},
+        ],
+    )  # fmt: skip
+    texting.campaign_start(actor=comms, campaign=campaign)
+    made["texting_campaigns"] = 1
     return made

@@ -533,6 +533,17 @@ class TextingCampaign(TimeStampedModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The survey whose questions the canned responses answer (``script`` above is the first
+    # message). SET_NULL: the surveys app, below this one, deletes a script without knowing of
+    # campaigns (it refuses only when people answered it).
+    survey_script = models.ForeignKey(
+        "surveys.Script",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("survey script"),
+    )
 
     area = scope_area_field()
 
@@ -551,7 +562,9 @@ class TextingCampaign(TimeStampedModel):
 
 
 class CannedResponse(models.Model):
-    """A ready answer; choosing it can also tag the person or record a survey answer."""
+    """A ready answer; choosing it can also tag the person and record their answer to a
+    question of the campaign's survey script (``surveys.services.responses_record``): the
+    ``choice`` of a choice question, or ``value`` for a number, scale or free-text one."""
 
     campaign = models.ForeignKey(
         TextingCampaign, on_delete=models.CASCADE, related_name="canned_responses"
@@ -559,10 +572,26 @@ class CannedResponse(models.Model):
     title = models.CharField(_("title"), max_length=60)
     body = models.TextField(_("text"))
     tag = models.CharField(_("tag the person"), max_length=60, blank=True, default="")
-    field_key = models.CharField(_("survey answer: field"), max_length=50, blank=True, default="")
-    field_value = models.CharField(
-        _("survey answer: value"), max_length=200, blank=True, default=""
+    # SET_NULL, not PROTECT: the surveys app deletes a question nobody answered yet without
+    # knowing of canned responses; PROTECT would turn that into an error there. The response
+    # then stays a plain reply (and tag).
+    question = models.ForeignKey(
+        "surveys.Block",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("survey question"),
     )
+    choice = models.ForeignKey(
+        "surveys.Choice",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("recorded answer"),
+    )
+    value = models.CharField(_("answer (number or text)"), max_length=200, blank=True, default="")
     position = models.PositiveSmallIntegerField(default=0)
 
     access_scope = access.Via("campaign")

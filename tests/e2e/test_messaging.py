@@ -422,3 +422,63 @@ def test_template_editor_shows_sms_segments_encoding_and_cost_as_you_type(
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 390, f"the page scrolls sideways on a phone ({width}px)"
     shots(page, "messaging-11-sms-meter-bn-phone")
+
+
+def test_p2p_canned_responses_record_survey_answers(
+    page, live_server, login, campaign, clock, users
+):
+    """The organiser picks the campaign's survey script and, per canned response, the answer it
+    records; a mistake is shown next to that response with everything typed kept. The texter's
+    canned reply then records the answer (issue 16)."""
+    from grassroots.core.access import SYSTEM as system
+    from grassroots.lists import services as list_services
+    from grassroots.messaging.texting import services as texting
+    from grassroots.surveys import services as survey_services
+    from grassroots.surveys.models import Response
+    from grassroots.surveys.tests.factories import ScriptFactory, add_id_blocks
+
+    script = ScriptFactory(name="Polling day ID")
+    b = add_id_blocks(script)
+    survey_services.script_update(actor=system, script=script, status="active")
+    boss = users["manager"]
+    lst = list_services.list_create(
+        actor=boss, name="to text", person_ids=[p.pk for p in campaign.values()]
+    )
+    c = texting.campaign_save(
+        actor=boss, name="Survey texts", script="Hi {{ first_name }}, what matters to you?",
+        person_list=lst, batch_size=1,
+        canned=[{"title": "Health", "body": "Health it is, thank you!"},
+                {"title": "Strong", "body": "Wonderful!"}],
+    )  # fmt: skip
+
+    login(page, "manager")
+    page.goto(f"{live_server.url}/messaging/texting/{c.pk}/edit/")
+    page.get_by_label("Survey script").select_option(label="Polling day ID")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Texting campaign saved.")).to_be_visible()
+    page.goto(f"{live_server.url}/messaging/texting/{c.pk}/edit/")
+    page.locator("#c0-answer").select_option(label="Issue — Health")
+    page.locator("#c1-answer").select_option(label="Support — the answer written below")
+    page.locator("#c1-value").fill("9")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#c1-error")).to_contain_text("from 1 to 5")
+    expect(page.locator("#c1-value")).to_have_value("9")
+    expect(page.locator("#c0-answer")).to_have_value(f"choice:{b['health'].pk}")
+    page.locator("#c1-value").fill("1")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Texting campaign saved.")).to_be_visible()
+    page.problems.assert_clean()
+
+    c = texting.campaign_start(actor=boss, campaign=c)
+    volunteer = users["volunteer"]
+    texting.request_batch(actor=volunteer, campaign=c)
+    contact = texting.next_contact(actor=volunteer, campaign=c)
+    texting.send_initial(actor=volunteer, contact=contact)
+    page.get_by_role("button", name="Sign out").click()
+    login(page, "volunteer")
+    page.goto(f"{live_server.url}/messaging/texting/{c.pk}/c/{contact.pk}/")
+    page.get_by_role("button", name="Health · Issue: Health").click()
+    expect(page.locator("#thread")).to_contain_text("Health it is, thank you!")
+    latest = Response.objects.get(person_id=contact.person_id, question=b["issue"], is_latest=True)
+    assert list(latest.choices.values_list("pk", flat=True)) == [b["health"].pk]
+    page.problems.assert_clean()

@@ -253,3 +253,23 @@ def test_the_vote_summary_matches_the_vote_history(seeded):
     assert expected
     for pk, mask in Person.objects.values_list("pk", "votes_cast"):
         assert mask == expected.get(pk, 0), pk
+
+
+def test_the_texting_demo_answers_the_2026_id_script(seeded):
+    """The demo texting campaign's canned responses answer the surveys demo's "2026 ID" script
+    (messaging seeds it after surveys)."""
+    from grassroots.messaging.models import TextingCampaign
+
+    campaign = TextingCampaign.objects.select_related("survey_script").get()
+    assert campaign.survey_script.name == "2026 ID"
+    answers = {
+        c.title: (c.question.label if c.question else None, c.choice.value if c.choice else c.value)
+        for c in campaign.canned_responses.select_related("question", "choice")
+    }
+    assert answers["Will vote"] == ("2026 ID", "1")
+    assert answers["Won't volunteer"] == ("Volunteer", "no")
+    assert answers["Needs a ride"] == (None, "")
+    assert all(
+        c.question.script_id == campaign.survey_script_id
+        for c in campaign.canned_responses.exclude(question=None)
+    )

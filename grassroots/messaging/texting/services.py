@@ -5,14 +5,16 @@ starts. Texters ask for a batch and are handed contacts nobody has (one row lock
 two texters never get the same person); each first message is sent by the texter pressing send
 — one key per message — through the one send path (quiet hours, opt-outs and consent apply).
 Contacts a texter took but did not text go back to the pool after ``release_after`` minutes.
-Replies come back to the texter who sent; canned responses can tag the person or record a survey
-answer in the same action; opt-out and wrong number are one click each. Supervisors see each
+Replies come back to the texter who sent; canned responses can tag the person and record their
+answer to a question of the campaign's survey script in the same action (through
+``surveys.services.responses_record``, channel "text"); opt-out and wrong number are one click each. Supervisors see each
 texter's progress and can hand a texter's conversations to another.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -35,8 +37,10 @@ from grassroots.messaging.models import (
     TextingContact,
 )
 from grassroots.people import services as people_services
-from grassroots.people.models import CustomField, Person
+from grassroots.people.models import Person
 from grassroots.people.selectors import person_visible_to
+from grassroots.surveys import services as survey_services
+from grassroots.surveys.models import Block, Choice, Script
 
 C = TextingContact.Status
 T = TextingCampaign.Status
@@ -85,15 +89,28 @@ def campaign_save(
     canned: list[dict[str, str]] | None = None,
     language: str = "en",
     versions: list[dict[str, str]] | None = None,
+    survey_script: Script | None = None,
 ) -> TextingCampaign:
     """Create or change a campaign. ``script`` is the first message in ``language``;
     ``versions`` (``[{"language", "body"}]``) are the other languages' (each person gets the
-    version in their language, as with a template's variants)."""
+    version in their language, as with a template's variants).
+
+    ``survey_script`` is the survey whose questions the canned responses answer; each of
+    ``canned`` (``{"title", "body", "tag", "question", "choice", "value"}``) may name a
+    question of it (a ``Block`` or its id) and the answer: a ``choice`` of that question (a
+    ``Choice`` or its id; naming the choice alone names its question) or, for a number, scale
+    or free-text question, a ``value``."""
     _require(actor, campaign)
-    for obj in (segment, person_list, account):
+    for obj in (segment, person_list, account, survey_script):
         if obj is not None:
             access.require_object(actor, SEND, obj, access.VIEW)
     errors: dict[str, Any] = {}
+    if (
+        survey_script is not None
+        and survey_script.status == Script.Status.ARCHIVED
+        and (campaign is None or campaign.survey_script_id != survey_script.pk)
+    ):
+        errors["survey_script"] = _("This survey script is archived; choose another.")
     if not (name or "").strip():
         errors["name"] = _("Give the campaign a name.")
     if not (script or "").strip():
@@ -138,17 +155,19 @@ def campaign_save(
         if not title or not body:
             errors[f"canned.{i}"] = _("A canned response needs a title and a text.")
             continue
-        key = (c.get("field_key") or "").strip()
-        if key and not CustomField.objects.filter(key=key).exists():
-            errors[f"canned.{i}"] = _("Unknown survey field “%(key)s”.") % {"key": key}
+        try:
+            question, choice, value = _canned_answer(c, survey_script)
+        except ValueError as exc:
+            errors[f"canned.{i}"] = str(exc)
             continue
         clean_canned.append(
             {
                 "title": title[:60],
                 "body": body,
                 "tag": (c.get("tag") or "").strip()[:60],
-                "field_key": key,
-                "field_value": (c.get("field_value") or "").strip()[:200],
+                "question": question,
+                "choice": choice,
+                "value": value,
             }
         )
     if errors:
@@ -160,6 +179,7 @@ def campaign_save(
     campaign.language, campaign.versions = language[:10], clean_versions
     if campaign.status == T.DRAFT:
         campaign.segment, campaign.person_list = segment, person_list
+    campaign.survey_script = survey_script
     campaign.account, campaign.batch_size, campaign.release_after = (
         account,
         int(batch_size),
@@ -173,6 +193,77 @@ def campaign_save(
         )
     audit.record(actor=actor, action="messaging.texting_saved", obj=campaign, detail={})
     return campaign
+
+
+def _pk(raw: Any, model: type) -> int | None:
+    """An object's id from the object, an int or a string of digits; ``None`` for empty;
+    ``ValueError`` for anything else."""
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, model):
+        return raw.pk
+    if isinstance(raw, bool):
+        raise ValueError
+    text = str(raw).strip()
+    if not text.isdigit() or len(text) > 18:
+        raise ValueError
+    return int(text)
+
+
+def _canned_answer(
+    c: dict[str, Any], survey_script: Script | None
+) -> tuple[Block | None, Choice | None, str]:
+    """The question, choice and value a canned response records, checked against the
+    campaign's survey script; ``ValueError`` with the reason."""
+    value = str(c.get("value") or "").strip()
+    try:
+        question_id = _pk(c.get("question"), Block)
+        choice_id = _pk(c.get("choice"), Choice)
+    except ValueError:
+        raise ValueError(_("Choose the question from the list.")) from None
+    if question_id is None and choice_id is None:
+        if value:
+            raise ValueError(_("Choose the question this answer is for."))
+        return None, None, ""
+    if survey_script is None:
+        raise ValueError(_("Choose the campaign's survey script first."))
+    choice = None
+    if choice_id is not None:
+        choice = Choice.objects.filter(pk=choice_id).select_related("block").first()
+        if choice is None or choice.block.script_id != survey_script.pk:
+            raise ValueError(_("That answer is not in the campaign's survey script."))
+        if question_id is not None and choice.block_id != question_id:
+            raise ValueError(_("That answer belongs to another question."))
+        question_id = choice.block_id
+    question = Block.objects.filter(pk=question_id, script=survey_script).first()
+    if question is None or not question.is_question:
+        raise ValueError(_("That question is not in the campaign's survey script."))
+    if question.has_choices:
+        if choice is None:
+            raise ValueError(_("Choose one of the question's answers."))
+        return question, choice, ""
+    if choice is not None:  # pragma: no cover - a choice's block always has choices
+        raise ValueError(_("That question has no answers to choose from."))
+    if not value:
+        raise ValueError(_("Write the answer this response records."))
+    if len(value) > 200:
+        raise ValueError(_("An answer is at most 200 characters."))
+    if question.kind in (Block.Kind.SCALE, Block.Kind.NUMBER):
+        try:
+            number = Decimal(value.replace(",", "."))
+        except InvalidOperation:
+            raise ValueError(_("The answer to this question is a number.")) from None
+        if not number.is_finite() or abs(number) >= Decimal("1e10"):
+            raise ValueError(_("The answer to this question is a number."))
+        if question.kind == Block.Kind.SCALE and not (
+            number == number.to_integral_value()
+            and question.scale_min <= number <= question.scale_max
+        ):
+            raise ValueError(
+                _("The answer is a whole number from %(lo)s to %(hi)s.")
+                % {"lo": question.scale_min, "hi": question.scale_max}
+            )
+    return question, None, value
 
 
 @transaction.atomic
@@ -344,8 +435,13 @@ def _queue(contact: TextingContact, actor, body: str) -> Message:
 def reply(
     *, actor: Any, contact: TextingContact, body: str = "", canned: CannedResponse | None = None
 ) -> Message:
-    """The texter answers (free text or a canned response, which may also tag the person or
-    record a survey answer)."""
+    """The texter answers (free text or a canned response, which may also tag the person and
+    record their answer to a survey question).
+
+    A canned response answers the person's last reply once: sending it again before they write
+    again (a double click) returns the message already queued and records nothing more. The
+    answer is one contact attempt (channel "text") keyed by the contact, the canned response
+    and that last reply, so ``responses_record`` stores it once."""
     _require_texter_or_supervisor(actor, contact)
     if canned is not None:
         if canned.campaign_id != contact.campaign_id:
@@ -358,23 +454,83 @@ def reply(
         raise ValidationError({"body": _("A text is at most 1,600 characters.")})
     person = contact.person
     with transaction.atomic():
+        # one reply at a time per contact: a double click waits for the first, then finds it
+        TextingContact.objects.select_for_update().filter(pk=contact.pk).values_list(
+            "pk", flat=True
+        ).first()
+        if canned is not None:
+            last_in = (
+                Message.objects.filter(texting_contact=contact, direction=Message.Direction.INBOUND)
+                .order_by("-id")
+                .values_list("pk", flat=True)
+                .first()
+            )
+            already = (
+                Message.objects.filter(
+                    texting_contact=contact,
+                    direction=Message.Direction.OUTBOUND,
+                    body=body,
+                    pk__gt=last_in or 0,
+                )
+                .exclude(pk=_first_message_id(contact))
+                .order_by("id")
+                .first()
+            )
+            if already is not None:
+                return already
         message = _queue(contact, actor, body)
         if canned is not None and canned.tag:
             tag = people_services.tag_get_or_create(actor=actor, name=canned.tag)
             people_services.tag_apply(actor=actor, tag=tag, people=[person])
-        if canned is not None and canned.field_key:
-            field = CustomField.objects.get(key=canned.field_key)
-            people_services.custom_values_set(
-                actor=actor,
-                person=person,
-                values={field: people_services.custom_value_clean(field, canned.field_value)},
-            )
+        if canned is not None and canned.question_id:
+            _record_answer(actor, contact, canned, last_in)
         TextingContact.objects.filter(pk=contact.pk).update(
             status=C.SENT, last_activity_at=timezone.now()
         )
     sending.dispatch([message.pk])
     message.refresh_from_db()
     return message
+
+
+def _first_message_id(contact: TextingContact) -> int | None:
+    """The campaign's first message to the contact (a canned reply never repeats it)."""
+    return (
+        Message.objects.filter(texting_contact=contact, direction=Message.Direction.OUTBOUND)
+        .order_by("id")
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def _record_answer(
+    actor: Any, contact: TextingContact, canned: CannedResponse, last_in: int | None
+) -> None:
+    """The canned response's survey answer, as one contact attempt by text. The texter records
+    it (``surveys.record``, and the script open to them); if they cannot, nothing is sent and
+    they are told why (the reply's transaction rolls back)."""
+    question = canned.question
+    answer: Any = canned.choice.value if canned.choice_id else canned.value
+    if question.has_choices and not canned.choice_id:
+        return  # its choice was deleted since: nothing to record
+    if not access.can(actor, survey_services.RECORD) or not access.is_visible(
+        question.script, actor
+    ):
+        raise ValidationError(
+            _(
+                "This canned response records a survey answer you may not record; "
+                "write the reply instead, or ask an organiser."
+            )
+        )
+    campaign = contact.campaign
+    survey_services.responses_record(
+        actor=actor,
+        person=contact.person_id,
+        script=question.script,
+        answers={str(question.pk): answer},
+        channel="text",
+        attempt_key=f"p2p-{contact.pk}-{canned.pk}-{last_in or 0}",
+        source=f"p2p texting {campaign.name}"[:100],
+    )
 
 
 def skip(*, actor: Any, contact: TextingContact) -> TextingContact:

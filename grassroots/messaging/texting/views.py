@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages as flash
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -27,6 +27,7 @@ from grassroots.messaging.models import (
 from grassroots.messaging.texting import services as texting
 from grassroots.messaging.views import LANGUAGE_CHOICES, sms_meter_config, validation_errors
 from grassroots.people.selectors import person_visible_to
+from grassroots.surveys.models import Block, Script
 
 C = TextingContact.Status
 
@@ -62,11 +63,51 @@ class CampaignListView(TexterMixin, View):
         return render(request, "messaging/texting_list.html", {"page": page, "querystring": ""})
 
 
+def _answer_of(canned: CannedResponse) -> str:
+    """A canned response's answer as the form's select names it."""
+    if canned.choice_id:
+        return f"choice:{canned.choice_id}"
+    if canned.question_id:
+        return f"question:{canned.question_id}"
+    return ""
+
+
+def _answer_options(script: Script | None) -> list[tuple[str, str]]:
+    """The answers a canned response may record: "question — choice" for each choice of the
+    script's choice questions, the question alone for the others (the answer written below)."""
+    if script is None:
+        return []
+    options = []
+    blocks = script.blocks.exclude(kind=Block.Kind.TEXT).prefetch_related("choices")
+    for block in blocks.order_by("position", "id"):
+        if block.has_choices:
+            options += [(f"choice:{c.pk}", f"{block.name()} — {c.label_in()}") for c in
+                        block.choices.all()]  # fmt: skip
+        else:
+            options.append(
+                (
+                    f"question:{block.pk}",
+                    _("%(question)s — the answer written below") % {"question": block.name()},
+                )
+            )
+    return options
+
+
 class CampaignEditView(CapabilityRequiredMixin, View):
     capability = "messaging.send"
 
+    def _scripts(self, request, current_id=None):
+        qs = Script.objects.visible_to(request.user)
+        if current_id:
+            return qs.exclude(~Q(pk=current_id), status=Script.Status.ARCHIVED)[:300]
+        return qs.exclude(status=Script.Status.ARCHIVED)[:300]
+
     def _render(self, request, campaign, data, errors, status=200):
-        canned = list(data.get("canned") or [])
+        # each response's own error next to it (the service keys them "canned.<i>")
+        canned = [
+            {**c, "error": " ".join(errors.get(f"canned.{i}", []))}
+            for i, c in enumerate(data.get("canned") or [])
+        ]
         # at least four rows, and always one empty row to add another (computed once: the
         # target must not grow with the list it pads)
         canned += [{} for _ in range(max(4, len(canned) + 1) - len(canned))]
@@ -86,6 +127,12 @@ class CampaignEditView(CapabilityRequiredMixin, View):
                 "versions": list(data.get("versions") or []) + [{}],
                 "variables": rendering.VARIABLES,
                 "sms_meter": sms_meter_config(),
+                "scripts": self._scripts(request, campaign.survey_script_id if campaign else None),
+                "answer_options": _answer_options(
+                    Script.objects.visible_to(request.user)
+                    .filter(pk=parse_id(str(data.get("survey_script") or "")) or 0)
+                    .first()
+                ),
             },
             status=status,
         )
@@ -114,13 +161,14 @@ class CampaignEditView(CapabilityRequiredMixin, View):
             "versions": list(campaign.versions) if campaign else [],
             "batch_size": campaign.batch_size if campaign else 50,
             "release_after": campaign.release_after if campaign else 60,
+            "survey_script": campaign.survey_script_id if campaign else "",
             "canned": [
                 {
                     "title": c.title,
                     "body": c.body,
                     "tag": c.tag,
-                    "field_key": c.field_key,
-                    "field_value": c.field_value,
+                    "answer": _answer_of(c),
+                    "value": c.value,
                 }  # fmt: skip
                 for c in campaign.canned_responses.all()
             ]
@@ -144,13 +192,16 @@ class CampaignEditView(CapabilityRequiredMixin, View):
         )
         p = request.POST
         canned = [
-            {
-                k: p.get(f"c{i}-{k}", "")
-                for k in ("title", "body", "tag", "field_key", "field_value")
-            }  # fmt: skip
+            {k: p.get(f"c{i}-{k}", "") for k in ("title", "body", "tag", "answer", "value")}
             for i in range(20)
             if p.get(f"c{i}-title") or p.get(f"c{i}-body")
         ]
+        for c in canned:  # "choice:<id>" or "question:<id>", as the service takes them
+            kind, _sep, ref = c["answer"].partition(":")
+            c["question"] = ref if kind == "question" else ""
+            c["choice"] = ref if kind == "choice" else ""
+            if kind not in ("question", "choice") and c["answer"]:
+                c["question"] = c["answer"]  # not one of ours: the service says so
         data = {
             "name": p.get("name", ""),
             "script": p.get("script", ""),
@@ -159,6 +210,7 @@ class CampaignEditView(CapabilityRequiredMixin, View):
             "batch_size": p.get("batch_size", "50"),
             "release_after": p.get("release_after", "60"),
             "canned": canned,
+            "survey_script": p.get("survey_script", ""),
             "language": p.get("language", "en"),
             "versions": [
                 {"language": p.get(f"s{i}-language", ""), "body": p.get(f"s{i}-body", "")}
@@ -168,6 +220,12 @@ class CampaignEditView(CapabilityRequiredMixin, View):
         }
         kind, _sep, ref = data["audience"].partition(":")
         ref_id, account_id = parse_id(ref), parse_id(str(data["account"]))
+        script_id = parse_id(str(data["survey_script"]))
+        survey_script = (
+            Script.objects.visible_to(request.user).filter(pk=script_id).first()
+            if script_id
+            else None
+        )
         segment = (
             list_selectors.segment_visible_to(request.user).filter(pk=ref_id).first()
             if kind == "segment" and ref_id
@@ -185,6 +243,9 @@ class CampaignEditView(CapabilityRequiredMixin, View):
             if account_id
             else None
         )
+        if data["survey_script"] and survey_script is None:
+            errors = {"survey_script": [_("Unknown survey script.")]}
+            return self._render(request, campaign, data, errors, 400)
         try:
             campaign = texting.campaign_save(
                 actor=request.user,
@@ -200,6 +261,7 @@ class CampaignEditView(CapabilityRequiredMixin, View):
                 canned=canned,
                 language=data["language"],
                 versions=data["versions"],
+                survey_script=survey_script,
             )
         except ValidationError as exc:
             return self._render(request, campaign, data, validation_errors(exc), 400)
@@ -340,7 +402,7 @@ class ConversationView(TexterMixin, View):
                 "contact": contact,
                 "campaign": contact.campaign,
                 "thread": texting.conversation(contact),
-                "canned": contact.campaign.canned_responses.all(),
+                "canned": contact.campaign.canned_responses.select_related("question", "choice"),
             },
         )
 
@@ -362,6 +424,6 @@ class ConversationView(TexterMixin, View):
                 actor=request.user, contact=contact, body=request.POST.get("body", ""),
                 canned=canned,
             )  # fmt: skip
-        except ValidationError as exc:
+        except ValidationError as exc:  # e.g. the texter may not record the canned answer
             flash.error(request, " ".join(exc.messages))
         return redirect("messaging:texting_conversation", pk, contact.pk)
