@@ -81,6 +81,7 @@ class Options:
     cut_slack: float = 0.0
     balance_iterations: int = 20
     workers: int = 1
+    exchange_passes: int = 10
 
 
 @dataclass
@@ -139,6 +140,8 @@ class Summary:
     walk_m: float
     seconds_cutting: float
     seconds_walking: float
+    seconds_exchanging: float = 0.0
+    seconds_total: float = 0.0
 
 
 @dataclass
