@@ -212,6 +212,7 @@ def run() -> list[dict]:
     rows = [
         row("turfs", "cut + walk order, s (goal ≤ 30; base: k-means)", ours_s, "s", base_s, n),
         row("turfs", "  of which cutting, s", s.seconds_cutting, "s", 0, n),
+        row("turfs", "  of which exchanging between turfs, s", s.seconds_exchanging, "s", 0, n),
         row(
             "turfs",
             "walk length sum, km (goal ≤ 1.1× k-means)",

@@ -34,6 +34,7 @@ class Costs:
 
     def __init__(self, xy: np.ndarray, street: np.ndarray, side: np.ndarray, penalty: float):
         self.xy, self.penalty = xy, penalty
+        self.z = xy[:, 0] + 1j * xy[:, 1]  # |z_a - z_b| is the distance, in one numpy call
         # Two doors are on opposite sides of the same street when one's code equals the
         # other's partner: street * 2 + side against street * 2 + (1 - side). Doors without a
         # street or a side get codes that never match (negative, distinct, partner ≠ code).
@@ -43,8 +44,7 @@ class Costs:
         self.partner = np.where(known, street * 2 + (1 - side), unknown - 2)
 
     def matrix(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        pa, pb = self.xy[a], self.xy[b]
-        d = np.hypot(pa[:, None, 0] - pb[None, :, 0], pa[:, None, 1] - pb[None, :, 1])
+        d = np.abs(self.z[a][:, None] - self.z[b][None, :])
         if self.penalty:
             d += self.penalty * (self.code[a][:, None] == self.partner[b][None, :])
         return d
@@ -57,7 +57,7 @@ class Costs:
         """Cost from each door of ``a`` to the door of ``b`` at the same position."""
         if not len(a):
             return np.zeros(0)
-        d = np.hypot(*(self.xy[a] - self.xy[b]).T)
+        d = np.abs(self.z[a] - self.z[b])
         if self.penalty:
             d += self.penalty * (self.code[a] == self.partner[b])
         return d
@@ -72,15 +72,10 @@ def _join(p: np.ndarray, q: np.ndarray, costs: Costs) -> np.ndarray:
         return q
     if not len(q):
         return p
-    options = [
-        (p[-1], q[0], False, False),
-        (p[-1], q[-1], False, True),
-        (p[0], q[0], True, False),
-        (p[0], q[-1], True, True),
-    ]
-    ends = costs.matrix(np.array([o[0] for o in options]), np.array([o[1] for o in options]))
-    best = int(np.argmin(np.diag(ends)))
-    _, _, flip_p, flip_q = options[best]
+    # p's end → q's start, p's end → q's end, p's start → q's start, p's start → q's end
+    ends = costs.pairwise(np.array([p[-1], p[-1], p[0], p[0]]), np.array([q[0], q[-1]] * 2))
+    best = int(np.argmin(ends))
+    flip_p, flip_q = best >= 2, best % 2 == 1
     return np.concatenate([p[::-1] if flip_p else p, q[::-1] if flip_q else q])
 
 
@@ -104,11 +99,23 @@ def _allowed(size: float, low: float, high: float) -> tuple[float, float]:
 class _Walk:
     """A turf's walk with what the moves need of it, computed once per change."""
 
-    __slots__ = ("cum", "first", "last", "longest_step", "most_removed", "path", "removed", "steps")
+    __slots__ = (
+        "cum",
+        "cut",
+        "first",
+        "last",
+        "longest_step",
+        "most_removed",
+        "path",
+        "removed",
+        "steps",
+    )
 
     def __init__(self, path: np.ndarray, costs: Costs, weight: np.ndarray, longest: int):
         self.path = path
         self.steps = costs.steps(path)
+        # The arc a cut before position i takes out (none before the first or after the last).
+        self.cut = np.concatenate([[0.0], self.steps, [0.0]]) if len(path) > 1 else np.zeros(2)
         self.cum = np.concatenate([[0.0], np.cumsum(weight[path])])
         n = len(path)
         if n >= 3:
@@ -182,31 +189,29 @@ def _best_exchange(wa: _Walk, wb: _Walk, d: np.ndarray, low_a: float, high_a: fl
     """The best piece exchange: (delta, ("exchange", variant, i, j)), or (inf, None)."""
     n, m = len(wa.path), len(wb.path)
     cum_a, cum_b = wa.cum, wb.cum
-    cut = np.zeros((n + 1, m + 1))
-    cut[1:n, :] += wa.steps[:, None]
-    cut[:, 1:m] += wb.steps[None, :]
     # Cost of joining two pieces at their nearest ends; [i, j]: A cut before position i, B
     # before j; 0 when a piece is empty. Heads end at a[0] / a[i-1], tails at a[i] / a[n-1].
-    first_row = np.minimum(d[0, :], d[0, 0])
-    last_row = np.minimum(d[n - 1, :], d[n - 1, m - 1])
-    hh = np.zeros((n + 1, m + 1))
-    hh[1:, 1:] = np.minimum(np.minimum(d, first_row[None, :]), d[:, 0][:, None])
-    tt = np.zeros((n + 1, m + 1))
-    tt[:-1, :-1] = np.minimum(np.minimum(d, last_row[None, :]), d[:, m - 1][:, None])
-    ht = np.zeros((n + 1, m + 1))
-    ht[1:, :-1] = np.minimum(
-        np.minimum(d, np.minimum(d[0, :], d[0, m - 1])[None, :]), d[:, m - 1][:, None]
-    )
-    th = np.zeros((n + 1, m + 1))
-    th[:-1, 1:] = np.minimum(
-        np.minimum(d, np.minimum(d[n - 1, :], d[n - 1, 0])[None, :]), d[:, 0][:, None]
-    )
+    # joins[0]: head A + head B, [1]: tail A + tail B, [2]: head A + tail B, [3]: tail A + head B.
+    joins = np.zeros((4, n + 1, m + 1))
+    for out, row, column in (
+        (joins[0, 1:, 1:], np.minimum(d[0, :], d[0, 0]), d[:, 0]),
+        (joins[1, :-1, :-1], np.minimum(d[n - 1, :], d[n - 1, m - 1]), d[:, m - 1]),
+        (joins[2, 1:, :-1], np.minimum(d[0, :], d[0, m - 1]), d[:, m - 1]),
+        (joins[3, :-1, 1:], np.minimum(d[n - 1, :], d[n - 1, 0]), d[:, 0]),
+    ):
+        np.minimum(d, row[None, :], out=out)
+        np.minimum(out, column[:, None], out=out)
+    cut = wa.cut[:, None] + wb.cut[None, :]
     some_0, some_1 = _non_empty(n, m)
     # Variant 0: head A + head B, tail A + tail B. Variant 1: head A + tail B, tail A + head B.
     size_0 = cum_a[:, None] + cum_b[None, :]
     size_1 = cum_a[:, None] + (cum_b[-1] - cum_b)[None, :]
-    delta_0 = np.where(some_0 & (size_0 >= low_a) & (size_0 <= high_a), hh + tt - cut, np.inf)
-    delta_1 = np.where(some_1 & (size_1 >= low_a) & (size_1 <= high_a), ht + th - cut, np.inf)
+    delta_0 = np.where(
+        some_0 & (size_0 >= low_a) & (size_0 <= high_a), joins[0] + joins[1] - cut, np.inf
+    )
+    delta_1 = np.where(
+        some_1 & (size_1 >= low_a) & (size_1 <= high_a), joins[2] + joins[3] - cut, np.inf
+    )
     best = (np.inf, None)
     for variant, delta in enumerate((delta_0, delta_1)):
         flat = int(np.argmin(delta))
@@ -384,20 +389,6 @@ def _improve_group(job: _Job) -> list[np.ndarray]:
                 version[b] += 1
                 moved += 1
             seen[(a, b)] = (int(version[a]), int(version[b]))
-        import os
-        import sys
-        import time
-
-        if os.environ.get("WALKLEN_DEBUG"):
-            print(
-                "pass",
-                _,
-                k,
-                moved,
-                sum(w.cost for w in walks),
-                time.process_time(),
-                file=sys.stderr,
-            )
         if not moved:
             break
     return [w.path for w in walks]
