@@ -86,7 +86,7 @@ class Options:
     cut_slack: float = 0.0
     balance_iterations: int = 20
     workers: int = 1
-    exchange_passes: int = 8
+    exchange_passes: int = 4
 
 
 @dataclass
