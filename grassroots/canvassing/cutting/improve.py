@@ -381,6 +381,7 @@ def _improve_group(job: _Job) -> list[np.ndarray]:
             for _attempt in range(4):  # the same pair again while it keeps improving
                 move = _best_move(walks[a], walks[b], a, b, costs, size, job.low, job.high)
                 if move is None:
+                    seen[(a, b)] = (int(version[a]), int(version[b]))  # stuck until one changes
                     break
                 walks[a] = _Walk(move[0], costs, weight, job.max_segment)
                 walks[b] = _Walk(move[1], costs, weight, job.max_segment)
@@ -388,7 +389,6 @@ def _improve_group(job: _Job) -> list[np.ndarray]:
                 version[a] += 1
                 version[b] += 1
                 moved += 1
-            seen[(a, b)] = (int(version[a]), int(version[b]))
         if not moved:
             break
     return [w.path for w in walks]
