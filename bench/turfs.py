@@ -8,7 +8,8 @@ so the turf count is doors / 60 as in the issue; the units measure is reported t
 
 Timed: ``cut_turfs`` — cutting (bisection, balanced k-means, refinement; ADR 0021) and the walk
 order of every turf (OR-Tools, greedy descent capped at 0.3 ms per door —
-``BENCH_TURFS_MS_PER_DOOR`` — over 2 worker processes, ``BENCH_TURFS_WORKERS``). The cap is hit
+``BENCH_TURFS_MS_PER_DOOR`` — over 2 worker processes, ``BENCH_TURFS_WORKERS``), then the
+exchange of doors between neighbouring walks (ADR 0021 decision 7; no second solve). The cap is hit
 on most turfs, so walk lengths move by 1–2 % with the machine's load. Baseline, in the
 same run: a seeded k-means (numpy, k-means++ start, Lloyd iterations) with k = doors / target
 over the whole city, then the same OR-Tools walk per cluster with no side-crossing penalty (a
@@ -212,6 +213,7 @@ def run() -> list[dict]:
     rows = [
         row("turfs", "cut + walk order, s (goal ≤ 30; base: k-means)", ours_s, "s", base_s, n),
         row("turfs", "  of which cutting, s", s.seconds_cutting, "s", 0, n),
+        row("turfs", "  of which exchanging between turfs, s", s.seconds_exchanging, "s", 0, n),
         row(
             "turfs",
             "walk length sum, km (goal ≤ 1.1× k-means)",

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from . import partition, walk
+from . import improve, partition, walk
 from .model import (
     AREA_NOT_DIVISIBLE,
     AREA_TOO_SMALL,
@@ -70,13 +70,18 @@ def _hull(points: list[tuple[float, float]]) -> dict:
     return {"type": "Polygon", "coordinates": [[list(p) for p in ring]]}
 
 
+def street_sides(doors: Sequence[Door]) -> tuple[np.ndarray, np.ndarray]:
+    """Per door: a street code (-1 without a street) and its side (0 even, 1 odd, -1 unknown)."""
+    keys = [d.street_key for d in doors]
+    codes = {key: i for i, key in enumerate(sorted(set(keys)))}
+    street = np.array([codes[k] if k else -1 for k in keys], dtype=np.int64)
+    side = np.array([-1 if d.parity is None else d.parity for d in doors], dtype=np.int64)
+    return street, side
+
+
 def cross_matrix(doors: Sequence[Door]) -> np.ndarray:
     """n × n: True where two doors are on opposite sides (odd/even) of the same street."""
-    keys = [d.street_key for d in doors]
-    parity = [d.parity for d in doors]
-    codes = {key: i for i, key in enumerate(sorted(set(keys)))}
-    street = np.array([codes[k] if k else -1 for k in keys])
-    side = np.array([-1 if p is None else p for p in parity])
+    street, side = street_sides(doors)
     same = (street[:, None] == street[None, :]) & (street[:, None] >= 0)
     known = (side[:, None] >= 0) & (side[None, :] >= 0)
     return same & known & (side[:, None] != side[None, :])
@@ -117,7 +122,8 @@ def cut_turfs(doors: Sequence[Door], target: int, options: Options | None = None
     for i, door in enumerate(placed):
         groups[door.area if options.respect_areas else None].append(i)
 
-    members: list[tuple[str | None, np.ndarray, str | None]] = []  # (area, indices, reason)
+    # (area, indices, reason, low, high): the turf's doors and its size limits
+    members: list[tuple[str | None, np.ndarray, str | None, float, float]] = []
     for area in sorted(groups, key=lambda a: (a is not None, str(a))):
         idx = np.array(groups[area])
         total = float(weight[idx].sum())
@@ -155,11 +161,11 @@ def cut_turfs(doors: Sequence[Door], target: int, options: Options | None = None
         for label in range(int(labels.max()) + 1):
             part = idx[labels == label]
             if len(part):
-                members.append((area, part, reason))
+                members.append((area, part, reason, float(low[label]), float(high[label])))
     cut_done = time.perf_counter()
 
     tasks = []
-    for area, part, _reason in members:
+    for area, part, *_ in members:
         turf_doors = [placed[i] for i in part]
         centroid = (float(lat[part].mean()), float(lon[part].mean()))
         point = options.start(area, centroid) if options.start else None
@@ -188,13 +194,48 @@ def cut_turfs(doors: Sequence[Door], target: int, options: Options | None = None
             )
         )
     orders = walk.solve_all(tasks, options.workers)
+    walks = [part[order] for (_area, part, *_), order in zip(members, orders, strict=True)]
+    walked = time.perf_counter()
+    exchanged = False
+    if options.exchange_passes and options.distance is None and options.start is None:
+        street, side = street_sides(placed)
+        walks = improve.improve(
+            walks,
+            [area for area, *_ in members],
+            xy,
+            weight,
+            street,
+            side,
+            np.array([m[3] for m in members]),
+            np.array([m[4] for m in members]),
+            options.side_crossing_penalty_m,
+            passes=options.exchange_passes,
+            workers=options.workers,
+        )
+        costs = improve.Costs(xy, street, side, 0.0)
+        exchanged = True
+    exchange_done = time.perf_counter()
 
     turfs: list[Turf] = []
-    for number, ((_area, part, reason), task, order) in enumerate(
-        zip(members, tasks, orders, strict=True), start=1
+    for number, ((_area, _part, reason, *_), task, order, ordered) in enumerate(
+        zip(members, tasks, orders, walks, strict=True), start=1
     ):
-        ordered = part[order]
-        steps = list(zip(order[:-1], order[1:], strict=True))
+        part = np.sort(ordered)
+        if exchanged:
+            walk_m = float(costs.steps(ordered).sum())
+            crossings = int(
+                (
+                    (street[ordered[:-1]] == street[ordered[1:]])
+                    & (street[ordered[1:]] >= 0)
+                    & (side[ordered[:-1]] >= 0)
+                    & (side[ordered[1:]] >= 0)
+                    & (side[ordered[:-1]] != side[ordered[1:]])
+                ).sum()
+            )
+        else:
+            steps = list(zip(order[:-1], order[1:], strict=True))
+            walk_m = float(sum(task.distance[a, b] for a, b in steps))
+            crossings = int(sum(bool(task.cross[a, b]) for a, b in steps))
         size = int(weight[part].sum())
         areas = tuple(sorted({placed[i].area for i in part}, key=lambda a: (a is not None, str(a))))
         pts = xy[part]
@@ -209,9 +250,9 @@ def cut_turfs(doors: Sequence[Door], target: int, options: Options | None = None
                 units=sum(max(1, int(placed[i].units or 1)) for i in part),
                 doors=len(part),
                 size=size,
-                walk_m=float(sum(task.distance[a, b] for a, b in steps)),
+                walk_m=walk_m,
                 approach_m=float(task.start[order[0]]) if task.start is not None else 0.0,
-                side_crossings=int(sum(bool(task.cross[a, b]) for a, b in steps)),
+                side_crossings=crossings,
                 centroid=(float(lats.mean()), float(lons.mean())),
                 bbox=(float(lons.min()), float(lats.min()), float(lons.max()), float(lats.max())),
                 hull=_hull(list(zip(lons.tolist(), lats.tolist(), strict=True))),
@@ -234,6 +275,8 @@ def cut_turfs(doors: Sequence[Door], target: int, options: Options | None = None
         out_of_band=sum(1 for t in turfs if t.out_of_band),
         walk_m=sum(t.walk_m for t in turfs),
         seconds_cutting=cut_done - started,
-        seconds_walking=done - cut_done,
+        seconds_walking=walked - cut_done,
+        seconds_exchanging=exchange_done - walked,
+        seconds_total=done - started,
     )
     return CutResult(turfs=turfs, unplaced=unplaced, summary=summary)

@@ -65,7 +65,12 @@ class Options:
     (the bench: 0.3 ms per door) trades walk length and determinism for time.
     ``guided_local_search``: spend the whole time limit in guided local search (shorter walks,
     but the result then depends on the machine's speed — not deterministic).
-    ``workers``: processes for the walk-order step (1 = in this process).
+    ``workers``: processes for the walk-order and exchange steps (1 = in this process).
+    ``exchange_passes``: after the walks are ordered, neighbouring turfs of the same area
+    exchange doors (a head or tail of one walk for the other's, or a run of one or two doors
+    moved into the other walk) whenever the two walks' cost falls and both sizes stay in the
+    band; at most this many rounds (0 = off). Only with the built-in straight-line distance and
+    a free start (``distance`` and ``start`` None): it needs the cost between any two doors.
     """
 
     measure: Literal["units", "doors"] = "units"
@@ -81,6 +86,7 @@ class Options:
     cut_slack: float = 0.0
     balance_iterations: int = 20
     workers: int = 1
+    exchange_passes: int = 4
 
 
 @dataclass
@@ -139,6 +145,8 @@ class Summary:
     walk_m: float
     seconds_cutting: float
     seconds_walking: float
+    seconds_exchanging: float = 0.0
+    seconds_total: float = 0.0
 
 
 @dataclass

@@ -6,8 +6,10 @@ import math
 import random
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from grassroots.canvassing.cutting import (
@@ -19,6 +21,7 @@ from grassroots.canvassing.cutting import (
     Door,
     Options,
     cut_turfs,
+    improve,
 )
 from grassroots.canvassing.cutting.partition import turf_count
 
@@ -229,3 +232,81 @@ def test_a_building_larger_than_the_band_is_one_turf_flagged():
     tower = next(t for t in result.turfs if "tower" in t.door_ids)
     assert tower.size >= 120 and tower.out_of_band == INDIVISIBLE_DOOR
     assert sum(t.units for t in result.turfs) == 180
+
+
+def _exchange_instance(seed: int):
+    """Doors on four streets (two blocks 300 m apart: x 0–288 m and 600–888 m), cut into four walks badly on purpose:
+    every walk takes a few doors of the block it is not in."""
+    rng = np.random.default_rng(seed)
+    xy, street, side = [], [], []
+    for s in range(4):
+        for h in range(50):
+            block = 0 if s < 2 else 600
+            xy.append((block + (h // 2) * 12 + rng.uniform(-1, 1), s * 60 + (8 if h % 2 else -8)))
+            street.append(s)
+            side.append(h % 2)
+    xy, street, side = np.array(xy), np.array(street), np.array(side)
+    on = [np.arange(s * 50, s * 50 + 50) for s in range(4)]  # each street's doors
+    paths = [np.concatenate([on[s][5:], on[(s + 2) % 4][:5]]) for s in range(4)]
+    return xy, street, side, paths
+
+
+def _total(paths, xy, street, side, penalty=25.0):
+    costs = improve.Costs(xy, street, side, penalty)
+    return sum(costs.path_cost(p) for p in paths)
+
+
+def test_exchange_between_turfs_shortens_walks_and_keeps_sizes_in_band():
+    xy, street, side, paths = _exchange_instance(3)
+    weight = np.ones(len(xy))
+    low, high = np.full(4, 45.0), np.full(4, 55.0)
+    before = _total(paths, xy, street, side)
+    out = improve.improve(paths, [None] * 4, xy, weight, street, side, low, high, 25.0, passes=8)
+    after = _total(out, xy, street, side)
+    assert after < before - 2 * 250  # the two trips to the other block and back are gone
+    assert sorted(np.concatenate(out).tolist()) == list(range(len(xy)))  # each door once
+    assert all(45 <= len(p) <= 55 for p in out), [len(p) for p in out]
+    for p in out:  # every walk stays in one block now
+        assert len({bool(x > 450) for x in xy[p, 0]}) == 1
+    again = improve.improve(paths, [None] * 4, xy, weight, street, side, low, high, 25.0, passes=8)
+    assert [p.tolist() for p in again] == [p.tolist() for p in out]  # deterministic
+
+
+def test_exchange_never_moves_a_turf_further_out_of_its_band_nor_across_groups():
+    xy, street, side, paths = _exchange_instance(5)
+    weight = np.ones(len(xy))
+    # Turf 0 starts above its band (50 > 48): it may shrink toward it but never grow.
+    low, high = np.array([40.0, 45.0, 45.0, 45.0]), np.array([48.0, 55.0, 55.0, 55.0])
+    groups = ["A", "A", "B", "B"]  # turfs 0-1 and 2-3 may not exchange doors with each other
+    out = improve.improve(paths, groups, xy, weight, street, side, low, high, 25.0, passes=8)
+    assert len(out[0]) <= 50
+    assert all(45 <= len(p) <= 55 for p in out[1:])
+    assert set(np.concatenate(out[:2]).tolist()) == set(np.concatenate(paths[:2]).tolist())
+    assert _total(out, xy, street, side) <= _total(paths, xy, street, side)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_exchange_step_never_lengthens_the_cut_and_keeps_the_band(seed):
+    doors = town(720, seed=seed, areas=2, multi_every=9)
+    options = Options(time_limit_ms_per_door=100, min_time_limit_ms=2000)
+    plain = cut_turfs(doors, 40, replace(options, exchange_passes=0))
+    exchanged = cut_turfs(doors, 40, options)
+    penalty = options.side_crossing_penalty_m
+
+    def cost(result):  # what the solver and the exchange minimise: metres + side penalties
+        return sum(t.walk_m + penalty * t.side_crossings for t in result.turfs)
+
+    assert cost(exchanged) <= cost(plain)
+    assert exchanged.summary.out_of_band == plain.summary.out_of_band == 0
+    assert all(36 <= t.size <= 44 for t in exchanged.turfs)
+    assert sorted(i for t in exchanged.turfs for i in t.door_ids) == sorted(d.id for d in doors)
+    area_of = {d.id: d.area for d in doors}
+    assert all({area_of[i] for i in t.door_ids} == {t.area} for t in exchanged.turfs)
+
+
+def test_exchange_is_the_same_over_worker_processes():
+    doors = town(600, areas=2)
+    options = Options(measure="doors", time_limit_ms_per_door=100, min_time_limit_ms=2000)
+    one = cut_turfs(doors, 50, options)
+    two = cut_turfs(doors, 50, replace(options, workers=2))
+    assert [t.door_ids for t in one.turfs] == [t.door_ids for t in two.turfs]
