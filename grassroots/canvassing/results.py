@@ -117,9 +117,10 @@ def answers_by_question(effort: Effort) -> list[QuestionResult]:
         ),
     )
     answered = dict(
-        current.order_by().values("question_id").annotate(n=Count("id")).values_list(
-            "question_id", "n"
-        )
+        current.order_by()
+        .values("question_id")
+        .annotate(n=Count("id"))
+        .values_list("question_id", "n")
     )
     per_choice = dict(
         ResponseChoice.objects.filter(response__in=current)
@@ -350,9 +351,7 @@ def export_rows(*, actor: Any, effort: Effort, questions: list[Block]) -> Iterat
             .filter(pk__in=person_ids)
             .values("pk", "given_name", "family_name")
         }
-        answers = _answers(
-            [v.attempt_id for v in chunk if v.attempt_id], question_ids, language
-        )
+        answers = _answers([v.attempt_id for v in chunk if v.attempt_id], question_ids, language)
         for v in chunk:
             visible = v.person_id in names
             given = answers.get(v.attempt_id, {}) if visible else {}
