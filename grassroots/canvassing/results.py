@@ -109,37 +109,39 @@ def answers_by_question(effort: Effort) -> list[QuestionResult]:
     )
     if not questions:
         return []
+    ids = [q.pk for q in questions]
     current = Response.objects.filter(
-        question__script_id=effort.script_id,
+        question_id__in=ids,
         is_latest=True,
         attempt_id__in=Visit.objects.filter(effort=effort, attempt__isnull=False).values(
             "attempt_id"
         ),
     )
-    answered = dict(
-        current.order_by()
-        .values("question_id")
-        .annotate(n=Count("id"))
-        .values_list("question_id", "n")
-    )
-    per_choice = dict(
-        ResponseChoice.objects.filter(response__in=current)
-        .order_by()
-        .values("choice_id")
-        .annotate(n=Count("id"))
-        .values_list("choice_id", "n")
-    )
+    # One pass: per question, number and choice (a response of a multiple-choice question is
+    # counted once per choice picked; its people are counted apart, below).
+    answered: dict[int, int] = defaultdict(int)
+    per_choice: dict[int, int] = {}
     per_number: dict[int, list[tuple[Any, int]]] = defaultdict(list)
-    numeric = [q.pk for q in questions if q.kind in (Block.Kind.SCALE, Block.Kind.NUMBER)]
-    if numeric:
-        for row in (
-            current.filter(question_id__in=numeric, number__isnull=False)
-            .order_by()
-            .values("question_id", "number")
-            .annotate(n=Count("id"))
-            .order_by("question_id", "number")[: MAX_TABLE_ROWS * 4]
-        ):
+    for row in (
+        current.order_by()
+        .values("question_id", "number", "choices")
+        .annotate(n=Count("id"))
+        .order_by("question_id", "number")
+    ):
+        answered[row["question_id"]] += row["n"]
+        if row["choices"] is not None:
+            per_choice[row["choices"]] = per_choice.get(row["choices"], 0) + row["n"]
+        elif row["number"] is not None:
             per_number[row["question_id"]].append((row["number"], row["n"]))
+    multiple = [q.pk for q in questions if q.kind == Block.Kind.MULTIPLE]
+    if multiple:
+        answered.update(
+            current.filter(question_id__in=multiple)
+            .order_by()
+            .values("question_id")
+            .annotate(n=Count("id"))
+            .values_list("question_id", "n")
+        )
     choices: dict[int, list[Choice]] = defaultdict(list)
     for c in Choice.objects.filter(block__in=questions).order_by("position", "id"):
         choices[c.block_id].append(c)
