@@ -4,12 +4,14 @@ the uploads that could not be applied, and the visits as CSV."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.text import slugify
 from django.views import View
@@ -94,6 +96,8 @@ class DoorPointsView(CapabilityRequiredMixin, View):
             since = None
         if raw and since is None:
             return JsonResponse({"error": "since: not a date and time"}, status=400)
+        if since is not None and timezone.is_naive(since):
+            since = timezone.make_aware(since, dt.UTC)
         return JsonResponse(results.door_points(effort, since))
 
 

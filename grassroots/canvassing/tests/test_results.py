@@ -85,6 +85,13 @@ def test_door_points_and_since(worked, users):
     since = dt.datetime.fromisoformat(first["server_time"])
     changed = results.door_points(e, since)["doors"]
     assert [(p[0], p[3], p[4]) for p in changed] == [(doors[3].pk, 1, 1)]
+    # the same through the page's JSON; a time that is not one is a clear 400
+    c = html_client(worked["org"])
+    url = reverse("canvassing:results_doors", args=[e.pk])
+    body = c.get(url, {"since": first["server_time"]}).json()
+    assert [p[0] for p in body["doors"]] == [doors[3].pk]
+    assert c.get(url, {"since": "2026-01-01T10:00:00"}).status_code == 200  # naive: UTC
+    assert c.get(url, {"since": "yesterday"}).status_code == 400
     # a visit made yesterday but synced now is "new" for the map (time of receipt)
     knock(vol, e, doors[4], result="not-home", at=timezone.now() - dt.timedelta(days=1))
     changed = results.door_points(e, since)["doors"]
