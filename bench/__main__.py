@@ -23,6 +23,7 @@ BENCHMARKS = [
     "events_reminders",
     "leaderboard",
     "turfs",
+    "canvass_results",
 ]
 MODULES = {"import": "importer", "email": "messaging", "sms": "messaging"}  # `import`: a keyword
 RUNNERS = {"email": "run_email", "sms": "run_sms"}  # modules with more than one benchmark

@@ -231,4 +231,4 @@ class SegmentFiltersView(APIView):
 
     @extend_schema(responses={200: {"type": "array", "items": {"type": "object"}}})
     def get(self, request):
-        return Response([f.describe() for f in filters])
+        return Response([f.describe(request.user) for f in filters])

@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 
 from grassroots.api import (
     areas,
+    canvassing,
     docs,
     duplicates,
     events,
@@ -41,11 +42,16 @@ router.register("volunteer-hours", volunteers.HoursViewSet, basename="volunteer-
 router.register("scripts", surveys.ScriptViewSet, basename="script")
 router.register("result-codes", surveys.ResultCodeViewSet, basename="result-code")
 router.register("survey-responses", surveys.SurveyResponseViewSet, basename="survey-response")
+router.register("canvass-efforts", canvassing.EffortViewSet, basename="canvass-effort")
+router.register("turfs", canvassing.TurfViewSet, basename="turf")
+router.register("doors", canvassing.DoorViewSet, basename="door")
+router.register("visits", canvassing.VisitViewSet, basename="visit")
 
 app_name = "api"
 
 urlpatterns = [
     path("v1/segment-filters/", lists.SegmentFiltersView.as_view(), name="segment_filters"),
+    path("v1/canvass-sync/", canvassing.CanvassSyncView.as_view(), name="canvass_sync"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", docs.api_docs, name="docs"),

@@ -46,8 +46,47 @@ def visit_backdated(recorded_at: dt.datetime) -> None:
         points.invalidate()
 
 
+def _week_start() -> dt.datetime:
+    now = timezone.localtime()
+    return (now - dt.timedelta(days=now.weekday())).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+
+
+def _dashboard_tiles(request) -> list:
+    """ "Doors knocked this week" (since Monday), in the efforts the user may see."""
+    from grassroots.canvassing import results
+    from grassroots.core import access
+
+    if not access.can(request.user, "canvassing.view"):
+        return []
+    n = results.doors_knocked_since(actor=request.user, since=_week_start())
+    return [registry.Tile(_("Doors knocked this week"), n, hint=_("since Monday"), order=55)]
+
+
+def _person_panel(request, person) -> dict | None:
+    from grassroots.canvassing import results
+
+    visits = results.person_visits(actor=request.user, person=person)
+    if not visits:
+        return None
+    return {"person": person, "canvass_visits": visits}
+
+
+def register_results() -> None:
+    """Live results: segment filters, the dashboard tile, the person page's canvass visits."""
+    from grassroots.canvassing import filters
+
+    filters.register_all()
+    registry.dashboard_tiles.register(_dashboard_tiles)
+    registry.person_panels.register(
+        registry.PersonPanel("canvassing/results/_person_panel.html", _person_panel, 42)
+    )
+
+
 def register_all() -> None:
     from grassroots.volunteers import points
 
+    register_results()
     registry.every_minute.register(_expire)
     points.register(points.PointSource("doors_knocked", _("Doors knocked"), _doors_knocked, 40))

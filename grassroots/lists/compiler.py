@@ -135,7 +135,7 @@ class Compiler:
                 )
                 return NOBODY
             try:
-                params = f.clean(item.get("params"))
+                params = f.clean(item.get("params"), self.ctx.actor)
                 q = f.build(params, self.ctx)
             except ValidationError as exc:
                 detail = "; ".join(

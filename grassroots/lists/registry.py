@@ -14,13 +14,15 @@ answers, donations, event attendance) without touching this one::
 
 Parameter kinds: ``int``, ``float``, ``text``, ``bool``, ``date``, ``choice`` (one of
 ``choices``), ``multi`` (a list of ``choices``), ``areas`` (a list of area codes), ``tags``
-(a list of tag slugs). ``choices`` may be a callable (read when the form or API asks). See
-docs/guide/segments.md, "Adding a filter".
+(a list of tag slugs). ``choices`` may be a callable (read when the form or API asks); one that
+takes an ``actor`` argument gets the user asking (``None`` for the system), so it can offer only
+the rows in their scope (``canvassing``'s efforts). See docs/guide/segments.md, "Adding a filter".
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,11 +59,15 @@ class Param:
         if self.kind not in KINDS:
             raise ValueError(f"unknown parameter kind {self.kind!r}")
 
-    def choice_list(self) -> list[tuple[str, Any]]:
-        c = self.choices() if callable(self.choices) else self.choices
+    def choice_list(self, actor: Any = None) -> list[tuple[str, Any]]:
+        if callable(self.choices):
+            scoped = "actor" in inspect.signature(self.choices).parameters
+            c = self.choices(actor=actor) if scoped else self.choices()
+        else:
+            c = self.choices
         return [(str(k), v) for k, v in (c or [])]
 
-    def clean(self, raw: Any) -> Any:
+    def clean(self, raw: Any, actor: Any = None) -> Any:
         """The value to give the filter, or a ``ValueError`` with a message for the user."""
         empty = raw is None or raw == "" or raw == []
         if empty:
@@ -100,12 +106,12 @@ class Param:
         if len(values) > 500:
             raise ValueError(_("too many values"))
         if kind == "choice":
-            allowed = {k for k, _l in self.choice_list()}
+            allowed = {k for k, _l in self.choice_list(actor)}
             if values[0] not in allowed:
                 raise ValueError(_("“%(v)s” is not one of the choices") % {"v": values[0]})
             return values[0]
         if kind == "multi":
-            allowed = {k for k, _l in self.choice_list()}
+            allowed = {k for k, _l in self.choice_list(actor)}
             bad = [v for v in values if v not in allowed]
             if bad:
                 raise ValueError(_("“%(v)s” is not one of the choices") % {"v": bad[0]})
@@ -123,12 +129,12 @@ class Filter:
     help: Any = ""
     order: int = 100
 
-    def clean(self, params: dict[str, Any] | None) -> dict[str, Any]:
+    def clean(self, params: dict[str, Any] | None, actor: Any = None) -> dict[str, Any]:
         params = params if isinstance(params, dict) else {}
         cleaned, errors = {}, {}
         for p in self.params:
             try:
-                cleaned[p.name] = p.clean(params.get(p.name))
+                cleaned[p.name] = p.clean(params.get(p.name), actor)
             except ValueError as exc:
                 errors[p.name] = f"{p.label}: {exc}"
         unknown = sorted(set(params) - {p.name for p in self.params})
@@ -138,8 +144,9 @@ class Filter:
             raise ValidationError(errors)
         return cleaned
 
-    def describe(self) -> dict[str, Any]:
-        """The filter and its parameters as the API and the builder list them."""
+    def describe(self, actor: Any = None) -> dict[str, Any]:
+        """The filter and its parameters as the API and the builder list them (the choices
+        ``actor`` may pick)."""
         return {
             "key": self.key,
             "label": str(self.label),
@@ -154,7 +161,9 @@ class Filter:
                     "default": p.default.isoformat()
                     if isinstance(p.default, dt.date)
                     else p.default,
-                    "choices": [[k, str(v)] for k, v in p.choice_list()] if p.choices else None,
+                    "choices": [[k, str(v)] for k, v in p.choice_list(actor)]
+                    if p.choices
+                    else None,
                     "min": p.min_value,
                     "max": p.max_value,
                     "help": str(p.help),

@@ -62,7 +62,7 @@ def _builder_context(request, segment: Segment | None, definition: dict) -> dict
         "segment": segment,
         "outputs_menu": _outputs_menu(),
         "definition": definition,
-        "filter_meta": [f.describe() for f in filters],
+        "filter_meta": [f.describe(actor) for f in filters],
         "refs": refs,
         "visibility_choices": Visibility.choices,
         "can_edit": segment is None or actor.is_superuser or segment.owner_id == actor.pk,

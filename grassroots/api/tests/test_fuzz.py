@@ -89,6 +89,11 @@ def world(geo, users, people):
         actor=SYSTEM, person=people["ananya"], script=script, answers={}, channel="door",
         attempt_key="fuzz-1", result_code="not-home",
     )  # fmt: skip
+    # a canvass effort with turfs checked out to the volunteer and a visit (canvassing)
+    from grassroots.canvassing.tests.results_data import knock, worked_effort
+
+    worked = worked_effort(geo, users, households=4, name="Fuzz walk")
+    knock(users["volunteer"], worked["effort"], worked["doors"][0], result="not-home")
     return users
 
 
