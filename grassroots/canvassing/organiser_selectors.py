@@ -77,8 +77,14 @@ def turfs(*, actor: Any, effort: Effort) -> list[Turf]:
     )
     now = timezone.now()
     for t in rows:
-        t.overdue = any(a.due_at < now for a in t.holders)
+        _mark_overdue(t, now)
     return rows
+
+
+def _mark_overdue(turf: Turf, now) -> None:
+    for a in turf.holders:
+        a.overdue = a.due_at < now
+    turf.overdue = any(a.overdue for a in turf.holders)
 
 
 def turf_get(*, actor: Any, effort: Effort, pk: Any) -> Turf:
@@ -90,7 +96,7 @@ def turf_get(*, actor: Any, effort: Effort, pk: Any) -> Turf:
         .select_related("user", "team")
         .order_by("due_at", "id")
     )
-    turf.overdue = any(a.due_at < timezone.now() for a in turf.holders)
+    _mark_overdue(turf, timezone.now())
     return turf
 
 

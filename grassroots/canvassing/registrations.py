@@ -46,8 +46,16 @@ def visit_backdated(recorded_at: dt.datetime) -> None:
         points.invalidate()
 
 
+def register_organiser() -> None:
+    """The organiser's screens: the "Canvassing" item of the navigation."""
+    registry.nav_items.register(
+        registry.NavItem(_("Canvassing"), "canvassing:effort_list", "canvassing.view", 36)
+    )
+
+
 def register_all() -> None:
     from grassroots.volunteers import points
 
+    register_organiser()
     registry.every_minute.register(_expire)
     points.register(points.PointSource("doors_knocked", _("Doors knocked"), _doors_knocked, 40))
