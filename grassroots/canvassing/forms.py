@@ -68,9 +68,7 @@ class EffortForm(forms.Form):
             Script.objects.visible_to(actor).filter(status=Script.Status.ACTIVE).order_by("name")
         )
         self.fields["segment"].queryset = Segment.objects.visible_to(actor).order_by("name")
-        self.fields["person_list"].queryset = PersonList.objects.visible_to(actor).order_by(
-            "name"
-        )
+        self.fields["person_list"].queryset = PersonList.objects.visible_to(actor).order_by("name")
 
     @staticmethod
     def initial_for(effort: Effort) -> dict:

@@ -46,9 +46,7 @@ def _errors_into(form, exc: ValidationError) -> None:
 
 def _field_errors(exc: ValidationError) -> dict[str, str]:
     if hasattr(exc, "error_dict"):
-        return {
-            ("all" if k == "__all__" else k): " ".join(v) for k, v in exc.message_dict.items()
-        }
+        return {("all" if k == "__all__" else k): " ".join(v) for k, v in exc.message_dict.items()}
     return {"all": " ".join(exc.messages)}
 
 
@@ -230,9 +228,7 @@ class TurfActions:
         turf = _turf(request, effort, request.POST.get("turf"))
         locked = request.POST.get("locked") == "1"
         services.turf_lock(actor=request.user, turf=turf, locked=locked)
-        return (_("%(turf)s locked.") if locked else _("%(turf)s unlocked.")) % {
-            "turf": turf.label
-        }
+        return (_("%(turf)s locked.") if locked else _("%(turf)s unlocked.")) % {"turf": turf.label}
 
     def do_rename(self, request, effort):
         turf = _turf(request, effort, request.POST.get("turf"))
@@ -268,10 +264,7 @@ class TurfActions:
                 except ValidationError as exc:
                     if len(ids) > 1 and hasattr(exc, "error_dict"):
                         raise ValidationError(
-                            {
-                                k: f"{turf.label}: {' '.join(v)}"
-                                for k, v in exc.message_dict.items()
-                            }
+                            {k: f"{turf.label}: {' '.join(v)}" for k, v in exc.message_dict.items()}
                         ) from exc
                     raise
         who = (user.get_full_name() or user.get_username()) if user else team.name
