@@ -38,15 +38,19 @@
       (data.features || []).forEach(function (f) {
         var p = f.properties || {};
         if (p.kind === "turf") {
-          var layer = L.geoJSON(f, {
-            style: function () { return { className: "turf-hull turf-" + p.status }; }
+          // className only applies when a path is made: build each layer with it (a turf of
+          // one door is a point, of doors in a line a line)
+          var cls = "turf-hull turf-" + p.status;
+          var shape = L.GeoJSON.geometryToLayer(f, {
+            className: cls,
+            pointToLayer: function (_f, latlng) {
+              return L.circleMarker(latlng, { radius: 12, className: cls });
+            }
           });
-          layer.eachLayer(function (shape) {
-            shape.bindTooltip(p.label + " · " + p.knocked + "/" + p.doors, { sticky: true });
-            shape.on("click", function () { if (!drawing) { openTurf(p.id, shape); } });
-          });
-          layer.addTo(map);
-          bounds.extend(layer.getBounds());
+          shape.bindTooltip(p.label + " · " + p.knocked + "/" + p.doors, { sticky: true });
+          shape.on("click", function () { if (!drawing) { openTurf(p.id, shape); } });
+          shape.addTo(map);
+          if (shape.getBounds) { bounds.extend(shape.getBounds()); } else { bounds.extend(shape.getLatLng()); }
         } else if (p.kind === "door") {
           var c = f.geometry.coordinates;
           L.circleMarker([c[1], c[0]], {
@@ -79,8 +83,8 @@
     function redraw() {
       if (sketch) { map.removeLayer(sketch); sketch = null; }
       if (points.length) {
-        sketch = (points.length > 2 ? L.polygon(points, { className: "draw-line" })
-                                    : L.polyline(points, { className: "draw-line" })).addTo(map);
+        sketch = (points.length > 2 ? L.polygon(points, { className: "draw-line", interactive: false })
+                                    : L.polyline(points, { className: "draw-line", interactive: false })).addTo(map);
       }
       input.value = points.length > 2
         ? JSON.stringify(points.map(function (p) { return [p.lng, p.lat]; })) : "";
