@@ -123,9 +123,8 @@ class EffortFormView(CapabilityRequiredMixin, View):
 
 
 def _cut_context(request, effort: Effort) -> dict:
+    """The effort's latest cut: shown to whoever may see the effort (not only its starter)."""
     job = selectors.cut_job(effort)
-    if job is not None and not access.is_visible(job, request.user):
-        job = None
     return {"effort": effort, "job": job, "summary": effort.cut_summary or {}}
 
 
@@ -135,7 +134,11 @@ class EffortDetailView(CapabilityRequiredMixin, View):
     def get(self, request, pk):
         effort = selectors.effort_get(actor=request.user, pk=pk)
         if request.GET.get("part") == "cut":
-            return render(request, "canvassing/organiser/_cut.html", _cut_context(request, effort))
+            context = _cut_context(request, effort)
+            response = render(request, "canvassing/organiser/_cut.html", context)
+            if request.headers.get("HX-Request") and context["job"] and context["job"].is_finished:
+                response["HX-Refresh"] = "true"  # the counts and buttons above change too
+            return response
         return self._render(request, effort)
 
     def _render(self, request, effort, error="", status=200):

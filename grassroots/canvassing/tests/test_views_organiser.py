@@ -402,3 +402,19 @@ def test_turf_map_table_and_geojson_queries_do_not_grow(geo, users):
         sizes=(2, 8),  # 8 and then 14 turfs of one door, beside the cut one
         shown=lambda r: sum(f["properties"]["kind"] == "turf" for f in r.json()["features"]),
     )  # fmt: skip
+
+
+def test_a_running_cut_shows_its_progress_and_reloads_the_page_when_done(cut_effort, users):
+    from grassroots.core import jobs
+    from grassroots.core.models import Job
+
+    job = jobs.runner("canvassing.cut").create(actor=users["organiser"], effort_id=cut_effort.pk)
+    c = html_client(users["manager"])  # not the one who started it: sees it all the same
+    url = reverse("canvassing:effort_detail", args=[cut_effort.pk])
+    page = c.get(url).content.decode()
+    assert 'hx-trigger="every 1s"' in page and 'role="progressbar"' in page
+    r = c.get(url + "?part=cut", HTTP_HX_REQUEST="true")
+    assert r.status_code == 200 and "HX-Refresh" not in r
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.SUCCEEDED)
+    r = c.get(url + "?part=cut", HTTP_HX_REQUEST="true")
+    assert r["HX-Refresh"] == "true" and "cut-summary" in r.content.decode()
