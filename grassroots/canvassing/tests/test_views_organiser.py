@@ -418,3 +418,20 @@ def test_a_running_cut_shows_its_progress_and_reloads_the_page_when_done(cut_eff
     Job.objects.filter(pk=job.pk).update(status=Job.Status.SUCCEEDED)
     r = c.get(url + "?part=cut", HTTP_HX_REQUEST="true")
     assert r["HX-Refresh"] == "true" and "cut-summary" in r.content.decode()
+
+
+def test_an_overdue_check_out_is_highlighted_in_the_table_and_on_the_turf(cut_effort, users):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    turf = turfs_of(cut_effort)[0]
+    a = services.turf_assign(actor=SYSTEM, turf=turf, user=users["volunteer"])
+    c = html_client(users["organiser"])
+    page = c.get(reverse("canvassing:turf_map", args=[cut_effort.pk])).content.decode()
+    assert f'id="turf-row-{turf.pk}">' in page and "overdue since" not in page
+    Assignment.objects.filter(pk=a.pk).update(due_at=timezone.now() - dt.timedelta(hours=2))
+    page = c.get(reverse("canvassing:turf_map", args=[cut_effort.pk])).content.decode()
+    assert f'id="turf-row-{turf.pk}" class="overdue"' in page and "overdue since" in page
+    page = c.get(reverse("canvassing:turf_detail", args=[cut_effort.pk, turf.pk])).content
+    assert "overdue since" in page.decode()
