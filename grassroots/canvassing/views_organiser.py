@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 from django.views import View
 
 from grassroots.accounts.permissions import CapabilityRequiredMixin
@@ -343,7 +343,7 @@ class TurfMapView(CapabilityRequiredMixin, TurfActions, View):
                     ("open", Turf.Status.OPEN.label),
                     ("assigned", Turf.Status.ASSIGNED.label),
                     ("done", Turf.Status.DONE.label),
-                    ("locked", _("Locked")),
+                    ("locked", pgettext("turf state", "Locked")),
                 ],
                 **tiles_context(),
             },
