@@ -160,6 +160,8 @@ def seed(run: DemoRun) -> dict[str, int]:
             made["canvass_visits"] += result["counts"].get("applied", 0)
         if len(turfs) >= 2:
             services.turf_lock(actor=organiser, turf=turfs[-1], locked=True)
-            services.turf_rename(actor=organiser, turf=turfs[-1], name="Market lane (candidate)")
+            services.turf_rename(
+                actor=organiser, turf=turfs[-1], name="Market lane — the candidate's walk"
+            )
         run.progress.log(f"canvassing: {code} {len(turfs)} turfs, {made['canvass_visits']} visits")
     return made
