@@ -84,9 +84,25 @@ def register_results() -> None:
     )
 
 
+def register_organiser() -> None:
+    """The organiser's screens: the "Canvassing" item of the navigation."""
+    registry.nav_items.register(
+        registry.NavItem(_("Canvassing"), "canvassing:effort_list", "canvassing.view", 36)
+    )
+
+
+def register_demo() -> None:
+    """The demo's efforts, turfs and visits: after surveys (120) and volunteers (150)."""
+    from grassroots.canvassing import demo
+
+    registry.demo_seeders.register(registry.DemoSeeder(demo.seed, 160))
+
+
 def register_all() -> None:
     from grassroots.volunteers import points
 
     register_results()
+    register_organiser()
+    register_demo()
     registry.every_minute.register(_expire)
     points.register(points.PointSource("doors_knocked", _("Doors knocked"), _doors_knocked, 40))

@@ -327,6 +327,36 @@ def effort_build(*, actor: Any, effort: Effort) -> dict[str, int]:
     return counts
 
 
+def _map_hull(hull: dict) -> dict:
+    """The turf's outline for the map: a turf whose doors lie on one line (one side of a
+    street) or at one point gets a thin polygon around them (about 12 m), so it can be seen
+    and clicked like any other."""
+    kind = (hull or {}).get("type")
+    if kind not in ("LineString", "Point"):
+        return hull
+    pts = hull["coordinates"] if kind == "LineString" else [hull["coordinates"]] * 2
+    (x1, y1), (x2, y2) = pts[0], pts[-1]
+    k = max(0.01, math.cos(math.radians((y1 + y2) / 2)))
+    pad_lat, pad_lon = 12 / 111_320, 12 / (111_320 * k)
+    dx, dy = (x2 - x1) * k, y2 - y1
+    length = math.hypot(dx, dy)
+    if length == 0:
+        ring = [[x1 - pad_lon, y1 - pad_lat], [x1 + pad_lon, y1 - pad_lat],
+                [x1 + pad_lon, y1 + pad_lat], [x1 - pad_lon, y1 + pad_lat]]  # fmt: skip
+    else:
+        # perpendicular offset, and the ends pushed out along the line
+        nx, ny = -dy / length, dx / length
+        ux, uy = dx / length, dy / length
+        ox, oy = nx * pad_lon, ny * pad_lat
+        ex, ey = ux * pad_lon, uy * pad_lat
+        ring = [
+            [x1 - ex + ox, y1 - ey + oy], [x2 + ex + ox, y2 + ey + oy],
+            [x2 + ex - ox, y2 + ey - oy], [x1 - ex - ox, y1 - ey - oy],
+        ]  # fmt: skip
+    ring.append(ring[0])
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
 # --- cutting ----------------------------------------------------------------------------------
 
 
@@ -393,7 +423,7 @@ def turfs_cut(*, actor: Any, effort: Effort, progress=None) -> dict[str, Any]:
                     doors_count=t.doors,
                     units_count=t.units,
                     walk_m=round(t.walk_m, 1),
-                    hull=t.hull,
+                    hull=_map_hull(t.hull),
                     centroid_lat=t.centroid[0],
                     centroid_lon=t.centroid[1],
                 )
@@ -452,7 +482,8 @@ def turf_reroute(turf: Turf) -> Turf:
         walk_m = sum(t.walk_m for t in result.turfs)
         if len(result.turfs) == 1:
             t = result.turfs[0]
-            turf.hull, turf.centroid_lat, turf.centroid_lon = t.hull, t.centroid[0], t.centroid[1]
+            turf.hull = _map_hull(t.hull)
+            turf.centroid_lat, turf.centroid_lon = t.centroid[0], t.centroid[1]
     else:
         order, walk_m = [], 0.0
         turf.hull, turf.centroid_lat, turf.centroid_lon = {}, None, None

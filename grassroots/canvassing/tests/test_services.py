@@ -151,7 +151,7 @@ def test_cut_makes_turfs_in_the_band_each_in_walk_order(geo, users):
     for turf in turfs:
         positions = list(turf.doors.order_by("position").values_list("position", flat=True))
         assert positions == list(range(len(positions)))
-        assert turf.hull["type"] in ("Polygon", "LineString")
+        assert turf.hull["type"] == "Polygon"  # a one-side turf gets a thin outline
     assert effort.cut_summary["out_of_band"] == 0
     assert not Door.objects.filter(effort=effort, turf__isnull=True).exists()
 

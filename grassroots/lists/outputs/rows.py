@@ -168,13 +168,8 @@ class WalkList:
     people: int
 
 
-def walk_list(people: QuerySet[Person], *, today: dt.date | None = None) -> WalkList:
-    """Doors (households) grouped by street, odd side then even side, in house-number order;
-    the people of the segment at each door, eldest first. People without a household are a
-    door each, under "No street given". People marked do not contact, moved or deceased are
-    left off: nobody should knock for them."""
-    today = today or timezone.localdate()
-    rows = [
+def _walk_rows(people: QuerySet[Person], today: dt.date) -> list[dict]:
+    return [
         {
             "id": p["id"],
             "name": p["full_name"] or p["given_name"],
@@ -192,25 +187,42 @@ def walk_list(people: QuerySet[Person], *, today: dt.date | None = None) -> Walk
             phone_kind=_best_phone_kind(),
         )
     ]
+
+
+def _new_door(r: dict) -> Door:
+    street = street_label(r)
+    return Door(
+        household_id=r["household_id"],
+        house_number=r["house_number"] or "",
+        address=", ".join(address_lines(r)),
+        street=street,
+        place=", ".join(p for p in (r["locality"], r["city"]) if p and p != street),
+    )
+
+
+def _eldest_first(door: Door) -> None:
+    # Eldest first (as rolls list a family), then by name.
+    door.people.sort(
+        key=lambda r: (r["born"] is None, r["born"] or dt.date.min, r["name"].casefold())
+    )
+
+
+def walk_list(people: QuerySet[Person], *, today: dt.date | None = None) -> WalkList:
+    """Doors (households) grouped by street, odd side then even side, in house-number order;
+    the people of the segment at each door, eldest first. People without a household are a
+    door each, under "No street given". People marked do not contact, moved or deceased are
+    left off: nobody should knock for them."""
+    today = today or timezone.localdate()
+    rows = _walk_rows(people, today)
     doors: dict[Any, Door] = {}
     for r in rows:
         key = ("h", r["household_id"]) if r["household_id"] else ("p", r["id"])
         door = doors.get(key)
         if door is None:
-            street = street_label(r)
-            door = doors[key] = Door(
-                household_id=r["household_id"],
-                house_number=r["house_number"] or "",
-                address=", ".join(address_lines(r)),
-                street=street,
-                place=", ".join(p for p in (r["locality"], r["city"]) if p and p != street),
-            )
+            door = doors[key] = _new_door(r)
         door.people.append(r)
     for door in doors.values():
-        # Eldest first (as rolls list a family), then by name.
-        door.people.sort(
-            key=lambda r: (r["born"] is None, r["born"] or dt.date.min, r["name"].casefold())
-        )
+        _eldest_first(door)
     groups: dict[tuple, StreetSide] = {}
     for door in doors.values():
         s = housenumbers.side(door.house_number)
@@ -230,6 +242,41 @@ def walk_list(people: QuerySet[Person], *, today: dt.date | None = None) -> Walk
         ),
     )
     return WalkList(sides=sides, doors=len(doors), people=len(rows))
+
+
+def walk_list_in_order(
+    people: QuerySet[Person], door_order: Iterable[Iterable[int]], *, today: dt.date | None = None
+) -> WalkList:
+    """The walk list in a given walk order (a canvass turf's route): ``door_order`` is the
+    doors in the order to knock, each the ids of its people. The order is kept as given;
+    consecutive doors on the same side of the same street share one heading, so a route that
+    comes back to a street later shows it again. People not in ``people`` (out of the reader's
+    scope) or who may not be knocked for are left off; a door left with nobody is dropped."""
+    today = today or timezone.localdate()
+    by_id = {r["id"]: r for r in _walk_rows(people, today)}
+    doors: list[Door] = []
+    for ids in door_order:
+        found = [by_id[i] for i in ids if i in by_id]
+        if not found:
+            continue
+        door = _new_door(found[0])
+        door.people = found
+        _eldest_first(door)
+        doors.append(door)
+    sides: list[StreetSide] = []
+    for door in doors:
+        s = housenumbers.side(door.house_number)
+        last = sides[-1] if sides else None
+        if (
+            last is None
+            or last.side != s
+            or last.street.casefold() != door.street.casefold()
+            or last.place.casefold() != door.place.casefold()
+        ):
+            last = StreetSide(street=door.street, place=door.place, side=s)
+            sides.append(last)
+        last.doors.append(door)
+    return WalkList(sides=sides, doors=len(doors), people=sum(len(d.people) for d in doors))
 
 
 def household_count(people: QuerySet[Person]) -> int:

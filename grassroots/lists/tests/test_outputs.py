@@ -100,6 +100,40 @@ def test_walk_list_groups_by_street_then_side_in_house_number_order(lake_road, u
     ]  # fmt: skip
 
 
+def test_walk_list_in_order_keeps_the_route_and_groups_consecutive_street_sides(
+    lake_road, people, users
+):
+    """A canvass turf's route: the given order is kept, consecutive doors on one side of one
+    street share a heading, a street met again later is a new heading, people out of the
+    reader's scope or who may not be knocked for are left off (and an empty door dropped)."""
+    older = Person.objects.get(given_name="Older")
+    order = [
+        [lake_road["3"].pk],
+        [lake_road["1"].pk],
+        [lake_road["12A"].pk, older.pk],
+        [lake_road["2"].pk],
+        [people["ananya"].pk, people["sourav"].pk],
+        [lake_road["12"].pk],
+        [lake_road["Flat 3, 14"].pk],
+    ]
+    Person.objects.filter(pk=lake_road["Flat 3, 14"].pk).update(do_not_contact=True)
+    walk = rows.walk_list_in_order(everyone(users), order)
+    assert [(s.street, s.side, [d.house_number for d in s.doors]) for s in walk.sides] == [
+        ("Lake Road", "odd", ["3", "1"]),  # the route's order, not the house numbers'
+        ("Lake Road", "even", ["12A", "2"]),
+        ("Harish Mukherjee Road", "even", ["12/1"]),
+        ("Lake Road", "even", ["12"]),  # back on Lake Road: a heading again
+    ]
+    assert walk.doors == 6 and walk.people == 8
+    assert [p["name"] for p in walk.sides[1].doors[0].people] == ["Older Sen", "Door 12A Sen"]
+    # the volunteer sees part 1 only: Rahul (part 2) would be left off; the PDF renders
+    volunteer_view = selectors.segment_people(actor=users["volunteer"], definition=EVERYONE)
+    walk = rows.walk_list_in_order(volunteer_view, [[people["rahul"].pk], [lake_road["1"].pk]])
+    assert walk.doors == 1 and walk.sides[0].doors[0].house_number == "1"
+    n, text = pdf_text(documents.walk_pdf(walk, META))
+    assert n == 1 and "Door 1 Sen" in text[0]
+
+
 def test_walk_list_leaves_off_do_not_contact_moved_and_deceased(lake_road, people, users):
     Person.objects.filter(pk=lake_road["1"].pk).update(do_not_contact=True)
     Person.objects.filter(pk=lake_road["3"].pk).update(status="deceased")
