@@ -18,6 +18,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render, resolve_url
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -110,23 +111,20 @@ def _strings() -> dict[str, str]:
         "downloaded": _("Downloaded"),
         "downloading": _("Downloading…"),
         "update": _("Update"),
-        "open": _("Open"),
+        "open": pgettext("open a downloaded turf", "Open"),
         "release": _("Give back"),
         "release_confirm": _("Give this turf back? Unsynced visits are kept and sent."),
         "released": _("Turf given back."),
         "doors": _("Doors"),
-        "door": _("Door"),
+        "door": pgettext("door of a house", "Door"),
         "households": _("households"),
         "knocked": _("Knocked"),
         "not_knocked": _("Not knocked"),
         "partner": _("Knocked by a partner"),
         "back": _("Back"),
-        "knock": _("Knock"),
         "who_answered": _("Who answered?"),
         "nobody": _("Nobody answered"),
         "result": _("How did it end?"),
-        "next": _("Next"),
-        "skip": _("Skip"),
         "save": _("Save the visit"),
         "saved": _("Saved on this phone."),
         "next_door": _("Next door"),
@@ -166,10 +164,7 @@ def _strings() -> dict[str, str]:
         "pickup_done": _("Doors picked up: download the new turf."),
         "need_online": _("This needs a connection."),
         "map": _("Map"),
-        "list": _("List"),
         "age_short": pgettext("age in years, short", "y"),
-        "yes": _("Yes"),
-        "no": _("No"),
         "done_all": _("All doors knocked."),
         "storage_failed": _("This phone cannot keep data for the app (private browsing?)."),
         "prior": _("Before"),
@@ -196,6 +191,8 @@ def shell(request):
             "login": resolve_url(settings.LOGIN_URL),
         },
         "language": get_language(),
+        "rendered_at": timezone.now().isoformat(),
+        "language_names": dict(settings.LANGUAGES),
     }
     return render(request, "canvassing/app/shell.html", ctx)
 

@@ -71,8 +71,10 @@ def test_shell_is_in_the_users_language(client_for, users):
     c = client_for(users["volunteer"])
     r = c.get(reverse("canvassing:app"), HTTP_ACCEPT_LANGUAGE="bn")
     assert r.status_code == 200
-    strings = r.content.decode()
-    assert "সিঙ্ক" in strings or "bn" in strings  # the shell is rendered in Bengali
+    body = r.content.decode()
+    assert 'lang="bn"' in body and "এখনই সিঙ্ক করুন" in body  # "Sync now", in Bengali
+    strings = json.loads(body.split('id="cv-strings" type="application/json">')[1].split("<")[0])
+    assert strings["save"] == "সাক্ষাৎ সংরক্ষণ করুন"
 
 
 def test_service_worker_scope_and_manifest(client):

@@ -7,7 +7,7 @@
   const root = document.getElementById("canvass");
   if (!root) return;
   const S = window.GrCanvassStore;
-  const {URLS, t, h, inLang, personalise, when, doorMap} = window.GrCanvassUI;
+  const {URLS, LANG_NAMES, t, h, inLang, personalise, when, doorMap} = window.GrCanvassUI;
   const view = document.getElementById("cv-view");
   const notices = document.getElementById("cv-notices");
   const UI_LANG = root.dataset.language || "en";
@@ -387,7 +387,7 @@
     const blocks = state.pkg.script.blocks;
     const form = h("form", {class: "cv-script", novalidate: true});
     const langSelect = h("select", {id: "cv-lang"}, state.pkg.script.languages.map((l) =>
-      h("option", {value: l, selected: l === langs[0]}, l)));
+      h("option", {value: l, lang: l, selected: l === langs[0]}, LANG_NAMES[l] || l)));
     langSelect.addEventListener("change", () => scriptScreen(state, door, person, langSelect.value));
     const sections = blocks.map((b, i) => blockField(b, i, langs, person));
     sections.forEach((s) => form.append(s));
@@ -472,7 +472,7 @@
 
   function resultFieldset(state, contacted) {
     const box = h("fieldset", {class: "cv-block cv-results"}, h("legend", {}, t("result")));
-    state.pkg.codes.filter((c) => (contacted ? true : !c.contact)).forEach((c) => {
+    state.pkg.codes.filter((c) => c.hostile || (contacted ? c.contact : !c.contact)).forEach((c) => {
       const id = `cv-result-${c.code}`;
       box.append(h("div", {class: "cv-choice"},
         h("input", {type: "radio", name: "result", id, value: c.code}),

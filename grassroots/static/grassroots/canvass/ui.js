@@ -9,6 +9,7 @@
   };
   const T = readJson("cv-strings");
   const URLS = readJson("cv-urls");
+  const LANG_NAMES = readJson("cv-languages");
 
   function t(key) { return T[key] || key; }
 
@@ -90,5 +91,5 @@
     return box;
   }
 
-  window.GrCanvassUI = {T, URLS, t, h, inLang, personalise, when, doorMap};
+  window.GrCanvassUI = {T, URLS, LANG_NAMES, t, h, inLang, personalise, when, doorMap};
 })();
