@@ -23,6 +23,8 @@ BENCHMARKS = [
     "events_reminders",
     "leaderboard",
     "turfs",
+    "sync",
+    "canvass_app",
 ]
 MODULES = {"import": "importer", "email": "messaging", "sms": "messaging"}  # `import`: a keyword
 RUNNERS = {"email": "run_email", "sms": "run_sms"}  # modules with more than one benchmark
