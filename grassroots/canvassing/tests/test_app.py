@@ -339,3 +339,29 @@ def test_person_event_after_the_visit_naming_it(client_for, geo, users):
     assert Attempt.objects.filter(person=mita, attempt_key=f"v:{visit['id']}").exists()
     r = _post(c, url, {"events": [visit, person_ev]})
     assert [x["status"] for x in r.json()["results"]] == ["duplicate", "duplicate"]
+
+
+def test_one_upload_with_the_same_event_twice_and_a_foreign_door(client_for, geo, users):
+    effort, turf = _setup(geo, users)
+    other_effort, other_turf = _setup(geo, users, n=4, assign=False, name="Other", prefix="O")
+    door = Door.objects.filter(turf=turf).order_by("position").first()
+    foreign = Door.objects.filter(effort=other_effort).first()
+    pid = Target.objects.filter(door=door).first().person_id
+    ev = _visit(effort, door, pid, result="refused")
+    bad_person = _visit(effort, door, 999999)
+    foreign_door = _visit(effort, foreign, None)
+    r = _post(client_for(users["volunteer"]), reverse("canvassing:app-sync"),
+              {"events": [ev, bad_person, ev, foreign_door, bad_person]})  # fmt: skip
+    assert [x["status"] for x in r.json()["results"]] == [
+        "applied", "rejected", "duplicate", "rejected", "rejected"
+    ]  # fmt: skip
+    assert Visit.objects.filter(event_id=ev["id"]).count() == 1
+    door.refresh_from_db()
+    assert door.knocks == 1 and door.last_result == "refused" and door.last_visit_at
+    # an older visit synced later counts a knock but leaves the door's last result
+    older = _visit(effort, door, None, result="not-home",
+                   at=(timezone.now() - dt.timedelta(days=1)).isoformat())  # fmt: skip
+    _post(client_for(users["volunteer"]), reverse("canvassing:app-sync"), {"events": [older]})
+    door.refresh_from_db()
+    assert door.knocks == 2 and door.last_result == "refused"
+    assert SyncRejection.objects.filter(event_id=bad_person["id"]).count() == 1
