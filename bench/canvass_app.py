@@ -124,7 +124,9 @@ def _child(big: int) -> None:
 
     timings: dict[int, list[float]] = {big: [], SMALL: []}
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
         context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, locale="en-GB",
                                       has_touch=True, service_workers="allow")  # fmt: skip
         context.set_default_timeout(120_000)
@@ -137,8 +139,10 @@ def _child(big: int) -> None:
         page.wait_for_load_state("load")
         page.goto(f"{base}/canvass/")
         page.wait_for_selector("#canvass[data-ready='1']")
-        page.wait_for_function("() => navigator.serviceWorker && navigator.serviceWorker.controller")
-        for size, pk in turfs.items():
+        page.wait_for_function(
+            "() => navigator.serviceWorker && navigator.serviceWorker.controller"
+        )
+        for pk in turfs.values():
             row_ = page.locator(f"li.cv-turf[data-turf='{pk}']")
             row_.locator("button").first.click()
             row_.locator("button.primary").wait_for()
@@ -179,8 +183,14 @@ def measure(url: str, big: int) -> list[dict]:
     print(f"  offline, from IndexedDB: {big:,} doors {big_ms:.0f} ms to interactive "
           f"(median of {REPEAT}; {SMALL} doors: {small_ms:.0f} ms)", flush=True)  # fmt: skip
     return [
-        row("canvass-app", f"offline start, {big} doors, vs {SMALL} doors (ms)", big_ms, "ms",
-            small_ms, big),  # fmt: skip
+        row(
+            "canvass-app",
+            f"offline start, {big} doors, vs {SMALL} doors (ms)",
+            big_ms,
+            "ms",
+            small_ms,
+            big,
+        ),  # fmt: skip
     ]
 
 

@@ -98,8 +98,13 @@ def _seed(devices: int) -> dict:
     people = seed_people(n_people, area_ids=[area.pk])
     role = Role.objects.filter(slug="volunteer")
     users = [
-        user_create(actor=SYSTEM, username=f"device{i}", password="bench-password-1", roles=role,
-                    scope_all=True)  # fmt: skip
+        user_create(
+            actor=SYSTEM,
+            username=f"device{i}",
+            password="bench-password-1",
+            roles=role,
+            scope_all=True,
+        )  # fmt: skip
         for i in range(devices)
     ]
     turf_ids = insert_rows(Turf, [
@@ -280,8 +285,14 @@ def measure(url: str, devices: int, attempts: int) -> list[dict]:
     n = devices * attempts
     return [
         row(name, "attempts applied per second, vs one by one", rate, "/s", base_rate, n),
-        row(name, "upload p95 latency (ms), vs one record (ms)", r["p95_ms"], "ms",
-            r["base_s"] * 1000 / n, n),  # fmt: skip
+        row(
+            name,
+            "upload p95 latency (ms), vs one record (ms)",
+            r["p95_ms"],
+            "ms",
+            r["base_s"] * 1000 / n,
+            n,
+        ),  # fmt: skip
         row(name, "lost + doubled attempts", r["lost"] + r["doubled"], "n", 0, n),
     ]
 

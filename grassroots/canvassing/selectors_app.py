@@ -20,6 +20,7 @@ from grassroots.canvassing.models import Assignment, Door, Effort, Target, Turf,
 from grassroots.canvassing.services import CANVASS
 from grassroots.core import access
 from grassroots.core.exceptions import NotFound
+from grassroots.core.ids import parse_id
 from grassroots.people.models import Person
 from grassroots.surveys.models import Attempt, Block, Choice, Response, ResponseChoice, ResultCode
 
@@ -72,10 +73,9 @@ def my_turfs(*, actor: Any) -> dict[str, Any]:
 def held_turf(*, actor: Any, pk: Any) -> tuple[Turf, Assignment]:
     """The turf, if the canvasser holds it now; else ``NotFound`` (out of scope or not theirs)."""
     access.require(actor, CANVASS)
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        raise NotFound from None
+    pk = parse_id(pk)
+    if pk is None:
+        raise NotFound
     assignment = open_assignments(actor=actor).filter(turf_id=pk).first()
     if assignment is None:
         raise NotFound

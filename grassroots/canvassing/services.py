@@ -786,7 +786,7 @@ def doors_pick_up(
     ids = [pk for _d, pk, _t in near]
     # Lock the doors and re-check that nobody took them meanwhile.
     locked = list(
-        Door.objects.select_for_update()
+        Door.objects.select_for_update(of=("self",))  # PostgreSQL: not the outer-joined turf
         .filter(pk__in=ids, knocks=0)
         .filter(Q(turf__isnull=True) | Q(turf__status=Turf.Status.OPEN, turf__locked=False))
         .values_list("pk", flat=True)

@@ -48,6 +48,7 @@ from grassroots.canvassing.models import (
 from grassroots.canvassing.services import CANVASS, MANAGE
 from grassroots.core import access, events
 from grassroots.core.exceptions import Conflict, Invalid, NotFound
+from grassroots.core.ids import parse_id
 from grassroots.people import services as people
 from grassroots.people.models import Household, Person
 from grassroots.surveys import services as surveys
@@ -111,7 +112,7 @@ class Batch:
         for e in events_in:
             if isinstance(e, dict) and e.get("type") == "visit":
                 ids.append(_id(e))
-                pk = _int(e.get("door")) if not isinstance(e.get("door"), str) else None
+                pk = parse_id(e.get("door")) if not isinstance(e.get("door"), str) else None
                 if pk is not None:
                     doors.add(pk)
         ids = [i for i in ids if i]
@@ -140,7 +141,7 @@ class Batch:
         return list(self.targets.get(door.pk, []))
 
     def effort(self, raw: Any) -> Effort:
-        pk = _int(raw)
+        pk = parse_id(raw)
         if pk is None:
             raise Reject(_("The event names no effort."))
         if pk not in self.efforts:
@@ -159,7 +160,7 @@ class Batch:
         return effort
 
     def door(self, effort: Effort, raw: Any) -> Door:
-        pk = _int(raw)
+        pk = parse_id(raw)
         qs = Door.objects.filter(effort=effort)
         door = None
         if pk is not None and pk in self.doors:
@@ -241,7 +242,7 @@ def _reason(exc: Exception) -> str:
 
 
 def _keep_rejected(batch: Batch, event_id: str, event: Any, reason: str) -> None:
-    effort_id = _int(event.get("effort")) if isinstance(event, dict) else None
+    effort_id = parse_id(event.get("effort")) if isinstance(event, dict) else None
     effort = batch.efforts.get(effort_id) if effort_id else None
     payload = event if isinstance(event, dict) else {"raw": str(event)[:10000]}
     if event_id and SyncRejection.objects.filter(event_id=event_id, user=batch.actor).exists():
@@ -262,7 +263,7 @@ def _door_event(batch: Batch, event_id: str, event: dict) -> dict[str, Any]:
     if existing is not None:
         return {"status": DUPLICATE, "door": existing.pk}
     turf = None
-    turf_id = _int(event.get("turf"))
+    turf_id = parse_id(event.get("turf"))
     if turf_id is not None:
         turf = Turf.objects.filter(effort=effort, pk=turf_id).first()
     lat, lon = _float(event.get("lat")), _float(event.get("lon"))
@@ -364,7 +365,9 @@ def _visit_event(batch: Batch, event_id: str, event: dict) -> dict[str, Any]:
             raise Reject(_("This event id was already used by someone else."))
         return {"status": DUPLICATE, "visit": existing[0]}
     door = batch.door(effort, event.get("door"))
-    person_id = _int(event.get("person"))
+    person_id = parse_id(event.get("person"))
+    if person_id is None and event.get("person") not in (None, ""):
+        raise Reject(_("This person is not at this door."))
     if person_id is None and event.get("person_event"):
         target = Target.objects.filter(
             effort=effort, event_id=str(event["person_event"])[:100]

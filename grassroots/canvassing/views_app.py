@@ -19,9 +19,8 @@ from django.shortcuts import render, resolve_url
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from grassroots.canvassing import selectors_app, services, sync
@@ -29,6 +28,7 @@ from grassroots.canvassing.models import Effort
 from grassroots.canvassing.services import CANVASS
 from grassroots.core import access
 from grassroots.core.exceptions import Conflict, Invalid, NotFound
+from grassroots.core.ids import parse_id
 
 MAX_BODY = 2_000_000  # bytes of one upload (1000 events with notes fit easily)
 
@@ -290,10 +290,7 @@ def pickup(request):
 
 
 def _pk(raw) -> int | None:
-    try:
-        return int(raw)
-    except (TypeError, ValueError):
-        return None
+    return parse_id(raw)
 
 
 @require_POST

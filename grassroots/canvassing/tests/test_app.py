@@ -118,15 +118,21 @@ def test_package_matrix(client_for, geo, users):
     # another canvasser's turf, a turf nobody holds, a manager who does not hold it: 404
     second = make_user("second", "volunteer", areas=[geo["p1"]])
     assert client_for(second).get(url).status_code == 404
-    assert client_for(users["volunteer"]).get(
-        reverse("canvassing:app-turf", args=[other.pk])
-    ).status_code == 404
+    assert (
+        client_for(users["volunteer"])
+        .get(reverse("canvassing:app-turf", args=[other.pk]))
+        .status_code
+        == 404
+    )
     assert client_for(users["manager"]).get(url).status_code == 404
     assert client_for(users["nobody"]).get(url).status_code == 403
     assert client_for(None).get(url).status_code == 401
-    assert client_for(users["volunteer"]).get(
-        reverse("canvassing:app-turf", args=[999999])
-    ).status_code == 404
+    assert (
+        client_for(users["volunteer"])
+        .get(reverse("canvassing:app-turf", args=[999999]))
+        .status_code
+        == 404
+    )
 
 
 def test_out_of_scope_turf_is_404(client_for, geo, users):
@@ -176,9 +182,7 @@ def test_package_content(client_for, geo, users):
     assert intro["text"]["bn"].startswith("নমস্কার")
     codes = {c["code"]: c for c in data["codes"]}
     assert "not-home" in codes and codes["not-home"]["name"]["en"]
-    assert data["partners"] == [
-        {"door": door2.pk, "knocks": 1, "at": data["partners"][0]["at"]}
-    ]
+    assert data["partners"] == [{"door": door2.pk, "knocks": 1, "at": data["partners"][0]["at"]}]
 
 
 def test_package_constant_queries(client_for, geo, users):
@@ -304,7 +308,9 @@ def test_clock_skew_and_unknown_question(client_for, geo, users):
     ahead = (timezone.now() + dt.timedelta(hours=5)).isoformat()
     behind = (timezone.now() - dt.timedelta(hours=7)).isoformat()
     blocks = _blocks(effort)
-    e1 = _visit(effort, door, pid, at=ahead, answers={"999999": "gone", str(blocks["Support"].pk): 2})
+    e1 = _visit(
+        effort, door, pid, at=ahead, answers={"999999": "gone", str(blocks["Support"].pk): 2}
+    )
     e2 = _visit(effort, door, pid, at=behind, answers={str(blocks["Support"].pk): 5})
     r = _post(client_for(users["volunteer"]), reverse("canvassing:app-sync"), {"events": [e1, e2]})
     res = r.json()["results"]
@@ -365,3 +371,22 @@ def test_one_upload_with_the_same_event_twice_and_a_foreign_door(client_for, geo
     door.refresh_from_db()
     assert door.knocks == 2 and door.last_result == "refused"
     assert SyncRejection.objects.filter(event_id=bad_person["id"]).count() == 1
+
+
+def test_ids_too_large_for_the_database_are_rejected_not_errors(client_for, geo, users):
+    effort, turf = _setup(geo, users, n=4)
+    door = Door.objects.filter(turf=turf).first()
+    huge = 10**20
+    events = [
+        _visit(effort, door, huge),
+        {"id": "v-huge-door", "type": "visit", "effort": effort.pk, "door": huge},
+        {"id": "v-huge-effort", "type": "visit", "effort": huge, "door": door.pk},
+        {"id": "p-huge-door", "type": "person", "effort": effort.pk, "door": huge,
+         "given_name": "X"},
+    ]  # fmt: skip
+    r = _post(client_for(users["volunteer"]), reverse("canvassing:app-sync"), {"events": events})
+    assert r.status_code == 200
+    assert [x["status"] for x in r.json()["results"]] == ["rejected"] * 4
+    c = client_for(users["volunteer"])
+    assert c.get(f"/canvass/api/turfs/{huge}/").status_code == 404
+    assert _post(c, reverse("canvassing:app-pickup"), {"effort": huge}).status_code == 404
