@@ -117,10 +117,36 @@ def test_canvass_offline_then_sync(page, live_server, login, geo, users, shots):
     assert Visit.objects.filter(effort=effort).count() == 0
     shots(again, "canvass-04-reopened-offline")
 
+    # a corrupt entry in the outbox and a corrupt turf: skipped and reported, not fatal
+    again.evaluate("""() => new Promise((resolve, reject) => {
+      const r = indexedDB.open("grassroots-canvass");
+      r.onsuccess = () => {
+        const t = r.result.transaction(["outbox", "turfs"], "readwrite");
+        t.objectStore("outbox").add({garbage: true});
+        t.objectStore("turfs").put("not a turf", 424242);
+        t.oncomplete = () => { r.result.close(); resolve(); };
+        t.onerror = () => reject(t.error);
+      };
+      r.onerror = () => reject(r.error);
+    })""")
+    again.reload()
+    expect(again.locator("#canvass[data-ready='1']")).to_have_count(1)
+    expect(again.locator("#cv-notices")).to_contain_text("An unreadable entry on this phone")
+    expect(again.locator(f"li.cv-turf[data-turf='{turf.pk}']")).to_be_visible()
+    expect(again.locator("#cv-pending")).to_have_text("12")
+
     context.set_offline(False)
     again.get_by_role("button", name="Sync now").click()
     expect(again.locator("#cv-pending")).to_have_text("0")
     expect(again.locator("#cv-last-sync")).not_to_have_text("never")
+    kept = again.evaluate("""() => new Promise((resolve) => {
+      const r = indexedDB.open("grassroots-canvass");
+      r.onsuccess = () => {
+        const c = r.result.transaction("quarantine").objectStore("quarantine").count();
+        c.onsuccess = () => { r.result.close(); resolve(c.result); };
+      };
+    })""")
+    assert kept == 2  # set aside, not deleted
     assert not errors, errors
 
     visits = list(Visit.objects.filter(effort=effort))
