@@ -168,6 +168,8 @@ def _strings() -> dict[str, str]:
         "done_all": _("All doors knocked."),
         "storage_failed": _("This phone cannot keep data for the app (private browsing?)."),
         "prior": _("Before"),
+        "hostile": _("Hostile or unsafe before: do not go alone."),
+        "do_not_contact": _("Do not contact"),
         "male": _("Male"),
         "female": _("Female"),
         "other": pgettext("gender", "Other"),

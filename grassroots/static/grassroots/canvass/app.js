@@ -290,7 +290,17 @@
         h("span", {class: "cv-door-main"},
           h("strong", {}, d.label || t("door")),
           h("span", {class: "cv-names"}, names.join(", ")),
-          h("span", {class: "cv-door-status"}, status, partner ? ` · ${t("partner")}` : ""))));
+          h("span", {class: "cv-door-status"}, status, partner ? ` · ${t("partner")}` : ""),
+          hostile(state, d) ? h("span", {class: "cv-warn"}, t("hostile")) : null)));
+  }
+
+  /* A door whose last result was hostile or unsafe: nobody goes back alone. */
+  function hostile(state, d) {
+    const mine = state.mine.get(String(d.id));
+    return [d.last_result, mine && mine.result].some((code) => {
+      const c = code && state.pkg.codes.find((x) => x.code === code);
+      return !!(c && c.hostile);
+    });
   }
 
   function codeName(state, code) {
@@ -343,6 +353,7 @@
     const personButton = (p) => h("li", {},
       h("button", {type: "button", class: "cv-person", onclick: () => scriptScreen(state, d, p)},
         h("strong", {}, p.name, p.native_name ? ` (${p.native_name})` : ""),
+        p.do_not_contact ? h("span", {class: "cv-warn"}, t("do_not_contact")) : null,
         h("span", {}, [
           p.age ? `${p.age} ${t("age_short")}` : "",
           p.gender ? t(p.gender) : "",
@@ -354,6 +365,7 @@
       h("p", {}, h("button", {type: "button", class: "btn quiet", onclick: () => turfScreen(turfId, {focusDoor: d.id})}, `← ${t("doors")}`)),
       h("h1", {}, d.label || t("door")),
       d.units > 1 ? h("p", {}, `${d.units} ${t("households")}`) : null,
+      hostile(state, d) ? h("p", {class: "cv-warn"}, t("hostile")) : null,
       h("h2", {}, t("who_answered")),
       h("ul", {class: "cv-people"}, people.map(personButton)),
       h("div", {class: "cv-actions"},
