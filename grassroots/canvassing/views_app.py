@@ -8,11 +8,13 @@ a turf the canvasser does not hold is a 404 whatever the reason (ADR 0008).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render, resolve_url
@@ -199,10 +201,18 @@ def shell(request):
     return render(request, "canvassing/app/shell.html", ctx)
 
 
+@functools.lru_cache(maxsize=1)
 def _sw_version() -> str:
-    return hashlib.sha256(
-        (SW_VERSION + "|".join(static(p) for p in SHELL_STATIC)).encode()
-    ).hexdigest()[:12]
+    """Changes whenever a kept file changes (static URLs carry no hash under the default
+    storage): a new service worker then installs, keeps the new files and drops the old."""
+    digest = hashlib.sha256(SW_VERSION.encode())
+    for path in SHELL_STATIC:
+        digest.update(static(path).encode())
+        found = finders.find(path)
+        if found:
+            with open(found, "rb") as f:
+                digest.update(f.read())
+    return digest.hexdigest()[:12]
 
 
 @require_GET

@@ -390,3 +390,25 @@ def test_ids_too_large_for_the_database_are_rejected_not_errors(client_for, geo,
     c = client_for(users["volunteer"])
     assert c.get(f"/canvass/api/turfs/{huge}/").status_code == 404
     assert _post(c, reverse("canvassing:app-pickup"), {"effort": huge}).status_code == 404
+
+
+def test_service_worker_version_follows_the_kept_files(tmp_path, monkeypatch):
+    """A deploy that changes app.js (same URL: static URLs carry no hash) gives a new worker."""
+    from django.contrib.staticfiles import finders
+
+    from grassroots.canvassing import views_app
+
+    real = finders.find
+    copy = tmp_path / "app.js"
+    copy.write_text("one")
+    monkeypatch.setattr(
+        finders, "find", lambda p, **kw: str(copy) if p.endswith("canvass/app.js") else real(p)
+    )
+    views_app._sw_version.cache_clear()
+    first = views_app._sw_version()
+    copy.write_text("two")
+    views_app._sw_version.cache_clear()
+    try:
+        assert views_app._sw_version() != first
+    finally:
+        views_app._sw_version.cache_clear()

@@ -11,7 +11,8 @@ const SLOW_MS = 4000;
 self.addEventListener("install", (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(CACHE);
-    await cache.addAll(CONFIG.assets);
+    // past the browser's HTTP cache: the files of this version, not an older copy
+    await cache.addAll(CONFIG.assets.map((url) => new Request(url, {cache: "reload"})));
     const shell = await fetch(SHELL, {credentials: "same-origin", redirect: "follow"});
     if (shell.ok && !shell.redirected) await cache.put(SHELL, shell);
     await self.skipWaiting();
