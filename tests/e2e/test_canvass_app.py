@@ -147,6 +147,13 @@ def test_canvass_offline_then_sync(page, live_server, login, geo, users, shots):
       };
     })""")
     assert kept == 2  # set aside, not deleted
+    # downloaded again: the person added at the door comes from the server, shown once
+    again.locator(f"li.cv-turf[data-turf='{turf.pk}']").get_by_role("button", name="Update").click()
+    expect(again.locator("#cv-notices")).to_contain_text("Downloaded")
+    again.locator(f"li.cv-turf[data-turf='{turf.pk}']").get_by_role("button", name="Open").click()
+    expect(again.locator(f"[data-door='{doors[0].pk}']")).to_contain_text("Knocked")
+    again.locator(f"[data-door='{doors[0].pk}']").click()
+    expect(again.locator(".cv-person", has_text="Mita Lake")).to_have_count(1)
     assert not errors, errors
 
     visits = list(Visit.objects.filter(effort=effort))

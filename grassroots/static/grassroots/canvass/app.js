@@ -14,6 +14,7 @@
   const BATCH = 200;
   let syncing = false;
   let gpsFix = null;
+  let onHome = false;
 
   /* ---- small things ------------------------------------------------------------------- */
 
@@ -43,6 +44,7 @@
   }
 
   function show(...nodes) {
+    onHome = false;
     view.replaceChildren(...nodes);
     const heading = view.querySelector("h1, h2");
     if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus({preventScroll: true}); }
@@ -213,6 +215,7 @@
     ];
     if (server && server.efforts && server.efforts.length) parts.push(pickupForm(server.efforts));
     show(...parts);
+    onHome = true;
   }
 
   function turfRow(id, name, effortName, doors, pkg) {
@@ -237,6 +240,8 @@
       const r = await api(turfUrl(URLS.turf, id));
       if (!r.ok) { notice(r.data.error || t("sync_failed"), "warn"); return; }
       await S.saveTurf(r.data);
+      const {events} = await S.outbox();
+      await S.pruneAdded(r.data.turf.id, new Set(events.map((e) => e.event.id)));
       notice(`${r.data.turf.name}: ${t("downloaded")}`);
     } catch (e) {
       notice(t("need_online"), "warn");
@@ -621,7 +626,13 @@
       return;
     }
     document.getElementById("cv-sync").addEventListener("click", () => syncNow(true));
-    window.addEventListener("online", () => { refreshStatus(); syncNow(false); });
+    // back online: send what waits, and offer downloads again on the turf list
+    window.addEventListener("online", async () => {
+      await refreshStatus();
+      await syncNow(false);
+      if (onHome) await home();
+    });
+    window.addEventListener("offline", () => { if (onHome) home(); });
     window.addEventListener("offline", refreshStatus);
     setInterval(() => { if (online()) syncNow(false); }, 60000);
     await refreshStatus();

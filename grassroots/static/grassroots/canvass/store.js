@@ -188,6 +188,16 @@
       const rows = await tx(["added"], "readonly", (t) => all(t.objectStore("added")));
       return rows.map((r) => r[1]).filter((v) => v && typeof v === "object" && v.kind);
     },
+    /* After a fresh download: people and doors added here that the server now has (their
+       event left the outbox) come with the package; drop the local copies. */
+    pruneAdded(turfId, pendingIds) {
+      return tx(["added"], "readwrite", async (t) => {
+        const store = t.objectStore("added");
+        for (const [key, value] of await all(store)) {
+          if (value && value.turf === turfId && !pendingIds.has(value.id)) store.delete(key);
+        }
+      });
+    },
     async rejected() {
       const list = await Store.meta("rejected", []);
       return Array.isArray(list) ? list : [];
