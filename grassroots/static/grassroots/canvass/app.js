@@ -15,6 +15,7 @@
   let syncing = false;
   let gpsFix = null;
   let onHome = false;
+  let shown = 0;  // screens shown so far: a slow screen does not replace a later one
 
   /* ---- small things ------------------------------------------------------------------- */
 
@@ -44,6 +45,7 @@
   }
 
   function show(...nodes) {
+    shown += 1;
     onHome = false;
     view.replaceChildren(...nodes);
     const heading = view.querySelector("h1, h2");
@@ -179,6 +181,7 @@
   /* ---- screens -------------------------------------------------------------------------- */
 
   async function home() {
+    const asked = shown;
     const {turfs: local, corrupt} = await S.turfs();
     if (corrupt) notice(t("corrupt"), "warn");
     const byId = new Map(local.map((p) => [p.turf.id, p]));
@@ -214,6 +217,7 @@
       h("p", {class: "cv-check"}, gps, " ", h("label", {for: "cv-gps"}, t("gps"))),
     ];
     if (server && server.efforts && server.efforts.length) parts.push(pickupForm(server.efforts));
+    if (shown !== asked) return;  // the canvasser opened another screen meanwhile
     show(...parts);
     onHome = true;
   }
