@@ -187,7 +187,12 @@ def test_canvass_app_in_hindi_and_bengali(page, live_server, login, geo, users, 
     row.locator("button").first.click()
     row.locator("button.primary").click()
     expect(page.locator("#cv-doors li").first).to_be_visible()
-    page.locator("#cv-doors button").first.click()
+    # the map: the doors as dots along the walk, drawn on the phone (no tiles)
+    page.locator("button[aria-pressed]").click()
+    n_doors = Door.objects.filter(turf=turf).count()
+    expect(page.locator(".cv-map-svg circle")).to_have_count(n_doors)
+    page.locator(".cv-map-svg circle").first.click()
+    expect(page.locator(".cv-people")).to_be_visible()
     page.locator(".cv-person").first.click()
     expect(page.locator("form.cv-script")).to_be_visible()
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
