@@ -24,6 +24,8 @@ BENCHMARKS = [
     "leaderboard",
     "turfs",
     "canvass_results",
+    "sync",
+    "canvass_app",
 ]
 MODULES = {"import": "importer", "email": "messaging", "sms": "messaging"}  # `import`: a keyword
 RUNNERS = {"email": "run_email", "sms": "run_sms"}  # modules with more than one benchmark

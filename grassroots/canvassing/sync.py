@@ -31,7 +31,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -48,6 +48,7 @@ from grassroots.canvassing.models import (
 from grassroots.canvassing.services import CANVASS, MANAGE
 from grassroots.core import access, events
 from grassroots.core.exceptions import Conflict, Invalid, NotFound
+from grassroots.core.ids import parse_id
 from grassroots.people import services as people
 from grassroots.people.models import Household, Person
 from grassroots.surveys import services as surveys
@@ -99,9 +100,48 @@ class Batch:
         self.held: dict[int, bool] = {}
         self.manages: dict[int, bool] = {}
         self.codes = {c.code: c for c in ResultCode.objects.all()}
+        # Looked up once per upload (ADR 0022 unchanged: each event still in its own transaction).
+        self.visits: dict[str, tuple[int, int | None]] = {}
+        self.doors: dict[int, Door] = {}
+        self.door_ids: set[int] = set()
+        self.targets: dict[int, list[int]] | None = None
+
+    def prefetch(self, events_in: list) -> None:
+        """The visits already stored under this upload's ids, and the doors it names by id."""
+        ids, doors = [], set()
+        for e in events_in:
+            if isinstance(e, dict) and e.get("type") == "visit":
+                ids.append(_id(e))
+                pk = parse_id(e.get("door")) if not isinstance(e.get("door"), str) else None
+                if pk is not None:
+                    doors.add(pk)
+        ids = [i for i in ids if i]
+        if ids:
+            self.visits = {
+                ev: (pk, who)
+                for ev, pk, who in Visit.objects.filter(event_id__in=ids).values_list(
+                    "event_id", "pk", "canvasser_id"
+                )
+            }
+        if doors:
+            self.door_ids = doors
+            self.doors = {d.pk: d for d in Door.objects.filter(pk__in=doors)}
+
+    def targets_at(self, door: Door) -> list[int]:
+        """The person ids at a door. Read at the first visit of the upload, for every door it
+        names (visits are applied after the upload's door and person events)."""
+        if door.pk not in self.door_ids:
+            return list(Target.objects.filter(door=door).values_list("person_id", flat=True))
+        if self.targets is None:
+            self.targets = {}
+            for door_id, person_id in Target.objects.filter(door_id__in=self.door_ids).values_list(
+                "door_id", "person_id"
+            ):
+                self.targets.setdefault(door_id, []).append(person_id)
+        return list(self.targets.get(door.pk, []))
 
     def effort(self, raw: Any) -> Effort:
-        pk = _int(raw)
+        pk = parse_id(raw)
         if pk is None:
             raise Reject(_("The event names no effort."))
         if pk not in self.efforts:
@@ -120,9 +160,14 @@ class Batch:
         return effort
 
     def door(self, effort: Effort, raw: Any) -> Door:
-        pk = _int(raw)
+        pk = parse_id(raw)
         qs = Door.objects.filter(effort=effort)
-        door = qs.filter(pk=pk).first() if pk is not None else None
+        door = None
+        if pk is not None and pk in self.doors:
+            cached = self.doors[pk]
+            door = cached if cached.effort_id == effort.pk else None
+        elif pk is not None and pk not in self.door_ids:
+            door = qs.filter(pk=pk).first()
         if door is None and isinstance(raw, str) and raw:
             door = qs.filter(key=f"field:{raw[:100]}").first()
             if door is None:
@@ -151,6 +196,7 @@ def sync(*, actor: Any, events_in: Any) -> dict[str, Any]:
     if len(events_in) > MAX_EVENTS:
         raise Invalid({"events": _("At most %(n)s events per upload.") % {"n": MAX_EVENTS}})
     batch = Batch(actor)
+    batch.prefetch(events_in)
     order = {"door": 0, "person": 1, "visit": 2}
     indexed = sorted(
         enumerate(events_in),
@@ -175,7 +221,10 @@ def _apply_one(batch: Batch, event: Any) -> dict[str, Any]:
         if handler is None:
             raise Reject(_("Unknown event type."))
         with transaction.atomic():
-            return {"id": event_id, **handler(batch, event_id, event)}
+            out = {"id": event_id, **handler(batch, event_id, event)}
+        if kind == "visit" and out.get("status") == APPLIED:  # the same id again in this upload
+            batch.visits[event_id] = (out["visit"], getattr(batch.actor, "pk", None))
+        return out
     except Later as exc:
         return {"id": event_id, "status": RETRY, "reason": str(exc)}
     except IntegrityError:  # the same event applied meanwhile by a simultaneous upload
@@ -195,7 +244,7 @@ def _reason(exc: Exception) -> str:
 
 
 def _keep_rejected(batch: Batch, event_id: str, event: Any, reason: str) -> None:
-    effort_id = _int(event.get("effort")) if isinstance(event, dict) else None
+    effort_id = parse_id(event.get("effort")) if isinstance(event, dict) else None
     effort = batch.efforts.get(effort_id) if effort_id else None
     payload = event if isinstance(event, dict) else {"raw": str(event)[:10000]}
     if event_id and SyncRejection.objects.filter(event_id=event_id, user=batch.actor).exists():
@@ -216,7 +265,7 @@ def _door_event(batch: Batch, event_id: str, event: dict) -> dict[str, Any]:
     if existing is not None:
         return {"status": DUPLICATE, "door": existing.pk}
     turf = None
-    turf_id = _int(event.get("turf"))
+    turf_id = parse_id(event.get("turf"))
     if turf_id is not None:
         turf = Turf.objects.filter(effort=effort, pk=turf_id).first()
     lat, lon = _float(event.get("lat")), _float(event.get("lon"))
@@ -312,13 +361,15 @@ def _person_event(batch: Batch, event_id: str, event: dict) -> dict[str, Any]:
 
 def _visit_event(batch: Batch, event_id: str, event: dict) -> dict[str, Any]:
     effort = batch.effort(event.get("effort"))
-    existing = Visit.objects.filter(event_id=event_id).values_list("pk", "canvasser_id").first()
+    existing = batch.visits.get(event_id)
     if existing is not None:
         if existing[1] != getattr(batch.actor, "pk", None):
             raise Reject(_("This event id was already used by someone else."))
         return {"status": DUPLICATE, "visit": existing[0]}
     door = batch.door(effort, event.get("door"))
-    person_id = _int(event.get("person"))
+    person_id = parse_id(event.get("person"))
+    if person_id is None and event.get("person") not in (None, ""):
+        raise Reject(_("This person is not at this door."))
     if person_id is None and event.get("person_event"):
         target = Target.objects.filter(
             effort=effort, event_id=str(event["person_event"])[:100]
@@ -326,7 +377,7 @@ def _visit_event(batch: Batch, event_id: str, event: dict) -> dict[str, Any]:
         if target is None:
             raise Later(_("The person added at the door has not arrived yet."))
         person_id = target.person_id
-    targets = list(Target.objects.filter(door=door).values_list("person_id", flat=True))
+    targets = batch.targets_at(door)
     if person_id is not None and person_id not in targets:
         raise Reject(_("This person is not at this door."))
     code_raw = event.get("result") or None
@@ -391,12 +442,14 @@ def _visit_event(batch: Batch, event_id: str, event: dict) -> dict[str, Any]:
                 errors["raw_answers"] = {k: answers[k] for k in recorded.errors if k in answers}
     if errors or attempt_id:
         Visit.objects.filter(pk=visit.pk).update(errors=errors, attempt_id=attempt_id)
-    Door.objects.filter(pk=door.pk).update(knocks=F("knocks") + 1)
-    Door.objects.filter(pk=door.pk).filter(
-        Q(last_visit_at__isnull=True) | Q(last_visit_at__lte=recorded_at)
-    ).update(
-        last_visit_at=recorded_at,
-        last_result=code.code if code else ("contact" if person_id else ""),
+    later = Q(last_visit_at__isnull=True) | Q(last_visit_at__lte=recorded_at)
+    Door.objects.filter(pk=door.pk).update(
+        knocks=F("knocks") + 1,
+        last_visit_at=Case(When(later, then=Value(recorded_at)), default=F("last_visit_at")),
+        last_result=Case(
+            When(later, then=Value(code.code if code else ("contact" if person_id else ""))),
+            default=F("last_result"),
+        ),
     )
     events.publish(
         "canvass.visited",
