@@ -98,6 +98,7 @@ class Batch:
         self.now = timezone.now()
         self.efforts: dict[int, Effort | None] = {}
         self.held: dict[int, bool] = {}
+        self.turfs: dict[int, set[int]] = {}  # per effort: the turfs the actor holds or held
         self.manages: dict[int, bool] = {}
         self.codes = {c.code: c for c in ResultCode.objects.all()}
         # Looked up once per upload (ADR 0022 unchanged: each event still in its own transaction).
@@ -154,10 +155,28 @@ class Batch:
             self.manages[pk] = access.can(self.actor, MANAGE) and access.is_visible(
                 effort, self.actor, access.CHANGE
             )
-            self.held[pk] = Assignment.objects.filter(turf__effort=effort, user=self.actor).exists()
+            self.turfs[pk] = set(
+                Assignment.objects.filter(turf__effort=effort, user=self.actor).values_list(
+                    "turf_id", flat=True
+                )
+            )
+            self.held[pk] = bool(self.turfs[pk])
         if not (self.held[pk] or self.manages[pk]):
             raise Reject(_("You do not hold a turf of this effort."))
         return effort
+
+    def check_turf(self, effort: Effort, door: Door | None, raw_turf: Any) -> None:
+        """The door is in a turf the canvasser holds or held (a turf given back while they were
+        offline still takes the work done in it), or the event names such a turf (the door was
+        moved to another turf since the download). Organisers may record anywhere."""
+        if self.manages.get(effort.pk):
+            return
+        held = self.turfs.get(effort.pk, set())
+        if door is not None and door.turf_id in held:
+            return
+        if parse_id(raw_turf) in held and (door is None or door.turf_id is not None):
+            return
+        raise Reject(_("This door is not in a turf you hold."))
 
     def door(self, effort: Effort, raw: Any) -> Door:
         pk = parse_id(raw)
@@ -268,6 +287,7 @@ def _door_event(batch: Batch, event_id: str, event: dict) -> dict[str, Any]:
     turf_id = parse_id(event.get("turf"))
     if turf_id is not None:
         turf = Turf.objects.filter(effort=effort, pk=turf_id).first()
+    batch.check_turf(effort, None, turf.pk if turf else None)
     lat, lon = _float(event.get("lat")), _float(event.get("lon"))
     if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
         lat = lon = None
@@ -311,6 +331,7 @@ def _person_event(batch: Batch, event_id: str, event: dict) -> dict[str, Any]:
     if existing is not None:
         return {"status": DUPLICATE, "person": existing.person_id}
     door = batch.door(effort, event.get("door"))
+    batch.check_turf(effort, door, event.get("turf"))
     given = " ".join(str(event.get("given_name") or "").split())[:100]
     if not given:
         raise Reject(_("A new person needs a name."))
@@ -367,6 +388,7 @@ def _visit_event(batch: Batch, event_id: str, event: dict) -> dict[str, Any]:
             raise Reject(_("This event id was already used by someone else."))
         return {"status": DUPLICATE, "visit": existing[0]}
     door = batch.door(effort, event.get("door"))
+    batch.check_turf(effort, door, event.get("turf"))
     person_id = parse_id(event.get("person"))
     if person_id is None and event.get("person") not in (None, ""):
         raise Reject(_("This person is not at this door."))

@@ -254,3 +254,24 @@ def test_two_devices_uploading_the_same_events_at_once_store_them_once(geo, user
     assert not errors
     assert Visit.objects.count() == 10
     assert Attempt.objects.count() == 10
+
+
+def test_a_door_in_a_turf_the_canvasser_never_held_is_rejected_and_kept(field, users):
+    other_door = field["other"].doors.first()
+    out = sync.sync(
+        actor=users["volunteer"], events_in=[visit(field, other_door, first_person(other_door))]
+    )
+    assert statuses(out) == ["rejected"]
+    assert "not in a turf you hold" in out["results"][0]["reason"]
+    assert SyncRejection.objects.get().payload["door"] == other_door.pk
+    assert not Visit.objects.exists()
+    # a door the organiser moved out of the canvasser's turf after the download still counts
+    door = field["doors"][3]
+    services.doors_move(actor=SYSTEM, doors=[door], to=field["other"])
+    moved = visit(field, door, first_person(door), turf=field["turf"].pk)
+    assert statuses(sync.sync(actor=users["volunteer"], events_in=[moved])) == ["applied"]
+    # the organiser may record anywhere in their effort
+    out = sync.sync(
+        actor=users["organiser"], events_in=[visit(field, other_door, first_person(other_door))]
+    )
+    assert statuses(out) == ["applied"]

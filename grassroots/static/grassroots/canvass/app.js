@@ -524,7 +524,7 @@
     const picked = form.querySelector('input[name="result"]:checked');
     const note = form.querySelector("#cv-note").value.trim();
     const event = {
-      id: S.uuid(), type: "visit", effort: state.pkg.effort.id, door: door.id,
+      id: S.uuid(), type: "visit", effort: state.pkg.effort.id, turf: state.pkg.turf.id, door: door.id,
       result: picked ? picked.value : "", answers, note, language: lang,
       at: new Date().toISOString(), door_label: door.label,
     };
@@ -578,7 +578,7 @@
       e.preventDefault();
       const given = form.querySelector("#cv-new-given").value.trim();
       if (!given) { error.textContent = t("name_needed"); form.querySelector("#cv-new-given").focus(); return; }
-      const event = {id: S.uuid(), type: "person", effort: state.pkg.effort.id, door: door.id,
+      const event = {id: S.uuid(), type: "person", effort: state.pkg.effort.id, turf: state.pkg.turf.id, door: door.id,
         given_name: given, family_name: form.querySelector("#cv-new-family").value.trim(),
         age: form.querySelector("#cv-new-age").value.trim(), gender: gender.value,
         phone: form.querySelector("#cv-new-phone").value.trim(), language: UI_LANG};
