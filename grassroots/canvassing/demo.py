@@ -133,8 +133,7 @@ def seed(run: DemoRun) -> dict[str, int]:
             ends_on=timezone.localdate() + dt.timedelta(days=24),
             target_size=max(services.MIN_TARGET, min(40, households // 6 or 1)),
             measure=Effort.Measure.DOORS,
-            # one booth already; its doors' areas are its sections, which need not split turfs
-            respect_areas=False,
+            respect_areas=True,  # a door's section counts as its booth (services._booths)
             checkout_days=5,
         )
         services.turfs_cut(actor=organiser, effort=effort)

@@ -240,6 +240,24 @@ def _label(row: dict) -> str:
     return ", ".join(p for p in parts if p)
 
 
+def _booths(areas: list[Area]) -> dict[int, int]:
+    """Each area's polling unit (booth / precinct): itself, or its nearest ancestor that is
+    one; an area above the polling units stays itself. Turfs "inside one booth" group doors by
+    this, so the sections of a booth are walked together."""
+    wanted = {p for a in areas if not a.kind.is_polling_unit for p in a.ancestor_paths()}
+    units = dict(
+        Area.objects.filter(path__in=wanted, kind__is_polling_unit=True).values_list("path", "pk")
+    )
+    out = {}
+    for a in areas:
+        if a.kind.is_polling_unit:
+            out[a.pk] = a.pk
+            continue
+        above = [units[p] for p in reversed(a.ancestor_paths()) if p in units]
+        out[a.pk] = above[0] if above else a.pk
+    return out
+
+
 @transaction.atomic
 def effort_build(*, actor: Any, effort: Effort) -> dict[str, int]:
     """Freeze the audience into doors (one per address; the households at one address are its
@@ -258,12 +276,17 @@ def effort_build(*, actor: Any, effort: Effort) -> dict[str, int]:
     area_ids = {
         r["household__address__area_id"] or r["household__area_id"] or r["area_id"] for r in rows
     }
-    centres = {
-        a["pk"]: (a["latitude"], a["longitude"])
-        for a in Area.objects.filter(pk__in=[a for a in area_ids if a]).values(
-            "pk", "latitude", "longitude"
-        )
-    }
+    found = list(Area.objects.filter(pk__in=[a for a in area_ids if a]).select_related("kind"))
+    booths = _booths(found)
+    centres = {a.pk: (a.latitude, a.longitude) for a in found}
+    centres.update(
+        {
+            a["pk"]: (a["latitude"], a["longitude"])
+            for a in Area.objects.filter(pk__in=set(booths.values()) - set(centres)).values(
+                "pk", "latitude", "longitude"
+            )
+        }
+    )
     doors: dict[str, dict] = {}
     for row in rows:
         key = _door_key(row)
@@ -276,12 +299,15 @@ def effort_build(*, actor: Any, effort: Effort) -> dict[str, int]:
             located, reason = Door.Located.ADDRESS, ""
             if lat is None or lon is None:
                 lat, lon = centres.get(area_id, (None, None))
+                if lat is None or lon is None:
+                    lat, lon = centres.get(booths.get(area_id), (None, None))
                 located = Door.Located.AREA
                 if lat is None or lon is None:
                     located, reason = (
                         Door.Located.NONE,
                         _("no coordinates, and its area has no centre"),
                     )
+            area_id = booths.get(area_id, area_id)
             door = doors[key] = {
                 "obj": Door(
                     effort=effort,

@@ -303,3 +303,21 @@ def test_pick_up_gives_the_nearest_unworked_doors_and_never_twice(geo, users):
         services.doors_pick_up(actor=other, effort=effort, lat="north", lon=88.35)
     with pytest.raises(Conflict, match="No unworked doors"):
         services.doors_pick_up(actor=other, effort=effort, lat=10.0, lon=10.0)
+
+
+def test_doors_of_a_booths_sections_are_grouped_by_the_booth(geo, users):
+    section = geo_services.area_kind_ensure(code="section", name="Section", sort_order=6)
+    s1 = geo_services.area_create(
+        actor=SYSTEM, kind=section, code="IN-WB-AC1-P001-S1", name="S1", parent=geo["p1"]
+    )
+    s2 = geo_services.area_create(
+        actor=SYSTEM, kind=section, code="IN-WB-AC1-P001-S2", name="S2", parent=geo["p1"]
+    )
+    people = street_of_people(s1, 7) + street_of_people(s2, 7, street="Lake Lane", lon=88.3508)
+    effort = built(effort_for(people, target_size=7))
+    assert set(Door.objects.filter(effort=effort).values_list("area_id", flat=True)) == {
+        geo["p1"].pk
+    }
+    turfs = Turf.objects.filter(effort=effort)
+    assert turfs.count() == 2 and {t.area_id for t in turfs} == {geo["p1"].pk}
+    assert effort.cut_summary["out_of_band"] == 0
