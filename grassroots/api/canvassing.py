@@ -25,8 +25,10 @@ from grassroots.api.scoping import ScopedViewSetMixin
 from grassroots.api.serializers import AreaRefField
 from grassroots.canvassing import services, sync
 from grassroots.canvassing.models import Door, Effort, Turf, Visit
+from grassroots.core import access
 from grassroots.core.filters import ScopedFilterSet
 from grassroots.lists.models import PersonList, Segment
+from grassroots.people.models import Person
 from grassroots.surveys.models import Script
 
 VIEW, MANAGE, CANVASS = services.VIEW, services.MANAGE, services.CANVASS
@@ -185,6 +187,9 @@ class DoorViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
 
 class VisitSerializer(serializers.ModelSerializer):
+    """A visit; its ``person`` is given only when the reader may see that person (visits are
+    scoped through their effort, people through their area)."""
+
     canvasser = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     result_code = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     errors = JSONField(read_only=True)
@@ -196,6 +201,13 @@ class VisitSerializer(serializers.ModelSerializer):
                   "received_at", "latitude", "longitude", "accuracy_m", "note",
                   "errors"]  # fmt: skip
         read_only_fields = fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        visible = self.context.get("visible_people")
+        if data.get("person") is not None and visible is not None and data["person"] not in visible:
+            data["person"] = None
+        return data
 
 
 class VisitFilter(ScopedFilterSet):
@@ -221,6 +233,18 @@ class VisitViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Visit.objects.select_related("canvasser", "result_code").order_by(
         "-recorded_at", "-id"
     )
+
+    def get_serializer(self, *args, **kwargs):
+        if args:
+            one = isinstance(args[0], Visit)
+            rows = [args[0]] if one else list(args[0])
+            context = kwargs.setdefault("context", self.get_serializer_context())
+            context["visible_people"] = access.visible_ids(
+                Person, self.request.user, {v.person_id for v in rows if v.person_id}
+            )
+            if not one:
+                args = (rows, *args[1:])
+        return super().get_serializer(*args, **kwargs)
 
 
 class SyncRequestSerializer(serializers.Serializer):

@@ -526,8 +526,14 @@ def turf_reroute(turf: Turf) -> Turf:
     return turf
 
 
+def _not_closed(effort: Effort) -> None:
+    if effort.status == Effort.Status.CLOSED:
+        raise Conflict(_("This effort is closed: reopen it first."))
+
+
 def _editable(actor: Any, turf: Turf) -> None:
     access.require_object(actor, MANAGE, turf.effort)
+    _not_closed(turf.effort)
     if turf.locked:
         raise Conflict(_("%(turf)s is locked: unlock it first.") % {"turf": turf.label})
 
@@ -539,6 +545,7 @@ def _next_number(effort: Effort) -> int:
 @transaction.atomic
 def turf_lock(*, actor: Any, turf: Turf, locked: bool) -> Turf:
     access.require_object(actor, MANAGE, turf.effort)
+    _not_closed(turf.effort)
     turf.locked = bool(locked)
     turf.save(update_fields=["locked"])
     audit.record(
@@ -551,8 +558,14 @@ def turf_lock(*, actor: Any, turf: Turf, locked: bool) -> Turf:
 @transaction.atomic
 def turf_rename(*, actor: Any, turf: Turf, name: str) -> Turf:
     access.require_object(actor, MANAGE, turf.effort)
+    _not_closed(turf.effort)
+    before = turf.name
     turf.name = " ".join(str(name or "").split())[:120]
     turf.save(update_fields=["name"])
+    audit.record(
+        actor=actor, action="canvassing.turf_renamed", obj=turf,
+        detail={"from": before, "to": turf.name},
+    )  # fmt: skip
     return turf
 
 
@@ -773,6 +786,7 @@ def turf_set_done(*, actor: Any, turf: Turf, done: bool = True) -> Turf:
     )
     if not own:
         access.require_object(actor, MANAGE, turf.effort)
+    _not_closed(turf.effort)
     status = Turf.Status.DONE if done else (
         Turf.Status.ASSIGNED
         if turf.assignments.filter(released_at__isnull=True).exists()

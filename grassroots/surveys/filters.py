@@ -17,9 +17,15 @@ GROUP = _l("Surveys")
 LIMIT = 500
 
 
-def _questions():
+def _scripts(actor):
+    """The scripts ``actor`` may see (every script for the system)."""
+    return Script.objects.all() if actor is None else Script.objects.visible_to(actor)
+
+
+def _questions(actor=None):
     rows = (
-        Block.objects.exclude(kind=Block.Kind.TEXT)
+        Block.objects.filter(script__in=_scripts(actor))
+        .exclude(kind=Block.Kind.TEXT)
         .exclude(script__status=Script.Status.ARCHIVED)
         .select_related("script")
         .order_by("script__name", "script_id", "position")[:LIMIT]
@@ -27,9 +33,10 @@ def _questions():
     return [(str(b.pk), f"{b.script.name} — {b.name()}") for b in rows]
 
 
-def _choices():
+def _choices(actor=None):
     rows = (
-        Choice.objects.exclude(block__script__status=Script.Status.ARCHIVED)
+        Choice.objects.filter(block__script__in=_scripts(actor))
+        .exclude(block__script__status=Script.Status.ARCHIVED)
         .select_related("block")
         .order_by("block__script_id", "block__position", "position")[:LIMIT]
     )

@@ -153,3 +153,30 @@ def test_list_queries_do_not_grow(worked, users, path):
             knock(vol, e, doors[i], person=person_at(doors[i]), result="refused")
 
     assert_constant_queries(make, lambda: c.get(f"{BASE}{path}/"))
+
+
+def test_a_visit_shows_its_person_only_to_who_may_see_them(worked, users, geo):
+    from grassroots.canvassing import services
+    from grassroots.testing.users import make_user
+
+    e, door = worked["effort"], worked["doors"][0]
+    knock(users["volunteer"], e, door, person=person_at(door), result="refused")
+    # a reader scoped to p2 reads a constituency-wide effort, not the p1 people in it
+    ac_list = list_services.list_create(
+        actor=users["organiser"], name="AC", person_ids=[p.pk for p in worked["people"]]
+    )
+    wide = services.effort_create(
+        actor=users["organiser"], name="AC wide", script=e.script, person_list=ac_list
+    )
+    services.turfs_cut(actor=users["organiser"], effort=wide)
+    turf = wide.turfs.first()
+    services.turf_assign(actor=users["organiser"], turf=turf, user=users["volunteer"])
+    wide_door = turf.doors.first()
+    knock(users["volunteer"], wide, wide_door, person=person_at(wide_door), result="refused")
+    reader = make_user("p2_reader", "data_manager", areas=[geo["p2"]])
+    rows = api_client(reader).get(f"{BASE}visits/", {"effort": wide.pk}).json()["results"]
+    assert len(rows) == 1 and rows[0]["person"] is None
+    one = api_client(reader).get(f"{BASE}visits/{rows[0]['id']}/").json()
+    assert one["person"] is None
+    mine = api_client(users["organiser"]).get(f"{BASE}visits/", {"effort": wide.pk}).json()
+    assert mine["results"][0]["person"] == person_at(wide_door).pk

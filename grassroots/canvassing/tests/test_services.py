@@ -321,3 +321,20 @@ def test_doors_of_a_booths_sections_are_grouped_by_the_booth(geo, users):
     turfs = Turf.objects.filter(effort=effort)
     assert turfs.count() == 2 and {t.area_id for t in turfs} == {geo["p1"].pk}
     assert effort.cut_summary["out_of_band"] == 0
+
+
+def test_a_closed_effort_keeps_its_turfs_as_they_are(geo, users):
+    effort = built(effort_for(street_of_people(geo["p1"], 20), target_size=10))
+    a, b = Turf.objects.filter(effort=effort)
+    services.effort_set_status(actor=SYSTEM, effort=effort, status="closed")
+    a.refresh_from_db()
+    for change in (
+        lambda: services.turf_lock(actor=SYSTEM, turf=a, locked=True),
+        lambda: services.turf_rename(actor=SYSTEM, turf=a, name="New"),
+        lambda: services.turf_set_done(actor=SYSTEM, turf=a),
+        lambda: services.turfs_merge(actor=SYSTEM, into=a, other=b),
+    ):
+        with pytest.raises(Conflict, match="closed"):
+            change()
+    a.refresh_from_db()
+    assert (a.locked, a.name, a.status) == (False, "", Turf.Status.OPEN)

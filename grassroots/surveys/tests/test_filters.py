@@ -110,3 +110,23 @@ def test_the_builder_lists_the_questions_and_answers(answered):
     answer_choices = dict(next(p for p in meta["params"] if p["name"] == "choices")["choices"])
     assert answer_choices[str(answered["b"]["jobs"].pk)] == "Issue: Jobs"
     assert SYSTEM  # the filter is registered at start-up, nothing else to do
+
+
+def test_the_builder_offers_only_the_questions_of_scripts_the_user_may_see(answered, geo, users):
+    from grassroots.geography import services as geo_services
+    from grassroots.testing.users import make_user
+
+    other_ac = geo_services.area_create(
+        actor=SYSTEM, kind=geo["ac"].kind, code="IN-WB-AC9", name="Elsewhere", parent=geo["state"]
+    )
+    author = make_user("elsewhere_org", "field_organiser", areas=[other_ac])
+    hidden = ScriptFactory(name="Their plan", actor=author)
+    hidden_blocks = add_id_blocks(hidden)
+    f = filters.get("survey_answer")
+    for actor, sees in ((users["organiser"], False), (author, True), (users["manager"], True)):
+        meta = f.describe(actor=actor)
+        questions = dict(next(p for p in meta["params"] if p["name"] == "question")["choices"])
+        answers = dict(next(p for p in meta["params"] if p["name"] == "choices")["choices"])
+        assert (str(hidden_blocks["support"].pk) in questions) is sees
+        assert (str(hidden_blocks["jobs"].pk) in answers) is sees
+        assert str(answered["b"]["support"].pk) in questions  # campaign-wide: everyone
