@@ -17,6 +17,7 @@ from grassroots.canvassing import services
 from grassroots.canvassing.models import Door, Target, Turf, Visit
 from grassroots.canvassing.tests.factories import effort_for, street_of_people
 from grassroots.core.access import SYSTEM
+from grassroots.lists import selectors as list_selectors
 from grassroots.people.models import Interaction, Person
 from grassroots.surveys.models import Response
 
@@ -174,6 +175,24 @@ def test_canvass_offline_then_sync(page, live_server, login, geo, users, shots):
         assert [c.value for c in issue.choices.all()] == ["jobs"]
         assert Interaction.objects.filter(person_id=v.person_id).count() >= 1
         assert v.attempt.interaction_id is not None
+
+    # the organiser's side (the issue's "done when"): the dashboard counts the 10 visits once,
+    # the answers are a segment filter, and each person's timeline shows the knock
+    people_knocked = {v.person_id for v in visits}
+    by_answer = list_selectors.segment_people(actor=users["manager"], definition={"steps": [
+        {"action": "add", "group": {"match": "all", "items": [
+            {"filter": "survey_answer", "params": {"question": str(blocks["Support"].pk),
+                                                   "min": 4, "max": 4}},
+            {"filter": "canvass_knocked", "params": {"effort": str(effort.pk)}},
+        ]}}]})  # fmt: skip
+    assert set(by_answer.values_list("pk", flat=True)) == people_knocked
+    desk = page.context.browser.new_page()
+    login(desk, "manager")
+    desk.goto(f"{live_server.url}/canvassing/efforts/{effort.pk}/results/")
+    expect(desk.locator("[data-stat='visits']")).to_have_text("10")
+    desk.goto(f"{live_server.url}/people/{visits[0].person_id}/")
+    expect(desk.locator("body")).to_contain_text(effort.script.name)
+    desk.close()
 
 
 @pytest.mark.parametrize("lang", ["hi", "bn"])
