@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import JsonResponse, StreamingHttpResponse
@@ -19,27 +18,10 @@ from django.views import View
 from grassroots.accounts.permissions import CapabilityRequiredMixin
 from grassroots.canvassing import results
 from grassroots.canvassing.services import MANAGE, VIEW
-from grassroots.core import access
-from grassroots.core.middleware import SecurityHeadersMiddleware
+from grassroots.core import access, maps
 from grassroots.lists.outputs.tables import csv_lines
 
 POLL_SECONDS = 15
-
-
-def _tiles_csp(response) -> None:
-    """The map's tiles come from the configured tile server: allow its origin for images on
-    this page only (as the events map does)."""
-    tiles = settings.EVENTS_MAP_TILES
-    if not tiles:
-        return
-    parts = urlsplit(tiles.replace("{s}", "a"))
-    origin = f"{parts.scheme}://{parts.netloc}"
-    if "{s}" in tiles:
-        origin = f"{parts.scheme}://*.{parts.netloc.split('.', 1)[-1]}"
-    policy = SecurityHeadersMiddleware(None).policy()
-    response["Content-Security-Policy"] = policy.replace(
-        "img-src 'self' data:", f"img-src 'self' data: {origin}"
-    )
 
 
 def _live_context(effort) -> dict:
@@ -67,7 +49,7 @@ class ResultsView(CapabilityRequiredMixin, View):
             and access.is_visible(effort, request.user, access.CHANGE),
         )
         response = render(request, "canvassing/results/dashboard.html", context)
-        _tiles_csp(response)
+        maps.allow_tiles(response)
         return response
 
 

@@ -19,8 +19,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views import View
 
+from grassroots.core import maps
 from grassroots.core.access import SYSTEM
-from grassroots.core.middleware import SecurityHeadersMiddleware
 from grassroots.events import selectors, services, throttle
 from grassroots.events.forms import OPT_INS, RsvpForm
 from grassroots.events.models import Registration
@@ -114,22 +114,6 @@ def _date(value: str | None) -> dt.date | None:
         return None
 
 
-def _tiles_csp(response) -> None:
-    """The map's tiles come from the configured tile server: allow its origin for images on
-    this page only."""
-    tiles = settings.EVENTS_MAP_TILES
-    if not tiles:
-        return
-    parts = urlsplit(tiles.replace("{s}", "a"))
-    origin = f"{parts.scheme}://{parts.netloc}"
-    if "{s}" in tiles:
-        origin = f"{parts.scheme}://*.{parts.netloc.split('.', 1)[-1]}"
-    policy = SecurityHeadersMiddleware(None).policy()
-    response["Content-Security-Policy"] = policy.replace(
-        "img-src 'self' data:", f"img-src 'self' data: {origin}"
-    )
-
-
 class PublicEventListView(View):
     def get(self, request):
         g = request.GET
@@ -137,7 +121,7 @@ class PublicEventListView(View):
         # query had no errors)
         response = _cached_page(request, "list:" + urlencode(sorted(g.items())))
         if response is not None:
-            _tiles_csp(response)
+            maps.allow_tiles(response)
             return response
         errors = []
         filters = selectors.PublicFilters(
@@ -178,7 +162,7 @@ class PublicEventListView(View):
             key=key,
             seconds=LIST_SECONDS,
         )
-        _tiles_csp(response)
+        maps.allow_tiles(response)
         return response
 
 
@@ -232,7 +216,7 @@ class PublicEventView(View):
             seconds=PAGE_SECONDS,
             status=status,
         )
-        _tiles_csp(response)
+        maps.allow_tiles(response)
         return response
 
     def get(self, request, public_id):
@@ -252,7 +236,7 @@ class PublicEventView(View):
             key = _event_page_key(version)
             response = _cached_page(request, key)
             if response is not None:
-                _tiles_csp(response)
+                maps.allow_tiles(response)
                 return response
         event = _event_or_404(public_id)
         return self._render(request, event, RsvpForm(event=event), key=key)
