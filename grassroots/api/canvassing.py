@@ -196,7 +196,7 @@ class VisitSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Visit
-        fields = ["id", "event_id", "effort", "turf", "door", "person", "canvasser",
+        fields = ["id", "event_id", "effort", "turf", "door", "person", "canvasser", "device_id",
                   "result_code", "contacted", "attempt", "recorded_at", "device_time",
                   "received_at", "latitude", "longitude", "accuracy_m", "note",
                   "errors"]  # fmt: skip
@@ -254,6 +254,10 @@ class SyncRequestSerializer(serializers.Serializer):
         help_text="Door, person and visit events of the canvassing app (ids made by the "
         "client; see the guide).",
     )
+    device = serializers.CharField(
+        required=False, allow_blank=True, max_length=100,
+        help_text="The uploading install's own id (kept with each visit).",
+    )  # fmt: skip
 
 
 class SyncResultSerializer(serializers.Serializer):
@@ -286,5 +290,9 @@ class CanvassSyncView(APIView):
         body = SyncRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         with _service_errors():
-            answer = sync.sync(actor=request.user, events_in=body.validated_data["events"])
+            answer = sync.sync(
+                actor=request.user,
+                events_in=body.validated_data["events"],
+                device=body.validated_data.get("device", ""),
+            )
         return Response(answer)

@@ -271,6 +271,7 @@ class Visit(models.Model):
     canvasser = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    device_id = models.CharField(max_length=100, blank=True, default="")  # the app's install
     result_code = models.ForeignKey(
         "surveys.ResultCode", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -313,6 +314,7 @@ class SyncRejection(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     payload = models.JSONField(default=dict, blank=True)
+    device_id = models.CharField(max_length=100, blank=True, default="")
     reason = models.CharField(max_length=300)
     received_at = models.DateTimeField(default=timezone.now)
 

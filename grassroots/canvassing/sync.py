@@ -93,8 +93,9 @@ def _float(value: Any) -> float | None:
 class Batch:
     """What one upload needs to know about its actor, looked up once per effort."""
 
-    def __init__(self, actor: Any):
+    def __init__(self, actor: Any, device: Any = ""):
         self.actor = actor
+        self.device = str(device or "")[:100] if isinstance(device, str | int) else ""
         self.now = timezone.now()
         self.efforts: dict[int, Effort | None] = {}
         self.held: dict[int, bool] = {}
@@ -207,14 +208,14 @@ class Batch:
         return when, None, ""
 
 
-def sync(*, actor: Any, events_in: Any) -> dict[str, Any]:
+def sync(*, actor: Any, events_in: Any, device: Any = "") -> dict[str, Any]:
     """Apply an upload; answer per event (see the module docstring)."""
     access.require(actor, CANVASS)
     if not isinstance(events_in, list):
         raise Invalid({"events": _("Send a list of events.")})
     if len(events_in) > MAX_EVENTS:
         raise Invalid({"events": _("At most %(n)s events per upload.") % {"n": MAX_EVENTS}})
-    batch = Batch(actor)
+    batch = Batch(actor, device)
     batch.prefetch(events_in)
     order = {"door": 0, "person": 1, "visit": 2}
     indexed = sorted(
@@ -273,6 +274,7 @@ def _keep_rejected(batch: Batch, event_id: str, event: Any, reason: str) -> None
         effort=effort,
         user=access.user_or_none(batch.actor),
         payload=payload,
+        device_id=batch.device,
         reason=reason[:300],
     )
 
@@ -429,6 +431,7 @@ def _visit_event(batch: Batch, event_id: str, event: dict) -> dict[str, Any]:
                 door=door,
                 person_id=person_id,
                 canvasser=access.user_or_none(batch.actor),
+                device_id=batch.device,
                 result_code=code,
                 contacted=(code.counts_as_contact if code else person_id is not None),
                 recorded_at=recorded_at,

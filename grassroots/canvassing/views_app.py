@@ -310,4 +310,6 @@ def _pk(raw) -> int | None:
 def upload(request):
     """The sync endpoint: ``{"events": [...], "device": "…"}`` → an answer per event."""
     data = _body(request)
-    return JsonResponse(sync.sync(actor=request.user, events_in=data.get("events")))
+    return JsonResponse(
+        sync.sync(actor=request.user, events_in=data.get("events"), device=data.get("device"))
+    )

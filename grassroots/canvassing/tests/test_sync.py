@@ -100,13 +100,14 @@ def test_replayed_and_overlapping_batches_store_each_event_once(field, users):
         visit(field, d, first_person(d), answers={str(field["q"]["Support"].pk): 1})
         for d in field["doors"][:5]
     ]
-    first = sync.sync(actor=users["volunteer"], events_in=events[:3])
+    first = sync.sync(actor=users["volunteer"], events_in=events[:3], device="phone-1")
     second = sync.sync(actor=users["volunteer"], events_in=list(reversed(events)))
     assert statuses(first) == ["applied"] * 3
     assert sorted(statuses(second)) == ["applied"] * 2 + ["duplicate"] * 3
     third = sync.sync(actor=users["volunteer"], events_in=events + events)
     assert set(statuses(third)) == {"duplicate"}
     assert Visit.objects.count() == 5
+    assert Visit.objects.filter(device_id="phone-1").count() == 3  # the first to store them
     assert Attempt.objects.count() == 5
     assert Interaction.objects.filter(channel="door").count() == 5
     assert sum(Door.objects.filter(effort=field["effort"]).values_list("knocks", flat=True)) == 5
