@@ -202,6 +202,7 @@ def shell(request):
             "release": reverse("canvassing:app-release", args=[0]),
             "pickup": reverse("canvassing:app-pickup"),
             "sync": reverse("canvassing:app-sync"),
+            "alert": reverse("canvassing:app-alert"),
             "sw": reverse("canvassing:app-sw"),
             "login": resolve_url(settings.LOGIN_URL),
         },
