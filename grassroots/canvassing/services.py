@@ -961,7 +961,7 @@ def after_stop(effort: Effort, when: dt.datetime) -> bool:
     """Whether ``when`` is past the effort's stop time on its own day (the campaign's zone)."""
     if effort.stop_time is None:
         return False
-    return timezone.localtime(when).time() >= effort.stop_time
+    return timezone.localtime(when, timezone.get_default_timezone()).time() >= effort.stop_time
 
 
 def _set_flag(door: Door, flagged: bool, reason: str, user: Any, now: dt.datetime) -> None:
