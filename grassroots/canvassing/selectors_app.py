@@ -4,7 +4,9 @@ A **package** is everything the app needs to work a turf with no network: the do
 order, the audience's people at each door (with their latest answers to the effort's script and
 their last result), the script's blocks in every language the script has, the result codes
 with their names in every language, and the doors a partner (another canvasser of the same
-turf) has knocked. It is read in a fixed number of queries whatever the number of doors.
+turf) has knocked. For the canvasser's safety it also carries the effort's stop time, each
+door's "do not knock" mark and reason, and the canvasser's team leaders with a phone (for the
+app's offline "call" link). It is read in a fixed number of queries whatever the number of doors.
 """
 
 from __future__ import annotations
