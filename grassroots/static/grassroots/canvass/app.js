@@ -647,10 +647,11 @@
     const state = await loadTurf(turfId);
     const i = state.doors.findIndex((d) => String(d.id) === String(doorId));
     const rest = state.doors.slice(i + 1).concat(state.doors.slice(0, Math.max(i, 0)));
-    const next = rest.find((d) => !knocked(state)(d));
+    const next = stopped(state) ? null : rest.find((d) => !knocked(state)(d) && !d.do_not_knock);
     show(
       h("h1", {}, t("saved")),
-      next ? h("p", {}, h("button", {type: "button", class: "btn primary cv-next", onclick: () => doorScreen(turfId, next.id)},
+      stopBanner(state),
+      stopped(state) ? null : next ? h("p", {}, h("button", {type: "button", class: "btn primary cv-next", onclick: () => doorScreen(turfId, next.id)},
         `${t("next_door")}: ${next.label}`)) : h("p", {}, t("done_all")),
       h("p", {}, h("button", {type: "button", class: "btn", onclick: () => doorScreen(turfId, doorId)}, t("back"))),
       h("p", {}, h("button", {type: "button", class: "btn quiet", onclick: () => turfScreen(turfId, {focusDoor: doorId})}, t("doors"))));
