@@ -62,14 +62,15 @@ class EffortSerializer(serializers.ModelSerializer):
         model = Effort
         fields = ["id", "name", "description", "status", "script", "segment", "person_list",
                   "starts_on", "ends_on", "areas", "target_size", "measure", "respect_areas",
-                  "checkout_days", "area", "built_at", "cut_at", "created_at",
+                  "checkout_days", "stop_time", "area", "built_at", "cut_at", "created_at",
                   "updated_at"]  # fmt: skip
         read_only_fields = ["id", "status", "area", "built_at", "cut_at", "created_at",
                             "updated_at"]  # fmt: skip
 
 
 EFFORT_FIELDS = ["name", "description", "script", "segment", "person_list", "starts_on",
-                 "ends_on", "target_size", "measure", "respect_areas", "checkout_days"]  # fmt: skip
+                 "ends_on", "target_size", "measure", "respect_areas", "checkout_days",
+                 "stop_time"]  # fmt: skip
 
 
 class EffortFilter(ScopedFilterSet):

@@ -14,4 +14,5 @@ urlpatterns = [
     path("canvass/api/turfs/<int:pk>/release/", views_app.release, name="app-release"),
     path("canvass/api/pickup/", views_app.pickup, name="app-pickup"),
     path("canvass/sync", views_app.upload, name="app-sync"),
+    path("canvass/alert", views_app.alert, name="app-alert"),
 ]

@@ -15,3 +15,13 @@ events.declare(
     _("A turf is checked out to a canvasser or a team"),
     ("turf_id", "effort_id", "user_id", "team_id"),
 )
+events.declare(
+    "canvass.door_flagged",
+    _("A door is marked “do not knock” (or the mark is cleared)"),
+    ("door_id", "effort_id", "flagged"),
+)
+events.declare(
+    "canvass.alert",
+    _("A canvasser checks in or asks for help"),
+    ("alert_id", "effort_id", "user_id", "kind"),
+)

@@ -60,6 +60,14 @@ class EffortForm(forms.Form):
     checkout_days = forms.IntegerField(
         label=_("Check turfs out for (days)"), initial=3, min_value=1, max_value=365
     )
+    stop_time = forms.TimeField(
+        label=_("Stop canvassing at"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        help_text=_(
+            "Local time. After it the app stops new knocks for the day (empty: no stop time)."
+        ),
+    )
 
     def __init__(self, *args, actor=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -85,6 +93,7 @@ class EffortForm(forms.Form):
             "measure": effort.measure,
             "respect_areas": effort.respect_areas,
             "checkout_days": effort.checkout_days,
+            "stop_time": effort.stop_time,
         }
 
     def service_data(self) -> dict:

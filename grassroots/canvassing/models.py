@@ -67,6 +67,8 @@ class Effort(TimeStampedModel):
         _("keep each turf inside one booth / precinct"), default=True
     )
     checkout_days = models.PositiveSmallIntegerField(_("check out for (days)"), default=3)
+    # Canvasser safety: no new knocks after this time of day (the campaign's time zone).
+    stop_time = models.TimeField(_("stop canvassing at"), null=True, blank=True)
     built_at = models.DateTimeField(null=True, blank=True)
     cut_at = models.DateTimeField(null=True, blank=True)
     cut_summary = models.JSONField(default=dict, blank=True)
@@ -168,6 +170,15 @@ class Door(models.Model):
     knocks = models.PositiveIntegerField(default=0)
     last_result = models.CharField(max_length=40, blank=True, default="")
     last_visit_at = models.DateTimeField(null=True, blank=True)
+    # Canvasser safety: a door nobody should knock (a dog, a threat), set by an organiser or
+    # from the app (the "flag" sync event; its id is kept so a replay is a duplicate).
+    do_not_knock = models.BooleanField(_("do not knock"), default=False)
+    do_not_knock_reason = models.CharField(_("reason"), max_length=300, blank=True, default="")
+    flagged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    flagged_at = models.DateTimeField(null=True, blank=True)
+    flag_event_id = models.CharField(max_length=100, null=True, blank=True, unique=True)
 
     access_scope = access.Via("effort")
     objects = access.ScopedManager()
@@ -327,3 +338,39 @@ class SyncRejection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_id}: {self.reason}"
+
+
+class SafetyAlert(models.Model):
+    """A canvasser's check-in ("I'm safe") or call for help, for their team leaders."""
+
+    class Kind(models.TextChoices):
+        CHECK_IN = "check_in", _("Check in: safe")
+        PANIC = "panic", _("Help")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    effort = models.ForeignKey(Effort, on_delete=models.CASCADE, related_name="alerts")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    event_id = models.CharField(max_length=100, null=True, blank=True, unique=True)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    note = models.TextField(_("note"), blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    # The effort's organisers read them; the canvasser sees their own.
+    access_scope = access.AnyOf((access.Via("effort"), access.ByOwner("user")))
+    objects = access.ScopedManager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["effort", "acknowledged_at"], name="canvassing_alert_open_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.user_id} {self.created_at:%Y-%m-%d %H:%M}"

@@ -13,4 +13,6 @@ urlpatterns: list = [
          name="results_export"),
     path("canvassing/efforts/<int:pk>/results/rejections/", views.RejectionsView.as_view(),
          name="results_rejections"),
+    path("canvassing/efforts/<int:pk>/results/alerts/<int:alert_pk>/acknowledge/",
+         views.AlertAcknowledgeView.as_view(), name="results_alert_ack"),
 ]  # fmt: skip

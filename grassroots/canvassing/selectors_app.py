@@ -4,7 +4,9 @@ A **package** is everything the app needs to work a turf with no network: the do
 order, the audience's people at each door (with their latest answers to the effort's script and
 their last result), the script's blocks in every language the script has, the result codes
 with their names in every language, and the doors a partner (another canvasser of the same
-turf) has knocked. It is read in a fixed number of queries whatever the number of doors.
+turf) has knocked. For the canvasser's safety it also carries the effort's stop time, each
+door's "do not knock" mark and reason, and the canvasser's team leaders with a phone (for the
+app's offline "call" link). It is read in a fixed number of queries whatever the number of doors.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from django.conf import settings
 from django.db.models import Count, Max
 from django.utils import timezone
 
+from grassroots.canvassing import safety
 from grassroots.canvassing.models import Assignment, Door, Effort, Target, Turf, Visit
 from grassroots.canvassing.services import CANVASS
 from grassroots.core import access
@@ -144,6 +147,17 @@ def _age(p: dict[str, Any], today: dt.date) -> int | None:
     return today.year - b.year - ((today.month, today.day) < (b.month, b.day))
 
 
+def _leaders(actor: Any) -> list[dict[str, Any]]:
+    """The canvasser's team leaders with a phone, for the app's offline "call" link."""
+    leaders = safety.leaders_of(access.user_or_none(actor))
+    phones = safety.leader_phones(leaders)
+    return [
+        {"name": p.full_name or p.given_name, "phone": phones.get(p.pk, "")}
+        for p in leaders
+        if phones.get(p.pk)
+    ]
+
+
 def turf_package(*, actor: Any, pk: Any) -> dict[str, Any]:
     """The turf's package (see the module docstring); ``NotFound`` unless the canvasser holds it."""
     turf, assignment = held_turf(actor=actor, pk=pk)
@@ -156,6 +170,7 @@ def turf_package(*, actor: Any, pk: Any) -> dict[str, Any]:
         .values(
             "id", "position", "label", "house_number", "street", "latitude", "longitude",
             "units", "knocks", "last_result", "last_visit_at", "added_in_field", "located",
+            "do_not_knock", "do_not_knock_reason",
         )
     )  # fmt: skip
     at_door: dict[int, list[int]] = {}
@@ -251,7 +266,13 @@ def turf_package(*, actor: Any, pk: Any) -> dict[str, Any]:
             "assignment": assignment.pk,
             "due_at": _iso(assignment.due_at),
         },
-        "effort": {"id": effort.pk, "name": effort.name, "status": effort.status},
+        "effort": {
+            "id": effort.pk,
+            "name": effort.name,
+            "status": effort.status,
+            "stop_time": effort.stop_time.strftime("%H:%M") if effort.stop_time else None,
+        },
+        "leaders": _leaders(actor),
         "script": {
             "id": script.pk,
             "name": script.name,
@@ -272,6 +293,8 @@ def turf_package(*, actor: Any, pk: Any) -> dict[str, Any]:
                 "last_result": d["last_result"],
                 "last_visit_at": _iso(d["last_visit_at"]),
                 "added_in_field": d["added_in_field"],
+                "do_not_knock": d["do_not_knock"],
+                "do_not_knock_reason": d["do_not_knock_reason"],
                 "people": [pid for pid in at_door.get(d["id"], []) if pid in people],
             }
             for d in doors

@@ -97,6 +97,18 @@ def _clean_effort(actor: Any, data: dict[str, Any], effort: Effort | None) -> di
             "n": MAX_CHECKOUT_DAYS
         }
     out["checkout_days"] = days
+    stop = data.get("stop_time")
+    if isinstance(stop, str):
+        stop = stop.strip()
+        try:
+            stop = dt.time.fromisoformat(stop) if stop else None
+        except ValueError:
+            errors["stop_time"] = _("Give the stop time as hours:minutes, e.g. 19:00.")
+            stop = None
+    elif stop is not None and not isinstance(stop, dt.time):
+        errors["stop_time"] = _("Give the stop time as hours:minutes, e.g. 19:00.")
+        stop = None
+    out["stop_time"] = stop.replace(second=0, microsecond=0) if stop else None
     areas = list(data.get("areas") or [])
     visible = set(
         Area.objects.visible_to(actor)
@@ -844,6 +856,7 @@ def doors_pick_up(
         Door.objects.filter(
             effort=effort,
             knocks=0,
+            do_not_knock=False,
             located=Door.Located.ADDRESS,
             latitude__range=(lat - dlat, lat + dlat),
             longitude__range=(lon - dlon, lon + dlon),
@@ -872,7 +885,7 @@ def doors_pick_up(
     )
     # A new statement once the locks are held sees what a simultaneous pick-up committed.
     locked = list(
-        Door.objects.filter(pk__in=ids, knocks=0)
+        Door.objects.filter(pk__in=ids, knocks=0, do_not_knock=False)
         .filter(Q(turf__isnull=True) | Q(turf__status=Turf.Status.OPEN, turf__locked=False))
         .values_list("pk", flat=True)
     )
@@ -939,3 +952,42 @@ def effort_cut_start(*, actor: Any, effort: Effort):
         effort_id=effort.pk,
         audit={"action": "canvassing.cut_started", "obj": effort},
     )
+
+
+# --- canvasser safety -------------------------------------------------------------------------
+
+
+def after_stop(effort: Effort, when: dt.datetime) -> bool:
+    """Whether ``when`` is past the effort's stop time on its own day (the campaign's zone)."""
+    if effort.stop_time is None:
+        return False
+    return timezone.localtime(when, timezone.get_default_timezone()).time() >= effort.stop_time
+
+
+def _set_flag(door: Door, flagged: bool, reason: str, user: Any, now: dt.datetime) -> None:
+    door.do_not_knock = flagged
+    door.do_not_knock_reason = reason if flagged else ""
+    door.flagged_by = user if flagged else None
+    door.flagged_at = now if flagged else None
+    door.save(update_fields=["do_not_knock", "do_not_knock_reason", "flagged_by", "flagged_at"])
+
+
+@transaction.atomic
+def door_flag(*, actor: Any, door: Door, flagged: bool, reason: str = "") -> Door:
+    """An organiser marks a door "do not knock" (with a reason) or clears the mark."""
+    access.require_object(actor, MANAGE, door.effort)
+    reason = " ".join(str(reason or "").split())[:300]
+    if flagged and not reason:
+        raise Invalid({"reason": _("Say why this door should not be knocked.")})
+    _set_flag(door, bool(flagged), reason, access.user_or_none(actor), timezone.now())
+    audit.record(
+        actor=actor,
+        action="canvassing.door_flagged" if flagged else "canvassing.door_unflagged",
+        obj=door,
+        detail={"reason": reason} if flagged else {},
+    )
+    events.publish(
+        "canvass.door_flagged",
+        {"door_id": door.pk, "effort_id": door.effort_id, "flagged": bool(flagged)},
+    )
+    return door

@@ -18,6 +18,11 @@ Event types (version 1)::
      "phone", "language"}
     {"id", "type": "visit", "effort", "door", "person" | "person_event", "result",
      "answers": {question id: value}, "at", "lat", "lon", "accuracy", "note", "language"}
+    {"id", "type": "flag", "effort", "turf", "door", "reason"}   (canvasser safety: do not knock)
+    {"id", "type": "alert", "effort", "kind": "check_in" | "panic", "lat", "lon", "note", "at"}
+
+A visit recorded after the effort's stop time is applied all the same (nothing is lost) and
+flagged in ``Visit.errors["stop_time"]``.
 
 ``door`` may be a server id or the ``id`` of a ``door`` event (a door added in the field). A
 device clock ahead of the server's is clamped to the time of receipt and flagged.
@@ -36,17 +41,19 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from grassroots.canvassing import safety
 from grassroots.canvassing.models import (
     Assignment,
     Door,
     Effort,
+    SafetyAlert,
     SyncRejection,
     Target,
     Turf,
     Visit,
 )
-from grassroots.canvassing.services import CANVASS, MANAGE
-from grassroots.core import access, events
+from grassroots.canvassing.services import CANVASS, MANAGE, after_stop
+from grassroots.core import access, audit, events
 from grassroots.core.exceptions import Conflict, Invalid, NotFound
 from grassroots.core.ids import parse_id
 from grassroots.people import services as people
@@ -217,10 +224,10 @@ def sync(*, actor: Any, events_in: Any, device: Any = "") -> dict[str, Any]:
         raise Invalid({"events": _("At most %(n)s events per upload.") % {"n": MAX_EVENTS}})
     batch = Batch(actor, device)
     batch.prefetch(events_in)
-    order = {"door": 0, "person": 1, "visit": 2}
+    order = {"door": 0, "person": 1, "visit": 2, "flag": 3, "alert": 4}
     indexed = sorted(
         enumerate(events_in),
-        key=lambda p: (order.get(p[1].get("type") if isinstance(p[1], dict) else None, 3), p[0]),
+        key=lambda p: (order.get(p[1].get("type") if isinstance(p[1], dict) else None, 5), p[0]),
     )
     results: list[dict[str, Any] | None] = [None] * len(events_in)
     for i, event in indexed:
@@ -237,7 +244,13 @@ def _apply_one(batch: Batch, event: Any) -> dict[str, Any]:
         if not event_id:
             raise Reject(_("The event has no id."))
         kind = event.get("type")
-        handler = {"door": _door_event, "person": _person_event, "visit": _visit_event}.get(kind)
+        handler = {
+            "door": _door_event,
+            "person": _person_event,
+            "visit": _visit_event,
+            "flag": _flag_event,
+            "alert": _alert_event,
+        }.get(kind)
         if handler is None:
             raise Reject(_("Unknown event type."))
         with transaction.atomic():
@@ -419,6 +432,10 @@ def _visit_event(batch: Batch, event_id: str, event: dict) -> dict[str, Any]:
     recorded_at, device_time, clock = batch.at(event.get("at"))
     if clock:
         errors["at"] = clock
+    if after_stop(effort, recorded_at):
+        errors["stop_time"] = _("recorded after the stop time (%(t)s)") % {
+            "t": effort.stop_time.strftime("%H:%M")
+        }
     lat, lon = _float(event.get("lat")), _float(event.get("lon"))
     if lat is not None and lon is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180):
         lat = lon = None
@@ -492,6 +509,58 @@ def _visit_event(batch: Batch, event_id: str, event: dict) -> dict[str, Any]:
     if errors:
         out["notes"] = {k: v for k, v in errors.items() if k != "raw_answers"}
     return out
+
+
+def _flag_event(batch: Batch, event_id: str, event: dict) -> dict[str, Any]:
+    """A canvasser marks a door "do not knock" from the app."""
+    effort = batch.effort(event.get("effort"))
+    existing = Door.objects.filter(flag_event_id=event_id).values_list("pk", flat=True).first()
+    if existing is not None:
+        return {"status": DUPLICATE, "door": existing}
+    door = batch.door(effort, event.get("door"))
+    batch.check_turf(effort, door, event.get("turf"))
+    reason = " ".join(str(event.get("reason") or "").split())[:300]
+    door.do_not_knock = True
+    door.do_not_knock_reason = reason or _("Flagged by a canvasser")
+    door.flagged_by = access.user_or_none(batch.actor)
+    door.flagged_at = batch.now
+    door.flag_event_id = event_id
+    door.save(
+        update_fields=[
+            "do_not_knock", "do_not_knock_reason", "flagged_by", "flagged_at", "flag_event_id"
+        ]
+    )  # fmt: skip
+    audit.record(
+        actor=batch.actor, action="canvassing.door_flagged", obj=door, detail={"reason": reason}
+    )
+    events.publish(
+        "canvass.door_flagged", {"door_id": door.pk, "effort_id": effort.pk, "flagged": True}
+    )
+    return {"status": APPLIED, "door": door.pk}
+
+
+def _alert_event(batch: Batch, event_id: str, event: dict) -> dict[str, Any]:
+    """A check-in or call for help queued while offline."""
+    pk = parse_id(event.get("effort"))
+    existing = SafetyAlert.objects.filter(event_id=event_id).values_list("pk", flat=True).first()
+    if existing is not None:
+        return {"status": DUPLICATE, "alert": existing}
+    effort = batch.effort(pk)
+    recorded_at, _device, _clock = batch.at(event.get("at"))
+    try:
+        alert = safety.alert_create(
+            actor=batch.actor,
+            effort=effort,
+            kind=event.get("kind"),
+            lat=event.get("lat"),
+            lon=event.get("lon"),
+            note=event.get("note"),
+            event_id=event_id,
+            at=recorded_at,
+        )
+    except Conflict:
+        return {"status": DUPLICATE}
+    return {"status": APPLIED, "alert": alert.pk}
 
 
 def _backdated(recorded_at: dt.datetime) -> None:

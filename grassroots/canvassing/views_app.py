@@ -25,7 +25,7 @@ from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from grassroots.canvassing import selectors_app, services, sync
+from grassroots.canvassing import safety, selectors_app, services, sync
 from grassroots.canvassing.models import Effort
 from grassroots.canvassing.services import CANVASS
 from grassroots.core import access
@@ -175,6 +175,17 @@ def _strings() -> dict[str, str]:
         "male": _("Male"),
         "female": _("Female"),
         "other": pgettext("gender", "Other"),
+        "stopped": _("Canvassing stopped for today at %(time)s — go home safely."),
+        "do_not_knock": _("Do not knock"),
+        "flag_door": _("Do not knock this door"),
+        "flag_reason": _("Why? (a dog, a threat…)"),
+        "flagged": _("Marked “do not knock”."),
+        "check_in": _("Check in: I'm safe"),
+        "help": _("Help"),
+        "help_confirm": _("Send a call for help to your team leader?"),
+        "alert_sent": _("Sent to your team leader."),
+        "alert_queued": _("No connection: it will be sent as soon as there is one. Call now:"),
+        "call_leader": _("Call %(name)s"),
     }
 
 
@@ -191,6 +202,7 @@ def shell(request):
             "release": reverse("canvassing:app-release", args=[0]),
             "pickup": reverse("canvassing:app-pickup"),
             "sync": reverse("canvassing:app-sync"),
+            "alert": reverse("canvassing:app-alert"),
             "sw": reverse("canvassing:app-sw"),
             "login": resolve_url(settings.LOGIN_URL),
         },
@@ -313,3 +325,28 @@ def upload(request):
     return JsonResponse(
         sync.sync(actor=request.user, events_in=data.get("events"), device=data.get("device"))
     )
+
+
+@require_POST
+@api
+def alert(request):
+    """Canvasser safety: ``{"kind": "check_in"|"panic", "effort", "lat", "lon", "note"}`` →
+    a ``SafetyAlert`` and its notifications (201)."""
+    data = _body(request)
+    effort = Effort.objects.visible_to(request.user).filter(pk=_pk(data.get("effort"))).first()
+    if effort is None:
+        raise NotFound
+    event_id = str(data.get("id") or "").strip()[:100] or None
+    try:
+        made = safety.alert_create(
+            actor=request.user,
+            effort=effort,
+            kind=data.get("kind"),
+            lat=data.get("lat"),
+            lon=data.get("lon"),
+            note=data.get("note"),
+            event_id=event_id,
+        )
+    except Conflict:  # sent before (the outbox raced the button): already stored
+        return JsonResponse({"status": "duplicate"}, status=200)
+    return JsonResponse({"status": "applied", "alert": made.pk}, status=201)

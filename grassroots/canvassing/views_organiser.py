@@ -29,6 +29,7 @@ from grassroots.canvassing.models import Assignment, Door, Effort, Turf
 from grassroots.canvassing.organiser_map import tiles_context, tiles_csp
 from grassroots.core import access
 from grassroots.core.exceptions import NotFound
+from grassroots.core.ids import parse_id
 
 PAGE_SIZE = 25
 VIEW = services.VIEW
@@ -244,6 +245,23 @@ class TurfActions:
         return (_("%(turf)s marked done.") if done else _("%(turf)s reopened.")) % {
             "turf": turf.label
         }
+
+    def do_flag(self, request, effort):
+        """Canvasser safety: mark a door "do not knock" (with a reason) or clear the mark."""
+        door = (
+            Door.objects.visible_to(request.user)
+            .filter(effort=effort, pk=parse_id(request.POST.get("door")))
+            .first()
+        )
+        if door is None:
+            raise ValidationError({"door": _("Choose a door of this turf.")})
+        flagged = request.POST.get("flagged") == "1"
+        services.door_flag(
+            actor=request.user, door=door, flagged=flagged, reason=request.POST.get("reason", "")
+        )
+        return (
+            _("%(door)s: do not knock.") if flagged else _("%(door)s may be knocked again.")
+        ) % {"door": door.label or door.key}
 
     def do_assign(self, request, effort):
         ids = request.POST.getlist("turfs") or [request.POST.get("turf")]

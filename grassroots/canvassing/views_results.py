@@ -8,15 +8,18 @@ import datetime as dt
 import json
 
 from django.conf import settings
-from django.http import JsonResponse, StreamingHttpResponse
-from django.shortcuts import render
+from django.contrib import messages
+from django.http import Http404, JsonResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from django.views import View
 
 from grassroots.accounts.permissions import CapabilityRequiredMixin
-from grassroots.canvassing import results
+from grassroots.canvassing import results, safety
+from grassroots.canvassing.models import SafetyAlert
 from grassroots.canvassing.services import MANAGE, VIEW
 from grassroots.core import access, maps
 from grassroots.lists.outputs.tables import csv_lines
@@ -24,9 +27,14 @@ from grassroots.lists.outputs.tables import csv_lines
 POLL_SECONDS = 15
 
 
-def _live_context(effort) -> dict:
+def _live_context(effort, request=None) -> dict:
+    can_manage = request is not None and (
+        access.can(request.user, MANAGE) and access.is_visible(effort, request.user, access.CHANGE)
+    )
     return {
         "effort": effort,
+        "alerts": safety.alerts_for(actor=request.user, effort=effort) if request else {},
+        "can_manage": can_manage,
         "totals": results.totals(effort),
         "questions": results.answers_by_question(effort),
         "canvassers": results.per_canvasser(effort),
@@ -41,13 +49,8 @@ class ResultsView(CapabilityRequiredMixin, View):
 
     def get(self, request, pk):
         effort = results.effort_get(actor=request.user, pk=pk)
-        context = _live_context(effort)
-        context.update(
-            tiles=settings.EVENTS_MAP_TILES,
-            attribution=settings.EVENTS_MAP_ATTRIBUTION,
-            can_manage=access.can(request.user, MANAGE)
-            and access.is_visible(effort, request.user, access.CHANGE),
-        )
+        context = _live_context(effort, request)
+        context.update(tiles=settings.EVENTS_MAP_TILES, attribution=settings.EVENTS_MAP_ATTRIBUTION)
         response = render(request, "canvassing/results/dashboard.html", context)
         maps.allow_tiles(response)
         return response
@@ -60,7 +63,24 @@ class ResultsLiveView(CapabilityRequiredMixin, View):
 
     def get(self, request, pk):
         effort = results.effort_get(actor=request.user, pk=pk)
-        return render(request, "canvassing/results/_live.html", _live_context(effort))
+        return render(request, "canvassing/results/_live.html", _live_context(effort, request))
+
+
+class AlertAcknowledgeView(CapabilityRequiredMixin, View):
+    """Canvasser safety: an organiser acknowledges a check-in or a call for help."""
+
+    capability = MANAGE
+
+    def post(self, request, pk, alert_pk):
+        effort = results.effort_get(actor=request.user, pk=pk)
+        alert = (
+            SafetyAlert.objects.visible_to(request.user).filter(effort=effort, pk=alert_pk).first()
+        )
+        if alert is None:
+            raise Http404
+        safety.alert_acknowledge(actor=request.user, alert=alert)
+        messages.success(request, _("Alert acknowledged."))
+        return redirect("canvassing:results", effort.pk)
 
 
 class DoorPointsView(CapabilityRequiredMixin, View):

@@ -180,3 +180,22 @@ def test_a_visit_shows_its_person_only_to_who_may_see_them(worked, users, geo):
     assert one["person"] is None
     mine = api_client(users["organiser"]).get(f"{BASE}visits/", {"effort": wide.pk}).json()
     assert mine["results"][0]["person"] == person_at(wide_door).pk
+
+
+def test_an_efforts_stop_time(worked, users):
+    """Canvasser safety: the stop time is read and written as "HH:MM[:SS]"; a PATCH that does
+    not name it keeps it."""
+    org = api_client(worked["org"])
+    url = f"{BASE}canvass-efforts/{worked['effort'].pk}/"
+    assert org.get(url).json()["stop_time"] is None
+    r = org.patch(url, {"stop_time": "19:00"}, format="json")
+    assert r.status_code == 200, r.content
+    assert r.json()["stop_time"].startswith("19:00")
+    org.patch(url, {"name": "Renamed"}, format="json")
+    worked["effort"].refresh_from_db()
+    assert worked["effort"].stop_time.strftime("%H:%M") == "19:00"
+    bad = org.patch(url, {"stop_time": "dusk"}, format="json")
+    assert bad.status_code == 400 and "stop_time" in bad.json()["error"]["fields"]
+    assert org.patch(url, {"stop_time": None}, format="json").status_code == 200
+    worked["effort"].refresh_from_db()
+    assert worked["effort"].stop_time is None

@@ -88,6 +88,8 @@
     if (event.type === "visit") return `${t("door")} ${event.door_label || event.door}`;
     if (event.type === "person") return `${event.given_name || ""} ${event.family_name || ""}`.trim();
     if (event.type === "door") return `${event.house_number || ""} ${event.street || ""}`.trim();
+    if (event.type === "flag") return `${t("do_not_knock")}: ${t("door")} ${event.door_label || event.door}`;
+    if (event.type === "alert") return event.kind === "panic" ? t("help") : t("check_in");
     return event.id;
   }
 
@@ -170,6 +172,10 @@
       const door = doors.find((d) => String(d.id) === String(a.door));
       if (door && !door.people.includes(a.person.id)) door.people.push(a.person.id);
     });
+    added.filter((a) => a.kind === "flag").forEach((a) => {
+      const door = doors.find((d) => String(d.id) === String(a.door));
+      if (door) Object.assign(door, {do_not_knock: true, do_not_knock_reason: a.reason || ""});
+    });
     const mine = new Map();
     visits.forEach((v) => { mine.set(String(v.door), v); });
     const partners = new Map((pkg.partners || []).map((p) => [String(p.door), p]));
@@ -177,6 +183,88 @@
   }
 
   const knocked = (state) => (d) => state.mine.has(String(d.id)) || d.knocks > 0;
+
+  /* ---- canvasser safety: the stop time, "do not knock", check in and help ---------------- */
+
+  /* Past the effort's stop time on this phone's day (the phone keeps the campaign's time). */
+  function stopped(state) {
+    const at = state.pkg.effort && state.pkg.effort.stop_time;
+    const m = at && /^(\d{1,2}):(\d{2})/.exec(at);
+    if (!m) return false;
+    const now = new Date();
+    return now.getHours() * 60 + now.getMinutes() >= Number(m[1]) * 60 + Number(m[2]);
+  }
+
+  function stopBanner(state) {
+    return stopped(state)
+      ? h("p", {class: "cv-stop", role: "alert", id: "cv-stop"}, t("stopped").replace("%(time)s", state.pkg.effort.stop_time))
+      : null;
+  }
+
+  function flagLine(d) {
+    return d.do_not_knock
+      ? h("span", {class: "cv-flag"}, `⚠ ${t("do_not_knock")}${d.do_not_knock_reason ? `: ${d.do_not_knock_reason}` : ""}`)
+      : null;
+  }
+
+  function leaderLinks(state) {
+    const leaders = (state.pkg.leaders || []).filter((l) => l.phone);
+    if (!leaders.length) return null;
+    return h("p", {class: "cv-call"}, leaders.map((l) =>
+      h("a", {class: "btn", href: `tel:${l.phone.replace(/[^+\d]/g, "")}`}, t("call_leader").replace("%(name)s", l.name))));
+  }
+
+  async function sendAlert(state, kind, box) {
+    if (kind === "panic" && !window.confirm(t("help_confirm"))) return;
+    const event = {id: S.uuid(), type: "alert", effort: state.pkg.effort.id, kind, at: new Date().toISOString()};
+    if (gpsFix && Date.now() - gpsFix.at < 10 * 60000) Object.assign(event, {lat: gpsFix.lat, lon: gpsFix.lon});
+    let sent = false;
+    if (online()) {
+      try {
+        const r = await api(URLS.alert, event);
+        sent = r.ok;
+      } catch (e) { sent = false; }
+    }
+    const calls = leaderLinks(state);
+    if (sent) {
+      notice(t("alert_sent"));
+      if (kind === "panic" && calls) box.replaceChildren(calls);
+      return;
+    }
+    await S.record(event);
+    refreshStatus();
+    box.replaceChildren(h("p", {class: "cv-notice warn", role: "alert"}, t("alert_queued")), calls);
+  }
+
+  function safetyBar(state) {
+    const box = h("div", {class: "cv-safety-out", "aria-live": "polite"});
+    return h("div", {class: "cv-safety"},
+      h("div", {class: "cv-actions"},
+        h("button", {type: "button", class: "btn quiet", id: "cv-check-in", onclick: () => sendAlert(state, "check_in", box)}, t("check_in")),
+        h("button", {type: "button", class: "btn danger", id: "cv-help", onclick: () => sendAlert(state, "panic", box)}, t("help"))),
+      box);
+  }
+
+  function flagForm(state, d) {
+    const reason = h("input", {type: "text", id: "cv-flag-reason", maxlength: "300"});
+    const form = h("form", {class: "cv-flag-form", hidden: true},
+      h("label", {for: "cv-flag-reason"}, t("flag_reason")), reason,
+      h("div", {class: "cv-actions"},
+        h("button", {type: "submit", class: "btn danger"}, t("flag_door")),
+        h("button", {type: "button", class: "btn quiet", onclick: () => { form.hidden = true; opener.hidden = false; }}, t("cancel"))));
+    const opener = h("button", {type: "button", class: "btn quiet", id: "cv-flag-open", onclick: () => { form.hidden = false; opener.hidden = true; reason.focus(); }}, t("flag_door"));
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const event = {id: S.uuid(), type: "flag", effort: state.pkg.effort.id, turf: state.pkg.turf.id,
+        door: d.id, door_label: d.label || "", reason: reason.value.trim().slice(0, 300)};
+      await S.record(event, {added: {id: event.id, kind: "flag", turf: state.pkg.turf.id, door: String(d.id), reason: event.reason}});
+      notice(t("flagged"));
+      refreshStatus();
+      if (online()) syncNow(false);
+      await turfScreen(state.pkg.turf.id, {focusDoor: d.id});
+    });
+    return h("div", {}, opener, form);
+  }
 
   /* ---- screens -------------------------------------------------------------------------- */
 
@@ -293,14 +381,15 @@
     const status = mine ? `${t("knocked")}${mine.result ? ` · ${codeName(state, mine.result)}` : ""}`
       : d.knocks > 0 ? `${t("knocked")}${d.last_result ? ` · ${codeName(state, d.last_result)}` : ""}`
         : t("not_knocked");
-    return h("li", {class: knocked(state)(d) ? "cv-door knocked" : "cv-door"},
+    return h("li", {class: `cv-door${knocked(state)(d) ? " knocked" : ""}${d.do_not_knock ? " flagged" : ""}`},
       h("button", {type: "button", class: "cv-door-btn", data: {door: d.id}, onclick: () => doorScreen(state.pkg.turf.id, d.id)},
         h("span", {class: "cv-pos"}, String(i + 1)),
         h("span", {class: "cv-door-main"},
           h("strong", {}, d.label || t("door")),
           h("span", {class: "cv-names"}, names.join(", ")),
           h("span", {class: "cv-door-status"}, status, partner ? ` · ${t("partner")}` : ""),
-          hostile(state, d) ? h("span", {class: "cv-warn"}, t("hostile")) : null)));
+          hostile(state, d) ? h("span", {class: "cv-warn"}, t("hostile")) : null,
+          flagLine(d))));
   }
 
   /* A door whose last result was hostile or unsafe: nobody goes back alone. */
@@ -332,6 +421,8 @@
     show(
       h("p", {}, h("button", {type: "button", class: "btn quiet", onclick: home}, `← ${t("turfs")}`)),
       h("h1", {}, state.pkg.turf.name),
+      stopBanner(state),
+      safetyBar(state),
       h("p", {class: "cv-progress"}, `${state.pkg.effort.name} · ${t("knocked")}: ${done} / ${state.doors.length}`),
       h("div", {class: "cv-actions"}, toggle,
         h("button", {type: "button", class: "btn", onclick: () => addDoorScreen(state)}, t("add_door"))),
@@ -370,8 +461,15 @@
           p.relative ? p.relative.name : "",
         ].filter(Boolean).join(" · ")),
         priorLine(state, p)));
+    const back = h("p", {}, h("button", {type: "button", class: "btn quiet", onclick: () => turfScreen(turfId, {focusDoor: d.id})}, `← ${t("doors")}`));
+    if (d.do_not_knock || stopped(state)) {  // no knocking: say why, keep the safety buttons
+      show(back, h("h1", {}, d.label || t("door")), stopBanner(state),
+        d.do_not_knock ? h("p", {class: "cv-flag", role: "alert"}, flagLine(d)) : null,
+        safetyBar(state));
+      return;
+    }
     show(
-      h("p", {}, h("button", {type: "button", class: "btn quiet", onclick: () => turfScreen(turfId, {focusDoor: d.id})}, `← ${t("doors")}`)),
+      back,
       h("h1", {}, d.label || t("door")),
       d.units > 1 ? h("p", {}, `${d.units} ${t("households")}`) : null,
       hostile(state, d) ? h("p", {class: "cv-warn"}, t("hostile")) : null,
@@ -379,7 +477,9 @@
       h("ul", {class: "cv-people"}, people.map(personButton)),
       h("div", {class: "cv-actions"},
         h("button", {type: "button", class: "btn", onclick: () => resultScreen(state, d, null)}, t("nobody")),
-        h("button", {type: "button", class: "btn", onclick: () => addPersonScreen(state, d)}, t("add_person"))));
+        h("button", {type: "button", class: "btn", onclick: () => addPersonScreen(state, d)}, t("add_person"))),
+      flagForm(state, d),
+      safetyBar(state));
   }
 
   function priorLine(state, p) {
@@ -547,10 +647,11 @@
     const state = await loadTurf(turfId);
     const i = state.doors.findIndex((d) => String(d.id) === String(doorId));
     const rest = state.doors.slice(i + 1).concat(state.doors.slice(0, Math.max(i, 0)));
-    const next = rest.find((d) => !knocked(state)(d));
+    const next = stopped(state) ? null : rest.find((d) => !knocked(state)(d) && !d.do_not_knock);
     show(
       h("h1", {}, t("saved")),
-      next ? h("p", {}, h("button", {type: "button", class: "btn primary cv-next", onclick: () => doorScreen(turfId, next.id)},
+      stopBanner(state),
+      stopped(state) ? null : next ? h("p", {}, h("button", {type: "button", class: "btn primary cv-next", onclick: () => doorScreen(turfId, next.id)},
         `${t("next_door")}: ${next.label}`)) : h("p", {}, t("done_all")),
       h("p", {}, h("button", {type: "button", class: "btn", onclick: () => doorScreen(turfId, doorId)}, t("back"))),
       h("p", {}, h("button", {type: "button", class: "btn quiet", onclick: () => turfScreen(turfId, {focusDoor: doorId})}, t("doors"))));
