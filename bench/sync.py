@@ -121,7 +121,7 @@ def _seed(devices: int) -> dict:
                 "key": f"bench:{d}:{k}", "area_id": area.pk, "house_number": str(k + 1),
                 "street": f"Street {d}", "label": f"{k + 1} Street {d}",
                 "latitude": 22.5 + d * 0.001, "longitude": 88.3 + k * 0.0001,
-                "located": "address",
+                "located": "address", "flag_event_id": None,
             })  # fmt: skip
     door_ids = insert_rows(Door, door_rows)
     Target.objects.bulk_create([
