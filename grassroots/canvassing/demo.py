@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
-from grassroots.canvassing import services, sync
+from grassroots.canvassing import safety, services, sync
 from grassroots.canvassing.models import Door, Effort, Target, Turf
 from grassroots.core.exceptions import Invalid
 from grassroots.geography.models import Area
@@ -135,6 +135,7 @@ def seed(run: DemoRun) -> dict[str, int]:
             measure=Effort.Measure.DOORS,
             respect_areas=True,  # a door's section counts as its booth (services._booths)
             checkout_days=5,
+            stop_time=dt.time(19, 0),  # canvassers stop at dusk
         )
         services.turfs_cut(actor=organiser, effort=effort)
         services.effort_set_status(actor=organiser, effort=effort, status=Effort.Status.ACTIVE)
@@ -158,6 +159,17 @@ def seed(run: DemoRun) -> dict[str, int]:
         for turf, user in worked[::2]:  # the first and third turfs have been worked
             result = sync.sync(actor=user, events_in=_visits(effort, turf, user, rng, now))
             made["canvass_visits"] += result["counts"].get("applied", 0)
+        if worked:  # safety: a door not to knock, and a canvasser's check-in
+            turf, user = worked[-1]
+            door = turf.doors.order_by("-position").first()
+            if door is not None:
+                services.door_flag(
+                    actor=organiser, door=door, flagged=True,
+                    reason="Dog loose in the yard; the owner asked us not to call.",
+                )  # fmt: skip
+            safety.alert_create(
+                actor=user, effort=effort, kind="check_in", note="Finished the first street."
+            )
         if len(turfs) >= 2:
             services.turf_lock(actor=organiser, turf=turfs[-1], locked=True)
             services.turf_rename(
