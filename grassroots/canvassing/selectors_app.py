@@ -15,7 +15,7 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from grassroots.canvassing import safety
@@ -35,15 +35,31 @@ def _iso(value: dt.datetime | None) -> str | None:
 
 
 def open_assignments(*, actor: Any):
-    """The canvasser's open check-outs (their own, not a team's), newest first."""
+    """The canvasser's open check-outs: their own and their teams' (a turf checked out to a
+    team is worked by its members), soonest due first."""
     if not access.can(actor, CANVASS):
         return Assignment.objects.none()
     return (
-        Assignment.objects.filter(user=actor, released_at__isnull=True)
+        Assignment.objects.filter(held_by_q(actor), released_at__isnull=True)
         .filter(turf__in=Turf.objects.visible_to(actor))
         .select_related("turf__effort")
         .order_by("due_at", "id")
     )
+
+
+def _first_per_turf(assignments) -> list[Assignment]:
+    seen: set[int] = set()
+    out = []
+    for a in assignments:
+        if a.turf_id not in seen:
+            seen.add(a.turf_id)
+            out.append(a)
+    return out
+
+
+def held_by_q(actor: Any) -> Q:
+    """Check-outs to the canvasser, or to a team whose member they are."""
+    return Q(user=actor) | Q(team__members__user=actor)
 
 
 def my_turfs(*, actor: Any) -> dict[str, Any]:
@@ -59,7 +75,7 @@ def my_turfs(*, actor: Any) -> dict[str, Any]:
             "due_at": _iso(a.due_at),
             "kind": a.turf.kind,
         }
-        for a in open_assignments(actor=actor)
+        for a in _first_per_turf(open_assignments(actor=actor))
     ]
     efforts = []
     if access.can(actor, CANVASS):

@@ -164,9 +164,9 @@ class Batch:
                 effort, self.actor, access.CHANGE
             )
             self.turfs[pk] = set(
-                Assignment.objects.filter(turf__effort=effort, user=self.actor).values_list(
-                    "turf_id", flat=True
-                )
+                Assignment.objects.filter(turf__effort=effort)
+                .filter(Q(user=self.actor) | Q(team__members__user=self.actor))
+                .values_list("turf_id", flat=True)
             )
             self.held[pk] = bool(self.turfs[pk])
         if not (self.held[pk] or self.manages[pk]):

@@ -276,3 +276,23 @@ def test_a_door_in_a_turf_the_canvasser_never_held_is_rejected_and_kept(field, u
         actor=users["organiser"], events_in=[visit(field, other_door, first_person(other_door))]
     )
     assert statuses(out) == ["applied"]
+
+
+def test_a_turf_checked_out_to_a_team_is_worked_by_its_members(field, users, geo):
+    from grassroots.canvassing import selectors_app
+    from grassroots.volunteers.tests.factories import TeamFactory, VolunteerFactory
+
+    member = make_user("team_walker", "volunteer", areas=[geo["p1"]])
+    profile = VolunteerFactory(area=geo["p1"], user=member)
+    team = TeamFactory(name="Lake Road walkers", area=geo["p1"], members=[profile])
+    services.turf_assign(actor=users["organiser"], turf=field["other"], team=team)
+    mine = selectors_app.my_turfs(actor=member)["turfs"]
+    assert [t["id"] for t in mine] == [field["other"].pk]
+    door = field["other"].doors.order_by("position").first()
+    out = sync.sync(actor=member, events_in=[visit(field, door, first_person(door))])
+    assert statuses(out) == ["applied"]
+    # someone outside the team still cannot record there
+    outsider = make_user("not_in_team", "volunteer", areas=[geo["p1"]])
+    services.turf_assign(actor=users["organiser"], turf=field["turf"], user=outsider)
+    out = sync.sync(actor=outsider, events_in=[visit(field, door, first_person(door))])
+    assert statuses(out) == ["rejected"]
