@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grassroots.canvassing.models import Effort, SafetyAlert
-from grassroots.canvassing.services import CANVASS, MANAGE
+from grassroots.canvassing.services import CANVASS, MANAGE, finite_float
 from grassroots.core import access, audit, events
 from grassroots.core.exceptions import Conflict, Invalid, NotFound
 from grassroots.people.models import Person
@@ -49,14 +49,6 @@ def leader_phones(people: list[Person]) -> dict[int, str]:
     return best_addresses([p.pk for p in people], "sms") if people else {}
 
 
-def _float(value: Any) -> float | None:
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        return None
-    return out if out == out and abs(out) != float("inf") else None
-
-
 def alert_create(
     *,
     actor: Any,
@@ -74,7 +66,7 @@ def alert_create(
         raise NotFound
     if kind not in SafetyAlert.Kind.values:
         raise Invalid({"kind": _("Choose “check in” or “help”.")})
-    lat, lon = _float(lat), _float(lon)
+    lat, lon = finite_float(lat), finite_float(lon)
     if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
         lat = lon = None
     with transaction.atomic():

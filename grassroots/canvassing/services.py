@@ -38,6 +38,16 @@ PICKUP_MAX_DOORS = 100
 PICKUP_MAX_RADIUS_M = 5000
 
 
+def finite_float(value: Any) -> float | None:
+    """A number from a device's JSON (a coordinate, an accuracy), or ``None`` for anything
+    that is not a finite number."""
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        return None
+    return out if out == out and abs(out) != float("inf") else None
+
+
 # --- efforts ----------------------------------------------------------------------------------
 
 

@@ -52,7 +52,7 @@ from grassroots.canvassing.models import (
     Turf,
     Visit,
 )
-from grassroots.canvassing.services import CANVASS, MANAGE, after_stop
+from grassroots.canvassing.services import CANVASS, MANAGE, after_stop, finite_float
 from grassroots.core import access, audit, events
 from grassroots.core.exceptions import Conflict, Invalid, NotFound
 from grassroots.core.ids import parse_id
@@ -87,14 +87,6 @@ def _int(value: Any) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
-
-
-def _float(value: Any) -> float | None:
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        return None
-    return out if out == out and abs(out) != float("inf") else None
 
 
 class Batch:
@@ -303,7 +295,7 @@ def _door_event(batch: Batch, event_id: str, event: dict) -> dict[str, Any]:
     if turf_id is not None:
         turf = Turf.objects.filter(effort=effort, pk=turf_id).first()
     batch.check_turf(effort, None, turf.pk if turf else None)
-    lat, lon = _float(event.get("lat")), _float(event.get("lon"))
+    lat, lon = finite_float(event.get("lat")), finite_float(event.get("lon"))
     if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
         lat = lon = None
     house = str(event.get("house_number") or "").strip()[:50]
@@ -436,7 +428,7 @@ def _visit_event(batch: Batch, event_id: str, event: dict) -> dict[str, Any]:
         errors["stop_time"] = _("recorded after the stop time (%(t)s)") % {
             "t": effort.stop_time.strftime("%H:%M")
         }
-    lat, lon = _float(event.get("lat")), _float(event.get("lon"))
+    lat, lon = finite_float(event.get("lat")), finite_float(event.get("lon"))
     if lat is not None and lon is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180):
         lat = lon = None
     try:
@@ -456,7 +448,7 @@ def _visit_event(batch: Batch, event_id: str, event: dict) -> dict[str, Any]:
                 received_at=batch.now,
                 latitude=lat,
                 longitude=lon,
-                accuracy_m=_float(event.get("accuracy")),
+                accuracy_m=finite_float(event.get("accuracy")),
                 note=str(event.get("note") or "")[:5000],
             )
     except IntegrityError:  # the same event, uploaded at the same moment by a second tab
